@@ -1,0 +1,39 @@
+// Byte strings, fixed-size hashes and addresses, and hex conversion.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace witprove::eth {
+
+using Bytes = std::vector<uint8_t>;
+using ByteView = std::span<const uint8_t>;
+using H256 = std::array<uint8_t, 32>;
+using Address = std::array<uint8_t, 20>;
+
+// Decodes hex with an optional 0x prefix. An odd digit count is read with an implied leading zero
+// (quantities such as "0x1" appear in witnesses). Returns nullopt on a non-hex character.
+std::optional<Bytes> hex_to_bytes(std::string_view hex);
+
+// Decodes exactly N bytes of hex (0x optional; shorter input is left-padded with zeros as a quantity).
+// Returns nullopt on bad hex or more than N bytes.
+template <size_t N>
+std::optional<std::array<uint8_t, N>> hex_to_fixed(std::string_view hex) {
+  auto bytes = hex_to_bytes(hex);
+  if (!bytes || bytes->size() > N) return std::nullopt;
+  std::array<uint8_t, N> out{};
+  std::copy(bytes->begin(), bytes->end(), out.begin() + (N - bytes->size()));
+  return out;
+}
+
+// Lower-case hex with 0x prefix.
+std::string to_hex(ByteView bytes);
+template <size_t N>
+std::string to_hex(const std::array<uint8_t, N>& a) { return to_hex(ByteView(a.data(), N)); }
+
+}  // namespace witprove::eth
