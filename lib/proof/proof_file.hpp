@@ -1,0 +1,97 @@
+// The block proof file: a self-describing, checksummed envelope around the STARK proof(s) of one block.
+//
+// Binary layout (little-endian integers, hashes as 32 raw bytes):
+//   magic "WITPROOF" | u32 format version
+//   u8 length + statement id | u32 statement version
+//   parameters: u32 log_blowup, num_queries, grinding_bits, segment_permutations
+//   public values: u64 chain_id, u64 block_number, block_hash, parent_hash, pre_state_root,
+//                  post_state_root, transactions_root, receipts_root, u64 gas_used, u64 tx_count,
+//                  previous_proof_digest
+//   u32 segment count, then per segment: u64 permutations, u32 digest count + digests,
+//                  u64 proof length + the STARK proof bytes (the engine's own codec)
+//   u64 CRC-64 of every byte before it
+// The same inputs give byte-identical files; any damage is reported before proof verification.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace witprove::proof {
+
+using Hash32 = std::array<uint8_t, 32>;
+
+inline constexpr uint32_t kFormatVersion = 1;
+
+struct Parameters {
+  uint32_t log_blowup = 0;
+  uint32_t num_queries = 0;
+  uint32_t grinding_bits = 0;
+  uint32_t segment_permutations = 0;  // upper bound on Keccak-f permutations per segment proof
+  friend bool operator==(const Parameters&, const Parameters&) = default;
+};
+
+struct PublicValues {
+  uint64_t chain_id = 0;
+  uint64_t block_number = 0;
+  Hash32 block_hash{};
+  Hash32 parent_hash{};
+  Hash32 pre_state_root{};
+  Hash32 post_state_root{};
+  Hash32 transactions_root{};
+  Hash32 receipts_root{};
+  uint64_t gas_used = 0;
+  uint64_t tx_count = 0;
+  Hash32 previous_proof_digest{};  // zero when the block was proved without a previous proof
+  friend bool operator==(const PublicValues&, const PublicValues&) = default;
+};
+
+// One independently verifiable STARK proof over a bounded part of the block's statement.
+struct Segment {
+  uint64_t permutations = 0;
+  std::vector<Hash32> public_digests;  // digests this segment proves to be among its hashes
+  std::vector<uint8_t> stark_proof;
+  friend bool operator==(const Segment&, const Segment&) = default;
+};
+
+struct ProofFile {
+  std::string statement_id;
+  uint32_t statement_version = 0;
+  Parameters parameters;
+  PublicValues public_values;
+  std::vector<Segment> segments;
+  friend bool operator==(const ProofFile&, const ProofFile&) = default;
+};
+
+// Thrown for any malformed proof: the message says what is wrong and where.
+struct FormatError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<uint8_t> encode(const ProofFile& file);
+// Strict: bad magic, unknown version, truncation, trailing bytes and checksum mismatch all throw.
+ProofFile decode(std::span<const uint8_t> bytes);
+
+// The canonical bytes of the public values (the part of the layout above), bound into every
+// segment's Fiat–Shamir transcript together with the statement id, version and parameters.
+std::vector<uint8_t> statement_bytes(const ProofFile& file, uint32_t segment_index);
+
+// JSON form: every 64-bit value and hash is a string, the STARK proofs are hex strings.
+std::string to_json(const ProofFile& file);
+// Reads the JSON form back; numbers where strings belong (e.g. after a tool rounded them) are refused.
+ProofFile from_json(std::string_view json);
+
+// Reads a proof from binary or JSON bytes (told apart by the first non-space byte).
+ProofFile parse(std::span<const uint8_t> bytes);
+// Reads a proof file (binary or JSON); errors name the file.
+ProofFile read_file(const std::filesystem::path& path);
+// Writes to a temporary name in the same folder, then renames: a killed writer never leaves a half file.
+void write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+void write_file_atomic(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace witprove::proof
