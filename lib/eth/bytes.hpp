@@ -31,6 +31,22 @@ std::optional<std::array<uint8_t, N>> hex_to_fixed(std::string_view hex) {
   return out;
 }
 
+// A compile-time constant from hex (0x optional, exactly 2N digits); bad input fails to compile.
+template <size_t N>
+consteval std::array<uint8_t, N> fixed_from_hex(std::string_view hex) {
+  if (hex.size() >= 2 && hex[0] == '0' && hex[1] == 'x') hex.remove_prefix(2);
+  if (hex.size() != 2 * N) throw "fixed_from_hex: wrong length";
+  auto digit = [](char c) -> uint8_t {
+    if (c >= '0' && c <= '9') return static_cast<uint8_t>(c - '0');
+    if (c >= 'a' && c <= 'f') return static_cast<uint8_t>(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F') return static_cast<uint8_t>(c - 'A' + 10);
+    throw "fixed_from_hex: not a hex digit";
+  };
+  std::array<uint8_t, N> out{};
+  for (size_t i = 0; i < N; ++i) out[i] = static_cast<uint8_t>(digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]));
+  return out;
+}
+
 // Lower-case hex with 0x prefix.
 std::string to_hex(ByteView bytes);
 template <size_t N>
