@@ -1,0 +1,164 @@
+#include "pipeline/cli.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace witprove::pipeline {
+
+namespace po = boost::program_options;
+
+std::optional<OutputFormat> parse_output_format(std::string_view name) {
+  if (name == "table") return OutputFormat::table;
+  if (name == "json") return OutputFormat::json;
+  if (name == "csv") return OutputFormat::csv;
+  return std::nullopt;
+}
+
+void add_common_options(po::options_description& options, CommonOptions& common) {
+  options.add_options()                                      //
+      ("help,h", po::bool_switch(&common.help), "show this help")  //
+      ("threads", po::value(&common.threads)->value_name("N"), "worker threads (default: all cores)");
+}
+
+int usage_error(std::string_view tool, std::string_view message) {
+  fmt::print(stderr, "{}: {}\nTry '{} --help'.\n", tool, message, tool);
+  return exit_usage;
+}
+
+bool parse_command_line(int argc, const char* const argv[], std::string_view tool,
+                        const po::options_description& options, const po::positional_options_description& positional,
+                        po::variables_map& vm) {
+  try {
+    // "-" is a positional argument (standard input), not an option.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(options)
+                  .positional(positional)
+                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    po::notify(vm);
+    return true;
+  } catch (const po::error& e) {
+    usage_error(tool, e.what());
+    return false;
+  }
+}
+
+std::unique_ptr<tbb::global_control> limit_threads(unsigned threads) {
+  if (threads == 0) return nullptr;
+  return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+}
+
+std::string utc_timestamp() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03}Z", date, millis);
+}
+
+namespace {
+std::mutex stderr_mutex;
+
+std::string_view level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::info: return "INFO";
+    case LogLevel::warn: return "WARN";
+    case LogLevel::error: return "ERROR";
+  }
+  return "INFO";
+}
+}  // namespace
+
+void log(LogLevel level, std::string_view job, std::string_view message) {
+  std::string line = fmt::format("{} {} {}: {}\n", utc_timestamp(), level_name(level), job, message);
+  std::lock_guard lock(stderr_mutex);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+ProgressLine::ProgressLine() : enabled_(isatty(STDERR_FILENO) == 1) {}
+
+ProgressLine::~ProgressLine() { finish(); }
+
+void ProgressLine::update(std::string_view text) {
+  if (!enabled_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  drawn_ = true;
+  std::lock_guard lock(stderr_mutex);
+  fmt::print(stderr, "\r\033[K{}", text);
+  std::fflush(stderr);
+}
+
+void ProgressLine::finish() {
+  if (!drawn_) return;
+  drawn_ = false;
+  std::lock_guard lock(stderr_mutex);
+  fmt::print(stderr, "\r\033[K");
+  std::fflush(stderr);
+}
+
+namespace {
+bool is_number(std::string_view cell) {
+  return !cell.empty() && std::all_of(cell.begin(), cell.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+}  // namespace
+
+std::string format_table(const Table& table) {
+  std::vector<size_t> width(table.columns.size());
+  for (size_t c = 0; c < table.columns.size(); ++c) width[c] = table.columns[c].size();
+  for (const auto& row : table.rows)
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells, bool header) {
+    std::string text;
+    for (size_t c = 0; c < cells.size() && c < width.size(); ++c) {
+      if (c) text += "  ";
+      bool right = !header && is_number(cells[c]);
+      bool last = c + 1 == cells.size();
+      if (right) text += fmt::format("{:>{}}", cells[c], width[c]);
+      else if (last) text += cells[c];  // no trailing spaces after the last column
+      else text += fmt::format("{:<{}}", cells[c], width[c]);
+    }
+    out += text;
+    out += '\n';
+  };
+  line(table.columns, true);
+  for (const auto& row : table.rows) line(row, false);
+  return out;
+}
+
+std::string format_csv(const Table& table) {
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c) out += ',';
+      const std::string& cell = cells[c];
+      if (cell.find_first_of(",\"\n\r") == std::string::npos) {
+        out += cell;
+        continue;
+      }
+      out += '"';
+      for (char ch : cell) {
+        if (ch == '"') out += '"';
+        out += ch;
+      }
+      out += '"';
+    }
+    out += '\n';
+  };
+  line(table.columns);
+  for (const auto& row : table.rows) line(row);
+  return out;
+}
+
+}  // namespace witprove::pipeline

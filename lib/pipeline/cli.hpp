@@ -1,0 +1,90 @@
+// What every tool's command line shares: exit codes, --threads, --format, usage errors, timestamped logs on
+// stderr, and a progress line shown only on a terminal.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <tbb/global_control.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace witprove::pipeline {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failed = 1;  // some work failed (a bad block, an invalid proof)
+inline constexpr int exit_usage = 2;   // bad command line
+
+enum class OutputFormat { table, json, csv };
+std::optional<OutputFormat> parse_output_format(std::string_view name);
+
+// Options every tool has: --help and --threads N.
+struct CommonOptions {
+  bool help = false;
+  unsigned threads = 0;  // 0: all cores
+};
+void add_common_options(boost::program_options::options_description& options, CommonOptions& common);
+
+// Parses the command line into `vm`. On a usage error prints "TOOL: message" and a hint to stderr and
+// returns false (exit with exit_usage).
+bool parse_command_line(int argc, const char* const argv[], std::string_view tool,
+                        const boost::program_options::options_description& options,
+                        const boost::program_options::positional_options_description& positional,
+                        boost::program_options::variables_map& vm);
+
+// Prints "TOOL: message" and the --help hint to stderr; returns exit_usage.
+int usage_error(std::string_view tool, std::string_view message);
+
+// Caps oneTBB at `threads` worker threads (0: no cap) while the returned object lives.
+std::unique_ptr<tbb::global_control> limit_threads(unsigned threads);
+
+// ---- logging ----
+
+enum class LogLevel { info, warn, error };
+
+// "2026-11-21T06:07:14.123Z" for now, UTC.
+std::string utc_timestamp();
+
+// Writes "TIMESTAMP LEVEL job: message" to stderr as one line (safe from several threads).
+void log(LogLevel level, std::string_view job, std::string_view message);
+
+// Seconds since construction, for "took 1.23s" style reports.
+struct Stopwatch {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+};
+
+// A single self-rewriting status line on stderr, drawn only when stderr is a terminal, at most ~10 times a
+// second. Cleared by finish() or on destruction.
+class ProgressLine {
+ public:
+  ProgressLine();
+  ~ProgressLine();
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  void update(std::string_view text);
+  void finish();
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// ---- tabular output ----
+
+// Rows of cells under named columns; numeric-looking cells are right-aligned in the table form.
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+};
+
+std::string format_table(const Table& table);  // aligned columns for people
+std::string format_csv(const Table& table);    // RFC 4180
+
+}  // namespace witprove::pipeline

@@ -1,0 +1,87 @@
+#include "witness/analysis.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace witprove::witness {
+
+namespace {
+uint64_t saturate_u64(const U256& v) { return v.fits_u64() ? v.limbs[0] : UINT64_MAX; }
+}  // namespace
+
+BlockStats block_stats(const BlockWitness& block) {
+  const BlockMetadata& meta = block.other_data.b_data.b_meta;
+  BlockStats s;
+  s.chain_id = saturate_u64(meta.block_chain_id);
+  s.gas_used = saturate_u64(meta.block_gas_used);
+  s.txs = block.block_trace.txn_info.size();
+  s.withdrawals = block.other_data.b_data.withdrawals.size();
+  if (const auto* combined = std::get_if<CombinedPreImage>(&block.block_trace.trie_pre_images)) {
+    s.compact_bytes = combined->compact.size();
+  } else {
+    const auto& separate = std::get<SeparatePreImages>(block.block_trace.trie_pre_images);
+    s.separate_trie_nodes = separate.state.nodes.size();
+    for (const auto& [hashed_address, trie] : separate.storage) s.separate_trie_nodes += trie.nodes.size();
+  }
+  for (const Bytes& code : block.block_trace.code_db) s.code_db_bytes += code.size();
+
+  std::vector<Address> touched;
+  for (const TxnInfo& txn : block.block_trace.txn_info) {
+    for (const AccountTrace& trace : txn.traces) {
+      touched.push_back(trace.address);
+      s.storage_reads += trace.storage_read.size();
+      s.storage_writes += trace.storage_written.size();
+      if (trace.code_write) {
+        ++s.contracts_created;
+        s.code_created_bytes += trace.code_write->size();
+      }
+      s.self_destructs += trace.self_destructed;
+    }
+  }
+  std::sort(touched.begin(), touched.end());
+  s.accounts_touched = static_cast<uint64_t>(std::unique(touched.begin(), touched.end()) - touched.begin());
+  return s;
+}
+
+BlockAnalysis analyze_block(BlockParse&& parsed) {
+  BlockAnalysis out;
+  out.origin = std::move(parsed.origin);
+  out.block = parsed.number;
+  out.witness_bytes = parsed.witness_bytes;
+  out.error = std::move(parsed.error);
+  if (parsed.witness) out.stats = block_stats(*parsed.witness);
+  return out;
+}
+
+AnalysisTotals analysis_totals(const std::vector<BlockAnalysis>& blocks) {
+  AnalysisTotals t;
+  for (const BlockAnalysis& b : blocks) {
+    ++t.blocks;
+    t.witness_bytes += b.witness_bytes;
+    if (!b.stats) {
+      ++t.errors;
+      continue;
+    }
+    const BlockStats& s = *b.stats;
+    t.txs += s.txs;
+    t.gas_used += s.gas_used;
+    t.compact_bytes += s.compact_bytes;
+    t.accounts_touched += s.accounts_touched;
+    t.storage_reads += s.storage_reads;
+    t.storage_writes += s.storage_writes;
+    t.contracts_created += s.contracts_created;
+    t.self_destructs += s.self_destructs;
+    t.withdrawals += s.withdrawals;
+  }
+  return t;
+}
+
+void sort_by_block(std::vector<BlockAnalysis>& blocks) {
+  auto key = [](const BlockAnalysis& b) {
+    return std::make_tuple(b.block.value_or(UINT64_MAX), std::string_view(b.origin.source), b.origin.index);
+  };
+  std::stable_sort(blocks.begin(), blocks.end(),
+                   [&](const BlockAnalysis& a, const BlockAnalysis& b) { return key(a) < key(b); });
+}
+
+}  // namespace witprove::witness
