@@ -1,0 +1,216 @@
+// The Keccak-f[1600] permutation table: one row per round, 24 rows per permutation.
+//
+// Row layout (docs/keccak-air.md has the derivation):
+//   round flags   24  one-hot round number, rotated by one position per row from round 0 on row 0
+//   tag            1  permutation number: constant over a permutation, +1 after its last round
+//   input mult     1  LogUp multiplicity of (tag, input) on round-0 rows, zero elsewhere
+//   output mult    1  LogUp multiplicity of (tag, output) on round-23 rows, zero elsewhere
+//   state limbs   50  the round's input state A, 32-bit limbs (lane x + 5y: low half, high half)
+//   theta bits  1600  A' = theta(A), bit z of lane i at i * 64 + z
+//   column bits  320  C[x][z] = xor over y of A[x][y][z]
+//   mixed bits   320  C'[x][z] = C[x][z] xor C[x-1][z] xor C[x+1][z-1] = xor over y of A'[x][y][z]
+//   chi limbs     48  A'' = chi(rho(pi(A'))) for lanes 1..24, 32-bit limbs
+//   chi bits      64  A'' lane 0 as bits (iota xors a round constant into it)
+// 2,429 columns, constraint degree 3. The next round's input is chi's output with iota applied; the
+// permutation's output is read on its round-23 row as a linear combination of chi limbs and chi bits.
+//
+// Buses: round-0 rows receive (tag, 50 input limbs) on keccak_bus::permutation_input and round-23 rows
+// receive (tag, 50 output limbs) on keccak_bus::permutation_output; tags are distinct per permutation, so a
+// sender that sends both tuples with one tag proves output = keccak_f1600(input).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "eth/keccak.hpp"
+#include "stark/air.hpp"
+
+namespace witprove::air {
+
+// Bus numbers of the Keccak tables (other tables use numbers outside 0x4b00..0x4bff).
+namespace keccak_bus {
+inline constexpr uint32_t permutation_input = 0x4b00;
+inline constexpr uint32_t permutation_output = 0x4b01;
+inline constexpr uint32_t message_block = 0x4b02;
+inline constexpr uint32_t digest = 0x4b03;
+}  // namespace keccak_bus
+
+namespace keccak_perm {
+inline constexpr size_t rounds = 24;
+inline constexpr size_t round_flags = 0;
+inline constexpr size_t tag = round_flags + rounds;
+inline constexpr size_t input_mult = tag + 1;
+inline constexpr size_t output_mult = input_mult + 1;
+inline constexpr size_t state_limbs = output_mult + 1;
+inline constexpr size_t theta_bits = state_limbs + 50;
+inline constexpr size_t column_bits = theta_bits + 1600;
+inline constexpr size_t mixed_bits = column_bits + 320;
+inline constexpr size_t chi_limbs = mixed_bits + 320;  // lane i >= 1 at chi_limbs + 2 * (i - 1) + half
+inline constexpr size_t chi_bits = chi_limbs + 48;
+inline constexpr size_t width = chi_bits + 64;
+
+// rho rotates lane (x, y) left by rho_offsets[x + 5y]: offset (t+1)(t+2)/2 along the walk
+// (1,0) -> (y, 2x+3y) for t = 0..23; lane (0,0) stays.
+inline constexpr std::array<uint8_t, 25> rho_offsets = [] {
+  std::array<uint8_t, 25> r{};
+  size_t x = 1, y = 0;
+  for (size_t t = 0; t < 24; ++t) {
+    r[x + 5 * y] = static_cast<uint8_t>((t + 1) * (t + 2) / 2 % 64);
+    size_t nx = y, ny = (2 * x + 3 * y) % 5;
+    x = nx, y = ny;
+  }
+  return r;
+}();
+
+// chi's input B = pi(rho(A')): B[y][2x+3y] = rotl(A'[x][y], rho_offsets[x + 5y]). Indexed by B's lane.
+struct RhoPiSource {
+  uint8_t lane;
+  uint8_t rotation;
+};
+inline constexpr std::array<RhoPiSource, 25> rho_pi_source = [] {
+  std::array<RhoPiSource, 25> s{};
+  for (size_t y = 0; y < 5; ++y)
+    for (size_t x = 0; x < 5; ++x)
+      s[y + 5 * ((2 * x + 3 * y) % 5)] = {static_cast<uint8_t>(x + 5 * y), rho_offsets[x + 5 * y]};
+  return s;
+}();
+}  // namespace keccak_perm
+
+struct KeccakPermutationAir {
+  std::string name() const { return "keccak_f1600"; }
+  size_t width() const { return keccak_perm::width; }
+  size_t num_public_values() const { return 0; }
+  unsigned constraint_degree() const { return 3; }
+  std::vector<stark::Interaction> interactions() const;
+  template <class Folder>
+  void eval(Folder& f) const;
+};
+
+// Rows needed for n permutations: a power of two holding 24 n rows (at least 32).
+size_t keccak_permutation_height(size_t num_permutations);
+
+// One permutation per input, in order, with its bus multiplicity (empty: all zero, for a table nothing
+// looks up). Rows past the last input are filled with permutations of the zero state, multiplicity zero.
+// Generated in parallel.
+stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs,
+                                               std::span<const uint32_t> multiplicities = {});
+
+// ---------------------------------------------------------------------------------------------------------
+
+namespace keccak_perm::detail {
+inline constexpr stark::Fp pow2(unsigned k) { return stark::Fp(uint64_t{1} << k); }
+}  // namespace keccak_perm::detail
+
+template <class Folder>
+void KeccakPermutationAir::eval(Folder& f) const {
+  using namespace keccak_perm;
+  using stark::Fp;
+  using detail::pow2;
+  const Fp one = Fp::one(), two = Fp(2), four = Fp(4);
+  auto xor2 = [&](const auto& a, const auto& b) { return a + b - a * b * two; };
+  auto col = [&](size_t c) { return f.local(c); };
+  using Expr = decltype(col(0) + col(0));
+
+  const auto first = f.is_first_row();
+  const auto transition = f.is_transition();
+
+  // Round flags: round 0 on the first row, then each flag moves to the next round on the next row.
+  f.assert_zero(first * (col(round_flags) - one));
+  for (size_t r = 1; r < rounds; ++r) f.assert_zero(first * col(round_flags + r));
+  for (size_t r = 0; r < rounds; ++r)
+    f.assert_zero(transition * (f.next(round_flags + (r + 1) % rounds) - col(round_flags + r)));
+  const Expr last_round = col(round_flags + rounds - 1);
+  Expr not_last_round = col(round_flags);
+  for (size_t r = 1; r + 1 < rounds; ++r) not_last_round = not_last_round + col(round_flags + r);
+
+  f.assert_zero(transition * (f.next(tag) - col(tag) - last_round));
+  f.assert_zero((one - col(round_flags)) * col(input_mult));
+  f.assert_zero((one - last_round) * col(output_mult));
+
+  auto boolean = [&](size_t c) { f.assert_zero(col(c) * (col(c) - one)); };
+  for (size_t i = 0; i < 1600; ++i) boolean(theta_bits + i);
+  for (size_t i = 0; i < 320; ++i) boolean(column_bits + i);
+  for (size_t i = 0; i < 320; ++i) boolean(mixed_bits + i);
+  for (size_t i = 0; i < 64; ++i) boolean(chi_bits + i);
+
+  // Theta. C' = C xor C[x-1] xor rotl(C[x+1], 1); D = C xor C' is what theta xors into every lane of column x.
+  std::array<Expr, 320> d;
+  for (size_t x = 0; x < 5; ++x)
+    for (size_t z = 0; z < 64; ++z) {
+      auto c = col(column_bits + 64 * x + z);
+      auto c_left = col(column_bits + 64 * ((x + 4) % 5) + z);
+      auto c_right = col(column_bits + 64 * ((x + 1) % 5) + (z + 63) % 64);
+      auto mixed = col(mixed_bits + 64 * x + z);
+      f.assert_zero(xor2(xor2(c, c_left), c_right) - mixed);
+      d[64 * x + z] = xor2(c, mixed);
+    }
+  // C' is the xor over y of A' exactly when the sum of the five A' bits minus C' is 0, 2 or 4; with
+  // A = A' xor D this makes C the column parity of A.
+  for (size_t x = 0; x < 5; ++x)
+    for (size_t z = 0; z < 64; ++z) {
+      Expr s = col(theta_bits + 64 * x + z) - col(mixed_bits + 64 * x + z);
+      for (size_t y = 1; y < 5; ++y) s = s + col(theta_bits + 64 * (x + 5 * y) + z);
+      f.assert_zero(s * (s - two) * (s - four));
+    }
+  // The state limbs are A = A' xor D.
+  for (size_t lane = 0; lane < 25; ++lane)
+    for (size_t half = 0; half < 2; ++half) {
+      const size_t x = lane % 5;
+      auto a_bit = [&](size_t k) { return xor2(col(theta_bits + 64 * lane + 32 * half + k), d[64 * x + 32 * half + k]); };
+      Expr sum = a_bit(0) - col(state_limbs + 2 * lane + half);
+      for (size_t k = 1; k < 32; ++k) sum = sum + a_bit(k) * pow2(k);
+      f.assert_zero(sum);
+    }
+
+  // Chi over B = pi(rho(A')): A''[x][y] = B[x][y] xor (not B[x+1][y] and B[x+2][y]).
+  auto b_bit = [&](size_t lane, size_t z) {
+    const auto& s = rho_pi_source[lane];
+    return col(theta_bits + 64 * s.lane + (z + 64 - s.rotation) % 64);
+  };
+  auto chi = [&](size_t lane, size_t z) {
+    const size_t x = lane % 5, y5 = lane - x;
+    auto b0 = b_bit(lane, z);
+    auto t = (one - b_bit(y5 + (x + 1) % 5, z)) * b_bit(y5 + (x + 2) % 5, z);
+    return xor2(b0, t);
+  };
+  for (size_t lane = 1; lane < 25; ++lane)
+    for (size_t half = 0; half < 2; ++half) {
+      Expr sum = chi(lane, 32 * half) - col(chi_limbs + 2 * (lane - 1) + half);
+      for (size_t k = 1; k < 32; ++k) sum = sum + chi(lane, 32 * half + k) * pow2(k);
+      f.assert_zero(sum);
+    }
+  for (size_t z = 0; z < 64; ++z) f.assert_zero(chi(0, z) - col(chi_bits + z));
+
+  // Rounds 0..22 hand their output to the next row's state limbs. Iota on lane 0: bit xor rc equals
+  // bit * (1 - 2 rc) + rc, with rc = sum of the flags of the rounds whose constant has that bit; summing
+  // only rounds 0..22 folds the "not last round" selector in and keeps the degree at 3.
+  for (size_t i = 0; i < 48; ++i)
+    f.assert_zero(transition * not_last_round * (f.next(state_limbs + 2 + i) - col(chi_limbs + i)));
+  const auto& constants = eth::keccak_round_constants;
+  uint64_t some_round_constant_bit = 0;
+  for (size_t r = 0; r + 1 < rounds; ++r) some_round_constant_bit |= constants[r];
+  for (size_t half = 0; half < 2; ++half) {
+    Expr sum = not_last_round * f.next(state_limbs + half);
+    for (size_t k = 0; k < 32; ++k) {
+      const size_t z = 32 * half + k;
+      auto bit = col(chi_bits + z);
+      if ((some_round_constant_bit >> z) & 1) {
+        size_t r0 = 0;
+        while (!((constants[r0] >> z) & 1)) ++r0;
+        Expr rc = col(round_flags + r0);
+        for (size_t r = r0 + 1; r + 1 < rounds; ++r)
+          if ((constants[r] >> z) & 1) rc = rc + col(round_flags + r);
+        sum = sum - (bit * (not_last_round - rc * two) + rc) * pow2(k);
+      } else {
+        sum = sum - bit * not_last_round * pow2(k);
+      }
+    }
+    f.assert_zero(transition * sum);
+  }
+}
+
+}  // namespace witprove::air

@@ -1,0 +1,264 @@
+#include "air/keccak_sponge.hpp"
+
+#include <fmt/format.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "eth/keccak.hpp"
+#include "stark/folders.hpp"
+
+namespace witprove::air {
+
+using stark::Fp;
+using stark::LinearCombination;
+using namespace keccak_sponge;
+
+namespace {
+
+uint32_t u32(size_t column) { return static_cast<uint32_t>(column); }
+
+LinearCombination columns_lc(std::initializer_list<std::pair<size_t, Fp>> terms) {
+  LinearCombination lc;
+  for (auto [c, w] : terms) lc.terms.push_back({u32(c), w});
+  return lc;
+}
+
+}  // namespace
+
+std::vector<stark::Interaction> KeccakSpongeAir::interactions() const {
+  const Fp one = Fp::one();
+  stark::Interaction input{keccak_bus::permutation_input, {LinearCombination::column(tag)}, LinearCombination::column(is_real)};
+  stark::Interaction output{keccak_bus::permutation_output, {LinearCombination::column(tag)}, LinearCombination::column(is_real)};
+  for (size_t i = 0; i < 2 * rate_lanes; ++i) input.values.push_back(LinearCombination::column(u32(rate_in + i)));
+  for (size_t i = 0; i < 2 * (25 - rate_lanes); ++i) input.values.push_back(LinearCombination::column(u32(capacity_in + i)));
+  for (size_t i = 0; i < 50; ++i) output.values.push_back(LinearCombination::column(u32(out + i)));
+
+  // Message bytes: the padded block minus its padding (0x01 on the first padding byte, 0x80 on byte 135).
+  stark::Interaction block{keccak_bus::message_block,
+                           {LinearCombination::column(message_id), LinearCombination::column(block_index)},
+                           LinearCombination::column(block_mult)};
+  for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
+    LinearCombination lc;
+    for (size_t k = 0; k < 32; ++k) lc.terms.push_back({u32(block_bits + 32 * limb + k), keccak_perm::detail::pow2(k)});
+    for (size_t b = 0; b < 4; ++b) {
+      const size_t k = 4 * limb + b;  // byte index in the block
+      const Fp weight = keccak_perm::detail::pow2(8 * b);
+      // pad start at k: is_data[k-1] - is_data[k] (1 - is_data[0] for k = 0)
+      if (k == 0) lc.constant = lc.constant - weight;
+      else lc.terms.push_back({u32(is_data + k - 1), -weight});
+      lc.terms.push_back({u32(is_data + k), weight});
+      if (k + 1 == rate_bytes) {  // 0x80 * (1 - is_data[135])
+        lc.constant = lc.constant - weight * Fp(0x80);
+        lc.terms.push_back({u32(is_data + k), weight * Fp(0x80)});
+      }
+    }
+    block.values.push_back(std::move(lc));
+  }
+
+  // Digest: length = 136 * block index + data bytes of the last block; digest = output lanes 0..3.
+  LinearCombination length = columns_lc({{block_index, Fp(rate_bytes)}});
+  for (size_t k = 0; k < rate_bytes; ++k) length.terms.push_back({u32(is_data + k), one});
+  stark::Interaction digest{keccak_bus::digest, {LinearCombination::column(message_id), std::move(length)},
+                            LinearCombination::column(digest_mult)};
+  for (size_t i = 0; i < 8; ++i) digest.values.push_back(LinearCombination::column(u32(out + i)));
+  return {std::move(input), std::move(output), std::move(block), std::move(digest)};
+}
+
+std::vector<stark::Interaction> KeccakPublicDigestsAir::interactions() const {
+  stark::Interaction digest{keccak_bus::digest,
+                            {LinearCombination::column(message_id), LinearCombination::column(length)},
+                            columns_lc({{registers + 8 * count, -Fp::one()}})};
+  for (size_t i = 0; i < 8; ++i) digest.values.push_back(LinearCombination::column(u32(registers + i)));
+  return {std::move(digest)};
+}
+
+std::vector<Fp> digest_public_values(std::span<const eth::H256> digests) {
+  std::vector<Fp> values;
+  values.reserve(8 * digests.size());
+  for (const auto& d : digests)
+    for (size_t l = 0; l < 8; ++l) {
+      uint32_t limb;
+      std::memcpy(&limb, d.data() + 4 * l, 4);
+      values.push_back(Fp(limb));
+    }
+  return values;
+}
+
+namespace {
+
+void write_bits(std::span<Fp> row, size_t offset, uint64_t value) {
+  for (size_t z = 0; z < 64; ++z) row[offset + z] = Fp((value >> z) & 1);
+}
+
+void write_limbs(std::span<Fp> row, size_t offset, uint64_t value) {
+  row[offset] = Fp(static_cast<uint32_t>(value));
+  row[offset + 1] = Fp(value >> 32);
+}
+
+size_t block_count(size_t message_size) { return message_size / rate_bytes + 1; }
+
+struct SpongeRow {
+  size_t message_id, block_index, tag;
+  bool last, real;
+  uint32_t digest_mult;
+  size_t data_bytes;  // message bytes in this block
+  uint8_t block[rate_bytes];
+  eth::KeccakState state;  // before absorbing
+};
+
+// Fills one row and returns the permutation input it absorbs to.
+eth::KeccakState fill_sponge_row(std::span<Fp> row, const SpongeRow& s) {
+  row[message_id] = Fp(s.message_id);
+  row[block_index] = Fp(s.block_index);
+  row[tag] = Fp(s.tag);
+  row[is_first] = Fp(s.block_index == 0);
+  row[is_last] = Fp(s.last);
+  row[is_real] = Fp(s.real);
+  row[digest_mult] = Fp(s.digest_mult);
+  for (size_t k = 0; k < rate_bytes; ++k) row[is_data + k] = Fp(k < s.data_bytes);
+  eth::KeccakState input = s.state;
+  for (size_t lane = 0; lane < rate_lanes; ++lane) {
+    uint64_t m;
+    std::memcpy(&m, s.block + 8 * lane, 8);
+    write_bits(row, block_bits + 64 * lane, m);
+    write_bits(row, state_bits + 64 * lane, s.state[lane]);
+    input[lane] ^= m;
+    write_limbs(row, rate_in + 2 * lane, input[lane]);
+  }
+  for (size_t lane = rate_lanes; lane < 25; ++lane) write_limbs(row, capacity_in + 2 * (lane - rate_lanes), input[lane]);
+  return input;
+}
+
+void write_output(std::span<Fp> row, const eth::KeccakState& output) {
+  for (size_t lane = 0; lane < 25; ++lane) write_limbs(row, out + 2 * lane, output[lane]);
+}
+
+void pad_block(SpongeRow& s, eth::ByteView data) {
+  std::memset(s.block, 0, rate_bytes);
+  if (!data.empty()) std::memcpy(s.block, data.data(), data.size());
+  s.data_bytes = data.size();
+  if (s.last) {
+    s.block[data.size()] ^= 0x01;
+    s.block[rate_bytes - 1] ^= 0x80;
+  }
+}
+
+std::vector<std::unique_ptr<stark::Air>> keccak_airs(size_t public_digests) {
+  std::vector<std::unique_ptr<stark::Air>> airs;
+  airs.push_back(std::make_unique<stark::AirAdapter<KeccakPermutationAir>>(KeccakPermutationAir{}));
+  airs.push_back(std::make_unique<stark::AirAdapter<KeccakSpongeAir>>(KeccakSpongeAir{}));
+  if (public_digests)
+    airs.push_back(std::make_unique<stark::AirAdapter<KeccakPublicDigestsAir>>(KeccakPublicDigestsAir{public_digests}));
+  return airs;
+}
+
+std::vector<std::vector<Fp>> keccak_public_values(std::span<const eth::H256> public_digests) {
+  std::vector<std::vector<Fp>> pv(2);
+  if (!public_digests.empty()) pv.push_back(digest_public_values(public_digests));
+  return pv;
+}
+
+}  // namespace
+
+std::vector<stark::TableInstance> KeccakTables::instances() const {
+  std::vector<stark::TableInstance> out;
+  for (size_t i = 0; i < airs.size(); ++i) out.push_back({airs[i].get(), &traces[i], public_values[i]});
+  return out;
+}
+
+std::vector<const stark::Air*> KeccakTables::air_pointers() const {
+  std::vector<const stark::Air*> out;
+  for (const auto& a : airs) out.push_back(a.get());
+  return out;
+}
+
+KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests) {
+  return {keccak_airs(public_digests.size()), {}, keccak_public_values(public_digests)};
+}
+
+KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests) {
+  const size_t n = messages.size();
+  std::vector<size_t> first_block(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) first_block[i + 1] = first_block[i] + block_count(messages[i].size());
+  const size_t blocks = first_block[n];
+
+  std::vector<eth::H256> digests(n);
+  tbb::parallel_for(size_t{0}, n, [&](size_t i) { digests[i] = eth::keccak256(messages[i]); });
+  std::unordered_map<eth::H256, size_t, eth::H256Hash> message_of;  // first message with each digest
+  for (size_t i = n; i-- > 0;) message_of[digests[i]] = i;
+  std::vector<uint32_t> digest_mult(n, 0);
+  std::vector<size_t> public_message(public_digests.size());
+  for (size_t j = 0; j < public_digests.size(); ++j) {
+    auto it = message_of.find(public_digests[j]);
+    if (it == message_of.end())
+      throw std::invalid_argument(fmt::format("public digest {} is not the Keccak-256 of any message given",
+                                              eth::to_hex(public_digests[j])));
+    public_message[j] = it->second;
+    ++digest_mult[it->second];
+  }
+
+  KeccakTables t{keccak_airs(public_digests.size()), {}, keccak_public_values(public_digests)};
+
+  // Sponge rows, message by message in parallel; each block's permutation input is kept for the
+  // permutation table (tag = block number).
+  stark::Trace sponge(width, std::bit_ceil(std::max<size_t>(blocks, 2)));
+  std::vector<eth::KeccakState> perm_inputs(blocks);
+  tbb::parallel_for(size_t{0}, n, [&](size_t i) {
+    const eth::Bytes& msg = messages[i];
+    SpongeRow s{};
+    s.message_id = i;
+    s.real = true;
+    for (size_t b = 0; b < block_count(msg.size()); ++b) {
+      const size_t row = first_block[i] + b;
+      s.block_index = b;
+      s.tag = row;
+      s.last = b + 1 == block_count(msg.size());
+      s.digest_mult = s.last ? digest_mult[i] : 0;
+      pad_block(s, eth::ByteView(msg).subspan(rate_bytes * b, std::min(rate_bytes, msg.size() - rate_bytes * b)));
+      eth::KeccakState state = fill_sponge_row(sponge.row(row), s);
+      perm_inputs[row] = state;
+      eth::keccak_f1600(state);
+      write_output(sponge.row(row), state);
+      s.state = state;
+    }
+  });
+  // Unused rows: one-block empty messages that look nothing up.
+  for (size_t row = blocks; row < sponge.height; ++row) {
+    SpongeRow s{};
+    s.message_id = n + (row - blocks);
+    s.last = true;
+    pad_block(s, {});
+    fill_sponge_row(sponge.row(row), s);
+  }
+
+  std::vector<uint32_t> perm_mult(blocks, 1);
+  t.traces.push_back(generate_keccak_permutation_trace(perm_inputs, perm_mult));
+  t.traces.push_back(std::move(sponge));
+
+  if (!public_digests.empty()) {
+    const size_t count = public_digests.size();
+    const KeccakPublicDigestsAir air{count};
+    stark::Trace pub(air.width(), std::bit_ceil(std::max<size_t>(count, 2)));
+    const auto& values = t.public_values[2];
+    for (size_t r = 0; r < count; ++r) {
+      auto row = pub.row(r);
+      const size_t m = public_message[r];
+      row[air.message_id] = Fp(m);
+      row[air.length] = Fp(messages[m].size());
+      for (size_t j = 0; r + j < count; ++j) {
+        for (size_t l = 0; l < 8; ++l) row[air.registers + 8 * j + l] = values[8 * (r + j) + l];
+        row[air.registers + 8 * count + j] = Fp::one();
+      }
+    }
+    t.traces.push_back(std::move(pub));
+  }
+  return t;
+}
+
+}  // namespace witprove::air

@@ -1,0 +1,201 @@
+// Keccak-256 over byte strings: the sponge table, the public-digests table, and the builder that makes
+// them with the permutation table for a list of messages.
+//
+// Sponge table: one row per absorbed 136-byte block (docs/keccak-air.md).
+//   message id, block index, permutation tag, is first block, is last block, is real, block mult, digest mult
+//   is data[136]         1 for the block's message bytes, then 0 for the padding (last block only)
+//   block bits[1088]     the padded block, lanes 0..16 as bits (byte k = bits 8k..8k+7)
+//   state bits[1088]     the rate lanes of the state before absorbing (zero on a first block)
+//   rate in[34]          32-bit limbs of state xor block: the permutation's input lanes 0..16
+//   capacity in[16]      32-bit limbs of lanes 17..24 (zero on a first block)
+//   out[50]              32-bit limbs of the permutation's output
+// 2,420 columns, constraint degree 3.
+//
+// Bus tuples (32-bit limbs are little-endian: limb j of a lane is bytes 4j..4j+3 of it):
+//   permutation_input   (tag, 50 input limbs)           sent by each real sponge row, received by the permutation table
+//   permutation_output  (tag, 50 output limbs)          likewise
+//   message_block       (message id, block index, 34 limbs of the block's message bytes, zero past the message end)
+//                       sent with the row's block multiplicity, for tables that own the message bytes
+//   digest              (message id, length in bytes, 8 limbs of the digest: digest bytes 4j..4j+3 in limb j)
+//                       sent on a message's last block with the digest multiplicity
+// Message ids are 0, 1, 2, ... in table order and blocks of a message are consecutive, so a receiver that
+// gets every block of message id m and the digest tuple of m knows that its bytes hash to that digest.
+//
+// Public-digests table: receives (message id, length, digest) once for each required digest, its digest
+// limbs tied to the public values (8 per digest), so a proof shows each public digest is the Keccak-256 of
+// some message it hashed.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "air/keccak_permutation.hpp"
+#include "eth/bytes.hpp"
+#include "stark/air.hpp"
+
+namespace witprove::air {
+
+namespace keccak_sponge {
+inline constexpr size_t rate_bytes = 136;
+inline constexpr size_t rate_lanes = 17;
+inline constexpr size_t message_id = 0;
+inline constexpr size_t block_index = 1;
+inline constexpr size_t tag = 2;
+inline constexpr size_t is_first = 3;
+inline constexpr size_t is_last = 4;
+inline constexpr size_t is_real = 5;
+inline constexpr size_t block_mult = 6;
+inline constexpr size_t digest_mult = 7;
+inline constexpr size_t is_data = 8;
+inline constexpr size_t block_bits = is_data + rate_bytes;
+inline constexpr size_t state_bits = block_bits + 64 * rate_lanes;
+inline constexpr size_t rate_in = state_bits + 64 * rate_lanes;
+inline constexpr size_t capacity_in = rate_in + 2 * rate_lanes;
+inline constexpr size_t out = capacity_in + 2 * (25 - rate_lanes);
+inline constexpr size_t width = out + 50;
+}  // namespace keccak_sponge
+
+struct KeccakSpongeAir {
+  std::string name() const { return "keccak_sponge"; }
+  size_t width() const { return keccak_sponge::width; }
+  size_t num_public_values() const { return 0; }
+  unsigned constraint_degree() const { return 3; }
+  std::vector<stark::Interaction> interactions() const;
+  template <class Folder>
+  void eval(Folder& f) const;
+};
+
+// Receives `count` digests from the digest bus. Row r holds digests r..count-1 in shift registers that
+// start from the public values on the first row; register 0 is the digest received on that row.
+struct KeccakPublicDigestsAir {
+  size_t count = 1;
+
+  static constexpr size_t message_id = 0;
+  static constexpr size_t length = 1;
+  static constexpr size_t registers = 2;  // digest j limb l at registers + 8 j + l, then `count` active flags
+
+  std::string name() const { return "keccak_public_digests"; }
+  size_t width() const { return registers + 9 * count; }
+  size_t num_public_values() const { return 8 * count; }
+  unsigned constraint_degree() const { return 2; }
+  std::vector<stark::Interaction> interactions() const;
+  template <class Folder>
+  void eval(Folder& f) const;
+};
+
+// The 8 public values of a digest: little-endian 32-bit limbs.
+std::vector<stark::Fp> digest_public_values(std::span<const eth::H256> digests);
+
+// The Keccak tables of one proof, in proving order: permutation, sponge, and public digests when any
+// are required.
+struct KeccakTables {
+  std::vector<std::unique_ptr<stark::Air>> airs;
+  std::vector<stark::Trace> traces;
+  std::vector<std::vector<stark::Fp>> public_values;
+
+  std::vector<stark::TableInstance> instances() const;
+  std::vector<const stark::Air*> air_pointers() const;
+};
+
+// Builds the traces hashing every message (each once per entry, in order) and requiring each public
+// digest to be among their digests. Throws std::invalid_argument naming a public digest no message has.
+KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests);
+
+// The verifier's side: the same AIRs and public values from the public digests alone (traces empty).
+KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests);
+
+// ---------------------------------------------------------------------------------------------------------
+
+template <class Folder>
+void KeccakSpongeAir::eval(Folder& f) const {
+  using namespace keccak_sponge;
+  using stark::Fp;
+  using keccak_perm::detail::pow2;
+  const Fp one = Fp::one(), two = Fp(2);
+  auto col = [&](size_t c) { return f.local(c); };
+  auto nxt = [&](size_t c) { return f.next(c); };
+  using Expr = decltype(col(0) + col(0));
+  const auto transition = f.is_transition();
+
+  auto boolean = [&](size_t c) { f.assert_zero(col(c) * (col(c) - one)); };
+  boolean(is_first);
+  boolean(is_last);
+  boolean(is_real);
+  for (size_t k = 0; k < rate_bytes; ++k) boolean(is_data + k);
+  for (size_t i = 0; i < 128 * rate_lanes; ++i) boolean(block_bits + i);  // block bits, then state bits
+
+  // Message structure: a message starts on the first row and after every last block; block indices
+  // count from 0; message ids count up by one per message; a message is real or not as a whole.
+  f.assert_zero(f.is_first_row() * (col(is_first) - one));
+  f.assert_zero(col(is_first) * col(block_index));
+  const Expr continues = one - nxt(is_first);
+  f.assert_zero(transition * (nxt(is_first) - col(is_last)));
+  f.assert_zero(transition * (nxt(block_index) - continues * (col(block_index) + one)));
+  f.assert_zero(transition * (nxt(message_id) - col(message_id) - col(is_last)));
+  f.assert_zero(transition * continues * (nxt(is_real) - col(is_real)));
+  f.assert_zero((one - col(is_real)) * col(block_mult));
+  f.assert_zero((one - col(is_last) * col(is_real)) * col(digest_mult));
+
+  // Padding: is_data is 1...1 0...0; only a last block has zeros, and it has at least one (pad10*1 needs
+  // a byte). Past the data: 0x01 on the first padding byte, 0x80 added on byte 135, zero elsewhere.
+  for (size_t k = 0; k + 1 < rate_bytes; ++k) f.assert_zero(col(is_data + k + 1) * (one - col(is_data + k)));
+  f.assert_zero((one - col(is_last)) * (one - col(is_data + rate_bytes - 1)));
+  f.assert_zero(col(is_last) * col(is_data + rate_bytes - 1));
+  for (size_t k = 0; k < rate_bytes; ++k) {
+    Expr byte = col(block_bits + 8 * k);
+    for (size_t j = 1; j < 8; ++j) byte = byte + col(block_bits + 8 * k + j) * pow2(j);
+    Expr pad_start = (k == 0 ? Expr(one - col(is_data)) : Expr(col(is_data + k - 1) - col(is_data + k)));
+    if (k + 1 == rate_bytes) byte = byte - Fp(0x80);
+    f.assert_zero((one - col(is_data + k)) * (byte - pad_start));
+  }
+
+  // Absorb: rate in = state xor block; a first block starts from the zero state.
+  for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
+    auto s = [&](size_t k) { return col(state_bits + 32 * limb + k); };
+    auto m = [&](size_t k) { return col(block_bits + 32 * limb + k); };
+    Expr sum = s(0) + m(0) - s(0) * m(0) * two - col(rate_in + limb);
+    Expr state_limb = s(0);
+    for (size_t k = 1; k < 32; ++k) {
+      sum = sum + (s(k) + m(k) - s(k) * m(k) * two) * pow2(k);
+      state_limb = state_limb + s(k) * pow2(k);
+    }
+    f.assert_zero(sum);
+    f.assert_zero(col(is_first) * state_limb);
+    // The next block of the same message absorbs into this block's output.
+    Expr next_state_limb = nxt(state_bits + 32 * limb);
+    for (size_t k = 1; k < 32; ++k) next_state_limb = next_state_limb + nxt(state_bits + 32 * limb + k) * pow2(k);
+    f.assert_zero(transition * continues * (next_state_limb - col(out + limb)));
+  }
+  for (size_t i = 0; i < 2 * (25 - rate_lanes); ++i) {
+    f.assert_zero(col(is_first) * col(capacity_in + i));
+    f.assert_zero(transition * continues * (nxt(capacity_in + i) - col(out + 2 * rate_lanes + i)));
+  }
+}
+
+template <class Folder>
+void KeccakPublicDigestsAir::eval(Folder& f) const {
+  using stark::Fp;
+  const auto first = f.is_first_row();
+  const auto transition = f.is_transition();
+  const size_t active = registers + 8 * count;
+  for (size_t i = 0; i < 8 * count; ++i) f.assert_zero(first * (f.local(registers + i) - f.public_value(i)));
+  for (size_t j = 0; j < count; ++j) f.assert_zero(first * (f.local(active + j) - Fp::one()));
+  // Every digest reaches register 0 before the table ends: at most one is still waiting on the last row.
+  for (size_t j = 1; j < count; ++j) f.assert_zero(f.is_last_row() * f.local(active + j));
+  // Shift every register down by one digest per row; zeros come in at the top.
+  for (size_t i = 0; i < 8 * count; ++i) {
+    if (i + 8 < 8 * count)
+      f.assert_zero(transition * (f.next(registers + i) - f.local(registers + i + 8)));
+    else
+      f.assert_zero(transition * f.next(registers + i));
+  }
+  for (size_t j = 0; j < count; ++j) {
+    if (j + 1 < count)
+      f.assert_zero(transition * (f.next(active + j) - f.local(active + j + 1)));
+    else
+      f.assert_zero(transition * f.next(active + j));
+  }
+}
+
+}  // namespace witprove::air

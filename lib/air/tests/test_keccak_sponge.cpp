@@ -1,0 +1,164 @@
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <random>
+
+#include "air/keccak_sponge.hpp"
+#include "eth/keccak.hpp"
+#include "keccak_test_util.hpp"
+
+using namespace witprove;
+using stark::Fp;
+namespace sp = air::keccak_sponge;
+
+namespace {
+
+std::vector<eth::Bytes> random_messages(std::span<const size_t> sizes, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<eth::Bytes> messages;
+  for (size_t size : sizes) {
+    eth::Bytes m(size);
+    for (auto& b : m) b = static_cast<uint8_t>(rng());
+    messages.push_back(std::move(m));
+  }
+  return messages;
+}
+
+std::optional<std::string> check_all(const air::KeccakTables& t) {
+  auto instances = t.instances();
+  for (const auto& in : instances)
+    if (auto f = stark::check_constraints(*in.air, *in.trace, in.public_values)) return f->to_string();
+  return stark::check_lookups(instances);
+}
+
+eth::H256 digest_of(std::span<const Fp> limbs) {
+  eth::H256 d;
+  for (size_t l = 0; l < 8; ++l) {
+    uint32_t v = static_cast<uint32_t>(limbs[l].value());
+    std::memcpy(d.data() + 4 * l, &v, 4);
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("keccak_sponge: digests on the bus equal eth::keccak256 for messages of many sizes") {
+  const std::vector<size_t> sizes = {0, 1, 31, 32, 135, 136, 137, 271, 272, 273, 600, 1000};
+  auto messages = random_messages(sizes, 5);
+  std::vector<eth::H256> public_digests = {eth::keccak256(messages[3]), eth::keccak256(messages[0]),
+                                           eth::keccak256(messages[10])};
+  auto tables = air::build_keccak_tables(messages, public_digests);
+  REQUIRE(tables.airs.size() == 3);
+  auto problem = check_all(tables);
+  INFO(problem.value_or("ok"));
+  CHECK_FALSE(problem);
+
+  // Read every (message id, length, digest) the sponge sends, whatever its multiplicity.
+  const auto& sponge = tables.traces[1];
+  const auto digest_bus = tables.airs[1]->interactions()[3];
+  REQUIRE(digest_bus.bus == air::keccak_bus::digest);
+  size_t seen = 0;
+  for (size_t r = 0; r < sponge.height; ++r) {
+    auto row = sponge.row(r);
+    if (row[sp::is_last] != Fp::one() || row[sp::is_real] != Fp::one()) continue;
+    const size_t id = digest_bus.values[0].evaluate(row).value();
+    REQUIRE(id < messages.size());
+    CHECK(digest_bus.values[1].evaluate(row) == Fp(messages[id].size()));
+    std::vector<Fp> limbs;
+    for (size_t l = 0; l < 8; ++l) limbs.push_back(digest_bus.values[2 + l].evaluate(row));
+    CHECK(digest_of(limbs) == eth::keccak256(messages[id]));
+    ++seen;
+  }
+  CHECK(seen == messages.size());
+
+  // The block bus carries the message bytes themselves (padding removed).
+  const auto block_bus = tables.airs[1]->interactions()[2];
+  for (size_t r = 0; r < sponge.height; ++r) {
+    auto row = sponge.row(r);
+    if (row[sp::is_real] != Fp::one()) continue;
+    const auto& msg = messages[block_bus.values[0].evaluate(row).value()];
+    const size_t block = block_bus.values[1].evaluate(row).value();
+    uint8_t expected[sp::rate_bytes] = {};
+    const size_t begin = sp::rate_bytes * block;
+    if (begin < msg.size()) std::memcpy(expected, msg.data() + begin, std::min(sp::rate_bytes, msg.size() - begin));
+    for (size_t l = 0; l < 34; ++l) {
+      uint32_t v;
+      std::memcpy(&v, expected + 4 * l, 4);
+      CHECK(block_bus.values[2 + l].evaluate(row) == Fp(v));
+    }
+  }
+}
+
+TEST_CASE("keccak_sponge: the verifier's tables match the prover's") {
+  auto messages = random_messages(std::vector<size_t>{10, 200}, 9);
+  std::vector<eth::H256> pub = {eth::keccak256(messages[1])};
+  auto prover = air::build_keccak_tables(messages, pub);
+  auto verifier = air::keccak_verifier_tables(pub);
+  REQUIRE(verifier.airs.size() == prover.airs.size());
+  for (size_t i = 0; i < prover.airs.size(); ++i) {
+    CHECK(verifier.airs[i]->name() == prover.airs[i]->name());
+    CHECK(verifier.airs[i]->width() == prover.airs[i]->width());
+    CHECK(verifier.public_values[i] == prover.public_values[i]);
+  }
+  CHECK(air::keccak_verifier_tables({}).airs.size() == 2);
+}
+
+TEST_CASE("keccak_sponge: a public digest that no message has is refused") {
+  auto messages = random_messages(std::vector<size_t>{10}, 1);
+  std::vector<eth::H256> pub = {eth::keccak256(eth::Bytes{1, 2, 3})};
+  CHECK_THROWS_AS(air::build_keccak_tables(messages, pub), std::invalid_argument);
+}
+
+TEST_CASE("keccak_sponge: a wrong public value fails the public-digests table") {
+  auto messages = random_messages(std::vector<size_t>{50, 140}, 3);
+  std::vector<eth::H256> pub = {eth::keccak256(messages[0]), eth::keccak256(messages[1])};
+  auto tables = air::build_keccak_tables(messages, pub);
+  REQUIRE_FALSE(check_all(tables));
+  std::mt19937_64 rng(11);
+  for (size_t i = 0; i < tables.public_values[2].size(); ++i) {
+    auto bad = tables.public_values[2];
+    bad[i] = bad[i] + Fp(1 + rng() % 1000);
+    CHECK(stark::check_constraints(*tables.airs[2], tables.traces[2], bad));
+  }
+}
+
+TEST_CASE("keccak_sponge: one wrong cell in any table fails the constraints or the lookups") {
+  // Messages with one, two and three blocks, a public digest, and unused sponge rows.
+  auto messages = random_messages(std::vector<size_t>{0, 140, 300}, 21);
+  std::vector<eth::H256> pub = {eth::keccak256(messages[2]), eth::keccak256(messages[1])};
+  const auto honest = air::build_keccak_tables(messages, pub);
+  REQUIRE_FALSE(check_all(honest));
+  const size_t blocks = 1 + 2 + 3;
+  const air::KeccakPublicDigestsAir pub_air{pub.size()};
+
+  // Cells nothing depends on: outputs and tags of sponge rows that look nothing up, and the message id
+  // and length of public-digest rows that receive nothing.
+  auto dont_care = [&](size_t table, size_t row, size_t column) {
+    if (table == 1 && row >= blocks) return column == sp::tag || (column >= sp::out && column < sp::out + 50);
+    if (table == 2 && row >= pub.size()) return column == pub_air.message_id || column == pub_air.length;
+    return false;
+  };
+
+  std::mt19937_64 rng(77);
+  std::vector<stark::Trace> traces = honest.traces;
+  auto instances = honest.instances();
+  for (size_t i = 0; i < instances.size(); ++i) instances[i].trace = &traces[i];
+  const size_t trials = 3000;
+  size_t per_table[3] = {};
+  for (size_t t = 0; t < trials; ++t) {
+    const size_t table = t % 3;
+    stark::Trace& trace = traces[table];
+    const size_t row = rng() % trace.height, column = rng() % trace.width;
+    if (dont_care(table, row, column)) continue;
+    const Fp original = trace.at(row, column);
+    trace.at(row, column) = air::test::tampered(original, rng);
+    ++per_table[table];
+    const bool caught = air::test::failure_around(*instances[table].air, trace, instances[table].public_values, row) ||
+                        stark::check_lookups(instances);
+    trace.at(row, column) = original;
+    if (!caught) FAIL("table " << table << ": tampered cell at row " << row << " column " << column << " passed every check");
+  }
+  CHECK(per_table[0] > 500);
+  CHECK(per_table[1] > 500);
+  CHECK(per_table[2] > 500);
+}
