@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libsimdjson-dev libtbb-dev libfmt-dev libboost-program-options-dev catch2
-  libarchive-dev xz-utils zstd bzip2 gzip
+  libarchive-dev libssl-dev xz-utils zstd bzip2 gzip
   jq shellcheck
 )
 

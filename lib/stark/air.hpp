@@ -15,6 +15,8 @@
 //   auto is_first_row() const; auto is_last_row() const; auto is_transition() const;  // selectors
 //   Fp public_value(size_t i) const;
 //   void assert_zero(const Expr& e);  // Expr: Var, or any arithmetic of Var, Fp and selectors
+//   void assert_eq(a, b); void assert_bool(x);  // shorthands for assert_zero(a - b), assert_zero(x * (x - 1))
+// eval must emit the same number of constraints on every row (the engine counts them once).
 #pragma once
 
 #include <cstdint>
@@ -98,8 +100,17 @@ struct ConstraintFailure {
   std::string to_string() const;
 };
 
+// Shorthands shared by every folder.
+template <class Folder>
+struct FolderShorthands {
+  template <class A, class B>
+  void assert_eq(const A& a, const B& b) { static_cast<Folder*>(this)->assert_zero(a - b); }
+  template <class A>
+  void assert_bool(const A& a) { static_cast<Folder*>(this)->assert_zero(a * (a - Fp::one())); }
+};
+
 // Debug folder: evaluates every constraint on one row of a concrete trace.
-class CheckFolder {
+class CheckFolder : public FolderShorthands<CheckFolder> {
  public:
   using Var = Fp;
   CheckFolder(const Trace& trace, std::span<const Fp> public_values)
@@ -117,6 +128,7 @@ class CheckFolder {
     ++index_;
   }
   std::optional<size_t> first_failure() const { return first_failure_; }
+  size_t num_constraints() const { return index_; }  // after eval on a row
 
  private:
   const Trace& trace_;

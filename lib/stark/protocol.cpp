@@ -1,0 +1,72 @@
+#include "stark/protocol.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace witprove::stark::protocol {
+
+void absorb_header(Transcript& t, ByteView statement, const StarkParams& params, std::span<const Air* const> airs,
+                   std::span<const uint32_t> log_heights, std::span<const std::vector<Fp>> public_values) {
+  t.absorb_bytes(statement);
+  for (uint32_t p : {params.log_blowup, params.num_queries, params.grinding_bits, params.log_fri_arity,
+                     params.log_final_poly_len})
+    t.absorb_u64(p);
+  t.absorb_u64(airs.size());
+  for (size_t i = 0; i < airs.size(); ++i) {
+    std::string name = airs[i]->name();
+    t.absorb_bytes({reinterpret_cast<const uint8_t*>(name.data()), name.size()});
+    t.absorb_u64(airs[i]->width());
+    t.absorb_u64(log_heights[i]);
+    t.absorb(std::span<const Fp>(public_values[i]));
+  }
+}
+
+unsigned log_quotient_chunks(const Air& air) {
+  // LogUp constraints have degree 2; a degree-d constraint divided by Z_H has degree (d - 1) n.
+  unsigned degree = std::max(air.constraint_degree(), 2u);
+  unsigned log = 0;
+  while ((1u << log) < degree - 1) ++log;
+  return log;
+}
+
+size_t max_tuple_length(std::span<const Interaction> interactions) {
+  size_t m = 0;
+  for (const auto& in : interactions) m = std::max(m, in.values.size());
+  return m;
+}
+
+FriSchedule fri_schedule(std::span<const unsigned> log_lde_sizes, const StarkParams& params) {
+  FriSchedule s;
+  s.log_top = *std::max_element(log_lde_sizes.begin(), log_lde_sizes.end());
+  unsigned smallest = *std::min_element(log_lde_sizes.begin(), log_lde_sizes.end());
+  s.log_final_size = std::min(smallest, params.log_final_poly_len + params.log_blowup);
+  unsigned size = s.log_top;
+  while (size > s.log_final_size) {
+    unsigned stop = s.log_final_size;
+    for (unsigned l : log_lde_sizes)
+      if (l < size) stop = std::max(stop, l);
+    unsigned arity = std::min(params.log_fri_arity, size - stop);
+    s.rounds.push_back({size, arity});
+    size -= arity;
+  }
+  return s;
+}
+
+Fp2 fold_group(std::span<const Fp2> values, Fp s, Fp2 beta) {
+  size_t n = values.size();
+  std::array<Fp, size_t{1} << kMaxLogArity> re, im;
+  unsigned k = static_cast<unsigned>(__builtin_ctzll(n));
+  for (size_t m = 0; m < n; ++m) {
+    const Fp2& v = values[reverse_bits(m, k)];
+    re[m] = v.c0;
+    im[m] = v.c1;
+  }
+  // iDFT gives s^j f_j(s^n); fold with (beta / s)^j by Horner from the top.
+  intt(std::span(re.data(), n));
+  intt(std::span(im.data(), n));
+  Fp2 r = beta * inverse(s), acc;
+  for (size_t j = n; j-- > 0;) acc = acc * r + Fp2(re[j], im[j]);
+  return acc;
+}
+
+}  // namespace witprove::stark::protocol

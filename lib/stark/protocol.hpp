@@ -1,0 +1,59 @@
+// Pieces of the protocol that prover and verifier must compute identically: the transcript header,
+// domains and selectors, the LogUp fingerprint, the FRI folding schedule and the fold of one group.
+// Internal to lib/stark.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "stark/air.hpp"
+#include "stark/ntt.hpp"
+#include "stark/stark.hpp"
+#include "stark/transcript.hpp"
+
+namespace witprove::stark::protocol {
+
+inline constexpr std::string_view kDomain = "witprove-stark-v1";
+inline constexpr unsigned kMaxLogHeight = 26;  // per table; bounds every allocation the verifier makes
+inline constexpr unsigned kMaxLogArity = 4;
+
+// Absorbs the statement, the parameters and each table's name, width, height and public values.
+void absorb_header(Transcript& t, ByteView statement, const StarkParams& params, std::span<const Air* const> airs,
+                   std::span<const uint32_t> log_heights, std::span<const std::vector<Fp>> public_values);
+
+// Number of quotient chunks (a power of two) for a table: enough for its AIR and the LogUp constraints.
+unsigned log_quotient_chunks(const Air& air);
+
+// Shift of a table's LDE coset: the FRI layer of the same size lives on generator^(2^(L0 - L)) · H.
+inline Fp layer_shift(unsigned log_top, unsigned log_size) { return pow(kGenerator, uint64_t{1} << (log_top - log_size)); }
+// Point of a bit-reversed FRI layer (or of an LDE row rev(index)).
+inline Fp layer_point(unsigned log_top, unsigned log_size, size_t index) {
+  return layer_shift(log_top, log_size) * pow(two_adic_root(log_size), reverse_bits(index, log_size));
+}
+
+// LogUp: fingerprint of an interaction's tuple, gamma - (bus + sum beta^(j+1) v_j).
+template <class Row>
+Fp2 lookup_denominator(const Interaction& in, const Row& row, Fp2 gamma, std::span<const Fp2> beta_powers) {
+  Fp2 acc = gamma - Fp(in.bus);
+  for (size_t j = 0; j < in.values.size(); ++j) acc -= beta_powers[j + 1] * in.values[j].evaluate(row);
+  return acc;
+}
+size_t max_tuple_length(std::span<const Interaction> interactions);
+
+struct FriRound {
+  unsigned log_size;   // of this layer's codeword
+  unsigned log_arity;  // folded into 2^log_size >> log_arity
+};
+struct FriSchedule {
+  std::vector<FriRound> rounds;
+  unsigned log_top;         // layer 0
+  unsigned log_final_size;  // codeword size at the end, = final polynomial length * blowup
+};
+// Rounds stop at every table's LDE size (so it can be added in) and at the final size.
+FriSchedule fri_schedule(std::span<const unsigned> log_lde_sizes, const StarkParams& params);
+
+// Folds values f(s · w^rev(l)), l < 2^k (w of order 2^k), into sum_j beta^j f_j(s^(2^k)) where
+// f(x) = sum_j x^j f_j(x^(2^k)).
+Fp2 fold_group(std::span<const Fp2> values, Fp s, Fp2 beta);
+
+}  // namespace witprove::stark::protocol

@@ -1,0 +1,514 @@
+// The prover: main commit -> LogUp challenges -> auxiliary columns -> constraint quotient ->
+// out-of-domain openings -> DEEP codeword -> FRI -> query openings.
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "stark/folders.hpp"
+#include "stark/merkle.hpp"
+#include "stark/protocol.hpp"
+#include "stark/stark.hpp"
+
+namespace witprove::stark {
+namespace {
+
+using protocol::FriSchedule;
+
+// Column-major matrix: column c is data[c * height, (c + 1) * height).
+struct ColumnMatrix {
+  size_t width = 0, height = 0;
+  std::vector<Fp> data;
+  ColumnMatrix() = default;
+  ColumnMatrix(size_t w, size_t h) : width(w), height(h), data(w * h) {}
+  std::span<Fp> column(size_t c) { return {data.data() + c * height, height}; }
+  std::span<const Fp> column(size_t c) const { return {data.data() + c * height, height}; }
+};
+
+// Copies rows first, first + stride, ... (count of them, indices mod height) into a row-major buffer.
+void gather_rows(const ColumnMatrix& m, size_t first, size_t count, size_t stride, Fp* out) {
+  for (size_t c = 0; c < m.width; ++c) {
+    const Fp* col = m.data.data() + c * m.height;
+    size_t r = first % m.height;
+    for (size_t i = 0; i < count; ++i) {
+      out[i * m.width + c] = col[r];
+      r += stride;
+      if (r >= m.height) r -= m.height;
+    }
+  }
+}
+
+// Rows per block when walking a matrix row by row: about 256 KiB of row data.
+size_t rows_per_block(size_t width) { return std::clamp<size_t>((size_t{1} << 15) / std::max<size_t>(width, 1), 4, 1024); }
+
+// A committed matrix: coefficients, the LDE on shift·H (natural order, one Merkle leaf per row).
+struct Committed {
+  ColumnMatrix coeffs;
+  ColumnMatrix lde;
+  MerkleTree tree;
+};
+
+Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift) {
+  Committed c;
+  size_t n = coeffs.height, w = coeffs.width, big = n << log_blowup;
+  c.lde = ColumnMatrix(w, big);
+  tbb::parallel_for(size_t{0}, w, [&](size_t col) { coset_lde(coeffs.column(col), shift, c.lde.column(col)); });
+  c.coeffs = std::move(coeffs);
+  std::vector<Digest> leaves(big);
+  size_t block = rows_per_block(w);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, big, block), [&](const auto& r) {
+    std::vector<Fp> buf(r.size() * w);
+    gather_rows(c.lde, r.begin(), r.size(), 1, buf.data());
+    for (size_t i = 0; i < r.size(); ++i) leaves[r.begin() + i] = hash_elements({buf.data() + i * w, w});
+  });
+  c.tree = build_merkle_tree(std::move(leaves));
+  return c;
+}
+
+Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift) {
+  ColumnMatrix coeffs(trace.width, trace.height);
+  tbb::parallel_for(size_t{0}, trace.width, [&](size_t col) {
+    auto dst = coeffs.column(col);
+    for (size_t r = 0; r < trace.height; ++r) dst[r] = trace.values[r * trace.width + col];
+    intt(dst);
+  });
+  return commit_coefficients(std::move(coeffs), log_blowup, shift);
+}
+
+// Evaluations at `point` of every column polynomial.
+std::vector<Fp2> evaluate_columns(const ColumnMatrix& coeffs, Fp2 point) {
+  std::vector<Fp2> pw = powers(point, coeffs.height);
+  std::vector<Fp2> out(coeffs.width);
+  tbb::parallel_for(size_t{0}, coeffs.width, [&](size_t col) {
+    auto c = coeffs.column(col);
+    Fp2 acc;
+    for (size_t i = 0; i < c.size(); ++i) acc += pw[i] * c[i];
+    out[col] = acc;
+  });
+  return out;
+}
+
+TreeOpening open_rows(const Committed& c, std::span<const size_t> rows) {
+  TreeOpening o;
+  for (size_t r : rows) {
+    std::vector<Fp> row(c.lde.width);
+    gather_rows(c.lde, r, 1, 1, row.data());
+    o.rows.push_back(std::move(row));
+  }
+  o.siblings = open_merkle_batch(c.tree, rows);
+  return o;
+}
+
+struct TableState {
+  const TableInstance* in;
+  std::vector<Interaction> interactions;
+  unsigned log_n = 0, log_chunks = 0;
+  Fp shift;
+  Committed main, aux, quotient;
+  Fp2 lookup_sum;
+};
+
+// LogUp auxiliary trace: per interaction the inverse of its fingerprint (two base columns), then the
+// running sum S with S[i+1] = S[i] + sum_k m_k(i)/d_k(i) - L/n, so that the sum wraps around to S[0].
+Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_powers) {
+  const Trace& main = *ts.in->trace;
+  size_t n = main.height, k_count = ts.interactions.size();
+  Trace aux(2 * (k_count + 1), n);
+  std::vector<Fp2> inv(n * k_count);
+  std::vector<Fp2> terms(n);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const auto& r) {
+    for (size_t i = r.begin(); i < r.end(); ++i)
+      for (size_t k = 0; k < k_count; ++k)
+        inv[i * k_count + k] = protocol::lookup_denominator(ts.interactions[k], main.row(i), gamma, beta_powers);
+    std::span<Fp2> chunk(inv.data() + r.begin() * k_count, r.size() * k_count);
+    batch_inverse(chunk);
+    for (size_t i = r.begin(); i < r.end(); ++i) {
+      Fp2 t;
+      for (size_t k = 0; k < k_count; ++k) {
+        Fp2 h = inv[i * k_count + k];
+        aux.at(i, 2 * k) = h.c0;
+        aux.at(i, 2 * k + 1) = h.c1;
+        t += h * ts.interactions[k].multiplicity.evaluate(main.row(i));
+      }
+      terms[i] = t;
+    }
+  });
+  Fp2 total;
+  for (const auto& t : terms) total += t;
+  ts.lookup_sum = total;
+  Fp2 step = total * inverse(Fp(n));
+  Fp2 s;
+  for (size_t i = 0; i < n; ++i) {
+    aux.at(i, 2 * k_count) = s.c0;
+    aux.at(i, 2 * k_count + 1) = s.c1;
+    s += terms[i] - step;
+  }
+  return aux;
+}
+
+// Quotient values sum(alpha^i C_i(x)) / Z_H(x) on the coset shift·H_{n·chunks}.
+std::vector<Fp2> compute_quotient(const TableState& ts, unsigned log_blowup, std::span<const Fp2> alpha_powers,
+                                  Fp2 gamma, std::span<const Fp2> beta_powers) {
+  const Air& air = *ts.in->air;
+  size_t n = size_t{1} << ts.log_n, chunks = size_t{1} << ts.log_chunks, size = n * chunks;
+  size_t step = (size_t{1} << log_blowup) / chunks;  // LDE rows between quotient-domain points
+  Fp omega_n_inv = inverse(two_adic_root(ts.log_n));
+  Fp n_inv = inverse(Fp(n));
+
+  // Selectors and 1/Z_H on the quotient domain.
+  std::vector<Fp> xs = powers(two_adic_root(ts.log_n + ts.log_chunks), size);
+  for (auto& x : xs) x *= ts.shift;
+  std::vector<Fp> den_first(size), den_last(size);
+  tbb::parallel_for(size_t{0}, size, [&](size_t j) {
+    den_first[j] = xs[j] - Fp::one();
+    den_last[j] = xs[j] - omega_n_inv;
+  });
+  batch_inverse(std::span(den_first));
+  batch_inverse(std::span(den_last));
+  // x^n takes `chunks` values: shift^n · w^j for w of order chunks.
+  std::vector<Fp> zh(chunks), zh_inv(chunks);
+  for (size_t j = 0; j < chunks; ++j) zh[j] = pow(xs[j], n) - Fp::one();
+  zh_inv = zh;
+  batch_inverse(std::span(zh_inv));
+
+  size_t main_w = ts.main.lde.width, aux_w = ts.aux.lde.width;
+  size_t k_count = ts.interactions.size();
+  Fp2 sum_step = ts.lookup_sum * n_inv;
+  std::vector<Fp2> out(size);
+  size_t block = rows_per_block(main_w + aux_w);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, size, block), [&](const auto& r) {
+    size_t rows = r.size() + chunks;  // the block and its next rows
+    std::vector<Fp> main_buf(rows * main_w), aux_buf(rows * aux_w);
+    gather_rows(ts.main.lde, r.begin() * step, rows, step, main_buf.data());
+    if (aux_w) gather_rows(ts.aux.lde, r.begin() * step, rows, step, aux_buf.data());
+    ProverFolder folder(ts.in->public_values, alpha_powers);
+    for (size_t j = r.begin(); j < r.end(); ++j) {
+      size_t o = j - r.begin();
+      Fp zh_j = zh[j % chunks];
+      ProverFolder::Selectors sel{zh_j * den_first[j] * n_inv, zh_j * den_last[j] * n_inv * omega_n_inv,
+                                  xs[j] - omega_n_inv};
+      const Fp* local = main_buf.data() + o * main_w;
+      folder.set_point(local, main_buf.data() + (o + chunks) * main_w, sel);
+      air.eval(folder);
+      if (k_count) {
+        const Fp* a = aux_buf.data() + o * aux_w;
+        const Fp* a_next = aux_buf.data() + (o + chunks) * aux_w;
+        std::span<const Fp> row(local, main_w);
+        Fp2 t;
+        for (size_t k = 0; k < k_count; ++k) {
+          Fp2 h(a[2 * k], a[2 * k + 1]);
+          const auto& in = ts.interactions[k];
+          folder.assert_zero_ext(h * protocol::lookup_denominator(in, row, gamma, beta_powers) - Fp2::one());
+          t += h * in.multiplicity.evaluate(row);
+        }
+        Fp2 s(a[2 * k_count], a[2 * k_count + 1]), s_next(a_next[2 * k_count], a_next[2 * k_count + 1]);
+        folder.assert_zero_ext(s_next - s - t + sum_step);
+      }
+      out[j] = folder.folded() * zh_inv[j % chunks];
+    }
+  });
+  return out;
+}
+
+// Splits quotient values on shift·H_{n·chunks} into `chunks` polynomials of degree < n, two base columns
+// each (c0 and c1 parts): Q(X) = sum_i X^(i n) Q_i(X).
+ColumnMatrix quotient_chunks(const std::vector<Fp2>& q, size_t n, size_t chunks, Fp shift) {
+  std::vector<Fp> re(q.size()), im(q.size());
+  for (size_t j = 0; j < q.size(); ++j) {
+    re[j] = q[j].c0;
+    im[j] = q[j].c1;
+  }
+  tbb::parallel_invoke([&] { coset_intt(re, shift); }, [&] { coset_intt(im, shift); });
+  ColumnMatrix m(2 * chunks, n);
+  for (size_t i = 0; i < chunks; ++i) {
+    std::copy_n(re.begin() + static_cast<ptrdiff_t>(i * n), n, m.column(2 * i).begin());
+    std::copy_n(im.begin() + static_cast<ptrdiff_t>(i * n), n, m.column(2 * i + 1).begin());
+  }
+  return m;
+}
+
+struct FriLayer {
+  std::vector<Fp2> values;  // bit-reversed order
+  MerkleTree tree;
+  unsigned log_arity;
+};
+
+MerkleTree commit_layer(const std::vector<Fp2>& values, unsigned log_arity) {
+  size_t group = size_t{1} << log_arity, groups = values.size() >> log_arity;
+  std::vector<Digest> leaves(groups);
+  tbb::parallel_for(size_t{0}, groups, [&](size_t g) {
+    leaves[g] = hash_elements({reinterpret_cast<const Fp*>(values.data() + g * group), 2 * group});
+  });
+  return build_merkle_tree(std::move(leaves));
+}
+
+void check_inputs(std::span<const TableInstance> tables, const StarkParams& params) {
+  if (auto e = validate(params)) throw ProveError(*e);
+  if (tables.empty()) throw ProveError("no tables to prove");
+  for (const auto& t : tables) {
+    const Air& air = *t.air;
+    const Trace& tr = *t.trace;
+    if (tr.width != air.width() || tr.values.size() != tr.width * tr.height)
+      throw ProveError(fmt::format("table {}: trace width {} does not match the AIR's {}", air.name(), tr.width, air.width()));
+    if (tr.height < 2 || (tr.height & (tr.height - 1)) || tr.height > (size_t{1} << protocol::kMaxLogHeight))
+      throw ProveError(fmt::format("table {}: height {} is not a power of two in [2, 2^{}]", air.name(), tr.height,
+                                   protocol::kMaxLogHeight));
+    if (t.public_values.size() != air.num_public_values())
+      throw ProveError(fmt::format("table {}: {} public values given, the AIR takes {}", air.name(),
+                                   t.public_values.size(), air.num_public_values()));
+    if (protocol::log_quotient_chunks(air) > params.log_blowup)
+      throw ProveError(fmt::format("table {}: constraint degree {} needs a larger blowup", air.name(),
+                                   air.constraint_degree()));
+  }
+  if (!params.check_trace) return;
+  for (const auto& t : tables)
+    if (auto f = check_constraints(*t.air, *t.trace, t.public_values)) throw ProveError(f->to_string());
+  if (auto e = check_lookups(tables)) throw ProveError(*e);
+}
+
+size_t count_constraints(const TableInstance& t) {
+  CheckFolder f(*t.trace, t.public_values);
+  f.set_row(0);
+  t.air->eval(f);
+  size_t k = t.air->interactions().size();
+  return f.num_constraints() + (k ? k + 1 : 0);
+}
+
+}  // namespace
+
+Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement) {
+  check_inputs(tables, params);
+  const unsigned lb = params.log_blowup;
+  size_t num_tables = tables.size();
+  std::vector<TableState> ts(num_tables);
+  std::vector<unsigned> log_lde(num_tables);
+  std::vector<uint32_t> log_heights(num_tables);
+  std::vector<const Air*> airs(num_tables);
+  std::vector<std::vector<Fp>> publics(num_tables);
+  for (size_t i = 0; i < num_tables; ++i) {
+    ts[i].in = &tables[i];
+    ts[i].interactions = tables[i].air->interactions();
+    ts[i].log_n = static_cast<unsigned>(__builtin_ctzll(tables[i].trace->height));
+    ts[i].log_chunks = protocol::log_quotient_chunks(*tables[i].air);
+    log_lde[i] = ts[i].log_n + lb;
+    log_heights[i] = ts[i].log_n;
+    airs[i] = tables[i].air;
+    publics[i] = tables[i].public_values;
+  }
+  FriSchedule schedule = protocol::fri_schedule(log_lde, params);
+  for (size_t i = 0; i < num_tables; ++i) ts[i].shift = protocol::layer_shift(schedule.log_top, log_lde[i]);
+
+  Proof proof;
+  proof.tables.resize(num_tables);
+  Transcript transcript(protocol::kDomain);
+  protocol::absorb_header(transcript, statement, params, airs, log_heights, publics);
+
+  // 1. Main traces.
+  for (size_t i = 0; i < num_tables; ++i) {
+    ts[i].main = commit_trace(*tables[i].trace, lb, ts[i].shift);
+    proof.tables[i].log_height = log_heights[i];
+    proof.tables[i].main_root = ts[i].main.tree.root();
+    transcript.absorb(proof.tables[i].main_root);
+  }
+
+  // 2. LogUp auxiliary columns.
+  Fp2 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
+  size_t max_tuple = 0;
+  for (const auto& t : ts) max_tuple = std::max(max_tuple, protocol::max_tuple_length(t.interactions));
+  std::vector<Fp2> beta_powers = powers(beta, max_tuple + 1);
+  for (size_t i = 0; i < num_tables; ++i) {
+    if (ts[i].interactions.empty()) continue;
+    Trace aux = build_aux_trace(ts[i], gamma, beta_powers);
+    ts[i].aux = commit_trace(aux, lb, ts[i].shift);
+    proof.tables[i].aux_root = ts[i].aux.tree.root();
+    proof.tables[i].lookup_sum = ts[i].lookup_sum;
+    transcript.absorb(*proof.tables[i].aux_root);
+    transcript.absorb(std::span<const Fp2>(&ts[i].lookup_sum, 1));
+  }
+
+  // 3. Quotients.
+  Fp2 alpha = transcript.challenge_ext();
+  for (size_t i = 0; i < num_tables; ++i) {
+    std::vector<Fp2> alpha_powers = powers(alpha, count_constraints(tables[i]));
+    std::vector<Fp2> q = compute_quotient(ts[i], lb, alpha_powers, gamma, beta_powers);
+    size_t n = size_t{1} << ts[i].log_n;
+    ts[i].quotient = commit_coefficients(quotient_chunks(q, n, size_t{1} << ts[i].log_chunks, ts[i].shift), lb, ts[i].shift);
+    proof.tables[i].quotient_root = ts[i].quotient.tree.root();
+    transcript.absorb(proof.tables[i].quotient_root);
+  }
+
+  // 4. Out-of-domain openings.
+  Fp2 zeta = transcript.challenge_ext();
+  for (size_t i = 0; i < num_tables; ++i) {
+    auto& tp = proof.tables[i];
+    Fp2 zeta_next = zeta * two_adic_root(ts[i].log_n);
+    tp.main_local = evaluate_columns(ts[i].main.coeffs, zeta);
+    tp.main_next = evaluate_columns(ts[i].main.coeffs, zeta_next);
+    if (tp.aux_root) {
+      tp.aux_local = evaluate_columns(ts[i].aux.coeffs, zeta);
+      tp.aux_next = evaluate_columns(ts[i].aux.coeffs, zeta_next);
+    }
+    tp.quotient_chunks = evaluate_columns(ts[i].quotient.coeffs, zeta);
+    for (const auto* v : {&tp.main_local, &tp.main_next, &tp.aux_local, &tp.aux_next, &tp.quotient_chunks})
+      transcript.absorb(std::span<const Fp2>(*v));
+  }
+
+  // 5. DEEP: per table, sum_k lambda^k [(p_k(x) - p_k(zeta)) / (x - zeta) + mu (p_k(x) - p_k(zeta w)) / (x - zeta w)],
+  //    the second term over main and aux columns only. Combined on coefficients, then extended.
+  Fp2 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
+  std::vector<std::vector<Fp2>> reduced(num_tables);  // bit-reversed, on the table's LDE coset
+  Fp2 lambda_pow = Fp2::one();
+  for (size_t i = 0; i < num_tables; ++i) {
+    const auto& tp = proof.tables[i];
+    size_t n = size_t{1} << ts[i].log_n, big = n << lb;
+    std::vector<Fp2> a_coeffs(n), b_coeffs(n);
+    Fp2 a_at_zeta, b_at_next;
+    auto add = [&](const ColumnMatrix& m, std::span<const Fp2> at_zeta, std::span<const Fp2> at_next) {
+      for (size_t c = 0; c < m.width; ++c) {
+        auto col = m.column(c);
+        bool both = !at_next.empty();
+        tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 4096), [&](const auto& r) {
+          for (size_t j = r.begin(); j < r.end(); ++j) {
+            Fp2 v = lambda_pow * col[j];
+            a_coeffs[j] += v;
+            if (both) b_coeffs[j] += v;
+          }
+        });
+        a_at_zeta += lambda_pow * at_zeta[c];
+        if (both) b_at_next += lambda_pow * at_next[c];
+        lambda_pow *= lambda;
+      }
+    };
+    add(ts[i].main.coeffs, tp.main_local, tp.main_next);
+    if (tp.aux_root) add(ts[i].aux.coeffs, tp.aux_local, tp.aux_next);
+    add(ts[i].quotient.coeffs, tp.quotient_chunks, {});
+
+    std::vector<Fp> parts[4];
+    for (auto& p : parts) p.resize(big);
+    std::vector<Fp> a_re(n), a_im(n), b_re(n), b_im(n);
+    for (size_t j = 0; j < n; ++j) {
+      a_re[j] = a_coeffs[j].c0; a_im[j] = a_coeffs[j].c1;
+      b_re[j] = b_coeffs[j].c0; b_im[j] = b_coeffs[j].c1;
+    }
+    const std::vector<Fp>* srcs[4] = {&a_re, &a_im, &b_re, &b_im};
+    tbb::parallel_for(0, 4, [&](int p) { coset_lde(*srcs[p], ts[i].shift, parts[p]); });
+
+    Fp2 zeta_next = zeta * two_adic_root(ts[i].log_n);
+    std::vector<Fp> xs = powers(two_adic_root(ts[i].log_n + lb), big);
+    std::vector<Fp2> inv_z(big), inv_zn(big);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 4096), [&](const auto& r) {
+      for (size_t j = r.begin(); j < r.end(); ++j) {
+        Fp x = xs[j] * ts[i].shift;
+        inv_z[j] = x - zeta;
+        inv_zn[j] = x - zeta_next;
+      }
+      batch_inverse(std::span(inv_z.data() + r.begin(), r.size()));
+      batch_inverse(std::span(inv_zn.data() + r.begin(), r.size()));
+    });
+    std::vector<Fp2> ro(big);
+    unsigned log_big = ts[i].log_n + lb;
+    tbb::parallel_for(size_t{0}, big, [&](size_t j) {
+      Fp2 a(parts[0][j], parts[1][j]), b(parts[2][j], parts[3][j]);
+      ro[reverse_bits(j, log_big)] = (a - a_at_zeta) * inv_z[j] + mu * (b - b_at_next) * inv_zn[j];
+    });
+    reduced[i] = std::move(ro);
+  }
+
+  // 6. FRI commit phase: fold, adding each table's codeword in when the layer reaches its size.
+  auto add_tables_of_size = [&](unsigned log_size, std::vector<Fp2>& codeword, Fp2 coeff) {
+    for (size_t i = 0; i < num_tables; ++i) {
+      if (log_lde[i] != log_size) continue;
+      if (codeword.empty()) codeword.assign(size_t{1} << log_size, Fp2());
+      const auto& r = reduced[i];
+      tbb::parallel_for(size_t{0}, r.size(), [&](size_t j) { codeword[j] += coeff * r[j]; });
+    }
+  };
+  std::vector<Fp2> codeword;
+  add_tables_of_size(schedule.log_top, codeword, Fp2::one());
+  std::vector<FriLayer> layers;
+  for (const auto& round : schedule.rounds) {
+    FriLayer layer{std::move(codeword), {}, round.log_arity};
+    layer.tree = commit_layer(layer.values, round.log_arity);
+    proof.fri.layer_roots.push_back(layer.tree.root());
+    transcript.absorb(layer.tree.root());
+    Fp2 beta_r = transcript.challenge_ext();
+    size_t group = size_t{1} << round.log_arity, groups = layer.values.size() >> round.log_arity;
+    unsigned log_groups = round.log_size - round.log_arity;
+    Fp shift = protocol::layer_shift(schedule.log_top, round.log_size);
+    Fp root = two_adic_root(round.log_size);
+    codeword.assign(groups, Fp2());
+    tbb::parallel_for(size_t{0}, groups, [&](size_t g) {
+      Fp s = shift * pow(root, reverse_bits(g, log_groups));
+      codeword[g] = protocol::fold_group({layer.values.data() + g * group, group}, s, beta_r);
+    });
+    add_tables_of_size(log_groups, codeword, pow(beta_r, group));
+    layers.push_back(std::move(layer));
+  }
+  {
+    // Final polynomial: interpolate the last codeword and keep the low coefficients (an honest prover's
+    // higher coefficients are zero).
+    size_t len = codeword.size();
+    std::vector<Fp> re(len), im(len);
+    for (size_t j = 0; j < len; ++j) {
+      size_t k = reverse_bits(j, schedule.log_final_size);
+      re[j] = codeword[k].c0;
+      im[j] = codeword[k].c1;
+    }
+    Fp shift = protocol::layer_shift(schedule.log_top, schedule.log_final_size);
+    coset_intt(re, shift);
+    coset_intt(im, shift);
+    size_t keep = len >> lb;
+    for (size_t j = 0; j < keep; ++j) proof.fri.final_poly.push_back(Fp2(re[j], im[j]));
+    transcript.absorb(std::span<const Fp2>(proof.fri.final_poly));
+  }
+  proof.fri.pow_nonce = transcript.grind(params.grinding_bits);
+  transcript.absorb_u64(proof.fri.pow_nonce);
+
+  // 7. Queries.
+  std::vector<size_t> queries(params.num_queries);
+  for (auto& q : queries) q = transcript.challenge_index(schedule.log_top);
+  auto positions = [&](unsigned log_size, unsigned shift_bits, bool reverse) {
+    std::vector<size_t> out;
+    for (size_t q : queries) {
+      size_t idx = q >> (schedule.log_top - log_size) >> shift_bits;
+      out.push_back(reverse ? reverse_bits(idx, log_size) : idx);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  };
+  for (size_t i = 0; i < num_tables; ++i) {
+    auto rows = positions(log_lde[i], 0, true);
+    auto& tp = proof.tables[i];
+    tp.main_opening = open_rows(ts[i].main, rows);
+    if (tp.aux_root) tp.aux_opening = open_rows(ts[i].aux, rows);
+    tp.quotient_opening = open_rows(ts[i].quotient, rows);
+  }
+  for (const auto& layer : layers) {
+    unsigned log_size = static_cast<unsigned>(__builtin_ctzll(layer.values.size()));
+    auto groups = positions(log_size, layer.log_arity, false);
+    TreeOpening o;
+    size_t group = size_t{1} << layer.log_arity;
+    for (size_t g : groups) {
+      const Fp* p = reinterpret_cast<const Fp*>(layer.values.data() + g * group);
+      o.rows.emplace_back(p, p + 2 * group);
+    }
+    o.siblings = open_merkle_batch(layer.tree, groups);
+    proof.fri.layer_openings.push_back(std::move(o));
+  }
+  return proof;
+}
+
+std::optional<std::string> validate(const StarkParams& p) {
+  if (p.log_blowup < 1 || p.log_blowup > 6) return fmt::format("log_blowup {} is outside [1, 6]", p.log_blowup);
+  if (p.num_queries < 1 || p.num_queries > 255) return fmt::format("num_queries {} is outside [1, 255]", p.num_queries);
+  if (p.grinding_bits > 30) return fmt::format("grinding_bits {} is above 30", p.grinding_bits);
+  if (p.log_fri_arity < 1 || p.log_fri_arity > protocol::kMaxLogArity)
+    return fmt::format("log_fri_arity {} is outside [1, {}]", p.log_fri_arity, protocol::kMaxLogArity);
+  if (p.log_final_poly_len > 10) return fmt::format("log_final_poly_len {} is above 10", p.log_final_poly_len);
+  return std::nullopt;
+}
+
+}  // namespace witprove::stark

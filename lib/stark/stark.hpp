@@ -1,0 +1,101 @@
+// The STARK engine's public API: parameters, the proof, prove, verify and the proof codec.
+// The protocol, the parameters' security and the proof layout are described in docs/stark.md.
+//
+//   std::vector<stark::TableInstance> tables = {{&keccak_air, &keccak_trace, {}}, {&sponge_air, &sponge_trace, pv}};
+//   stark::Proof proof = stark::prove(tables, params, statement);
+//   auto error = stark::verify(airs, public_values, proof, params, statement);   // nullopt: valid
+//   std::vector<uint8_t> bytes = stark::serialize(proof);
+//   auto back = stark::deserialize(bytes, params);   // Proof, or the reason the bytes are malformed
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "stark/air.hpp"
+#include "stark/field.hpp"
+#include "stark/hash.hpp"
+
+namespace witprove::stark {
+
+#ifdef NDEBUG
+inline constexpr bool kDebugBuild = false;
+#else
+inline constexpr bool kDebugBuild = true;
+#endif
+
+struct StarkParams {
+  uint32_t log_blowup = 3;          // LDE blowup 2^log_blowup; also bounds the quotient degree
+  uint32_t num_queries = 28;        // FRI queries
+  uint32_t grinding_bits = 16;      // proof of work before the queries are drawn
+  uint32_t log_fri_arity = 3;       // FRI folds 2^log_fri_arity points into one per round
+  uint32_t log_final_poly_len = 3;  // FRI stops at a polynomial of at most this many (log) coefficients
+  // Run check_constraints and check_lookups before proving (on by default in debug builds).
+  bool check_trace = kDebugBuild;
+
+  // Conjectured bits of security: log_blowup * num_queries + grinding_bits (docs/stark.md).
+  unsigned conjectured_security_bits() const { return log_blowup * num_queries + grinding_bits; }
+  // The parameter set that the transcript binds (check_trace excluded: it does not change the proof).
+  friend bool operator==(const StarkParams& a, const StarkParams& b) {
+    return a.log_blowup == b.log_blowup && a.num_queries == b.num_queries && a.grinding_bits == b.grinding_bits &&
+           a.log_fri_arity == b.log_fri_arity && a.log_final_poly_len == b.log_final_poly_len;
+  }
+};
+
+// Why parameters are unusable, if they are (e.g. blowup 0, more than 255 queries).
+std::optional<std::string> validate(const StarkParams& params);
+
+// Leaves of one Merkle tree opened at the query positions (sorted, distinct), and the batch proof.
+struct TreeOpening {
+  std::vector<std::vector<Fp>> rows;
+  std::vector<Digest> siblings;
+};
+
+struct TableProof {
+  uint32_t log_height = 0;
+  Digest main_root{};
+  // Present when the table has lookup interactions.
+  std::optional<Digest> aux_root;
+  Fp2 lookup_sum;  // this table's LogUp sum; zero without interactions. All tables' sums add to zero.
+  Digest quotient_root{};
+  // Out-of-domain openings at zeta and zeta·omega (next row), one value per committed base column.
+  std::vector<Fp2> main_local, main_next, aux_local, aux_next, quotient_chunks;
+  TreeOpening main_opening, aux_opening, quotient_opening;
+};
+
+struct FriProof {
+  std::vector<Digest> layer_roots;   // layer 0 is the batched DEEP codeword
+  std::vector<Fp2> final_poly;       // coefficients, lowest first
+  uint64_t pow_nonce = 0;
+  std::vector<TreeOpening> layer_openings;  // per layer, rows are folding groups as (c0, c1) pairs
+};
+
+struct Proof {
+  std::vector<TableProof> tables;
+  FriProof fri;
+};
+
+struct ProveError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Proves that every table's trace satisfies its AIR with its public values and that all lookup buses
+// balance. `statement` identifies what is proved (bound into the transcript). Throws ProveError when
+// the input is unusable (bad shapes, or a failed check when params.check_trace is set or in debug builds).
+Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement);
+
+// Checks a proof against the tables' AIRs (in the order proved) and public values. Returns nullopt when
+// valid, otherwise the first reason for rejection. Never trusts the proof's shapes.
+std::optional<std::string> verify(std::span<const Air* const> airs, std::span<const std::vector<Fp>> public_values,
+                                  const Proof& proof, const StarkParams& params, ByteView statement);
+
+// Strict binary codec (little-endian; see docs/stark.md). deserialize rejects wrong lengths, non-canonical
+// field elements and trailing bytes, and never allocates more than the input could describe.
+std::vector<uint8_t> serialize(const Proof& proof);
+std::variant<Proof, std::string> deserialize(ByteView bytes, const StarkParams& params);
+
+}  // namespace witprove::stark

@@ -1,0 +1,241 @@
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "test_airs.hpp"
+
+using namespace witprove::stark;
+using namespace witprove::stark::test;
+
+namespace {
+
+ByteView bytes_of(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+StarkParams test_params() {
+  StarkParams p;
+  p.num_queries = 12;  // small proofs keep the byte-flipping test fast; soundness does not depend on it here
+  p.grinding_bits = 4;
+  p.check_trace = true;
+  return p;
+}
+
+struct Fixture {
+  AirAdapter<CubeSenderAir> sender{CubeSenderAir{}};
+  AirAdapter<CubeTableAir> table{CubeTableAir{}};
+  AirAdapter<FibonacciAir> fib{FibonacciAir{}};
+  CubePair pair;
+  Trace fib_trace;
+  std::vector<Fp> fib_publics;
+  std::vector<const Air*> airs;
+  std::vector<std::vector<Fp>> publics;
+
+  explicit Fixture(size_t sender_height = 64, size_t table_height = 16, size_t fib_height = 32)
+      : pair(cube_pair(sender_height, table_height, 6, 9)) {
+    fib_trace = fibonacci_trace(fib_height, fib_publics);
+    airs = {&sender, &table, &fib};
+    publics = {{}, {}, fib_publics};
+  }
+  std::vector<TableInstance> instances() const {
+    return {{&sender, &pair.sender, {}}, {&table, &pair.table, {}}, {&fib, &fib_trace, fib_publics}};
+  }
+  Proof prove(const StarkParams& p, std::string_view statement = "test") const {
+    auto in = instances();
+    return witprove::stark::prove(in, p, bytes_of(statement));
+  }
+  std::optional<std::string> verify(const Proof& proof, const StarkParams& p, std::string_view statement = "test") const {
+    return witprove::stark::verify(airs, publics, proof, p, bytes_of(statement));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Fibonacci proves and verifies at several sizes and parameters") {
+  AirAdapter<FibonacciAir> fib{FibonacciAir{}};
+  const Air* airs[] = {&fib};
+  for (size_t log_h : {1u, 2u, 5u, 10u}) {
+    for (auto [log_blowup, log_arity, log_final] : {std::tuple{1u, 1u, 0u}, {2u, 2u, 1u}, {3u, 3u, 3u}, {2u, 4u, 2u}}) {
+      StarkParams p = test_params();
+      p.log_blowup = log_blowup;
+      p.log_fri_arity = log_arity;
+      p.log_final_poly_len = log_final;
+      std::vector<Fp> publics;
+      Trace t = fibonacci_trace(size_t{1} << log_h, publics);
+      std::vector<TableInstance> in{{&fib, &t, publics}};
+      Proof proof = prove(in, p, bytes_of("fib"));
+      std::vector<std::vector<Fp>> pv{publics};
+      INFO("log_h " << log_h << " blowup " << log_blowup << " arity " << log_arity);
+      CHECK(verify(airs, pv, proof, p, bytes_of("fib")) == std::nullopt);
+      auto decoded = deserialize(serialize(proof), p);
+      REQUIRE(std::holds_alternative<Proof>(decoded));
+      CHECK(serialize(std::get<Proof>(decoded)) == serialize(proof));
+    }
+  }
+}
+
+TEST_CASE("multi-table proof with lookups at mixed heights verifies") {
+  for (auto [s, t, f] : {std::tuple{size_t{64}, size_t{16}, size_t{32}}, {size_t{8}, size_t{256}, size_t{4}},
+                         {size_t{1024}, size_t{64}, size_t{1024}}}) {
+    Fixture fx(s, t, f);
+    Proof proof = fx.prove(test_params());
+    INFO("heights " << s << " " << t << " " << f);
+    CHECK(fx.verify(proof, test_params()) == std::nullopt);
+    CHECK(proof.tables[0].aux_root.has_value());
+    CHECK_FALSE(proof.tables[2].aux_root.has_value());
+    CHECK(proof.tables[0].lookup_sum + proof.tables[1].lookup_sum == Fp2());
+  }
+}
+
+TEST_CASE("proving is deterministic") {
+  Fixture fx;
+  CHECK(serialize(fx.prove(test_params())) == serialize(fx.prove(test_params())));
+}
+
+TEST_CASE("one wrong cell fails the check and does not yield a verifying proof") {
+  std::mt19937_64 rng(11);
+  StarkParams unchecked = test_params();
+  unchecked.check_trace = false;
+  for (int trial = 0; trial < 24; ++trial) {
+    Fixture fx;
+    // Corrupt one cell of one table (any column: values, cubes, multiplicities, Fibonacci state).
+    int which = trial % 3;
+    Trace& t = which == 0 ? fx.pair.sender : which == 1 ? fx.pair.table : fx.fib_trace;
+    size_t r = rng() % t.height, c = rng() % t.width;
+    t.at(r, c) += Fp(1 + rng() % 1000);
+    auto in = fx.instances();
+    bool constraint_fail = check_constraints(*in[which].air, t, in[which].public_values).has_value();
+    bool lookup_fail = check_lookups(in).has_value();
+    INFO("table " << which << " row " << r << " column " << c);
+    CHECK((constraint_fail || lookup_fail));
+    CHECK_THROWS_AS(fx.prove(test_params()), ProveError);
+    Proof bad = fx.prove(unchecked);
+    CHECK(fx.verify(bad, unchecked).has_value());
+  }
+}
+
+TEST_CASE("check_constraints names the table, row and constraint") {
+  Fixture fx;
+  fx.fib_trace.at(5, 1) += Fp::one();
+  auto f = check_constraints(fx.fib, fx.fib_trace, fx.fib_publics);
+  REQUIRE(f);
+  CHECK(f->table == "fibonacci");
+  CHECK(f->row == 4);         // row 4's transition to row 5 breaks first
+  CHECK(f->constraint == 3);  // b' = a + b
+}
+
+TEST_CASE("changed public values, parameters or statement are rejected") {
+  Fixture fx;
+  StarkParams p = test_params();
+  Proof proof = fx.prove(p);
+  REQUIRE(fx.verify(proof, p) == std::nullopt);
+  CHECK(fx.verify(proof, p, "other statement").has_value());
+  for (size_t i = 0; i < 3; ++i) {
+    auto saved = fx.publics[2][i];
+    fx.publics[2][i] += Fp::one();
+    CHECK(fx.verify(proof, p).has_value());
+    fx.publics[2][i] = saved;
+  }
+  for (int k = 0; k < 5; ++k) {
+    StarkParams q = p;
+    if (k == 0) q.log_blowup = 2;
+    if (k == 1) q.num_queries = 13;
+    if (k == 2) q.grinding_bits = 3;
+    if (k == 3) q.log_fri_arity = 2;
+    if (k == 4) q.log_final_poly_len = 2;
+    CHECK(fx.verify(proof, q).has_value());
+  }
+  // Tables in another order, or an AIR missing.
+  std::vector<const Air*> swapped{fx.airs[1], fx.airs[0], fx.airs[2]};
+  CHECK(verify(swapped, fx.publics, proof, p, bytes_of("test")).has_value());
+  std::vector<const Air*> fewer{fx.airs[0], fx.airs[1]};
+  std::vector<std::vector<Fp>> fewer_publics{{}, {}};
+  CHECK(verify(fewer, fewer_publics, proof, p, bytes_of("test")).has_value());
+}
+
+TEST_CASE("flipping any byte of a serialized proof makes it rejected") {
+  Fixture fx(32, 16, 16);
+  StarkParams p = test_params();
+  std::vector<uint8_t> bytes = serialize(fx.prove(p));
+  std::mt19937_64 rng(12);
+  size_t rejected = 0, trials = 3000;
+  for (size_t i = 0; i < trials; ++i) {
+    auto copy = bytes;
+    size_t pos = i < bytes.size() && i < 500 ? i : rng() % bytes.size();
+    copy[pos] ^= static_cast<uint8_t>(1 + rng() % 255);
+    auto decoded = deserialize(copy, p);
+    if (auto* err = std::get_if<std::string>(&decoded)) {
+      CHECK(!err->empty());
+      ++rejected;
+    } else if (fx.verify(std::get<Proof>(decoded), p)) {
+      ++rejected;
+    } else {
+      FAIL("a proof with byte " << pos << " changed still verifies");
+    }
+  }
+  CHECK(rejected == trials);
+}
+
+TEST_CASE("malformed proofs are rejected with an error, never a crash") {
+  Fixture fx(16, 8, 8);
+  StarkParams p = test_params();
+  std::vector<uint8_t> bytes = serialize(fx.prove(p));
+  // Every truncation.
+  for (size_t len = 0; len < bytes.size(); len += 1 + len / 64) {
+    auto r = deserialize(ByteView(bytes.data(), len), p);
+    REQUIRE(std::holds_alternative<std::string>(r));
+  }
+  // Trailing bytes.
+  auto longer = bytes;
+  longer.push_back(0);
+  CHECK(std::get<std::string>(deserialize(longer, p)).find("trailing") != std::string::npos);
+  // A non-canonical field element (the first table's lookup sum).
+  auto noncanonical = bytes;
+  size_t lookup_sum_at = 4 + 4 + 32 + 1 + 32;
+  for (size_t i = 0; i < 8; ++i) noncanonical[lookup_sum_at + i] = 0xFF;
+  CHECK(std::get<std::string>(deserialize(noncanonical, p)).find("non-canonical") != std::string::npos);
+  // Huge counts do not allocate.
+  std::vector<uint8_t> huge{0xFF, 0xFF, 0xFF, 0x7F};
+  CHECK(std::holds_alternative<std::string>(deserialize(huge, p)));
+  // Random garbage.
+  std::mt19937_64 rng(13);
+  for (int i = 0; i < 200; ++i) {
+    std::vector<uint8_t> junk(rng() % 2000);
+    for (auto& b : junk) b = static_cast<uint8_t>(rng());
+    if (!junk.empty()) junk[0] = static_cast<uint8_t>(rng() % 4);
+    auto r = deserialize(junk, p);
+    if (auto* proof = std::get_if<Proof>(&r)) CHECK(fx.verify(*proof, p).has_value());
+  }
+  // Structurally valid but wrong shapes.
+  Proof proof = std::get<Proof>(deserialize(bytes, p));
+  auto mutate = [&](auto&& f) {
+    Proof q = proof;
+    f(q);
+    CHECK(fx.verify(q, p).has_value());
+  };
+  mutate([](Proof& q) { q.tables.pop_back(); });
+  mutate([](Proof& q) { q.tables[0].main_local.pop_back(); });
+  mutate([](Proof& q) { q.tables[0].main_opening.rows[0].pop_back(); });
+  mutate([](Proof& q) { q.tables[0].main_opening.rows.pop_back(); });
+  mutate([](Proof& q) { q.tables[1].log_height += 1; });
+  mutate([](Proof& q) { q.tables[1].log_height = 40; });
+  mutate([](Proof& q) { q.tables[2].aux_root = Digest{}; });
+  mutate([](Proof& q) { q.tables[0].aux_root.reset(); });
+  mutate([](Proof& q) { q.fri.final_poly.push_back(Fp2()); });
+  mutate([](Proof& q) { q.fri.layer_openings.pop_back(); });
+  mutate([](Proof& q) { q.fri.layer_roots.clear(); });
+}
+
+TEST_CASE("parameters are validated and the default meets 100 bits") {
+  StarkParams p;
+  CHECK(p.conjectured_security_bits() >= 100);
+  CHECK(validate(p) == std::nullopt);
+  p.log_blowup = 0;
+  CHECK(validate(p).has_value());
+  Fixture fx;
+  auto in = fx.instances();
+  StarkParams low;
+  low.log_blowup = 1;
+  low.check_trace = false;
+  // Degree-3 constraints need two quotient chunks: the quotient domain is then the whole LDE.
+  Proof proof = prove(in, low, bytes_of("x"));
+  CHECK(verify(fx.airs, fx.publics, proof, low, bytes_of("x")) == std::nullopt);
+}

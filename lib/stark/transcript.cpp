@@ -1,0 +1,103 @@
+#include "stark/transcript.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+namespace witprove::stark {
+namespace {
+
+enum Tag : uint8_t { kBytes = 1, kSqueeze = 2, kPow = 3 };
+
+Digest chain(const Digest& state, Tag tag, ByteView body) {
+  uint8_t header[1 + 8];
+  header[0] = tag;
+  uint64_t len = body.size();
+  std::memcpy(header + 1, &len, 8);
+  std::vector<uint8_t> buf;
+  buf.reserve(32 + sizeof header + body.size());
+  buf.insert(buf.end(), state.begin(), state.end());
+  buf.insert(buf.end(), header, header + sizeof header);
+  buf.insert(buf.end(), body.begin(), body.end());
+  return sha256(buf);
+}
+
+uint64_t load_u64(const uint8_t* p) {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+
+}  // namespace
+
+Transcript::Transcript(std::string_view domain)
+    : state_(sha256({reinterpret_cast<const uint8_t*>(domain.data()), domain.size()})) {}
+
+void Transcript::absorb_bytes(ByteView bytes) { state_ = chain(state_, kBytes, bytes); }
+
+void Transcript::absorb_u64(uint64_t x) {
+  uint8_t b[8];
+  std::memcpy(b, &x, 8);
+  absorb_bytes(b);
+}
+
+void Transcript::absorb(std::span<const Fp> values) {
+  absorb_bytes({reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(Fp)});
+}
+
+void Transcript::absorb(std::span<const Fp2> values) {
+  static_assert(sizeof(Fp2) == 16);
+  absorb_bytes({reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(Fp2)});
+}
+
+Digest Transcript::squeeze() {
+  Digest out = chain(state_, kSqueeze, {});
+  state_ = out;
+  return out;
+}
+
+Fp2 Transcript::challenge_ext() {
+  Digest d = squeeze();
+  // 128 bits reduced mod p per coordinate: statistical distance from uniform is about 2^-64.
+  auto coord = [&](size_t off) {
+    unsigned __int128 x = (static_cast<unsigned __int128>(load_u64(d.data() + off + 8)) << 64) | load_u64(d.data() + off);
+    return Fp(static_cast<uint64_t>(x % Fp::P));
+  };
+  return Fp2(coord(0), coord(16));
+}
+
+size_t Transcript::challenge_index(unsigned bits) {
+  Digest d = squeeze();
+  return static_cast<size_t>(load_u64(d.data()) & ((uint64_t{1} << bits) - 1));
+}
+
+bool Transcript::check_pow(uint64_t nonce, unsigned bits) const {
+  uint8_t b[8];
+  std::memcpy(b, &nonce, 8);
+  Digest d = chain(state_, kPow, b);
+  for (unsigned i = 0; i < bits; ++i)
+    if (d[i / 8] & (0x80 >> (i % 8))) return false;
+  return true;
+}
+
+uint64_t Transcript::grind(unsigned bits) const {
+  if (bits == 0) return 0;
+  std::atomic<uint64_t> best{UINT64_MAX};
+  constexpr uint64_t kChunk = uint64_t{1} << 12;
+  for (uint64_t base = 0;; base += 64 * kChunk) {
+    tbb::parallel_for(uint64_t{0}, uint64_t{64}, [&](uint64_t c) {
+      for (uint64_t n = base + c * kChunk, end = n + kChunk; n < end && n < best.load(); ++n) {
+        if (check_pow(n, bits)) {
+          uint64_t cur = best.load();
+          while (n < cur && !best.compare_exchange_weak(cur, n)) {}
+          return;
+        }
+      }
+    });
+    if (best.load() != UINT64_MAX) return best.load();
+  }
+}
+
+}  // namespace witprove::stark

@@ -1,0 +1,254 @@
+// The verifier: replays the transcript, checks the constraints at the out-of-domain point against the
+// quotient, the LogUp sums, and every FRI query down to the final polynomial. Every shape in the proof
+// is checked against the AIRs and parameters before it is used.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "stark/folders.hpp"
+#include "stark/merkle.hpp"
+#include "stark/protocol.hpp"
+#include "stark/stark.hpp"
+
+namespace witprove::stark {
+namespace {
+
+using Error = std::optional<std::string>;
+
+struct TableInfo {
+  const Air* air;
+  std::vector<Interaction> interactions;
+  unsigned log_n, log_lde, log_chunks;
+  size_t main_w, aux_w, quot_w;
+  std::vector<size_t> rows;  // opened LDE rows (sorted, distinct)
+};
+
+Error check_opening(const TreeOpening& o, const Digest& root, unsigned log_leaves, std::span<const size_t> indices,
+                    size_t width, std::string_view what) {
+  if (o.rows.size() != indices.size()) return fmt::format("{}: {} rows opened, {} expected", what, o.rows.size(), indices.size());
+  std::vector<Digest> leaves;
+  leaves.reserve(o.rows.size());
+  for (const auto& row : o.rows) {
+    if (row.size() != width) return fmt::format("{}: opened row has {} values, {} expected", what, row.size(), width);
+    leaves.push_back(hash_elements(row));
+  }
+  if (!verify_merkle_batch(root, log_leaves, indices, leaves, o.siblings))
+    return fmt::format("{}: Merkle opening does not match the commitment", what);
+  return std::nullopt;
+}
+
+// Constraints at zeta: sum(alpha^i C_i(zeta)) must equal Z_H(zeta) · Q(zeta).
+Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> publics, Fp2 zeta, Fp2 alpha,
+                Fp2 gamma, std::span<const Fp2> beta_powers) {
+  size_t n = size_t{1} << t.log_n;
+  Fp2 zeta_n = pow(zeta, n);
+  Fp2 zh = zeta_n - Fp::one();
+  Fp omega_inv = inverse(two_adic_root(t.log_n));
+  Fp n_inv = inverse(Fp(n));
+  Fp2 den_first = zeta - Fp::one(), den_last = zeta - omega_inv;
+  if (zh.is_zero() || den_first.is_zero() || den_last.is_zero()) return std::string("out-of-domain point lies in the trace domain");
+  VerifierFolder::Selectors sel{zh * inverse(den_first) * n_inv, zh * inverse(den_last) * (n_inv * omega_inv),
+                                zeta - omega_inv};
+  VerifierFolder folder(tp.main_local, tp.main_next, sel, publics, alpha);
+  t.air->eval(folder);
+  if (!t.interactions.empty()) {
+    size_t k_count = t.interactions.size();
+    std::span<const Fp2> row(tp.main_local);
+    const auto& a = tp.aux_local;
+    const auto& a_next = tp.aux_next;
+    Fp2 term;
+    for (size_t k = 0; k < k_count; ++k) {
+      Fp2 h = a[2 * k] + Fp2(Fp(), Fp::one()) * a[2 * k + 1];
+      folder.assert_zero(h * protocol::lookup_denominator(t.interactions[k], row, gamma, beta_powers) - Fp2::one());
+      term += h * t.interactions[k].multiplicity.evaluate(row);
+    }
+    Fp2 x(Fp(), Fp::one());
+    Fp2 s = a[2 * k_count] + x * a[2 * k_count + 1], s_next = a_next[2 * k_count] + x * a_next[2 * k_count + 1];
+    folder.assert_zero(s_next - s - term + tp.lookup_sum * n_inv);
+  }
+  Fp2 q, zeta_pow = Fp2::one();
+  for (size_t i = 0; i < (size_t{1} << t.log_chunks); ++i) {
+    q += zeta_pow * (tp.quotient_chunks[2 * i] + Fp2(Fp(), Fp::one()) * tp.quotient_chunks[2 * i + 1]);
+    zeta_pow *= zeta_n;
+  }
+  if (!(folder.folded() == zh * q)) return fmt::format("table {}: constraints do not match the quotient at the out-of-domain point", t.air->name());
+  return std::nullopt;
+}
+
+template <class T>
+size_t index_of(std::span<const T> sorted, T v) {
+  return static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin());
+}
+
+}  // namespace
+
+std::optional<std::string> verify(std::span<const Air* const> airs, std::span<const std::vector<Fp>> public_values,
+                                  const Proof& proof, const StarkParams& params, ByteView statement) {
+  if (auto e = validate(params)) return e;
+  size_t num_tables = airs.size();
+  if (num_tables == 0) return std::string("no tables");
+  if (public_values.size() != num_tables) return std::string("public values not given for every table");
+  if (proof.tables.size() != num_tables) return fmt::format("proof has {} tables, {} expected", proof.tables.size(), num_tables);
+
+  const unsigned lb = params.log_blowup;
+  std::vector<TableInfo> info(num_tables);
+  std::vector<unsigned> log_lde(num_tables);
+  std::vector<uint32_t> log_heights(num_tables);
+  for (size_t i = 0; i < num_tables; ++i) {
+    const auto& tp = proof.tables[i];
+    auto& t = info[i];
+    t.air = airs[i];
+    const std::string name = t.air->name();
+    if (public_values[i].size() != t.air->num_public_values()) return fmt::format("table {}: wrong number of public values", name);
+    if (tp.log_height < 1 || tp.log_height > protocol::kMaxLogHeight) return fmt::format("table {}: height 2^{} out of range", name, tp.log_height);
+    t.interactions = t.air->interactions();
+    t.log_n = tp.log_height;
+    t.log_lde = t.log_n + lb;
+    t.log_chunks = protocol::log_quotient_chunks(*t.air);
+    if (t.log_chunks > lb) return fmt::format("table {}: constraint degree needs a larger blowup", name);
+    t.main_w = t.air->width();
+    t.aux_w = t.interactions.empty() ? 0 : 2 * (t.interactions.size() + 1);
+    t.quot_w = size_t{2} << t.log_chunks;
+    if (tp.aux_root.has_value() != (t.aux_w > 0)) return fmt::format("table {}: auxiliary commitment presence is wrong", name);
+    if (!tp.aux_root && !tp.lookup_sum.is_zero()) return fmt::format("table {}: lookup sum without interactions", name);
+    if (tp.main_local.size() != t.main_w || tp.main_next.size() != t.main_w || tp.aux_local.size() != t.aux_w ||
+        tp.aux_next.size() != t.aux_w || tp.quotient_chunks.size() != t.quot_w)
+      return fmt::format("table {}: wrong number of out-of-domain values", name);
+    log_lde[i] = t.log_lde;
+    log_heights[i] = tp.log_height;
+  }
+  protocol::FriSchedule schedule = protocol::fri_schedule(log_lde, params);
+  size_t final_len = size_t{1} << (schedule.log_final_size - lb);
+  const auto& fri = proof.fri;
+  if (fri.layer_roots.size() != schedule.rounds.size() || fri.layer_openings.size() != schedule.rounds.size())
+    return std::string("wrong number of FRI layers");
+  if (fri.final_poly.size() != final_len) return std::string("wrong final polynomial length");
+
+  Transcript transcript(protocol::kDomain);
+  protocol::absorb_header(transcript, statement, params, airs, log_heights, public_values);
+  for (const auto& tp : proof.tables) transcript.absorb(tp.main_root);
+  Fp2 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
+  size_t max_tuple = 0;
+  for (const auto& t : info) max_tuple = std::max(max_tuple, protocol::max_tuple_length(t.interactions));
+  std::vector<Fp2> beta_powers = powers(beta, max_tuple + 1);
+  Fp2 total_sum;
+  for (const auto& tp : proof.tables) {
+    if (!tp.aux_root) continue;
+    transcript.absorb(*tp.aux_root);
+    transcript.absorb(std::span<const Fp2>(&tp.lookup_sum, 1));
+    total_sum += tp.lookup_sum;
+  }
+  if (!total_sum.is_zero()) return std::string("lookup sums do not add to zero: a bus does not balance");
+  Fp2 alpha = transcript.challenge_ext();
+  for (const auto& tp : proof.tables) transcript.absorb(tp.quotient_root);
+  Fp2 zeta = transcript.challenge_ext();
+  for (const auto& tp : proof.tables)
+    for (const auto* v : {&tp.main_local, &tp.main_next, &tp.aux_local, &tp.aux_next, &tp.quotient_chunks})
+      transcript.absorb(std::span<const Fp2>(*v));
+  for (size_t i = 0; i < num_tables; ++i)
+    if (auto e = check_ood(info[i], proof.tables[i], public_values[i], zeta, alpha, gamma, beta_powers)) return e;
+
+  Fp2 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
+  std::vector<Fp2> betas;
+  for (size_t r = 0; r < schedule.rounds.size(); ++r) {
+    transcript.absorb(fri.layer_roots[r]);
+    betas.push_back(transcript.challenge_ext());
+  }
+  transcript.absorb(std::span<const Fp2>(fri.final_poly));
+  if (!transcript.check_pow(fri.pow_nonce, params.grinding_bits)) return std::string("proof-of-work nonce is invalid");
+  transcript.absorb_u64(fri.pow_nonce);
+  std::vector<size_t> queries(params.num_queries);
+  for (auto& q : queries) q = transcript.challenge_index(schedule.log_top);
+
+  // Openings of the tables' trees.
+  std::vector<Fp2> lambda_start(num_tables);  // lambda^(first column index) per table
+  Fp2 lp = Fp2::one();
+  std::vector<Fp2> a_at_zeta(num_tables), b_at_next(num_tables);
+  for (size_t i = 0; i < num_tables; ++i) {
+    auto& t = info[i];
+    const auto& tp = proof.tables[i];
+    lambda_start[i] = lp;
+    auto fold_ood = [&](std::span<const Fp2> at_zeta, std::span<const Fp2> at_next) {
+      for (size_t c = 0; c < at_zeta.size(); ++c) {
+        a_at_zeta[i] += lp * at_zeta[c];
+        if (!at_next.empty()) b_at_next[i] += lp * at_next[c];
+        lp *= lambda;
+      }
+    };
+    fold_ood(tp.main_local, tp.main_next);
+    fold_ood(tp.aux_local, tp.aux_next);
+    fold_ood(tp.quotient_chunks, {});
+    for (size_t q : queries) t.rows.push_back(reverse_bits(q >> (schedule.log_top - t.log_lde), t.log_lde));
+    std::sort(t.rows.begin(), t.rows.end());
+    t.rows.erase(std::unique(t.rows.begin(), t.rows.end()), t.rows.end());
+    const std::string name = t.air->name();
+    if (auto e = check_opening(tp.main_opening, tp.main_root, t.log_lde, t.rows, t.main_w, name + " main")) return e;
+    if (tp.aux_root) {
+      if (auto e = check_opening(tp.aux_opening, *tp.aux_root, t.log_lde, t.rows, t.aux_w, name + " auxiliary")) return e;
+    } else if (!tp.aux_opening.rows.empty() || !tp.aux_opening.siblings.empty()) {
+      return fmt::format("table {}: auxiliary opening without commitment", name);
+    }
+    if (auto e = check_opening(tp.quotient_opening, tp.quotient_root, t.log_lde, t.rows, t.quot_w, name + " quotient")) return e;
+  }
+  // Openings of the FRI layers.
+  std::vector<std::vector<size_t>> layer_groups(schedule.rounds.size());
+  for (size_t r = 0; r < schedule.rounds.size(); ++r) {
+    const auto& round = schedule.rounds[r];
+    auto& groups = layer_groups[r];
+    for (size_t q : queries) groups.push_back(q >> (schedule.log_top - round.log_size) >> round.log_arity);
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    if (auto e = check_opening(fri.layer_openings[r], fri.layer_roots[r], round.log_size - round.log_arity, groups,
+                               size_t{2} << round.log_arity, fmt::format("FRI layer {}", r)))
+      return e;
+  }
+
+  // The DEEP codeword of table i at a query, from its opened rows.
+  auto reduced_value = [&](size_t i, size_t q) {
+    const auto& t = info[i];
+    const auto& tp = proof.tables[i];
+    size_t idx = q >> (schedule.log_top - t.log_lde);
+    size_t row = reverse_bits(idx, t.log_lde);
+    size_t k = index_of<size_t>(t.rows, row);
+    Fp x = protocol::layer_point(schedule.log_top, t.log_lde, idx);
+    Fp2 a, b, p = lambda_start[i];
+    for (Fp v : tp.main_opening.rows[k]) { a += p * v; p *= lambda; }
+    if (tp.aux_root)
+      for (Fp v : tp.aux_opening.rows[k]) { a += p * v; p *= lambda; }
+    b = a;
+    for (Fp v : tp.quotient_opening.rows[k]) { a += p * v; p *= lambda; }
+    Fp2 zeta_next = zeta * two_adic_root(t.log_n);
+    return (a - a_at_zeta[i]) * inverse(Fp2(x) - zeta) + mu * (b - b_at_next[i]) * inverse(Fp2(x) - zeta_next);
+  };
+  auto rolled_in = [&](unsigned log_size, size_t q) {
+    Fp2 sum;
+    for (size_t i = 0; i < num_tables; ++i)
+      if (log_lde[i] == log_size) sum += reduced_value(i, q);
+    return sum;
+  };
+
+  Fp final_shift = protocol::layer_shift(schedule.log_top, schedule.log_final_size);
+  for (size_t q : queries) {
+    Fp2 value = rolled_in(schedule.log_top, q);
+    for (size_t r = 0; r < schedule.rounds.size(); ++r) {
+      const auto& round = schedule.rounds[r];
+      size_t idx = q >> (schedule.log_top - round.log_size);
+      size_t g = idx >> round.log_arity, pos = idx & ((size_t{1} << round.log_arity) - 1);
+      const auto& row = fri.layer_openings[r].rows[index_of<size_t>(layer_groups[r], g)];
+      std::vector<Fp2> group(size_t{1} << round.log_arity);
+      for (size_t j = 0; j < group.size(); ++j) group[j] = Fp2(row[2 * j], row[2 * j + 1]);
+      if (!(group[pos] == value)) return fmt::format("FRI layer {}: query {} is inconsistent with the previous layer", r, q);
+      unsigned log_groups = round.log_size - round.log_arity;
+      Fp s = protocol::layer_point(schedule.log_top, round.log_size, g << round.log_arity);
+      value = protocol::fold_group(group, s, betas[r]) + pow(betas[r], group.size()) * rolled_in(log_groups, q);
+    }
+    size_t idx = q >> (schedule.log_top - schedule.log_final_size);
+    Fp x = final_shift * pow(two_adic_root(schedule.log_final_size), reverse_bits(idx, schedule.log_final_size));
+    Fp2 expected;
+    for (size_t j = fri.final_poly.size(); j-- > 0;) expected = expected * x + fri.final_poly[j];
+    if (!(expected == value)) return fmt::format("FRI query {} does not match the final polynomial", q);
+  }
+  return std::nullopt;
+}
+
+}  // namespace witprove::stark
