@@ -1,0 +1,397 @@
+#include "witness/compact.hpp"
+
+#include <bit>
+
+#include <fmt/format.h>
+
+#include "eth/account.hpp"
+#include "eth/keccak.hpp"
+
+namespace witprove::witness {
+
+using eth::Nibbles;
+using MptNode = eth::TrieNode;
+using eth::TrieNodePtr;
+
+CompactError::CompactError(size_t offset_, std::string_view what)
+    : eth::DecodeError(fmt::format("compact pre-image: {} at byte {}", what, offset_)), offset(offset_) {}
+
+namespace {
+
+// Opcodes of the type-1 instruction stream.
+enum Opcode : uint8_t {
+  op_leaf = 0x00,
+  op_extension = 0x01,
+  op_branch = 0x02,
+  op_hash = 0x03,
+  op_code = 0x04,
+  op_account_leaf = 0x05,
+  op_empty_root = 0x06,
+};
+
+// Account leaf flags.
+constexpr uint8_t has_code_flag = 1, has_storage_flag = 2, encodes_nonce_flag = 4, encodes_balance_flag = 8;
+
+// One entry of the decoder's stack.
+struct Item {
+  enum class Kind : uint8_t { node, hash, code, empty } kind = Kind::node;
+  TrieNodePtr node;  // node: a leaf, extension or branch
+  H256 hash{};       // hash
+  Bytes code;        // code
+  bool has_accounts = false;  // node: the subtree holds account leaves (state trie)
+  bool has_values = false;    // node: the subtree holds storage leaves
+  size_t offset = 0;          // where the instruction that made it starts
+};
+
+class Decoder {
+ public:
+  Decoder(ByteView input, eth::PreimageLog* log) : in_(input), log_(log) {}
+
+  PreState run() {
+    if (in_.empty()) fail(0, "empty stream");
+    if (in_[0] > 1) fail(0, fmt::format("unknown header byte 0x{:02x}", in_[0]));
+    pos_ = 1;
+    if (pos_ == in_.size()) fail(pos_, "no instructions");
+    while (pos_ < in_.size()) step();
+    if (stack_.size() != 1)
+      fail(in_.size(), fmt::format("{} items left on the stack at the end, expected one trie root", stack_.size()));
+    Item root = std::move(stack_.back());
+    stack_.pop_back();
+    PreState out;
+    if (root.kind == Item::Kind::hash) {
+      out.state = eth::Trie(eth::make_hashed(root.hash));
+    } else if (root.kind == Item::Kind::node) {
+      if (root.has_values) fail(root.offset, "storage leaf in the state trie");
+      out.state = eth::Trie(std::move(root.node));
+    } else if (root.kind == Item::Kind::code) {
+      fail(root.offset, "code where the state trie root is expected");
+    }
+    // Storage tries were built before their accounts' full keys were known: find them by leaf.
+    eth::for_each_node(out.state, [&](const Nibbles& path, const MptNode& node) {
+      auto it = pending_storage_.find(&node);
+      if (it == pending_storage_.end()) return;
+      Nibbles key = path;
+      key.insert(key.end(), node.path.begin(), node.path.end());
+      if (key.size() != 64) fail(0, fmt::format("account leaf at path {} is not 32 bytes deep", eth::nibbles_to_string(key)));
+      H256 hashed_address;
+      Bytes packed = eth::nibbles_to_bytes(key);
+      std::copy(packed.begin(), packed.end(), hashed_address.begin());
+      out.storage.emplace(hashed_address, std::move(it->second));
+    });
+    out.code = std::move(code_);
+    return out;
+  }
+
+ private:
+  [[noreturn]] void fail(size_t offset, std::string_view what) const { throw CompactError(offset, what); }
+
+  uint8_t byte(std::string_view what) {
+    if (pos_ >= in_.size()) fail(pos_, fmt::format("truncated {}", what));
+    return in_[pos_++];
+  }
+
+  // CBOR head: major type and argument (definite lengths only).
+  std::pair<uint8_t, uint64_t> cbor_head(std::string_view what) {
+    size_t start = pos_;
+    uint8_t initial = byte(what);
+    uint8_t major = initial >> 5, info = initial & 31;
+    uint64_t value;
+    if (info < 24) {
+      value = info;
+    } else if (info <= 27) {
+      int n = 1 << (info - 24);
+      value = 0;
+      for (int i = 0; i < n; ++i) value = value << 8 | byte(what);
+    } else {
+      fail(start, fmt::format("unsupported CBOR head 0x{:02x} in {}", initial, what));
+    }
+    return {major, value};
+  }
+
+  uint64_t cbor_uint(std::string_view what) {
+    size_t start = pos_;
+    auto [major, value] = cbor_head(what);
+    if (major != 0) fail(start, fmt::format("{} is not a CBOR unsigned integer", what));
+    return value;
+  }
+
+  ByteView cbor_bytes(std::string_view what) {
+    size_t start = pos_;
+    auto [major, length] = cbor_head(what);
+    if (major != 2) fail(start, fmt::format("{} is not a CBOR byte string", what));
+    if (length > in_.size() - pos_) fail(start, fmt::format("truncated {}", what));
+    ByteView out = in_.subspan(pos_, length);
+    pos_ += length;
+    return out;
+  }
+
+  // A key: a flags byte (odd length, terminated), then packed nibbles; a lone byte is a single nibble.
+  Nibbles key() {
+    size_t start = pos_;
+    ByteView bytes = cbor_bytes("key");
+    if (bytes.empty()) fail(start, "empty key");
+    Nibbles out;
+    if (bytes.size() == 1) {
+      if (bytes[0] > 15) fail(start, "single-nibble key above 15");
+      out.push_back(bytes[0]);
+      return out;
+    }
+    uint8_t flags = bytes[0];
+    if (flags & ~3) fail(start, fmt::format("unknown key flags 0x{:02x}", flags));
+    bool odd = flags & 1;
+    for (size_t i = 1; i + 1 < bytes.size(); ++i) {
+      out.push_back(bytes[i] >> 4);
+      out.push_back(bytes[i] & 15);
+    }
+    uint8_t last = bytes.back();
+    out.push_back(last >> 4);
+    if (odd) {
+      if (last & 15) fail(start, "odd key with a non-zero padding nibble");
+    } else {
+      out.push_back(last & 15);
+    }
+    return out;
+  }
+
+  Item pop(size_t offset, std::string_view what) {
+    if (stack_.empty()) fail(offset, fmt::format("stack underflow: {} needs an item", what));
+    Item item = std::move(stack_.back());
+    stack_.pop_back();
+    return item;
+  }
+
+  // A trie node (expanded or hashed) as a child of a branch or extension, or a trie root.
+  TrieNodePtr take_node(Item& item, size_t offset, std::string_view what) {
+    switch (item.kind) {
+      case Item::Kind::node: return std::move(item.node);
+      case Item::Kind::hash: return eth::make_hashed(item.hash);
+      case Item::Kind::code: fail(offset, fmt::format("code where {} expects a trie node", what));
+      case Item::Kind::empty: fail(offset, fmt::format("empty root where {} expects a trie node", what));
+    }
+    return nullptr;
+  }
+
+  H256 hash_logged(ByteView data) {
+    H256 digest = eth::keccak256(data);
+    if (log_) log_->record(data, digest);
+    return digest;
+  }
+
+  void step() {
+    size_t start = pos_;
+    uint8_t opcode = in_[pos_++];
+    Item item;
+    item.offset = start;
+    switch (opcode) {
+      case op_leaf: {
+        Nibbles path = key();
+        ByteView value = cbor_bytes("leaf value");
+        if (value.empty()) fail(start, "empty leaf value");
+        item.node = eth::make_leaf(std::move(path), eth::rlp_string(value));
+        item.has_values = true;
+        break;
+      }
+      case op_extension: {
+        Nibbles path = key();
+        Item child = pop(start, "extension");
+        if (child.kind == Item::Kind::node && child.node->kind != MptNode::Kind::branch)
+          fail(start, "extension whose child is not a branch");
+        item.has_accounts = child.has_accounts;
+        item.has_values = child.has_values;
+        item.node = eth::make_extension(std::move(path), take_node(child, start, "an extension"));
+        break;
+      }
+      case op_branch: {
+        uint64_t mask = cbor_uint("branch mask");
+        if (mask >> 16) fail(start, fmt::format("branch mask 0x{:x} has bits above 15", mask));
+        if (std::popcount(mask) < 2) fail(start, fmt::format("branch mask 0x{:x} has fewer than two children", mask));
+        item.node = eth::make_branch();
+        for (int i = 15; i >= 0; --i) {
+          if (!(mask >> i & 1)) continue;
+          Item child = pop(start, fmt::format("branch mask 0x{:x}", mask));
+          item.has_accounts |= child.has_accounts;
+          item.has_values |= child.has_values;
+          item.node->children[static_cast<size_t>(i)] = take_node(child, start, "a branch");
+        }
+        break;
+      }
+      case op_hash: {
+        if (in_.size() - pos_ < 32) fail(start, "truncated hash");
+        item.kind = Item::Kind::hash;
+        std::copy(in_.begin() + static_cast<ptrdiff_t>(pos_), in_.begin() + static_cast<ptrdiff_t>(pos_ + 32),
+                  item.hash.begin());
+        pos_ += 32;
+        break;
+      }
+      case op_code: {
+        ByteView code = cbor_bytes("code");
+        item.kind = Item::Kind::code;
+        item.code.assign(code.begin(), code.end());
+        break;
+      }
+      case op_account_leaf:
+        item = account_leaf(start);
+        break;
+      case op_empty_root:
+        item.kind = Item::Kind::empty;
+        break;
+      default:
+        fail(start, fmt::format("unknown opcode 0x{:02x}", opcode));
+    }
+    stack_.push_back(std::move(item));
+  }
+
+  Item account_leaf(size_t start) {
+    Nibbles path = key();
+    uint8_t flags = byte("account flags");
+    if (flags & ~0x0f) fail(pos_ - 1, fmt::format("unknown account flags 0x{:02x}", flags));
+    eth::Account account;
+    if (flags & encodes_nonce_flag) account.nonce = cbor_uint("nonce");
+    if (flags & encodes_balance_flag) {
+      size_t at = pos_;
+      ByteView balance = cbor_bytes("balance");
+      if (balance.size() > 32) fail(at, "balance above 256 bits");
+      account.balance = eth::u256_from_be_bytes(balance);
+    }
+    if (flags & has_code_flag) cbor_uint("code length");
+    // The storage trie is on top of the stack, the code (or its hash) below it.
+    eth::Trie storage;
+    if (flags & has_storage_flag) {
+      Item item = pop(start, "account storage");
+      if (item.kind == Item::Kind::hash) {
+        storage = eth::Trie::from_root_hash(item.hash);
+      } else if (item.kind == Item::Kind::node) {
+        if (item.has_accounts) fail(item.offset, "account leaf inside a storage trie");
+        storage = eth::Trie(std::move(item.node));
+      } else if (item.kind == Item::Kind::code) {
+        fail(start, "code where the account's storage trie is expected");
+      }
+    }
+    storage.orphan_policy = eth::OrphanedHashPolicy::assume_branch;
+    account.storage_root = storage.root_hash(log_);
+    if (flags & has_code_flag) {
+      Item code = pop(start, "account code");
+      if (code.kind == Item::Kind::hash) {
+        account.code_hash = code.hash;
+      } else if (code.kind == Item::Kind::code) {
+        account.code_hash = hash_logged(code.code);
+        code_.emplace(account.code_hash, std::move(code.code));
+      } else {
+        fail(start, "account code is neither code nor a code hash");
+      }
+    }
+    Item item;
+    item.offset = start;
+    item.node = eth::make_leaf(std::move(path), eth::encode_account(account));
+    item.has_accounts = true;
+    pending_storage_.emplace(item.node.get(), std::move(storage));
+    return item;
+  }
+
+  ByteView in_;
+  size_t pos_ = 0;
+  eth::PreimageLog* log_;
+  std::vector<Item> stack_;
+  std::unordered_map<const MptNode*, eth::Trie> pending_storage_;
+  CodeTable code_;
+};
+
+// Builds a node of a directly serialized trie; `depth` guards against cycles in the arena.
+TrieNodePtr build_direct(const DirectTrie& trie, uint32_t index, size_t depth, bool account_values) {
+  if (index >= trie.nodes.size()) throw eth::DecodeError(fmt::format("trie node index {} out of range", index));
+  if (depth > 64) throw eth::DecodeError("trie deeper than 64 nibbles");
+  const witness::TrieNode& node = trie.nodes[index];
+  switch (node.kind) {
+    case witness::TrieNode::Kind::empty:
+      return nullptr;
+    case witness::TrieNode::Kind::hash:
+      return eth::make_hashed(node.hash);
+    case witness::TrieNode::Kind::leaf:
+      if (account_values) eth::decode_account(node.value);
+      return eth::make_leaf(node.nibbles, node.value);
+    case witness::TrieNode::Kind::extension:
+      if (node.nibbles.empty()) throw eth::DecodeError("extension with an empty path");
+      return eth::make_extension(node.nibbles,
+                                 build_direct(trie, node.child, depth + node.nibbles.size(), account_values));
+    case witness::TrieNode::Kind::branch: {
+      TrieNodePtr branch = eth::make_branch();
+      branch->value = node.value;
+      for (size_t i = 0; i < 16; ++i)
+        if (node.children[i]) branch->children[i] = build_direct(trie, node.children[i], depth + 1, account_values);
+      return branch;
+    }
+  }
+  return nullptr;
+}
+
+eth::Trie direct_trie(const DirectTrie& trie, bool account_values) {
+  if (trie.nodes.empty()) return eth::Trie();
+  return eth::Trie(build_direct(trie, 0, 0, account_values));
+}
+
+}  // namespace
+
+PreState decode_compact(ByteView compact, eth::PreimageLog* log) { return Decoder(compact, log).run(); }
+
+PreState decode_separate(const SeparatePreImages& images, eth::PreimageLog* log) {
+  PreState out;
+  out.state = direct_trie(images.state, true);
+  for (const auto& [hashed_address, trie] : images.storage) {
+    eth::Trie storage = direct_trie(trie, false);
+    storage.orphan_policy = eth::OrphanedHashPolicy::assume_branch;
+    H256 root = storage.root_hash(log);
+    // The account, when the state pre-image expands it, must commit to this storage.
+    const Bytes* account = nullptr;
+    try {
+      account = out.state.get(hashed_address);
+    } catch (const eth::MissingTrieNode&) {
+    }
+    if (account && eth::decode_account(*account).storage_root != root)
+      throw eth::DecodeError(fmt::format("storage trie of account {} has root {}, the account says {}",
+                                         eth::to_hex(hashed_address), eth::to_hex(root),
+                                         eth::to_hex(eth::decode_account(*account).storage_root)));
+    out.storage.insert_or_assign(hashed_address, std::move(storage));
+  }
+  return out;
+}
+
+PreState decode_pre_state(const BlockTrace& trace, eth::PreimageLog* log) {
+  PreState out = std::visit(
+      [&](const auto& images) -> PreState {
+        if constexpr (std::is_same_v<std::decay_t<decltype(images)>, CombinedPreImage>)
+          return decode_compact(images.compact, log);
+        else
+          return decode_separate(images, log);
+      },
+      trace.trie_pre_images);
+  for (const Bytes& code : trace.code_db) {
+    H256 digest = eth::keccak256(code);
+    if (log) log->record(code, digest);
+    out.code.emplace(digest, code);
+  }
+  return out;
+}
+
+PreImageStats pre_image_stats(const PreState& state) {
+  PreImageStats stats;
+  auto count = [&](const eth::Trie& trie, bool accounts) {
+    eth::for_each_node(trie, [&](const Nibbles&, const MptNode& node) {
+      if (node.kind == MptNode::Kind::hashed) {
+        ++stats.hashed_subtries;
+        return;
+      }
+      ++stats.trie_nodes;
+      if (node.kind == MptNode::Kind::leaf) ++(accounts ? stats.accounts : stats.storage_slots);
+    });
+  };
+  count(state.state, true);
+  for (const auto& [key, trie] : state.storage) {
+    if (trie.root() && trie.root()->kind != MptNode::Kind::hashed) ++stats.storage_tries;
+    count(trie, false);
+  }
+  stats.contracts = state.code.size();
+  for (const auto& [hash, code] : state.code) stats.code_bytes += code.size();
+  return stats;
+}
+
+}  // namespace witprove::witness
