@@ -623,6 +623,7 @@ BlockParse parse_block(const JsonFile& file, std::string_view element, size_t in
   bool in_array = !text.empty() && text[skip_space(text, 0)] == '[';
   bool cut_off = element.data() + element.size() == text.data() + text.size() && (in_array || element.back() != '}');
 
+  if (element.front() != '{') return failed("expected an object");
   thread_local od::parser parser;
   BlockWitness witness;
   witness.origin = out.origin;

@@ -94,18 +94,20 @@ struct SourceReader::Impl {
   size_t next_file = 0;
   std::unique_ptr<Archive> stream;
   std::string stream_name;  // name of a raw (non-tar) stream's one file
+  std::string open_error;
   bool done = false;
 
   void open_archive(const std::string& path) {
     stream = std::make_unique<Archive>();
     int rc = path == "-" ? archive_read_open_fd(stream->handle, STDIN_FILENO, 1 << 16)
                          : archive_read_open_filename(stream->handle, path.c_str(), 1 << 16);
-    if (rc != ARCHIVE_OK) throw SourceError(fmt::format("{}: {}", path, stream->error()));
     stream_name = path == "-" ? "-" : strip_compression(fs::path(path).filename().string());
+    if (rc != ARCHIVE_OK) open_error = stream->error();  // damaged from the start: reported as its first entry
   }
 
   // The next file of the archive, or nullopt at its end.
   std::optional<SourceEntry> next_archive_entry() {
+    if (!open_error.empty()) return failed(stream_name, open_error);
     for (;;) {
       archive_entry* entry = nullptr;
       int rc = archive_read_next_header(stream->handle, &entry);

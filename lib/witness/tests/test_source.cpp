@@ -1,0 +1,229 @@
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "test_support.hpp"
+#include "witness/analysis.hpp"
+#include "witness/source.hpp"
+#include "witness/tests/archive_writer.hpp"
+
+using namespace witprove;
+using namespace witprove::witness;
+namespace fs = std::filesystem;
+using test::Compression;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path testdata_witnesses() { return test::testdata_dir() / "witnesses"; }
+
+const std::vector<std::string> witness_files = {"100.witness.json", "200.separate.witness.json",
+                                                "300-302.witness.json"};
+
+// A fresh empty directory under the system temp directory.
+fs::path temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("witprove-test-source-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+struct Seen {
+  uint64_t block;
+  std::string source;
+  size_t index;
+  std::string error;
+};
+
+std::vector<Seen> read_all(const std::string& source, BlockRange range = {}) {
+  std::vector<Seen> seen;
+  for_each_block<Seen>(
+      source, range,
+      [](BlockParse&& b) { return Seen{b.number.value_or(UINT64_MAX), b.origin.source, b.origin.index, b.error}; },
+      [&](Seen&& s) { seen.push_back(std::move(s)); });
+  return seen;
+}
+
+std::vector<uint64_t> numbers(const std::vector<Seen>& seen) {
+  std::vector<uint64_t> out;
+  for (const auto& s : seen) out.push_back(s.block);
+  return out;
+}
+
+const std::vector<uint64_t> all_blocks = {100, 200, 300, 301, 302};
+
+std::string header_json() { return R"([{"hash":"0x01","parentHash":"0x02","stateRoot":"0x03","number":"0x64"}])"; }
+
+}  // namespace
+
+TEST_CASE("directory source: witnesses in name order, headers and other files skipped", "[witness][source]") {
+  fs::path dir = temp_dir("dir");
+  for (const auto& name : witness_files) fs::copy_file(testdata_witnesses() / name, dir / name);
+  std::ofstream(dir / "100_header.json") << header_json();
+  std::ofstream(dir / "100.block.json") << header_json();
+  std::ofstream(dir / "renamed-header.json") << header_json();  // a header recognized by content
+  std::ofstream(dir / "MANIFEST.tsv") << "file\tblock\n";
+  fs::create_directory(dir / "sub.json");
+
+  auto seen = read_all(dir.string());
+  CHECK(numbers(seen) == all_blocks);
+  CHECK(seen[0].source == "100.witness.json");
+  CHECK(seen[4].source == "300-302.witness.json");
+  CHECK(seen[4].index == 2);
+  for (const auto& s : seen) CHECK(s.error.empty());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("single file source with several blocks", "[witness][source]") {
+  auto seen = read_all((testdata_witnesses() / "300-302.witness.json").string());
+  CHECK(numbers(seen) == std::vector<uint64_t>{300, 301, 302});
+}
+
+TEST_CASE("compressed single files: .json.gz, .xz, .bz2, .zst", "[witness][source]") {
+  fs::path dir = temp_dir("compressed");
+  std::string text = read_text(testdata_witnesses() / "300-302.witness.json");
+  const std::vector<std::pair<std::string, Compression>> kinds = {
+      {"gz", Compression::gzip}, {"xz", Compression::xz}, {"bz2", Compression::bzip2}, {"zst", Compression::zstd}};
+  for (const auto& [ext, compression] : kinds) {
+    INFO(ext);
+    fs::path file = dir / ("range.json." + ext);
+    test::write_compressed(file, text, compression);
+    auto seen = read_all(file.string());
+    CHECK(numbers(seen) == std::vector<uint64_t>{300, 301, 302});
+    CHECK(seen.at(0).source == "range.json");
+    CHECK(seen.at(0).error.empty());
+  }
+  // Compressed files in a directory are read too.
+  auto seen = read_all(dir.string());
+  CHECK(seen.size() == 12);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("tar archives of every compression, streamed", "[witness][source]") {
+  fs::path dir = temp_dir("tar");
+  std::vector<std::pair<std::string, std::string>> members;
+  for (const auto& name : witness_files) members.emplace_back("w/" + name, read_text(testdata_witnesses() / name));
+  members.emplace_back("w/100_header.json", header_json());
+  members.emplace_back("w/README.txt", "not a witness");
+  const std::vector<std::pair<std::string, Compression>> kinds = {{"tar", Compression::none},
+                                                                  {"tar.gz", Compression::gzip},
+                                                                  {"tar.xz", Compression::xz},
+                                                                  {"tar.bz2", Compression::bzip2},
+                                                                  {"tar.zst", Compression::zstd}};
+  for (const auto& [ext, compression] : kinds) {
+    INFO(ext);
+    fs::path file = dir / ("witnesses." + ext);
+    test::write_tar(file, members, compression);
+    auto seen = read_all(file.string());
+    CHECK(numbers(seen) == all_blocks);
+    CHECK(seen.at(1).source == "w/200.separate.witness.json");
+    for (const auto& s : seen) CHECK(s.error.empty());
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("standard input: tar.xz, compressed JSON and plain JSON detected by content", "[witness][source]") {
+  fs::path dir = temp_dir("stdin");
+  std::vector<std::pair<std::string, std::string>> members;
+  for (const auto& name : witness_files) members.emplace_back(name, read_text(testdata_witnesses() / name));
+  test::write_tar(dir / "all.tar.xz", members, Compression::xz);
+  test::write_compressed(dir / "one.json.zst", read_text(testdata_witnesses() / "100.witness.json"), Compression::zstd);
+
+  auto read_stdin_from = [](const fs::path& file) {
+    int saved = dup(STDIN_FILENO);
+    int fd = open(file.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    dup2(fd, STDIN_FILENO);
+    close(fd);
+    auto seen = read_all("-");
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    return seen;
+  };
+  CHECK(numbers(read_stdin_from(dir / "all.tar.xz")) == all_blocks);
+  auto one = read_stdin_from(dir / "one.json.zst");
+  CHECK(numbers(one) == std::vector<uint64_t>{100});
+  CHECK(one.at(0).source == "-");
+  CHECK(numbers(read_stdin_from(testdata_witnesses() / "300-302.witness.json")) == std::vector<uint64_t>{300, 301, 302});
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a block range filters by the number inside the witness", "[witness][source]") {
+  auto seen = read_all(testdata_witnesses().string(), {150, 301});
+  CHECK(numbers(seen) == std::vector<uint64_t>{200, 300, 301});
+  CHECK(missing_blocks({299, 303}, {300, 301, 302, 7}) == std::vector<uint64_t>{299, 303});
+  CHECK(missing_blocks({5, 5}, {}) == std::vector<uint64_t>{5});
+  CHECK(missing_blocks({300, UINT64_MAX}, {302, 300}) == std::vector<uint64_t>{301});  // open end: up to the last found
+  CHECK(missing_blocks({0, UINT64_MAX}, {}).empty());
+}
+
+TEST_CASE("damaged sources: unreadable archive data and broken files are reported, not fatal", "[witness][source]") {
+  fs::path dir = temp_dir("damaged");
+  std::vector<std::pair<std::string, std::string>> members;
+  for (const auto& name : witness_files) members.emplace_back(name, read_text(testdata_witnesses() / name));
+  test::write_tar(dir / "all.tar.xz", members, Compression::xz);
+  std::string archive = read_text(dir / "all.tar.xz");
+  std::ofstream(dir / "cut.tar.xz", std::ios::binary) << archive.substr(0, archive.size() / 2);
+  auto seen = read_all((dir / "cut.tar.xz").string());
+  REQUIRE_FALSE(seen.empty());
+  CHECK_FALSE(seen.back().error.empty());
+
+  // A directory keeps going after a broken file.
+  fs::path folder = dir / "folder";
+  fs::create_directory(folder);
+  fs::copy_file(testdata_witnesses() / "100.witness.json", folder / "a.json");
+  std::ofstream(folder / "b.json") << "[{\"block_trace\":";
+  std::ofstream(folder / "c.json.gz") << "this is not gzip";
+  fs::copy_file(testdata_witnesses() / "300-302.witness.json", folder / "d.json");
+  auto mixed = read_all(folder.string());
+  REQUIRE(mixed.size() == 6);
+  CHECK(mixed[0].block == 100);
+  CHECK_THAT(mixed[1].error, Catch::StartsWith("b.json: block 0: truncated JSON"));
+  CHECK(mixed[1].block == UINT64_MAX);
+  CHECK_FALSE(mixed[2].error.empty());
+  CHECK(mixed[3].block == 300);
+
+  CHECK_THROWS_AS(SourceReader((dir / "no-such-file").string()), SourceError);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("analysis figures of a block", "[witness][analysis]") {
+  std::vector<BlockAnalysis> rows;
+  for_each_block<BlockAnalysis>(testdata_witnesses().string(), {}, analyze_block,
+                                [&](BlockAnalysis&& a) { rows.push_back(std::move(a)); });
+  REQUIRE(rows.size() == 5);
+  sort_by_block(rows);
+  const BlockAnalysis& first = rows[0];
+  REQUIRE(first.ok());
+  REQUIRE(first.stats);
+  const BlockStats& s = *first.stats;
+  CHECK(first.block == 100u);
+  CHECK(s.chain_id == 1);
+  CHECK(s.txs == 2);
+  CHECK(s.gas_used == 74000);
+  CHECK(s.compact_bytes == 34);
+  CHECK(s.code_db_bytes == 5);
+  CHECK(s.accounts_touched == 5);  // the sender appears in both transactions
+  CHECK(s.storage_reads == 2);
+  CHECK(s.storage_writes == 2);
+  CHECK(s.contracts_created == 1);
+  CHECK(s.code_created_bytes == 5);
+  CHECK(s.self_destructs == 1);
+  CHECK(s.withdrawals == 2);
+  CHECK(rows[1].stats->separate_trie_nodes == 18 + 1 + 1);
+
+  AnalysisTotals t = analysis_totals(rows);
+  CHECK(t.blocks == 5);
+  CHECK(t.errors == 0);
+  CHECK(t.txs == 2 + 1 + 0 + 1 + 2);
+  CHECK(t.gas_used == 74000 + 21000 + 0 + 21000 + 42000);
+}
