@@ -1,0 +1,42 @@
+#include "pipeline/metrics.hpp"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "pipeline/report.hpp"
+
+namespace witprove::pipeline {
+
+std::string to_json_line(const JobMetric& m) {
+  return fmt::format(
+      "{{\"block\":{},\"job\":{},\"segment\":{},\"rows\":{},\"seconds\":{:.3f},\"peak_memory_bytes\":{},\"attempt\":{}}}\n",
+      m.block, json_string(m.job), m.segment, m.rows, m.seconds, m.peak_memory_bytes, m.attempt);
+}
+
+uint64_t peak_memory_bytes() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<uint64_t>(u.ru_maxrss) * 1024;
+}
+
+MetricsLog::MetricsLog(const std::filesystem::path& path) : out_(std::fopen(path.c_str(), "a")) {
+  if (!out_) throw std::runtime_error(fmt::format("{}: cannot open for metrics: {}", path.string(), std::strerror(errno)));
+}
+
+MetricsLog::~MetricsLog() {
+  if (out_) std::fclose(out_);
+}
+
+void MetricsLog::write(const JobMetric& m) {
+  if (!out_) return;
+  auto line = to_json_line(m);
+  std::lock_guard lock(mutex_);
+  std::fputs(line.c_str(), out_);
+  std::fflush(out_);
+}
+
+}  // namespace witprove::pipeline

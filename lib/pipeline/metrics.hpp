@@ -1,0 +1,42 @@
+// Per-job metrics: one JSON line per job (block, job type, segment, rows, seconds, peak memory, attempt).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <string>
+
+namespace witprove::pipeline {
+
+struct JobMetric {
+  uint64_t block = 0;
+  std::string job;       // "check", "verify-previous", "prove-segment", "write"
+  int64_t segment = -1;  // -1 when the job is not a segment's
+  uint64_t rows = 0;     // trace rows (Keccak-f permutations for a segment)
+  double seconds = 0;
+  uint64_t peak_memory_bytes = 0;  // the process's peak resident memory so far
+  unsigned attempt = 1;
+};
+
+std::string to_json_line(const JobMetric& m);
+
+// Peak resident set size of this process.
+uint64_t peak_memory_bytes();
+
+// Appends metric lines to a file; safe to call from several threads.
+class MetricsLog {
+ public:
+  MetricsLog() = default;  // discards
+  explicit MetricsLog(const std::filesystem::path& path);
+  ~MetricsLog();
+  MetricsLog(const MetricsLog&) = delete;
+  MetricsLog& operator=(const MetricsLog&) = delete;
+  void write(const JobMetric& m);
+
+ private:
+  std::FILE* out_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace witprove::pipeline
