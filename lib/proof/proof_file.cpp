@@ -86,9 +86,11 @@ struct Reader {
 };
 
 void write_parameters(Writer& w, const Parameters& p) {
-  w.uint(p.log_blowup);
-  w.uint(p.num_queries);
-  w.uint(p.grinding_bits);
+  w.uint(p.stark.log_blowup);
+  w.uint(p.stark.num_queries);
+  w.uint(p.stark.grinding_bits);
+  w.uint(p.stark.log_fri_arity);
+  w.uint(p.stark.log_final_poly_len);
   w.uint(p.segment_permutations);
 }
 
@@ -162,9 +164,11 @@ ProofFile decode(std::span<const uint8_t> bytes) {
     f.statement_id.assign(id.begin(), id.end());
     f.statement_version = body.uint<uint32_t>("statement version");
     auto& p = f.parameters;
-    p.log_blowup = body.uint<uint32_t>("parameters");
-    p.num_queries = body.uint<uint32_t>("parameters");
-    p.grinding_bits = body.uint<uint32_t>("parameters");
+    p.stark.log_blowup = body.uint<uint32_t>("parameters");
+    p.stark.num_queries = body.uint<uint32_t>("parameters");
+    p.stark.grinding_bits = body.uint<uint32_t>("parameters");
+    p.stark.log_fri_arity = body.uint<uint32_t>("parameters");
+    p.stark.log_final_poly_len = body.uint<uint32_t>("parameters");
     p.segment_permutations = body.uint<uint32_t>("parameters");
     auto& v = f.public_values;
     v.chain_id = body.uint<uint64_t>("chain id");
@@ -206,6 +210,8 @@ ProofFile decode(std::span<const uint8_t> bytes) {
   parse_body();
   return f;
 }
+
+Hash32 digest(const ProofFile& f) { return stark::sha256(encode(f)); }
 
 std::vector<uint8_t> statement_bytes(const ProofFile& f, uint32_t segment_index) {
   Writer w;
@@ -285,12 +291,14 @@ std::string to_json(const ProofFile& f) {
   const auto& v = f.public_values;
   std::string out = fmt::format(
       "{{\"format\":\"witprove-proof\",\"format_version\":{},\"statement\":{{\"id\":\"{}\",\"version\":{}}},"
-      "\"parameters\":{{\"log_blowup\":{},\"num_queries\":{},\"grinding_bits\":{},\"segment_permutations\":{}}},"
+      "\"parameters\":{{\"log_blowup\":{},\"num_queries\":{},\"grinding_bits\":{},\"log_fri_arity\":{},"
+      "\"log_final_poly_len\":{},\"segment_permutations\":{}}},"
       "\"public_values\":{{\"chain_id\":{},\"block_number\":{},\"block_hash\":{},\"parent_hash\":{},"
       "\"pre_state_root\":{},\"post_state_root\":{},\"transactions_root\":{},\"receipts_root\":{},"
       "\"gas_used\":{},\"tx_count\":{},\"previous_proof_digest\":{}}},\"segments\":[",
-      json_u64(kFormatVersion), f.statement_id, json_u64(f.statement_version), json_u64(p.log_blowup),
-      json_u64(p.num_queries), json_u64(p.grinding_bits), json_u64(p.segment_permutations), json_u64(v.chain_id),
+      json_u64(kFormatVersion), f.statement_id, json_u64(f.statement_version), json_u64(p.stark.log_blowup),
+      json_u64(p.stark.num_queries), json_u64(p.stark.grinding_bits), json_u64(p.stark.log_fri_arity),
+      json_u64(p.stark.log_final_poly_len), json_u64(p.segment_permutations), json_u64(v.chain_id),
       json_u64(v.block_number), json_hash(v.block_hash), json_hash(v.parent_hash), json_hash(v.pre_state_root),
       json_hash(v.post_state_root), json_hash(v.transactions_root), json_hash(v.receipts_root), json_u64(v.gas_used),
       json_u64(v.tx_count), json_hash(v.previous_proof_digest));
@@ -336,8 +344,13 @@ ProofFile from_json(std::string_view json) {
   f.statement_id = std::string(R::string(R::field(st, "id", "$.statement"), "$.statement.id"));
   f.statement_version = R::u32(st, "version", "$.statement");
   auto po = R::object(R::field(top, "parameters", "$"), "$.parameters");
-  f.parameters = {R::u32(po, "log_blowup", "$.parameters"), R::u32(po, "num_queries", "$.parameters"),
-                  R::u32(po, "grinding_bits", "$.parameters"), R::u32(po, "segment_permutations", "$.parameters")};
+  auto& p = f.parameters;
+  p.stark.log_blowup = R::u32(po, "log_blowup", "$.parameters");
+  p.stark.num_queries = R::u32(po, "num_queries", "$.parameters");
+  p.stark.grinding_bits = R::u32(po, "grinding_bits", "$.parameters");
+  p.stark.log_fri_arity = R::u32(po, "log_fri_arity", "$.parameters");
+  p.stark.log_final_poly_len = R::u32(po, "log_final_poly_len", "$.parameters");
+  p.segment_permutations = R::u32(po, "segment_permutations", "$.parameters");
   auto vo = R::object(R::field(top, "public_values", "$"), "$.public_values");
   constexpr std::string_view pv = "$.public_values";
   auto& v = f.public_values;

@@ -3,7 +3,8 @@
 // Binary layout (little-endian integers, hashes as 32 raw bytes):
 //   magic "WITPROOF" | u32 format version
 //   u8 length + statement id | u32 statement version
-//   parameters: u32 log_blowup, num_queries, grinding_bits, segment_permutations
+//   parameters: u32 log_blowup, num_queries, grinding_bits, log_fri_arity, log_final_poly_len,
+//               segment_permutations
 //   public values: u64 chain_id, u64 block_number, block_hash, parent_hash, pre_state_root,
 //                  post_state_root, transactions_root, receipts_root, u64 gas_used, u64 tx_count,
 //                  previous_proof_digest
@@ -22,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "stark/stark.hpp"
+
 namespace witprove::proof {
 
 using Hash32 = std::array<uint8_t, 32>;
@@ -29,9 +32,7 @@ using Hash32 = std::array<uint8_t, 32>;
 inline constexpr uint32_t kFormatVersion = 1;
 
 struct Parameters {
-  uint32_t log_blowup = 0;
-  uint32_t num_queries = 0;
-  uint32_t grinding_bits = 0;
+  stark::StarkParams stark;           // check_trace is not stored: it does not change the proof
   uint32_t segment_permutations = 0;  // upper bound on Keccak-f permutations per segment proof
   friend bool operator==(const Parameters&, const Parameters&) = default;
 };
@@ -76,6 +77,9 @@ struct FormatError : std::runtime_error {
 std::vector<uint8_t> encode(const ProofFile& file);
 // Strict: bad magic, unknown version, truncation, trailing bytes and checksum mismatch all throw.
 ProofFile decode(std::span<const uint8_t> bytes);
+
+// A proof's identity in a chain (the next block's previous_proof_digest): SHA-256 of its binary form.
+Hash32 digest(const ProofFile& file);
 
 // The canonical bytes of the public values (the part of the layout above), bound into every
 // segment's Fiat–Shamir transcript together with the statement id, version and parameters.

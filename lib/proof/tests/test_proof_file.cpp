@@ -20,7 +20,9 @@ ProofFile sample() {
   ProofFile f;
   f.statement_id = "keccak-witness";
   f.statement_version = 1;
-  f.parameters = {1, 100, 16, 4096};
+  f.parameters.stark = {.log_blowup = 1, .num_queries = 100, .grinding_bits = 16, .log_fri_arity = 2,
+                        .log_final_poly_len = 2, .check_trace = false};
+  f.parameters.segment_permutations = 4096;
   auto& v = f.public_values;
   v.chain_id = 3151908;
   v.block_number = 0xFFFFFFFFFFFFFFF1ULL;  // above 2^53: would be rounded as a JSON number
@@ -61,6 +63,10 @@ TEST_CASE("proof file: binary round trip is exact and deterministic") {
   CHECK(decode(bytes) == f);
   CHECK(encode(decode(bytes)) == bytes);
   CHECK(encode(sample()) == bytes);
+  auto other = f;
+  other.segments[0].stark_proof[0] ^= 1;
+  CHECK(digest(f) == digest(sample()));
+  CHECK(digest(other) != digest(f));
 }
 
 TEST_CASE("proof file: every flipped bit is detected") {
@@ -141,7 +147,7 @@ TEST_CASE("proof file: statement bytes change with every public value and segmen
   g.public_values.previous_proof_digest[31] ^= 1;
   CHECK(statement_bytes(g, 1) != base);
   g = f;
-  g.parameters.num_queries += 1;
+  g.parameters.stark.num_queries += 1;
   CHECK(statement_bytes(g, 1) != base);
   g = f;
   g.segments[1].public_digests[0][0] ^= 1;
