@@ -1,0 +1,141 @@
+// Proving Keccak-f[1600] permutations with the permutation table alone: permutations proven per second at
+// 1 and 2 threads for 2^10 ... 2^14 permutations, proof size, verification time, peak memory, and time by
+// phase. Each size and thread count runs in a child process so that peak memory is its own.
+// Prints one JSON line. Options: --min-log N, --max-log N (defaults 10 and 14), --threads-list 1,2.
+#include <oneapi/tbb/global_control.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "air/keccak_permutation.hpp"
+#include "stark/folders.hpp"
+#include "stark/stark.hpp"
+
+using namespace witprove;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Proves 2^log_perms random permutations on `threads` threads; writes one JSON object to `out`.
+int run_one(unsigned log_perms, unsigned threads, FILE* out) {
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const size_t n = size_t{1} << log_perms;
+  std::mt19937_64 rng(log_perms);
+  std::vector<eth::KeccakState> inputs(n);
+  for (auto& s : inputs)
+    for (auto& lane : s) lane = rng();
+
+  const stark::AirAdapter<air::KeccakPermutationAir> air(air::KeccakPermutationAir{});
+  const stark::StarkParams params;
+  const auto statement = eth::ByteView(reinterpret_cast<const uint8_t*>("bench-keccak-air"), 16);
+
+  auto start = std::chrono::steady_clock::now();
+  stark::Trace trace = air::generate_keccak_permutation_trace(inputs);
+  const double trace_s = seconds_since(start);
+
+  std::vector<stark::TableInstance> tables{{&air, &trace, {}}};
+  start = std::chrono::steady_clock::now();
+  stark::Proof proof = stark::prove(tables, params, statement);
+  const double prove_s = seconds_since(start);
+  const size_t proof_bytes = stark::serialize(proof).size();
+
+  const stark::Air* airs[] = {&air};
+  const std::vector<std::vector<stark::Fp>> publics(1);
+  start = std::chrono::steady_clock::now();
+  auto error = stark::verify(airs, publics, proof, params, statement);
+  const double verify_s = seconds_since(start);
+  if (error) {
+    std::fprintf(stderr, "bench_keccak_air: proof of 2^%u permutations does not verify: %s\n", log_perms,
+                 error->c_str());
+    return 1;
+  }
+
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double total_s = trace_s + prove_s;
+  std::fprintf(out,
+               "{\"permutations\":%zu,\"threads\":%u,\"trace_rows\":%zu,\"trace_columns\":%zu,"
+               "\"permutations_per_second\":%.1f,\"permutations_per_second_per_thread\":%.1f,"
+               "\"seconds\":{\"trace\":%.3f,\"prove\":%.3f,\"total\":%.3f},\"proof_bytes\":%zu,"
+               "\"verify_ms\":%.2f,\"peak_memory_mb\":%.1f}",
+               n, threads, trace.height, trace.width, n / total_s, n / total_s / threads, trace_s, prove_s, total_s,
+               proof_bytes, 1e3 * verify_s, usage.ru_maxrss / 1024.0);
+  return 0;
+}
+
+unsigned parse_unsigned(const char* s, const char* what) {
+  char* end = nullptr;
+  unsigned long v = std::strtoul(s, &end, 10);
+  if (!*s || *end || v > 30) {
+    std::fprintf(stderr, "bench_keccak_air: bad %s '%s'\n", what, s);
+    std::exit(2);
+  }
+  return static_cast<unsigned>(v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  unsigned min_log = 10, max_log = 14;
+  std::vector<unsigned> thread_counts = {1, 2};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "--min-log" || arg == "--max-log" || arg == "--threads-list") && i + 1 < argc) {
+      const char* value = argv[++i];
+      if (arg == "--min-log") min_log = parse_unsigned(value, "--min-log");
+      else if (arg == "--max-log") max_log = parse_unsigned(value, "--max-log");
+      else {
+        thread_counts.clear();
+        for (std::string list = value; !list.empty();) {
+          size_t comma = list.find(',');
+          thread_counts.push_back(parse_unsigned(list.substr(0, comma).c_str(), "thread count"));
+          list = comma == std::string::npos ? "" : list.substr(comma + 1);
+        }
+      }
+    } else {
+      std::fprintf(stderr, "usage: bench_keccak_air [--min-log N] [--max-log N] [--threads-list 1,2]\n");
+      return 2;
+    }
+  }
+
+  const stark::StarkParams params;
+  std::string results;
+  for (unsigned log_perms = min_log; log_perms <= max_log; ++log_perms)
+    for (unsigned threads : thread_counts) {
+      // A child per run: its peak RSS is that run's alone.
+      FILE* tmp = std::tmpfile();
+      std::fflush(stdout);
+      pid_t pid = fork();
+      if (pid == 0) _exit(run_one(log_perms, threads, tmp) == 0 && std::fflush(tmp) == 0 ? 0 : 1);
+      int status = 0;
+      waitpid(pid, &status, 0);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::fprintf(stderr, "bench_keccak_air: run 2^%u permutations on %u threads failed\n", log_perms, threads);
+        return 1;
+      }
+      std::rewind(tmp);
+      char buffer[1024];
+      size_t len = std::fread(buffer, 1, sizeof buffer - 1, tmp);
+      std::fclose(tmp);
+      if (!results.empty()) results += ',';
+      results.append(buffer, len);
+    }
+  std::printf(
+      "{\"benchmark\":\"keccak_air\",\"field\":\"goldilocks\",\"rows_per_permutation\":%zu,\"columns\":%zu,"
+      "\"constraint_degree\":3,\"params\":{\"log_blowup\":%u,\"num_queries\":%u,\"grinding_bits\":%u,"
+      "\"log_fri_arity\":%u,\"conjectured_security_bits\":%u},\"runs\":[%s]}\n",
+      air::keccak_perm::rounds, air::keccak_perm::width, params.log_blowup, params.num_queries, params.grinding_bits,
+      params.log_fri_arity, params.conjectured_security_bits(), results.c_str());
+  return 0;
+}
