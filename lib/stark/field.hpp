@@ -26,17 +26,17 @@ struct Fp {
 
   friend constexpr bool operator==(Fp a, Fp b) { return a.v == b.v; }
 
+  // Branch-free (carries are data-dependent and would mispredict half the time).
   friend constexpr Fp operator+(Fp a, Fp b) {
     uint64_t s;
     bool carry = __builtin_add_overflow(a.v, b.v, &s);
-    if (carry) s += EPSILON;  // cannot overflow again: a + b - 2^64 < 2^64 - 2^33
-    if (s >= P) s -= P;
-    Fp r; r.v = s; return r;
+    s += EPSILON & -static_cast<uint64_t>(carry);  // cannot overflow again: a + b - 2^64 < 2^64 - 2^33
+    Fp r; r.v = canonical(s); return r;
   }
   friend constexpr Fp operator-(Fp a, Fp b) {
     uint64_t d;
     bool borrow = __builtin_sub_overflow(a.v, b.v, &d);
-    if (borrow) d -= EPSILON;  // adds p modulo 2^64
+    d -= EPSILON & -static_cast<uint64_t>(borrow);  // adds p modulo 2^64
     Fp r; r.v = d; return r;
   }
   friend constexpr Fp operator-(Fp a) { return Fp() - a; }
@@ -50,13 +50,15 @@ struct Fp {
     uint64_t lo = static_cast<uint64_t>(x), hi = static_cast<uint64_t>(x >> 64);
     uint64_t hi_hi = hi >> 32, hi_lo = hi & EPSILON;
     uint64_t t0;
-    if (__builtin_sub_overflow(lo, hi_hi, &t0)) t0 -= EPSILON;
+    bool borrow = __builtin_sub_overflow(lo, hi_hi, &t0);
+    t0 -= EPSILON & -static_cast<uint64_t>(borrow);
     uint64_t t1 = hi_lo * EPSILON;
     uint64_t s;
-    if (__builtin_add_overflow(t0, t1, &s)) s += EPSILON;
-    if (s >= P) s -= P;
-    Fp r; r.v = s; return r;
+    bool carry = __builtin_add_overflow(t0, t1, &s);
+    s += EPSILON & -static_cast<uint64_t>(carry);
+    Fp r; r.v = canonical(s); return r;
   }
+  static constexpr uint64_t canonical(uint64_t x) { return x >= P ? x - P : x; }
 };
 
 constexpr Fp pow(Fp base, uint64_t e) {

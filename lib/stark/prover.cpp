@@ -5,7 +5,7 @@
 #include <tbb/parallel_invoke.h>
 
 #include <algorithm>
-#include <numeric>
+#include <chrono>
 
 #include "stark/folders.hpp"
 #include "stark/merkle.hpp"
@@ -16,6 +16,17 @@ namespace witprove::stark {
 namespace {
 
 using protocol::FriSchedule;
+
+// Adds the seconds from construction to destruction to a timing slot.
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(double& slot) : slot_(slot), start_(std::chrono::steady_clock::now()) {}
+  ~PhaseTimer() { slot_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+
+ private:
+  double& slot_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // Column-major matrix: column c is data[c * height, (c + 1) * height).
 struct ColumnMatrix {
@@ -50,11 +61,15 @@ struct Committed {
   MerkleTree tree;
 };
 
-Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift) {
+Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings) {
   Committed c;
   size_t n = coeffs.height, w = coeffs.width, big = n << log_blowup;
-  c.lde = ColumnMatrix(w, big);
-  tbb::parallel_for(size_t{0}, w, [&](size_t col) { coset_lde(coeffs.column(col), shift, c.lde.column(col)); });
+  {
+    PhaseTimer timer(timings.lde);
+    c.lde = ColumnMatrix(w, big);
+    tbb::parallel_for(size_t{0}, w, [&](size_t col) { coset_lde(coeffs.column(col), shift, c.lde.column(col)); });
+  }
+  PhaseTimer timer(timings.commit);
   c.coeffs = std::move(coeffs);
   std::vector<Digest> leaves(big);
   size_t block = rows_per_block(w);
@@ -67,14 +82,17 @@ Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift
   return c;
 }
 
-Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift) {
+Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings) {
   ColumnMatrix coeffs(trace.width, trace.height);
-  tbb::parallel_for(size_t{0}, trace.width, [&](size_t col) {
-    auto dst = coeffs.column(col);
-    for (size_t r = 0; r < trace.height; ++r) dst[r] = trace.values[r * trace.width + col];
-    intt(dst);
-  });
-  return commit_coefficients(std::move(coeffs), log_blowup, shift);
+  {
+    PhaseTimer timer(timings.lde);
+    tbb::parallel_for(size_t{0}, trace.width, [&](size_t col) {
+      auto dst = coeffs.column(col);
+      for (size_t r = 0; r < trace.height; ++r) dst[r] = trace.values[r * trace.width + col];
+      intt(dst);
+    });
+  }
+  return commit_coefficients(std::move(coeffs), log_blowup, shift, timings);
 }
 
 // Evaluations at `point` of every column polynomial.
@@ -276,9 +294,8 @@ size_t count_constraints(const TableInstance& t) {
   return f.num_constraints() + (k ? k + 1 : 0);
 }
 
-}  // namespace
-
-Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement) {
+Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
+                   ProveTimings& timings) {
   check_inputs(tables, params);
   const unsigned lb = params.log_blowup;
   size_t num_tables = tables.size();
@@ -298,16 +315,16 @@ Proof prove(std::span<const TableInstance> tables, const StarkParams& params, By
     publics[i] = tables[i].public_values;
   }
   FriSchedule schedule = protocol::fri_schedule(log_lde, params);
+  Proof proof;
   for (size_t i = 0; i < num_tables; ++i) ts[i].shift = protocol::layer_shift(schedule.log_top, log_lde[i]);
 
-  Proof proof;
   proof.tables.resize(num_tables);
   Transcript transcript(protocol::kDomain);
   protocol::absorb_header(transcript, statement, params, airs, log_heights, publics);
 
   // 1. Main traces.
   for (size_t i = 0; i < num_tables; ++i) {
-    ts[i].main = commit_trace(*tables[i].trace, lb, ts[i].shift);
+    ts[i].main = commit_trace(*tables[i].trace, lb, ts[i].shift, timings);
     proof.tables[i].log_height = log_heights[i];
     proof.tables[i].main_root = ts[i].main.tree.root();
     transcript.absorb(proof.tables[i].main_root);
@@ -320,8 +337,12 @@ Proof prove(std::span<const TableInstance> tables, const StarkParams& params, By
   std::vector<Fp2> beta_powers = powers(beta, max_tuple + 1);
   for (size_t i = 0; i < num_tables; ++i) {
     if (ts[i].interactions.empty()) continue;
-    Trace aux = build_aux_trace(ts[i], gamma, beta_powers);
-    ts[i].aux = commit_trace(aux, lb, ts[i].shift);
+    Trace aux;
+    {
+      PhaseTimer timer(timings.aux);
+      aux = build_aux_trace(ts[i], gamma, beta_powers);
+    }
+    ts[i].aux = commit_trace(aux, lb, ts[i].shift, timings);
     proof.tables[i].aux_root = ts[i].aux.tree.root();
     proof.tables[i].lookup_sum = ts[i].lookup_sum;
     transcript.absorb(*proof.tables[i].aux_root);
@@ -331,15 +352,20 @@ Proof prove(std::span<const TableInstance> tables, const StarkParams& params, By
   // 3. Quotients.
   Fp2 alpha = transcript.challenge_ext();
   for (size_t i = 0; i < num_tables; ++i) {
-    std::vector<Fp2> alpha_powers = powers(alpha, count_constraints(tables[i]));
-    std::vector<Fp2> q = compute_quotient(ts[i], lb, alpha_powers, gamma, beta_powers);
-    size_t n = size_t{1} << ts[i].log_n;
-    ts[i].quotient = commit_coefficients(quotient_chunks(q, n, size_t{1} << ts[i].log_chunks, ts[i].shift), lb, ts[i].shift);
+    ColumnMatrix chunks;
+    {
+      PhaseTimer timer(timings.quotient);
+      std::vector<Fp2> alpha_powers = powers(alpha, count_constraints(tables[i]));
+      std::vector<Fp2> q = compute_quotient(ts[i], lb, alpha_powers, gamma, beta_powers);
+      chunks = quotient_chunks(q, size_t{1} << ts[i].log_n, size_t{1} << ts[i].log_chunks, ts[i].shift);
+    }
+    ts[i].quotient = commit_coefficients(std::move(chunks), lb, ts[i].shift, timings);
     proof.tables[i].quotient_root = ts[i].quotient.tree.root();
     transcript.absorb(proof.tables[i].quotient_root);
   }
 
   // 4. Out-of-domain openings.
+  std::optional<PhaseTimer> phase(timings.openings);
   Fp2 zeta = transcript.challenge_ext();
   for (size_t i = 0; i < num_tables; ++i) {
     auto& tp = proof.tables[i];
@@ -417,6 +443,7 @@ Proof prove(std::span<const TableInstance> tables, const StarkParams& params, By
   }
 
   // 6. FRI commit phase: fold, adding each table's codeword in when the layer reaches its size.
+  phase.emplace(timings.fri);
   auto add_tables_of_size = [&](unsigned log_size, std::vector<Fp2>& codeword, Fp2 coeff) {
     for (size_t i = 0; i < num_tables; ++i) {
       if (log_lde[i] != log_size) continue;
@@ -498,6 +525,20 @@ Proof prove(std::span<const TableInstance> tables, const StarkParams& params, By
     o.siblings = open_merkle_batch(layer.tree, groups);
     proof.fri.layer_openings.push_back(std::move(o));
   }
+  return proof;
+}
+
+}  // namespace
+
+Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
+            ProveTimings* timings_out) {
+  ProveTimings timings;
+  Proof proof;
+  {
+    PhaseTimer timer(timings.total);
+    proof = prove_tables(tables, params, statement, timings);
+  }
+  if (timings_out) *timings_out = timings;
   return proof;
 }
 

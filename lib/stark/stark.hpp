@@ -79,6 +79,12 @@ struct Proof {
   FriProof fri;
 };
 
+// Wall-clock seconds per prover phase. LDE and commit are split: LDE is interpolation and coset
+// extension of the main, auxiliary and quotient columns, commit is Merkle hashing of their rows.
+struct ProveTimings {
+  double lde = 0, commit = 0, aux = 0, quotient = 0, openings = 0, fri = 0, total = 0;
+};
+
 struct ProveError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -86,7 +92,8 @@ struct ProveError : std::runtime_error {
 // Proves that every table's trace satisfies its AIR with its public values and that all lookup buses
 // balance. `statement` identifies what is proved (bound into the transcript). Throws ProveError when
 // the input is unusable (bad shapes, or a failed check when params.check_trace is set or in debug builds).
-Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement);
+Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
+            ProveTimings* timings = nullptr);
 
 // Checks a proof against the tables' AIRs (in the order proved) and public values. Returns nullopt when
 // valid, otherwise the first reason for rejection. Never trusts the proof's shapes.
