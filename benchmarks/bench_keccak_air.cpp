@@ -46,7 +46,8 @@ int run_one(unsigned log_perms, unsigned threads, FILE* out) {
 
   std::vector<stark::TableInstance> tables{{&air, &trace, {}}};
   start = std::chrono::steady_clock::now();
-  stark::Proof proof = stark::prove(tables, params, statement);
+  stark::ProveTimings phases;
+  stark::Proof proof = stark::prove(tables, params, statement, &phases);
   const double prove_s = seconds_since(start);
   const size_t proof_bytes = stark::serialize(proof).size();
 
@@ -67,9 +68,11 @@ int run_one(unsigned log_perms, unsigned threads, FILE* out) {
   std::fprintf(out,
                "{\"permutations\":%zu,\"threads\":%u,\"trace_rows\":%zu,\"trace_columns\":%zu,"
                "\"permutations_per_second\":%.1f,\"permutations_per_second_per_thread\":%.1f,"
-               "\"seconds\":{\"trace\":%.3f,\"prove\":%.3f,\"total\":%.3f},\"proof_bytes\":%zu,"
+               "\"seconds\":{\"trace\":%.3f,\"lde\":%.3f,\"commit\":%.3f,\"aux\":%.3f,\"quotient\":%.3f,"
+               "\"openings\":%.3f,\"fri\":%.3f,\"prove\":%.3f,\"total\":%.3f},\"proof_bytes\":%zu,"
                "\"verify_ms\":%.2f,\"peak_memory_mb\":%.1f}",
-               n, threads, trace.height, trace.width, n / total_s, n / total_s / threads, trace_s, prove_s, total_s,
+               n, threads, trace.height, trace.width, n / total_s, n / total_s / threads, trace_s, phases.lde, phases.commit, phases.aux,
+               phases.quotient, phases.openings, phases.fri, prove_s, total_s,
                proof_bytes, 1e3 * verify_s, usage.ru_maxrss / 1024.0);
   return 0;
 }

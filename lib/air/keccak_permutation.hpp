@@ -161,9 +161,9 @@ void KeccakPermutationAir::eval(Folder& f) const {
     for (size_t half = 0; half < 2; ++half) {
       const size_t x = lane % 5;
       auto a_bit = [&](size_t k) { return xor2(col(theta_bits + 64 * lane + 32 * half + k), d[64 * x + 32 * half + k]); };
-      Expr sum = a_bit(0) - col(state_limbs + 2 * lane + half);
-      for (size_t k = 1; k < 32; ++k) sum = sum + a_bit(k) * pow2(k);
-      f.assert_zero(sum);
+      Expr limb = a_bit(31);
+      for (size_t k = 31; k-- > 0;) limb = limb + limb + a_bit(k);  // Horner: doublings, no products
+      f.assert_zero(limb - col(state_limbs + 2 * lane + half));
     }
 
   // Chi over B = pi(rho(A')): A''[x][y] = B[x][y] xor (not B[x+1][y] and B[x+2][y]).
@@ -179,35 +179,33 @@ void KeccakPermutationAir::eval(Folder& f) const {
   };
   for (size_t lane = 1; lane < 25; ++lane)
     for (size_t half = 0; half < 2; ++half) {
-      Expr sum = chi(lane, 32 * half) - col(chi_limbs + 2 * (lane - 1) + half);
-      for (size_t k = 1; k < 32; ++k) sum = sum + chi(lane, 32 * half + k) * pow2(k);
-      f.assert_zero(sum);
+      Expr limb = chi(lane, 32 * half + 31);
+      for (size_t k = 31; k-- > 0;) limb = limb + limb + chi(lane, 32 * half + k);
+      f.assert_zero(limb - col(chi_limbs + 2 * (lane - 1) + half));
     }
   for (size_t z = 0; z < 64; ++z) f.assert_zero(chi(0, z) - col(chi_bits + z));
 
   // Rounds 0..22 hand their output to the next row's state limbs. Iota on lane 0: bit xor rc equals
-  // bit * (1 - 2 rc) + rc, with rc = sum of the flags of the rounds whose constant has that bit; summing
-  // only rounds 0..22 folds the "not last round" selector in and keeps the degree at 3.
+  // bit + rc * (1 - 2 bit), with rc = sum of the flags of the rounds whose constant has that bit; summing
+  // only rounds 0..22 folds the "not last round" selector into rc and keeps the degree at 3.
   for (size_t i = 0; i < 48; ++i)
     f.assert_zero(transition * not_last_round * (f.next(state_limbs + 2 + i) - col(chi_limbs + i)));
   const auto& constants = eth::keccak_round_constants;
   uint64_t some_round_constant_bit = 0;
   for (size_t r = 0; r + 1 < rounds; ++r) some_round_constant_bit |= constants[r];
   for (size_t half = 0; half < 2; ++half) {
-    Expr sum = not_last_round * f.next(state_limbs + half);
+    Expr bits = col(chi_bits + 32 * half + 31);
+    for (size_t k = 31; k-- > 0;) bits = bits + bits + col(chi_bits + 32 * half + k);
+    Expr sum = not_last_round * (f.next(state_limbs + half) - bits);
     for (size_t k = 0; k < 32; ++k) {
       const size_t z = 32 * half + k;
-      auto bit = col(chi_bits + z);
-      if ((some_round_constant_bit >> z) & 1) {
-        size_t r0 = 0;
-        while (!((constants[r0] >> z) & 1)) ++r0;
-        Expr rc = col(round_flags + r0);
-        for (size_t r = r0 + 1; r + 1 < rounds; ++r)
-          if ((constants[r] >> z) & 1) rc = rc + col(round_flags + r);
-        sum = sum - (bit * (not_last_round - rc * two) + rc) * pow2(k);
-      } else {
-        sum = sum - bit * not_last_round * pow2(k);
-      }
+      if (!((some_round_constant_bit >> z) & 1)) continue;
+      size_t r0 = 0;
+      while (!((constants[r0] >> z) & 1)) ++r0;
+      Expr rc = col(round_flags + r0);
+      for (size_t r = r0 + 1; r + 1 < rounds; ++r)
+        if ((constants[r] >> z) & 1) rc = rc + col(round_flags + r);
+      sum = sum - rc * (one - col(chi_bits + z) * two) * pow2(k);
     }
     f.assert_zero(transition * sum);
   }

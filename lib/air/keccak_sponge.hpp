@@ -154,17 +154,17 @@ void KeccakSpongeAir::eval(Folder& f) const {
   for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
     auto s = [&](size_t k) { return col(state_bits + 32 * limb + k); };
     auto m = [&](size_t k) { return col(block_bits + 32 * limb + k); };
-    Expr sum = s(0) + m(0) - s(0) * m(0) * two - col(rate_in + limb);
-    Expr state_limb = s(0);
-    for (size_t k = 1; k < 32; ++k) {
-      sum = sum + (s(k) + m(k) - s(k) * m(k) * two) * pow2(k);
-      state_limb = state_limb + s(k) * pow2(k);
+    auto absorbed = [&](size_t k) { return s(k) + m(k) - s(k) * m(k) * two; };
+    Expr in_limb = absorbed(31), state_limb = s(31);
+    Expr next_state_limb = nxt(state_bits + 32 * limb + 31);
+    for (size_t k = 31; k-- > 0;) {  // Horner: doublings, no products
+      in_limb = in_limb + in_limb + absorbed(k);
+      state_limb = state_limb + state_limb + s(k);
+      next_state_limb = next_state_limb + next_state_limb + nxt(state_bits + 32 * limb + k);
     }
-    f.assert_zero(sum);
+    f.assert_zero(in_limb - col(rate_in + limb));
     f.assert_zero(col(is_first) * state_limb);
     // The next block of the same message absorbs into this block's output.
-    Expr next_state_limb = nxt(state_bits + 32 * limb);
-    for (size_t k = 1; k < 32; ++k) next_state_limb = next_state_limb + nxt(state_bits + 32 * limb + k) * pow2(k);
     f.assert_zero(transition * continues * (next_state_limb - col(out + limb)));
   }
   for (size_t i = 0; i < 2 * (25 - rate_lanes); ++i) {
