@@ -329,7 +329,134 @@ eth::Trie direct_trie(const DirectTrie& trie, bool account_values) {
   return eth::Trie(build_direct(trie, 0, 0, account_values));
 }
 
+// Writes the compact stream: children before parents, as the decoder's stack expects.
+class Encoder {
+ public:
+  explicit Encoder(const PreState& state) : state_(state) {}
+
+  Bytes run() {
+    out_.push_back(1);
+    if (!state_.state.root()) {
+      out_.push_back(op_empty_root);
+    } else {
+      Nibbles path;
+      node(*state_.state.root(), path, true);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void cbor_head(uint8_t major, uint64_t value) {
+    uint8_t type = static_cast<uint8_t>(major << 5);
+    if (value < 24) {
+      out_.push_back(static_cast<uint8_t>(type | value));
+      return;
+    }
+    int n = value <= 0xff ? 1 : value <= 0xffff ? 2 : value <= 0xffffffff ? 4 : 8;
+    out_.push_back(static_cast<uint8_t>(type | (24 + std::countr_zero(static_cast<unsigned>(n)))));
+    for (int i = n - 1; i >= 0; --i) out_.push_back(static_cast<uint8_t>(value >> (8 * i)));
+  }
+  void cbor_bytes(ByteView bytes) {
+    cbor_head(2, bytes.size());
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+  }
+  void key(const Nibbles& nibbles) {
+    if (nibbles.empty()) throw std::invalid_argument("compact encoding: a leaf with an empty path cannot be encoded");
+    Bytes bytes{static_cast<uint8_t>(nibbles.size() % 2)};
+    for (size_t i = 0; i < nibbles.size(); i += 2)
+      bytes.push_back(static_cast<uint8_t>(nibbles[i] << 4 | (i + 1 < nibbles.size() ? nibbles[i + 1] : 0)));
+    cbor_bytes(bytes);
+  }
+  void hash(const H256& h) {
+    out_.push_back(op_hash);
+    out_.insert(out_.end(), h.begin(), h.end());
+  }
+
+  void node(const MptNode& n, Nibbles& path, bool accounts) {
+    switch (n.kind) {
+      case MptNode::Kind::hashed:
+        hash(n.hash);
+        return;
+      case MptNode::Kind::leaf:
+        if (accounts) {
+          Nibbles full = path;
+          full.insert(full.end(), n.path.begin(), n.path.end());
+          account_leaf(n, full);
+        } else {
+          out_.push_back(op_leaf);
+          key(n.path);
+          cbor_bytes(eth::rlp_decode(n.value).payload);
+        }
+        return;
+      case MptNode::Kind::extension:
+        path.insert(path.end(), n.path.begin(), n.path.end());
+        node(*n.children[0], path, accounts);
+        path.resize(path.size() - n.path.size());
+        out_.push_back(op_extension);
+        key(n.path);
+        return;
+      case MptNode::Kind::branch: {
+        if (!n.value.empty()) throw std::invalid_argument("compact encoding: branch values cannot be encoded");
+        uint64_t mask = 0;
+        for (uint8_t i = 0; i < 16; ++i) {
+          if (!n.children[i]) continue;
+          mask |= uint64_t{1} << i;
+          path.push_back(i);
+          node(*n.children[i], path, accounts);
+          path.pop_back();
+        }
+        out_.push_back(op_branch);
+        cbor_head(0, mask);
+        return;
+      }
+    }
+  }
+
+  void account_leaf(const MptNode& leaf, const Nibbles& full_key) {
+    eth::Account account = eth::decode_account(leaf.value);
+    H256 hashed_address;
+    Bytes packed = eth::nibbles_to_bytes(full_key);
+    std::copy(packed.begin(), packed.end(), hashed_address.begin());
+    uint8_t flags = 0;
+    const Bytes* code = nullptr;
+    if (account.code_hash != eth::empty_keccak) {
+      flags |= has_code_flag;
+      auto it = state_.code.find(account.code_hash);
+      if (it != state_.code.end()) {
+        code = &it->second;
+        out_.push_back(op_code);
+        cbor_bytes(*code);
+      } else {
+        hash(account.code_hash);
+      }
+    }
+    if (account.storage_root != eth::empty_trie_root) {
+      flags |= has_storage_flag;
+      auto it = state_.storage.find(hashed_address);
+      if (it != state_.storage.end() && it->second.root()) {
+        Nibbles storage_path;
+        node(*it->second.root(), storage_path, false);
+      } else {
+        hash(account.storage_root);
+      }
+    }
+    if (account.nonce) flags |= encodes_nonce_flag;
+    if (!account.balance.is_zero()) flags |= encodes_balance_flag;
+    out_.push_back(op_account_leaf);
+    key(leaf.path);
+    out_.push_back(flags);
+    if (account.nonce) cbor_head(0, account.nonce);
+    if (!account.balance.is_zero()) cbor_bytes(eth::to_be_bytes_minimal(account.balance));
+    if (flags & has_code_flag) cbor_head(0, code ? code->size() : 0);
+  }
+
+  const PreState& state_;
+  Bytes out_;
+};
+
 }  // namespace
+
+Bytes encode_compact(const PreState& state) { return Encoder(state).run(); }
 
 PreState decode_compact(ByteView compact, eth::PreimageLog* log) { return Decoder(compact, log).run(); }
 

@@ -29,6 +29,10 @@ struct CompactError : eth::DecodeError {
 
 // Decodes the compact stream. Every trie node and code hashed on the way is logged when `log` is set.
 PreState decode_compact(ByteView compact, eth::PreimageLog* log = nullptr);
+// The compact stream of a pre-state (header byte 1; storage tries nested under their account leaves; code
+// inline when the code table has it, else its hash). Throws std::invalid_argument for what the format cannot
+// express (a leaf with an empty path).
+Bytes encode_compact(const PreState& state);
 // Builds the pre-state from directly serialized tries.
 PreState decode_separate(const SeparatePreImages& images, eth::PreimageLog* log = nullptr);
 // Either encoding, plus the block's code_db.

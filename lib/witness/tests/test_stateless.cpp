@@ -1,0 +1,400 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "eth/account.hpp"
+#include "eth/rlp.hpp"
+#include "test_support.hpp"
+#include "witness/header.hpp"
+#include "witness/parse.hpp"
+#include "witness/stateless.hpp"
+
+using namespace witprove;
+using namespace witprove::witness;
+using eth::Account;
+
+// Traces are written with designated initializers; the members left out keep their defaults on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<BlockWitness> parse_file(const std::filesystem::path& path) {
+  std::vector<BlockWitness> blocks;
+  for (BlockParse& parsed : parse_witness_file(make_json_file(path.filename().string(), read_text(path)))) {
+    INFO(parsed.error);
+    REQUIRE(parsed.ok());
+    blocks.push_back(std::move(*parsed.witness));
+  }
+  return blocks;
+}
+
+std::vector<BlockResult> process_all(const std::vector<BlockWitness>& blocks) {
+  std::vector<const BlockWitness*> pointers;
+  for (const BlockWitness& b : blocks) pointers.push_back(&b);
+  return process_blocks(pointers);
+}
+
+struct ManifestRow {
+  std::string file;
+  size_t index = 0;
+  uint64_t block = 0;
+  std::string header_file, state_root, receipts_root, transactions_root;
+};
+
+std::vector<ManifestRow> read_manifest() {
+  std::ifstream in(test::shared_witnesses_dir() / "MANIFEST.tsv");
+  std::string line;
+  std::getline(in, line);  // column names
+  std::vector<ManifestRow> rows;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, '\t');) cells.push_back(cell);
+    cells.resize(12);
+    rows.push_back({cells[0], std::stoul(cells[1]), std::stoull(cells[2]), cells[7], cells[9], cells[10], cells[11]});
+  }
+  return rows;
+}
+
+Address address_of(uint8_t n) {
+  Address a{};
+  a[0] = 0x11;
+  a[19] = n;
+  return a;
+}
+
+H256 slot(uint64_t n) { return eth::to_be_bytes32(eth::U256(n)); }
+
+constexpr Address beacon = eth::fixed_from_hex<20>("000f3df6d732807ef1319fb7b8bb8522d0beac02");
+
+// A small world kept as plain maps; its roots are built from scratch, independently of the replay's updates.
+struct PlainState {
+  std::map<Address, Account> accounts;
+  std::map<Address, std::map<H256, eth::U256>> storage;
+  std::map<H256, Bytes> code;
+
+  eth::Trie storage_trie(const Address& a) const {
+    eth::Trie trie;
+    auto it = storage.find(a);
+    if (it != storage.end())
+      for (const auto& [s, v] : it->second)
+        if (!v.is_zero()) trie.put(eth::storage_key(s), eth::encode_storage_value(v));
+    return trie;
+  }
+  PreState pre_state() const {
+    PreState pre;
+    for (auto [address, account] : accounts) {
+      eth::Trie trie = storage_trie(address);
+      account.storage_root = trie.root_hash();
+      pre.state.put(eth::account_key(address), eth::encode_account(account));
+      pre.storage.emplace(eth::account_key(address), std::move(trie));
+    }
+    pre.code = CodeTable(code.begin(), code.end());
+    return pre;
+  }
+  H256 root() const { return pre_state().state.root_hash(); }
+  void set_code(const Address& a, const Bytes& c) {
+    accounts[a].code_hash = eth::keccak256(c);
+    code[eth::keccak256(c)] = c;
+  }
+};
+
+Bytes receipt(bool success, uint64_t cumulative_gas, bool typed) {
+  Bytes status = eth::rlp_uint(uint64_t{success ? 1u : 0u}), gas = eth::rlp_uint(cumulative_gas);
+  Bytes bloom = eth::rlp_string(Bytes(256, 0)), logs = eth::rlp_list({});
+  Bytes list = eth::rlp_list({status, gas, bloom, logs});
+  if (!typed) return list;
+  Bytes payload{0x02};
+  payload.insert(payload.end(), list.begin(), list.end());
+  return eth::rlp_string(payload);
+}
+
+// A block exercising every replay rule on a synthetic pre-state, with its expected roots.
+struct Synthetic {
+  PlainState pre, post;
+  BlockWitness block;
+  H256 expected_transactions_root, expected_receipts_root;
+};
+
+Synthetic synthetic_block() {
+  Synthetic s;
+  const Address a = address_of(1), b = address_of(2), c = address_of(3), d = address_of(4), e = address_of(5),
+                f = address_of(6), g = address_of(7);
+  PlainState& pre = s.pre;
+  pre.accounts[a] = {.nonce = 5, .balance = eth::U256(10'000'000'000'000'000'000ULL)};
+  pre.set_code(b, Bytes{0x60, 0x01, 0x60, 0x00, 0x55});
+  pre.storage[b] = {{slot(1), 11}, {slot(2), 22}, {slot(3), 33}};
+  pre.set_code(c, Bytes{0x33, 0xff});
+  pre.storage[c] = {{slot(1), 1}};
+  pre.set_code(beacon, Bytes{0x33, 0x73});
+  pre.storage[beacon] = {{slot(5), 5}};
+  for (uint8_t i = 100; i < 140; ++i) pre.accounts[address_of(i)] = {.nonce = i, .balance = eth::U256(i)};
+
+  const uint64_t timestamp = 1'700'000'000;
+  const H256 beacon_root = eth::keccak256(Bytes{42});
+  BlockWitness& w = s.block;
+  w.origin = {"synthetic.json", 0};
+  BlockMetadata& meta = w.other_data.b_data.b_meta;
+  meta.block_number = 100;
+  meta.block_chain_id = 3151908;
+  meta.block_timestamp = timestamp;
+  meta.parent_beacon_block_root = beacon_root;
+  w.other_data.checkpoint_state_trie_root = pre.root();
+  w.block_trace.trie_pre_images = CombinedPreImage{encode_compact(pre.pre_state())};
+
+  PlainState& post = s.post;
+  post = pre;
+  post.storage[beacon][slot(timestamp % 8191)] = timestamp;
+  post.storage[beacon][slot(timestamp % 8191 + 8191)] = eth::u256_from_be_bytes(beacon_root);
+
+  eth::Trie transactions, receipts;
+  uint64_t cumulative = 0;
+  auto add_txn = [&](uint64_t gas, bool success, bool typed, std::vector<AccountTrace> traces) {
+    TxnInfo txn;
+    size_t index = w.block_trace.txn_info.size();
+    txn.meta.byte_code = eth::rlp_list({eth::rlp_uint(uint64_t{index}), eth::rlp_string(Bytes(40, 7))});
+    cumulative += gas;
+    txn.meta.new_receipt_trie_node_byte = receipt(success, cumulative, typed);
+    txn.meta.gas_used = gas;
+    txn.traces = std::move(traces);
+    Bytes key = eth::rlp_uint(uint64_t{index});
+    transactions.put(key, txn.meta.byte_code);
+    Bytes stored = receipt(success, cumulative, false);
+    if (typed) stored.insert(stored.begin(), 0x02);
+    receipts.put(key, stored);
+    w.block_trace.txn_info.push_back(std::move(txn));
+  };
+  // 0: a transfer creating d.
+  add_txn(21000, true, false,
+          {{.address = a, .balance = eth::U256(9'000'000'000'000'000'000ULL), .nonce = eth::U256(6)},
+           {.address = d, .balance = eth::U256(1000)}});
+  post.accounts[a].balance = eth::U256(9'000'000'000'000'000'000ULL);
+  post.accounts[a].nonce = 6;
+  post.accounts[d] = {.balance = eth::U256(1000)};
+  // 1: storage delete, update and insert in b (a typed receipt); a read changes nothing.
+  add_txn(50000, true, true,
+          {{.address = a, .nonce = eth::U256(7)},
+           {.address = b,
+            .storage_read = {slot(3)},
+            .storage_written = {{slot(1), 0}, {slot(2), 99}, {slot(4), 44}}}});
+  post.accounts[a].nonce = 7;
+  post.storage[b][slot(1)] = 0;
+  post.storage[b][slot(2)] = 99;
+  post.storage[b][slot(4)] = 44;
+  // 2: a contract creation with code and storage.
+  Bytes created_code{0x60, 0x2a, 0x60, 0x00, 0x52};
+  add_txn(100000, true, true,
+          {{.address = a, .nonce = eth::U256(8)},
+           {.address = e, .nonce = eth::U256(1), .storage_written = {{slot(0), 5}}, .code_write = created_code}});
+  post.accounts[a].nonce = 8;
+  post.accounts[e].nonce = 1;
+  post.set_code(e, created_code);
+  post.storage[e][slot(0)] = 5;
+  // 3: c self-destructs.
+  add_txn(30000, true, false, {{.address = a, .nonce = eth::U256(9)}, {.address = c, .self_destructed = true}});
+  post.accounts[a].nonce = 9;
+  post.accounts.erase(c);
+  post.storage.erase(c);
+  // 4: a failed transaction: f, listed with a zero balance, is not created.
+  add_txn(25000, false, false, {{.address = a, .nonce = eth::U256(10)}, {.address = f, .balance = eth::U256(0)}});
+  post.accounts[a].nonce = 10;
+  // 5: d is emptied and removed (EIP-161).
+  add_txn(21000, true, false,
+          {{.address = a, .balance = eth::U256(9'000'000'000'000'001'000ULL), .nonce = eth::U256(11)},
+           {.address = d, .balance = eth::U256(0)}});
+  post.accounts[a].balance = eth::U256(9'000'000'000'000'001'000ULL);
+  post.accounts[a].nonce = 11;
+  post.accounts.erase(d);
+  // Withdrawals, in Gwei.
+  w.other_data.b_data.withdrawals = {{a, 1}, {g, 2}};
+  post.accounts[a].balance = post.accounts[a].balance + eth::U256(1'000'000'000);
+  post.accounts[g] = {.balance = eth::U256(2'000'000'000)};
+  meta.block_gas_used = cumulative;
+
+  s.expected_transactions_root = transactions.root_hash();
+  s.expected_receipts_root = receipts.root_hash();
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("Replay applies every rule and reaches the independently computed roots", "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  BlockResult result = process_block(s.block);
+  INFO(result.error);
+  REQUIRE(result.ok);
+  CHECK(result.pre_state_root == s.pre.root());
+  CHECK(result.pre_state_matches_checkpoint);
+  CHECK(result.state_root == s.post.root());
+  CHECK(result.transactions_root == s.expected_transactions_root);
+  CHECK(result.receipts_root == s.expected_receipts_root);
+  CHECK(result.gas_used == 247000);
+  REQUIRE(result.txns.size() == 6);
+  CHECK_FALSE(result.txns[4].succeeded);
+  CHECK(result.txns[5].cumulative_gas == 247000);
+  CHECK(result.txns[5].transactions_root == result.transactions_root);
+  CHECK(result.pre_image.accounts == s.pre.accounts.size());
+  CHECK(result.keccak_preimages.empty());
+}
+
+TEST_CASE("Replay records the Keccak preimages it hashes, pre-state root included", "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  BlockResult result = process_block(s.block, {.record_keccak_preimages = true});
+  REQUIRE(result.ok);
+  std::vector<H256> digests;
+  for (const Bytes& p : result.keccak_preimages) digests.push_back(eth::keccak256(p));
+  auto has = [&](const H256& h) { return std::find(digests.begin(), digests.end(), h) != digests.end(); };
+  CHECK(has(result.pre_state_root));
+  CHECK(has(result.state_root));
+  CHECK(has(result.transactions_root));
+  CHECK(has(result.receipts_root));
+  CHECK(has(eth::keccak256(Bytes{0x60, 0x2a, 0x60, 0x00, 0x52})));  // created code
+  CHECK(has(eth::keccak256(Bytes{0x60, 0x01, 0x60, 0x00, 0x55})));  // code in the pre-image
+  std::sort(digests.begin(), digests.end());
+  CHECK(std::adjacent_find(digests.begin(), digests.end()) == digests.end());
+  // Deterministic.
+  CHECK(process_block(s.block, {.record_keccak_preimages = true}).keccak_preimages == result.keccak_preimages);
+}
+
+TEST_CASE("Faults name the first failing transaction and key", "[witness][stateless]") {
+  SECTION("storage the witness lacks") {
+    Synthetic s = synthetic_block();
+    PreState pre = s.pre.pre_state();
+    H256 b_key = eth::account_key(address_of(2));
+    pre.storage[b_key] = eth::Trie::from_root_hash(pre.storage[b_key].root_hash());
+    s.block.block_trace.trie_pre_images = CombinedPreImage{encode_compact(pre)};
+    BlockResult result = process_block(s.block);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error.rfind("txn 1: account " + eth::to_hex(address_of(2)) + ": slot " + eth::to_hex(slot(1)) +
+                                 ": witness lacks the trie node needed for key " +
+                                 eth::to_hex(eth::storage_key(slot(1))) + " at path 0x",
+                             0) == 0);
+    CHECK(result.txns.size() == 1);  // txn 0 went through
+  }
+  SECTION("a changed storage write changes the state root only") {
+    Synthetic s = synthetic_block();
+    s.block.block_trace.txn_info[1].traces[1].storage_written[1].second = 98;
+    BlockResult result = process_block(s.block);
+    REQUIRE(result.ok);
+    CHECK(result.state_root != s.post.root());
+    CHECK(result.receipts_root == s.expected_receipts_root);
+  }
+  SECTION("gas that does not add up") {
+    Synthetic s = synthetic_block();
+    s.block.other_data.b_data.b_meta.block_gas_used = 1;
+    BlockResult result = process_block(s.block);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error == "the transactions' gas adds up to 247000, the block declares 1");
+  }
+  SECTION("a receipt whose cumulative gas is inconsistent") {
+    Synthetic s = synthetic_block();
+    s.block.block_trace.txn_info[2].meta.gas_used += 1;
+    BlockResult result = process_block(s.block);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error.rfind("txn 2: receipt's cumulative gas", 0) == 0);
+  }
+  SECTION("a malformed pre-image") {
+    Synthetic s = synthetic_block();
+    std::get<CombinedPreImage>(s.block.block_trace.trie_pre_images).compact.push_back(0x09);
+    BlockResult result = process_block(s.block);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error.rfind("pre-image: compact pre-image: unknown opcode 0x09 at byte", 0) == 0);
+  }
+}
+
+TEST_CASE("Consecutive blocks must chain", "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  std::vector<const BlockWitness*> blocks = {&s.block, &s.block};
+  std::vector<BlockResult> results = process_blocks(blocks);
+  CHECK(results[0].ok);
+  CHECK_FALSE(results[1].ok);
+  CHECK(results[1].error == "pre-state root " + eth::to_hex(results[1].pre_state_root) +
+                                " differs from block 100's post-state root " + eth::to_hex(results[0].state_root));
+}
+
+TEST_CASE("Every real block with a header reproduces the header's state, receipts and transactions roots",
+          "[witness][stateless][shared]") {
+  if (!test::have_shared_witnesses()) return;
+  std::vector<ManifestRow> rows = read_manifest();
+  std::map<std::string, std::vector<BlockResult>> by_file;
+  std::map<std::string, std::vector<BlockWitness>> witnesses;
+  for (const ManifestRow& row : rows) {
+    if (by_file.count(row.file)) continue;
+    witnesses[row.file] = parse_file(test::shared_witnesses_dir() / row.file);
+    by_file[row.file] = process_all(witnesses[row.file]);
+  }
+  std::vector<BlockHeader> headers = read_headers(test::shared_witnesses_dir());
+  int compared = 0;
+  for (const ManifestRow& row : rows) {
+    INFO(row.file << " block " << row.block);
+    REQUIRE(row.index < by_file[row.file].size());
+    const BlockResult& result = by_file[row.file][row.index];
+    INFO(result.error);
+    REQUIRE(result.ok);
+    CHECK(result.block == row.block);
+    const BlockHeader* header = find_header(headers, witnesses[row.file][row.index]);
+    if (row.header_file.empty()) {
+      CHECK(header == nullptr);
+      continue;
+    }
+    CHECK(result.pre_state_matches_checkpoint);
+    CHECK(eth::to_hex(result.state_root) == row.state_root);
+    CHECK(eth::to_hex(result.receipts_root) == row.receipts_root);
+    CHECK(eth::to_hex(result.transactions_root) == row.transactions_root);
+    REQUIRE(header != nullptr);
+    CHECK(compare_with_header(result, *header) == "");
+    ++compared;
+  }
+  CHECK(compared == 9);
+}
+
+TEST_CASE("Real witnesses: a changed storage write or a flipped pre-image byte no longer matches the header",
+          "[witness][stateless][shared]") {
+  if (!test::have_shared_witnesses()) return;
+  std::vector<BlockHeader> headers = read_headers(test::shared_witnesses_dir() / "b2841_dev_header.json");
+  std::vector<BlockWitness> blocks = parse_file(test::shared_witnesses_dir() / "b2841_dev.json");
+  REQUIRE(blocks.size() == 1);
+  const BlockHeader* header = find_header(headers, blocks[0]);
+  REQUIRE(header);
+
+  // The block's last storage write (a later one cannot overwrite it).
+  BlockWitness changed = blocks[0];
+  AccountTrace* last_writer = nullptr;
+  for (TxnInfo& txn : changed.block_trace.txn_info)
+    for (AccountTrace& trace : txn.traces)
+      if (!trace.storage_written.empty()) last_writer = &trace;
+  REQUIRE(last_writer);
+  last_writer->storage_written.back().second = last_writer->storage_written.back().second + eth::U256(1);
+  BlockResult result = process_block(changed);
+  INFO(result.error);
+  CHECK(compare_with_header(result, *header).rfind("state root", 0) == 0);
+
+  BlockWitness flipped = blocks[0];
+  Bytes& compact = std::get<CombinedPreImage>(flipped.block_trace.trie_pre_images).compact;
+  compact[compact.size() / 2] ^= 0x01;
+  result = process_block(flipped);
+  CHECK((!result.ok || !result.pre_state_matches_checkpoint || !compare_with_header(result, *header).empty()));
+
+  // An account the pre-image does not expand: the failing transaction and key are named.
+  BlockWitness missing = blocks[0];
+  REQUIRE_FALSE(missing.block_trace.txn_info.empty());
+  Address stranger{};
+  stranger.fill(0x5a);
+  missing.block_trace.txn_info[0].traces.push_back({.address = stranger, .balance = eth::U256(1)});
+  result = process_block(missing);
+  CHECK_FALSE(result.ok);
+  CHECK(result.error.rfind("txn 0: account " + eth::to_hex(stranger) +
+                               ": witness lacks the trie node needed for key " +
+                               eth::to_hex(eth::account_key(stranger)),
+                           0) == 0);
+}
