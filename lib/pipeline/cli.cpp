@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
@@ -47,6 +48,29 @@ bool parse_command_line(int argc, const char* const argv[], std::string_view too
     usage_error(tool, e.what());
     return false;
   }
+}
+
+std::optional<uint64_t> parse_uint(std::string_view text) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+std::optional<uint64_t> parse_byte_size(std::string_view text) {
+  unsigned shift = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'K': case 'k': shift = 10; break;
+      case 'M': case 'm': shift = 20; break;
+      case 'G': case 'g': shift = 30; break;
+      case 'T': case 't': shift = 40; break;
+    }
+    if (shift) text.remove_suffix(1);
+  }
+  auto n = parse_uint(text);
+  if (!n || (shift && *n > (UINT64_MAX >> shift))) return std::nullopt;
+  return *n << shift;
 }
 
 std::unique_ptr<tbb::global_control> limit_threads(unsigned threads) {

@@ -39,6 +39,11 @@ bool parse_command_line(int argc, const char* const argv[], std::string_view too
 // Prints "TOOL: message" and the --help hint to stderr; returns exit_usage.
 int usage_error(std::string_view tool, std::string_view message);
 
+// A non-negative decimal integer (block numbers, counts); nullopt on anything else.
+std::optional<uint64_t> parse_uint(std::string_view text);
+// A byte count with an optional K, M, G or T suffix (powers of 1024), e.g. "64G"; nullopt on anything else.
+std::optional<uint64_t> parse_byte_size(std::string_view text);
+
 // Caps oneTBB at `threads` worker threads (0: no cap) while the returned object lives.
 std::unique_ptr<tbb::global_control> limit_threads(unsigned threads);
 

@@ -1,5 +1,7 @@
 #include "witness/analysis.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <tuple>
 
@@ -16,13 +18,8 @@ BlockStats block_stats(const BlockWitness& block) {
   s.gas_used = saturate_u64(meta.block_gas_used);
   s.txs = block.block_trace.txn_info.size();
   s.withdrawals = block.other_data.b_data.withdrawals.size();
-  if (const auto* combined = std::get_if<CombinedPreImage>(&block.block_trace.trie_pre_images)) {
+  if (const auto* combined = std::get_if<CombinedPreImage>(&block.block_trace.trie_pre_images))
     s.compact_bytes = combined->compact.size();
-  } else {
-    const auto& separate = std::get<SeparatePreImages>(block.block_trace.trie_pre_images);
-    s.separate_trie_nodes = separate.state.nodes.size();
-    for (const auto& [hashed_address, trie] : separate.storage) s.separate_trie_nodes += trie.nodes.size();
-  }
   for (const Bytes& code : block.block_trace.code_db) s.code_db_bytes += code.size();
 
   std::vector<Address> touched;
@@ -49,7 +46,13 @@ BlockAnalysis analyze_block(BlockParse&& parsed) {
   out.block = parsed.number;
   out.witness_bytes = parsed.witness_bytes;
   out.error = std::move(parsed.error);
-  if (parsed.witness) out.stats = block_stats(*parsed.witness);
+  if (!parsed.witness) return out;
+  out.stats = block_stats(*parsed.witness);
+  try {
+    out.stats->pre_image = pre_image_stats(decode_pre_state(parsed.witness->block_trace));
+  } catch (const std::exception& e) {
+    out.error = fmt::format("{}: block {}: pre-image: {}", out.origin.source, out.origin.index, e.what());
+  }
   return out;
 }
 
@@ -57,11 +60,9 @@ AnalysisTotals analysis_totals(const std::vector<BlockAnalysis>& blocks) {
   AnalysisTotals t;
   for (const BlockAnalysis& b : blocks) {
     ++t.blocks;
+    t.errors += !b.ok();
     t.witness_bytes += b.witness_bytes;
-    if (!b.stats) {
-      ++t.errors;
-      continue;
-    }
+    if (!b.stats) continue;
     const BlockStats& s = *b.stats;
     t.txs += s.txs;
     t.gas_used += s.gas_used;
@@ -72,6 +73,12 @@ AnalysisTotals analysis_totals(const std::vector<BlockAnalysis>& blocks) {
     t.contracts_created += s.contracts_created;
     t.self_destructs += s.self_destructs;
     t.withdrawals += s.withdrawals;
+    if (s.pre_image) {
+      t.trie_nodes += s.pre_image->trie_nodes;
+      t.accounts += s.pre_image->accounts;
+      t.storage_slots += s.pre_image->storage_slots;
+      t.code_bytes += s.pre_image->code_bytes;
+    }
   }
   return t;
 }

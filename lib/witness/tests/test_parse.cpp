@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <fstream>
 #include <random>
@@ -287,7 +288,7 @@ TEST_CASE("malformed values name the file, block and JSON path", "[witness][pars
 TEST_CASE("missing required fields are named", "[witness][parse]") {
   const std::string good = testdata("100.witness.json");
   auto without = [&](std::string_view key) {
-    size_t at = good.find("\"" + std::string(key) + "\"");
+    size_t at = good.find(fmt::format("\"{}\"", key));
     REQUIRE(at != std::string::npos);
     // Rename the key so that the field is absent and the JSON stays valid.
     std::string text = good;

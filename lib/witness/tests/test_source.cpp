@@ -219,7 +219,18 @@ TEST_CASE("analysis figures of a block", "[witness][analysis]") {
   CHECK(s.code_created_bytes == 5);
   CHECK(s.self_destructs == 1);
   CHECK(s.withdrawals == 2);
-  CHECK(rows[1].stats->separate_trie_nodes == 18 + 1 + 1);
+  // The pre-image figures come from the decoded pre-state: block 100's is one unexpanded root.
+  REQUIRE(s.pre_image);
+  CHECK(s.pre_image->trie_nodes == 0);
+  CHECK(s.pre_image->hashed_subtries == 1);
+  CHECK(s.pre_image->contracts == 1);  // the code_db entry
+  CHECK(s.pre_image->code_bytes == 5);
+  const auto& separate = rows[1].stats->pre_image;
+  REQUIRE(separate);
+  CHECK(separate->trie_nodes == 4);  // branch, account leaf, extension; the storage leaf
+  CHECK(separate->hashed_subtries == 2);
+  CHECK(separate->accounts == 1);
+  CHECK(separate->storage_slots == 1);
 
   AnalysisTotals t = analysis_totals(rows);
   CHECK(t.blocks == 5);
