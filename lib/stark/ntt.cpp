@@ -35,6 +35,27 @@ const std::vector<Fp>& twiddles(unsigned log_n, bool inverse) {
   return cache.table[log_n];
 }
 
+// Decimation in frequency: natural order in, bit-reversed order out.
+void dif(std::span<Fp> v) {
+  size_t n = v.size();
+  if (n <= 1) return;
+  const auto& tw = twiddles(static_cast<unsigned>(__builtin_ctzll(n)), false);
+  Fp* a = v.data();
+  for (size_t h = n / 2; h >= 1; h >>= 1) {
+    const Fp* w = tw.data() + h - 1;
+    for (size_t start = 0; start < n; start += 2 * h) {
+      Fp* lo = a + start;
+      Fp* hi = lo + h;
+      for (size_t j = 0; j < h; ++j) {
+        Fp x = lo[j], y = hi[j];
+        lo[j] = x + y;
+        hi[j] = (x - y) * w[j];
+      }
+    }
+  }
+}
+
+// Decimation in time after a bit-reversal permutation: natural order in and out.
 void transform(std::span<Fp> v, bool inverse) {
   size_t n = v.size();
   if (n <= 1) return;
@@ -75,14 +96,22 @@ void coset_intt(std::span<Fp> values, Fp shift) {
   }
 }
 
-void coset_lde(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out) {
-  Fp acc = Fp::one();
-  for (size_t i = 0; i < coeffs.size(); ++i) {
-    out[i] = coeffs[i] * acc;
-    acc *= shift;
+void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out) {
+  size_t n = coeffs.size(), cosets = out.size() / n;
+  unsigned log_cosets = static_cast<unsigned>(__builtin_ctzll(cosets));
+  Fp w = two_adic_root(static_cast<unsigned>(__builtin_ctzll(out.size())));
+  // Block t holds the coset shift · w^rev(t) · H_n in bit-reversed order, which makes the whole output
+  // bit-reversed over shift · H_out.
+  for (size_t t = 0; t < cosets; ++t) {
+    Fp coset_shift = shift * pow(w, reverse_bits(t, log_cosets));
+    std::span<Fp> block = out.subspan(t * n, n);
+    Fp acc = Fp::one();
+    for (size_t i = 0; i < n; ++i) {
+      block[i] = coeffs[i] * acc;
+      acc *= coset_shift;
+    }
+    dif(block);
   }
-  std::fill(out.begin() + static_cast<ptrdiff_t>(coeffs.size()), out.end(), Fp());
-  ntt(out);
 }
 
 }  // namespace witprove::stark

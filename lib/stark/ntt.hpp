@@ -44,8 +44,11 @@ void intt(std::span<Fp> values);
 void ntt(std::span<Fp> coeffs);
 // Values on shift·H -> coefficients, in place.
 void coset_intt(std::span<Fp> values, Fp shift);
-// Evaluates the polynomial with `coeffs` on shift·H where |H| = out.size() >= coeffs.size().
-void coset_lde(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out);
+// Evaluates the polynomial with `coeffs` on shift·H, |H| = out.size() = coeffs.size() << k, in bit-reversed
+// order: out[s] = p(shift · w^rev(s)). Done as 2^k transforms of size coeffs.size() (one per coset of the
+// trace subgroup, each cache-resident), with no permutation pass: the bit-reversed order is the natural
+// output order of decimation in frequency.
+void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out);
 
 // [1, x, x^2, ..., x^(n-1)]
 template <class F>

@@ -26,7 +26,7 @@ unsigned log_quotient_chunks(const Air& air);
 
 // Shift of a table's LDE coset: the FRI layer of the same size lives on generator^(2^(L0 - L)) · H.
 inline Fp layer_shift(unsigned log_top, unsigned log_size) { return pow(kGenerator, uint64_t{1} << (log_top - log_size)); }
-// Point of a bit-reversed FRI layer (or of an LDE row rev(index)).
+// Point at `index` of a bit-reversed FRI layer, which is also the LDE row of a table of that size.
 inline Fp layer_point(unsigned log_top, unsigned log_size, size_t index) {
   return layer_shift(log_top, log_size) * pow(two_adic_root(log_size), reverse_bits(index, log_size));
 }

@@ -38,23 +38,27 @@ struct ColumnMatrix {
   std::span<const Fp> column(size_t c) const { return {data.data() + c * height, height}; }
 };
 
-// Copies rows first, first + stride, ... (count of them, indices mod height) into a row-major buffer.
-void gather_rows(const ColumnMatrix& m, size_t first, size_t count, size_t stride, Fp* out) {
+// Copies rows [first, first + count) into a row-major buffer.
+void gather_rows(const ColumnMatrix& m, size_t first, size_t count, Fp* out) {
+  for (size_t c = 0; c < m.width; ++c) {
+    const Fp* col = m.data.data() + c * m.height + first;
+    for (size_t i = 0; i < count; ++i) out[i * m.width + c] = col[i];
+  }
+}
+
+// Copies the listed rows into a row-major buffer.
+void gather_rows(const ColumnMatrix& m, std::span<const size_t> rows, Fp* out) {
   for (size_t c = 0; c < m.width; ++c) {
     const Fp* col = m.data.data() + c * m.height;
-    size_t r = first % m.height;
-    for (size_t i = 0; i < count; ++i) {
-      out[i * m.width + c] = col[r];
-      r += stride;
-      if (r >= m.height) r -= m.height;
-    }
+    for (size_t i = 0; i < rows.size(); ++i) out[i * m.width + c] = col[rows[i]];
   }
 }
 
 // Rows per block when walking a matrix row by row: about 256 KiB of row data.
 size_t rows_per_block(size_t width) { return std::clamp<size_t>((size_t{1} << 15) / std::max<size_t>(width, 1), 4, 1024); }
 
-// A committed matrix: coefficients, the LDE on shift·H (natural order, one Merkle leaf per row).
+// A committed matrix: coefficients, and the LDE on shift·H in bit-reversed order (the order of the FRI
+// layer of the same size), one Merkle leaf per row.
 struct Committed {
   ColumnMatrix coeffs;
   ColumnMatrix lde;
@@ -67,7 +71,7 @@ Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift
   {
     PhaseTimer timer(timings.lde);
     c.lde = ColumnMatrix(w, big);
-    tbb::parallel_for(size_t{0}, w, [&](size_t col) { coset_lde(coeffs.column(col), shift, c.lde.column(col)); });
+    tbb::parallel_for(size_t{0}, w, [&](size_t col) { coset_lde_bit_reversed(coeffs.column(col), shift, c.lde.column(col)); });
   }
   PhaseTimer timer(timings.commit);
   c.coeffs = std::move(coeffs);
@@ -75,7 +79,7 @@ Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift
   size_t block = rows_per_block(w);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, big, block), [&](const auto& r) {
     std::vector<Fp> buf(r.size() * w);
-    gather_rows(c.lde, r.begin(), r.size(), 1, buf.data());
+    gather_rows(c.lde, r.begin(), r.size(), buf.data());
     for (size_t i = 0; i < r.size(); ++i) leaves[r.begin() + i] = hash_elements({buf.data() + i * w, w});
   });
   c.tree = build_merkle_tree(std::move(leaves));
@@ -112,7 +116,7 @@ TreeOpening open_rows(const Committed& c, std::span<const size_t> rows) {
   TreeOpening o;
   for (size_t r : rows) {
     std::vector<Fp> row(c.lde.width);
-    gather_rows(c.lde, r, 1, 1, row.data());
+    gather_rows(c.lde, r, 1, row.data());
     o.rows.push_back(std::move(row));
   }
   o.siblings = open_merkle_batch(c.tree, rows);
@@ -166,30 +170,36 @@ Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_power
   return aux;
 }
 
-// Quotient values sum(alpha^i C_i(x)) / Z_H(x) on the coset shift·H_{n·chunks}.
-std::vector<Fp2> compute_quotient(const TableState& ts, unsigned log_blowup, std::span<const Fp2> alpha_powers,
-                                  Fp2 gamma, std::span<const Fp2> beta_powers) {
+// Quotient values sum(alpha^i C_i(x)) / Z_H(x) on the coset shift·H_{n·chunks}, in bit-reversed order: the
+// first n·chunks rows of the bit-reversed LDE. In that order the next row of position s (x -> x·w_n) is s
+// with its low log n bits reversed, incremented and reversed back.
+std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alpha_powers, Fp2 gamma,
+                                  std::span<const Fp2> beta_powers) {
   const Air& air = *ts.in->air;
+  const unsigned log_size = ts.log_n + ts.log_chunks;
   size_t n = size_t{1} << ts.log_n, chunks = size_t{1} << ts.log_chunks, size = n * chunks;
-  size_t step = (size_t{1} << log_blowup) / chunks;  // LDE rows between quotient-domain points
   Fp omega_n_inv = inverse(two_adic_root(ts.log_n));
   Fp n_inv = inverse(Fp(n));
 
-  // Selectors and 1/Z_H on the quotient domain.
-  std::vector<Fp> xs = powers(two_adic_root(ts.log_n + ts.log_chunks), size);
-  for (auto& x : xs) x *= ts.shift;
-  std::vector<Fp> den_first(size), den_last(size);
-  tbb::parallel_for(size_t{0}, size, [&](size_t j) {
-    den_first[j] = xs[j] - Fp::one();
-    den_last[j] = xs[j] - omega_n_inv;
+  // Points, selectors and 1/Z_H on the quotient domain.
+  std::vector<Fp> natural = powers(two_adic_root(log_size), size);
+  std::vector<Fp> xs(size), den_first(size), den_last(size);
+  tbb::parallel_for(size_t{0}, size, [&](size_t s) {
+    xs[s] = ts.shift * natural[reverse_bits(s, log_size)];
+    den_first[s] = xs[s] - Fp::one();
+    den_last[s] = xs[s] - omega_n_inv;
   });
   batch_inverse(std::span(den_first));
   batch_inverse(std::span(den_last));
-  // x^n takes `chunks` values: shift^n · w^j for w of order chunks.
+  // x^n is constant on each block of n positions (it only depends on x's coset of H_n).
   std::vector<Fp> zh(chunks), zh_inv(chunks);
-  for (size_t j = 0; j < chunks; ++j) zh[j] = pow(xs[j], n) - Fp::one();
+  for (size_t b = 0; b < chunks; ++b) zh[b] = pow(xs[b * n], n) - Fp::one();
   zh_inv = zh;
   batch_inverse(std::span(zh_inv));
+  auto next_position = [&](size_t s) {
+    size_t low = s & (n - 1);
+    return (s - low) | reverse_bits((reverse_bits(low, ts.log_n) + 1) & (n - 1), ts.log_n);
+  };
 
   size_t main_w = ts.main.lde.width, aux_w = ts.aux.lde.width;
   size_t k_count = ts.interactions.size();
@@ -197,22 +207,28 @@ std::vector<Fp2> compute_quotient(const TableState& ts, unsigned log_blowup, std
   std::vector<Fp2> out(size);
   size_t block = rows_per_block(main_w + aux_w);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, size, block), [&](const auto& r) {
-    size_t rows = r.size() + chunks;  // the block and its next rows
-    std::vector<Fp> main_buf(rows * main_w), aux_buf(rows * aux_w);
-    gather_rows(ts.main.lde, r.begin() * step, rows, step, main_buf.data());
-    if (aux_w) gather_rows(ts.aux.lde, r.begin() * step, rows, step, aux_buf.data());
+    size_t rows = r.size();
+    std::vector<size_t> next_rows(rows);
+    for (size_t o = 0; o < rows; ++o) next_rows[o] = next_position(r.begin() + o);
+    std::vector<Fp> main_buf(rows * main_w), main_next(rows * main_w), aux_buf(rows * aux_w), aux_next(rows * aux_w);
+    gather_rows(ts.main.lde, r.begin(), rows, main_buf.data());
+    gather_rows(ts.main.lde, next_rows, main_next.data());
+    if (aux_w) {
+      gather_rows(ts.aux.lde, r.begin(), rows, aux_buf.data());
+      gather_rows(ts.aux.lde, next_rows, aux_next.data());
+    }
     ProverFolder folder(ts.in->public_values, alpha_powers);
     for (size_t j = r.begin(); j < r.end(); ++j) {
       size_t o = j - r.begin();
-      Fp zh_j = zh[j % chunks];
+      Fp zh_j = zh[j >> ts.log_n];
       ProverFolder::Selectors sel{zh_j * den_first[j] * n_inv, zh_j * den_last[j] * n_inv * omega_n_inv,
                                   xs[j] - omega_n_inv};
       const Fp* local = main_buf.data() + o * main_w;
-      folder.set_point(local, main_buf.data() + (o + chunks) * main_w, sel);
+      folder.set_point(local, main_next.data() + o * main_w, sel);
       air.eval(folder);
       if (k_count) {
         const Fp* a = aux_buf.data() + o * aux_w;
-        const Fp* a_next = aux_buf.data() + (o + chunks) * aux_w;
+        const Fp* a_next = aux_next.data() + o * aux_w;
         std::span<const Fp> row(local, main_w);
         Fp2 t;
         for (size_t k = 0; k < k_count; ++k) {
@@ -224,19 +240,21 @@ std::vector<Fp2> compute_quotient(const TableState& ts, unsigned log_blowup, std
         Fp2 s(a[2 * k_count], a[2 * k_count + 1]), s_next(a_next[2 * k_count], a_next[2 * k_count + 1]);
         folder.assert_zero_ext(s_next - s - t + sum_step);
       }
-      out[j] = folder.folded() * zh_inv[j % chunks];
+      out[j] = folder.folded() * zh_inv[j >> ts.log_n];
     }
   });
   return out;
 }
 
-// Splits quotient values on shift·H_{n·chunks} into `chunks` polynomials of degree < n, two base columns
-// each (c0 and c1 parts): Q(X) = sum_i X^(i n) Q_i(X).
+// Splits quotient values on shift·H_{n·chunks} (bit-reversed) into `chunks` polynomials of degree < n, two
+// base columns each (c0 and c1 parts): Q(X) = sum_i X^(i n) Q_i(X).
 ColumnMatrix quotient_chunks(const std::vector<Fp2>& q, size_t n, size_t chunks, Fp shift) {
   std::vector<Fp> re(q.size()), im(q.size());
+  unsigned log_size = static_cast<unsigned>(__builtin_ctzll(q.size()));
   for (size_t j = 0; j < q.size(); ++j) {
-    re[j] = q[j].c0;
-    im[j] = q[j].c1;
+    const Fp2& v = q[reverse_bits(j, log_size)];
+    re[j] = v.c0;
+    im[j] = v.c1;
   }
   tbb::parallel_invoke([&] { coset_intt(re, shift); }, [&] { coset_intt(im, shift); });
   ColumnMatrix m(2 * chunks, n);
@@ -356,7 +374,7 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
     {
       PhaseTimer timer(timings.quotient);
       std::vector<Fp2> alpha_powers = powers(alpha, count_constraints(tables[i]));
-      std::vector<Fp2> q = compute_quotient(ts[i], lb, alpha_powers, gamma, beta_powers);
+      std::vector<Fp2> q = compute_quotient(ts[i], alpha_powers, gamma, beta_powers);
       chunks = quotient_chunks(q, size_t{1} << ts[i].log_n, size_t{1} << ts[i].log_chunks, ts[i].shift);
     }
     ts[i].quotient = commit_coefficients(std::move(chunks), lb, ts[i].shift, timings);
@@ -384,32 +402,34 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   // 5. DEEP: per table, sum_k lambda^k [(p_k(x) - p_k(zeta)) / (x - zeta) + mu (p_k(x) - p_k(zeta w)) / (x - zeta w)],
   //    the second term over main and aux columns only. Combined on coefficients, then extended.
   Fp2 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
-  std::vector<std::vector<Fp2>> reduced(num_tables);  // bit-reversed, on the table's LDE coset
+  std::vector<std::vector<Fp2>> reduced(num_tables);  // on the table's LDE coset, bit-reversed
   Fp2 lambda_pow = Fp2::one();
   for (size_t i = 0; i < num_tables; ++i) {
     const auto& tp = proof.tables[i];
     size_t n = size_t{1} << ts[i].log_n, big = n << lb;
     std::vector<Fp2> a_coeffs(n), b_coeffs(n);
     Fp2 a_at_zeta, b_at_next;
+    // Columns with their lambda powers; the first `next_columns` are also opened at zeta·w.
+    std::vector<std::pair<const Fp*, Fp2>> columns;
     auto add = [&](const ColumnMatrix& m, std::span<const Fp2> at_zeta, std::span<const Fp2> at_next) {
       for (size_t c = 0; c < m.width; ++c) {
-        auto col = m.column(c);
-        bool both = !at_next.empty();
-        tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 4096), [&](const auto& r) {
-          for (size_t j = r.begin(); j < r.end(); ++j) {
-            Fp2 v = lambda_pow * col[j];
-            a_coeffs[j] += v;
-            if (both) b_coeffs[j] += v;
-          }
-        });
+        columns.push_back({m.column(c).data(), lambda_pow});
         a_at_zeta += lambda_pow * at_zeta[c];
-        if (both) b_at_next += lambda_pow * at_next[c];
+        if (!at_next.empty()) b_at_next += lambda_pow * at_next[c];
         lambda_pow *= lambda;
       }
     };
     add(ts[i].main.coeffs, tp.main_local, tp.main_next);
     if (tp.aux_root) add(ts[i].aux.coeffs, tp.aux_local, tp.aux_next);
+    size_t next_columns = columns.size();
     add(ts[i].quotient.coeffs, tp.quotient_chunks, {});
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const auto& r) {
+      for (size_t c = 0; c < columns.size(); ++c) {
+        auto [col, coeff] = columns[c];
+        for (size_t j = r.begin(); j < r.end(); ++j) a_coeffs[j] += coeff * col[j];
+        if (c + 1 == next_columns) std::copy(a_coeffs.begin() + r.begin(), a_coeffs.begin() + r.end(), b_coeffs.begin() + r.begin());
+      }
+    });
 
     std::vector<Fp> parts[4];
     for (auto& p : parts) p.resize(big);
@@ -419,14 +439,15 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
       b_re[j] = b_coeffs[j].c0; b_im[j] = b_coeffs[j].c1;
     }
     const std::vector<Fp>* srcs[4] = {&a_re, &a_im, &b_re, &b_im};
-    tbb::parallel_for(0, 4, [&](int p) { coset_lde(*srcs[p], ts[i].shift, parts[p]); });
+    tbb::parallel_for(0, 4, [&](int p) { coset_lde_bit_reversed(*srcs[p], ts[i].shift, parts[p]); });
 
     Fp2 zeta_next = zeta * two_adic_root(ts[i].log_n);
-    std::vector<Fp> xs = powers(two_adic_root(ts[i].log_n + lb), big);
+    unsigned log_big = ts[i].log_n + lb;
+    std::vector<Fp> xs = powers(two_adic_root(log_big), big);
     std::vector<Fp2> inv_z(big), inv_zn(big);
     tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 4096), [&](const auto& r) {
       for (size_t j = r.begin(); j < r.end(); ++j) {
-        Fp x = xs[j] * ts[i].shift;
+        Fp x = xs[reverse_bits(j, log_big)] * ts[i].shift;
         inv_z[j] = x - zeta;
         inv_zn[j] = x - zeta_next;
       }
@@ -434,10 +455,9 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
       batch_inverse(std::span(inv_zn.data() + r.begin(), r.size()));
     });
     std::vector<Fp2> ro(big);
-    unsigned log_big = ts[i].log_n + lb;
     tbb::parallel_for(size_t{0}, big, [&](size_t j) {
       Fp2 a(parts[0][j], parts[1][j]), b(parts[2][j], parts[3][j]);
-      ro[reverse_bits(j, log_big)] = (a - a_at_zeta) * inv_z[j] + mu * (b - b_at_next) * inv_zn[j];
+      ro[j] = (a - a_at_zeta) * inv_z[j] + mu * (b - b_at_next) * inv_zn[j];
     });
     reduced[i] = std::move(ro);
   }
@@ -496,18 +516,15 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   // 7. Queries.
   std::vector<size_t> queries(params.num_queries);
   for (auto& q : queries) q = transcript.challenge_index(schedule.log_top);
-  auto positions = [&](unsigned log_size, unsigned shift_bits, bool reverse) {
+  auto positions = [&](unsigned log_size, unsigned shift_bits) {
     std::vector<size_t> out;
-    for (size_t q : queries) {
-      size_t idx = q >> (schedule.log_top - log_size) >> shift_bits;
-      out.push_back(reverse ? reverse_bits(idx, log_size) : idx);
-    }
+    for (size_t q : queries) out.push_back(q >> (schedule.log_top - log_size) >> shift_bits);
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
   };
   for (size_t i = 0; i < num_tables; ++i) {
-    auto rows = positions(log_lde[i], 0, true);
+    auto rows = positions(log_lde[i], 0);
     auto& tp = proof.tables[i];
     tp.main_opening = open_rows(ts[i].main, rows);
     if (tp.aux_root) tp.aux_opening = open_rows(ts[i].aux, rows);
@@ -515,7 +532,7 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   }
   for (const auto& layer : layers) {
     unsigned log_size = static_cast<unsigned>(__builtin_ctzll(layer.values.size()));
-    auto groups = positions(log_size, layer.log_arity, false);
+    auto groups = positions(log_size, layer.log_arity);
     TreeOpening o;
     size_t group = size_t{1} << layer.log_arity;
     for (size_t g : groups) {

@@ -20,7 +20,7 @@ struct TableInfo {
   std::vector<Interaction> interactions;
   unsigned log_n, log_lde, log_chunks;
   size_t main_w, aux_w, quot_w;
-  std::vector<size_t> rows;  // opened LDE rows (sorted, distinct)
+  std::vector<size_t> rows;  // opened LDE rows (sorted, distinct), bit-reversed order
 };
 
 Error check_opening(const TreeOpening& o, const Digest& root, unsigned log_leaves, std::span<const size_t> indices,
@@ -178,7 +178,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     fold_ood(tp.main_local, tp.main_next);
     fold_ood(tp.aux_local, tp.aux_next);
     fold_ood(tp.quotient_chunks, {});
-    for (size_t q : queries) t.rows.push_back(reverse_bits(q >> (schedule.log_top - t.log_lde), t.log_lde));
+    for (size_t q : queries) t.rows.push_back(q >> (schedule.log_top - t.log_lde));
     std::sort(t.rows.begin(), t.rows.end());
     t.rows.erase(std::unique(t.rows.begin(), t.rows.end()), t.rows.end());
     const std::string name = t.air->name();
@@ -207,9 +207,8 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   auto reduced_value = [&](size_t i, size_t q) {
     const auto& t = info[i];
     const auto& tp = proof.tables[i];
-    size_t idx = q >> (schedule.log_top - t.log_lde);
-    size_t row = reverse_bits(idx, t.log_lde);
-    size_t k = index_of<size_t>(t.rows, row);
+    size_t idx = q >> (schedule.log_top - t.log_lde);  // LDE rows are in the layer's bit-reversed order
+    size_t k = index_of<size_t>(t.rows, idx);
     Fp x = protocol::layer_point(schedule.log_top, t.log_lde, idx);
     Fp2 a, b, p = lambda_start[i];
     for (Fp v : tp.main_opening.rows[k]) { a += p * v; p *= lambda; }

@@ -69,10 +69,11 @@ TEST_CASE("NTT evaluates, inverse NTT interpolates, coset LDE extends") {
 
     Fp shift(7);
     std::vector<Fp> lde(4 * n);
-    coset_lde(coeffs, shift, lde);
+    coset_lde_bit_reversed(coeffs, shift, lde);
     Fp w4 = two_adic_root(log_n + 2);
-    for (size_t i = 0; i < 4 * n; i += 3) CHECK(lde[i] == evaluate(coeffs, shift * pow(w4, i)));
+    for (size_t i = 0; i < 4 * n; ++i) CHECK(lde[i] == evaluate(coeffs, shift * pow(w4, reverse_bits(i, log_n + 2))));
     std::vector<Fp> back(lde.begin(), lde.end());
+    bit_reverse_permute(std::span(back));
     coset_intt(back, shift);
     for (size_t i = 0; i < 4 * n; ++i) CHECK(back[i] == (i < n ? coeffs[i] : Fp()));
   }
