@@ -45,7 +45,7 @@ TrieNodePtr clone_node(const TrieNode& node) {
   copy->value = node.value;
   copy->hash = node.hash;
   copy->ref = node.ref;
-  copy->ref_valid = node.ref_valid;
+  copy->ref_size = node.ref_size;
   copy->children.resize(node.children.size());
   for (size_t i = 0; i < node.children.size(); ++i)
     if (node.children[i]) copy->children[i] = clone_node(*node.children[i]);
@@ -66,7 +66,7 @@ MissingTrieNode::MissingTrieNode(Bytes key_, Nibbles path_)
 
 namespace {
 
-const Bytes& node_ref(TrieNode& node, PreimageLog* log);
+ByteView node_ref(TrieNode& node, PreimageLog* log);
 
 Bytes encode(TrieNode& node, PreimageLog* log) {
   Bytes payload;
@@ -96,22 +96,27 @@ Bytes encode(TrieNode& node, PreimageLog* log) {
   return out;
 }
 
-const Bytes& node_ref(TrieNode& node, PreimageLog* log) {
-  if (node.ref_valid) return node.ref;
+ByteView node_ref(TrieNode& node, PreimageLog* log) {
+  if (node.ref_size) return node.ref_view();
+  auto set_hash_ref = [&](const H256& digest) {
+    node.ref[0] = 0xa0;  // rlp of a 32-byte string
+    std::copy(digest.begin(), digest.end(), node.ref.begin() + 1);
+    node.ref_size = 33;
+  };
   if (node.kind == TrieNode::Kind::hashed) {
-    node.ref = rlp_string(node.hash);
+    set_hash_ref(node.hash);
   } else {
     Bytes encoding = encode(node, log);
     if (encoding.size() < 32) {
-      node.ref = std::move(encoding);
+      std::copy(encoding.begin(), encoding.end(), node.ref.begin());
+      node.ref_size = static_cast<uint8_t>(encoding.size());
     } else {
       H256 digest = keccak256(encoding);
       if (log) log->record(encoding, digest);
-      node.ref = rlp_string(digest);
+      set_hash_ref(digest);
     }
   }
-  node.ref_valid = true;
-  return node.ref;
+  return node.ref_view();
 }
 
 size_t common_prefix(std::span<const uint8_t> a, std::span<const uint8_t> b) {
@@ -151,7 +156,7 @@ void insert(TrieNodePtr& slot, const Operation& op, size_t depth, Bytes&& value)
     return;
   }
   TrieNode& node = *slot;
-  node.ref_valid = false;
+  node.ref_size = 0;
   switch (node.kind) {
     case TrieNode::Kind::hashed:
       op.missing(depth);
@@ -220,7 +225,7 @@ void normalize_branch(TrieNodePtr& slot, const Operation& op, size_t depth) {
     case TrieNode::Kind::leaf:
     case TrieNode::Kind::extension:
       child->path.insert(child->path.begin(), index);
-      child->ref_valid = false;
+      child->ref_size = 0;
       slot = std::move(child);
       return;
   }
@@ -240,13 +245,13 @@ bool erase(TrieNodePtr& slot, const Operation& op, size_t depth) {
     case TrieNode::Kind::extension: {
       if (common_prefix(node.path, rest) != node.path.size()) return false;
       if (!erase(node.children[0], op, depth + node.path.size())) return false;
-      node.ref_valid = false;
+      node.ref_size = 0;
       TrieNodePtr& child = node.children[0];
       if (!child) {
         slot.reset();
       } else if (child->kind == TrieNode::Kind::leaf || child->kind == TrieNode::Kind::extension) {
         child->path.insert(child->path.begin(), node.path.begin(), node.path.end());
-        child->ref_valid = false;
+        child->ref_size = 0;
         TrieNodePtr merged = std::move(child);
         slot = std::move(merged);
       }
@@ -259,7 +264,7 @@ bool erase(TrieNodePtr& slot, const Operation& op, size_t depth) {
       } else if (!erase(node.children[rest[0]], op, depth + 1)) {
         return false;
       }
-      node.ref_valid = false;
+      node.ref_size = 0;
       normalize_branch(slot, op, depth);
       return true;
   }
@@ -336,7 +341,7 @@ bool Trie::erase(ByteView key) {
 H256 Trie::root_hash(PreimageLog* log) {
   if (!root_) return empty_trie_root;
   if (root_->kind == TrieNode::Kind::hashed) return root_->hash;
-  const Bytes& ref = node_ref(*root_, log);
+  ByteView ref = node_ref(*root_, log);
   if (ref.size() == 33) {  // rlp(hash): embedded encodings are shorter than 32 bytes
     H256 digest;
     std::copy(ref.begin() + 1, ref.end(), digest.begin());

@@ -25,9 +25,11 @@ struct TrieNode {
   std::vector<TrieNodePtr> children;  // branch: 16 slots; extension: 1
   H256 hash{};                        // hashed: digest of the subtree's root node
 
-  // Cached reference as the parent embeds it (the encoding if shorter than 32 bytes, else rlp(hash)).
-  Bytes ref;
-  bool ref_valid = false;
+  // Cached reference as the parent embeds it (the encoding if shorter than 32 bytes, else rlp(hash)),
+  // kept inline: it is at most 33 bytes. ref_size == 0 means not computed (or invalidated by a change).
+  std::array<uint8_t, 33> ref{};
+  uint8_t ref_size = 0;
+  ByteView ref_view() const { return ByteView(ref.data(), ref_size); }
 };
 
 TrieNodePtr make_leaf(Nibbles path, Bytes value);

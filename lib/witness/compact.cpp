@@ -68,6 +68,7 @@ class Decoder {
     }
     // Storage tries were built before their accounts' full keys were known: find them by leaf.
     eth::for_each_node(out.state, [&](const Nibbles& path, const MptNode& node) {
+      if (node.kind != MptNode::Kind::leaf) return;
       auto it = pending_storage_.find(&node);
       if (it == pending_storage_.end()) return;
       Nibbles key = path;

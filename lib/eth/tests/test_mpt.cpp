@@ -97,7 +97,7 @@ TrieNodePtr prune(TrieNode& node, const Nibbles& path, const std::vector<Nibbles
       child_path.pop_back();
     }
   }
-  copy->ref_valid = false;
+  copy->ref_size = 0;
   return copy;
 }
 
