@@ -33,19 +33,23 @@ LinearCombination columns_lc(std::initializer_list<std::pair<size_t, Fp>> terms)
 
 std::vector<stark::Interaction> KeccakSpongeAir::interactions() const {
   const Fp one = Fp::one();
-  stark::Interaction input{keccak_bus::permutation_input, {LinearCombination::column(tag)}, LinearCombination::column(is_real)};
-  stark::Interaction output{keccak_bus::permutation_output, {LinearCombination::column(tag)}, LinearCombination::column(is_real)};
-  for (size_t i = 0; i < 2 * rate_lanes; ++i) input.values.push_back(LinearCombination::column(u32(rate_in + i)));
-  for (size_t i = 0; i < 2 * (25 - rate_lanes); ++i) input.values.push_back(LinearCombination::column(u32(capacity_in + i)));
-  for (size_t i = 0; i < 50; ++i) output.values.push_back(LinearCombination::column(u32(out + i)));
+  stark::Interaction input{keccak_bus::permutation_input, {LinearCombination::column(tag)},
+                           LinearCombination::column(permutation_input_mult)};
+  stark::Interaction output{keccak_bus::permutation_output, {LinearCombination::column(tag)},
+                            LinearCombination::column(permutation_output_mult)};
+  for (size_t i = 0; i < 50; ++i) {
+    input.values.push_back(LinearCombination::column(u32(limbs + i)));
+    output.values.push_back(LinearCombination::column(u32(limbs + i)));
+  }
 
-  // Message bytes: the padded block minus its padding (0x01 on the first padding byte, 0x80 on byte 135).
+  // Message bytes (block rows): the padded block minus its padding (0x01 on the first padding byte, 0x80
+  // on byte 135).
   stark::Interaction block{keccak_bus::message_block,
                            {LinearCombination::column(message_id), LinearCombination::column(block_index)},
                            LinearCombination::column(block_mult)};
   for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
     LinearCombination lc;
-    for (size_t k = 0; k < 32; ++k) lc.terms.push_back({u32(block_bits + 32 * limb + k), keccak_perm::detail::pow2(k)});
+    for (size_t k = 0; k < 32; ++k) lc.terms.push_back({u32(bits + 32 * limb + k), keccak_perm::detail::pow2(k)});
     for (size_t b = 0; b < 4; ++b) {
       const size_t k = 4 * limb + b;  // byte index in the block
       const Fp weight = keccak_perm::detail::pow2(8 * b);
@@ -61,12 +65,12 @@ std::vector<stark::Interaction> KeccakSpongeAir::interactions() const {
     block.values.push_back(std::move(lc));
   }
 
-  // Digest: length = 136 * block index + data bytes of the last block; digest = output lanes 0..3.
+  // Digest (last block row): length = 136 * block index + data bytes of the block; digest = output lanes 0..3.
   LinearCombination length = columns_lc({{block_index, Fp(rate_bytes)}});
   for (size_t k = 0; k < rate_bytes; ++k) length.terms.push_back({u32(is_data + k), one});
   stark::Interaction digest{keccak_bus::digest, {LinearCombination::column(message_id), std::move(length)},
                             LinearCombination::column(digest_mult)};
-  for (size_t i = 0; i < 8; ++i) digest.values.push_back(LinearCombination::column(u32(out + i)));
+  for (size_t i = 0; i < 8; ++i) digest.values.push_back(LinearCombination::column(u32(limbs + i)));
   return {std::move(input), std::move(output), std::move(block), std::move(digest)};
 }
 
@@ -103,7 +107,7 @@ void write_limbs(std::span<Fp> row, size_t offset, uint64_t value) {
 
 size_t block_count(size_t message_size) { return message_size / rate_bytes + 1; }
 
-struct SpongeRow {
+struct SpongeBlock {
   size_t message_id, block_index, tag;
   bool last, real;
   uint32_t digest_mult;
@@ -112,34 +116,38 @@ struct SpongeRow {
   eth::KeccakState state;  // before absorbing
 };
 
-// Fills one row and returns the permutation input it absorbs to.
-eth::KeccakState fill_sponge_row(std::span<Fp> row, const SpongeRow& s) {
-  row[message_id] = Fp(s.message_id);
-  row[block_index] = Fp(s.block_index);
-  row[tag] = Fp(s.tag);
-  row[is_first] = Fp(s.block_index == 0);
-  row[is_last] = Fp(s.last);
-  row[is_real] = Fp(s.real);
-  row[digest_mult] = Fp(s.digest_mult);
-  for (size_t k = 0; k < rate_bytes; ++k) row[is_data + k] = Fp(k < s.data_bytes);
+// Fills the absorb row and the block row of one block (rows[0..2 * width)); returns the permutation input.
+eth::KeccakState fill_sponge_block(std::span<Fp> absorb_row, std::span<Fp> block_row, const SpongeBlock& s) {
+  for (auto row : {absorb_row, block_row}) {
+    row[message_id] = Fp(s.message_id);
+    row[block_index] = Fp(s.block_index);
+    row[tag] = Fp(s.tag);
+    row[is_first] = Fp(s.block_index == 0);
+    row[is_last] = Fp(s.last);
+    row[is_real] = Fp(s.real);
+  }
+  absorb_row[is_absorb] = Fp::one();
+  absorb_row[permutation_input_mult] = Fp(s.real);
+  block_row[permutation_output_mult] = Fp(s.real);
+  block_row[digest_mult] = Fp(s.digest_mult);
+  for (size_t k = 0; k < rate_bytes; ++k) block_row[is_data + k] = Fp(k < s.data_bytes);
   eth::KeccakState input = s.state;
   for (size_t lane = 0; lane < rate_lanes; ++lane) {
     uint64_t m;
     std::memcpy(&m, s.block + 8 * lane, 8);
-    write_bits(row, block_bits + 64 * lane, m);
-    write_bits(row, state_bits + 64 * lane, s.state[lane]);
+    write_bits(absorb_row, bits + 64 * lane, s.state[lane]);
+    write_bits(block_row, bits + 64 * lane, m);
     input[lane] ^= m;
-    write_limbs(row, rate_in + 2 * lane, input[lane]);
   }
-  for (size_t lane = rate_lanes; lane < 25; ++lane) write_limbs(row, capacity_in + 2 * (lane - rate_lanes), input[lane]);
+  for (size_t lane = 0; lane < 25; ++lane) write_limbs(absorb_row, limbs + 2 * lane, input[lane]);
   return input;
 }
 
-void write_output(std::span<Fp> row, const eth::KeccakState& output) {
-  for (size_t lane = 0; lane < 25; ++lane) write_limbs(row, out + 2 * lane, output[lane]);
+void write_output(std::span<Fp> block_row, const eth::KeccakState& output) {
+  for (size_t lane = 0; lane < 25; ++lane) write_limbs(block_row, limbs + 2 * lane, output[lane]);
 }
 
-void pad_block(SpongeRow& s, eth::ByteView data) {
+void pad_block(SpongeBlock& s, eth::ByteView data) {
   std::memset(s.block, 0, rate_bytes);
   if (!data.empty()) std::memcpy(s.block, data.data(), data.size());
   s.data_bytes = data.size();
@@ -207,34 +215,34 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
 
   // Sponge rows, message by message in parallel; each block's permutation input is kept for the
   // permutation table (tag = block number).
-  stark::Trace sponge(width, std::bit_ceil(std::max<size_t>(blocks, 2)));
+  stark::Trace sponge(width, 2 * std::bit_ceil(std::max<size_t>(blocks, 1)));
   std::vector<eth::KeccakState> perm_inputs(blocks);
   tbb::parallel_for(size_t{0}, n, [&](size_t i) {
     const eth::Bytes& msg = messages[i];
-    SpongeRow s{};
+    SpongeBlock s{};
     s.message_id = i;
     s.real = true;
     for (size_t b = 0; b < block_count(msg.size()); ++b) {
-      const size_t row = first_block[i] + b;
+      const size_t index = first_block[i] + b;
       s.block_index = b;
-      s.tag = row;
+      s.tag = index;
       s.last = b + 1 == block_count(msg.size());
       s.digest_mult = s.last ? digest_mult[i] : 0;
       pad_block(s, eth::ByteView(msg).subspan(rate_bytes * b, std::min(rate_bytes, msg.size() - rate_bytes * b)));
-      eth::KeccakState state = fill_sponge_row(sponge.row(row), s);
-      perm_inputs[row] = state;
+      eth::KeccakState state = fill_sponge_block(sponge.row(2 * index), sponge.row(2 * index + 1), s);
+      perm_inputs[index] = state;
       eth::keccak_f1600(state);
-      write_output(sponge.row(row), state);
+      write_output(sponge.row(2 * index + 1), state);
       s.state = state;
     }
   });
   // Unused rows: one-block empty messages that look nothing up.
-  for (size_t row = blocks; row < sponge.height; ++row) {
-    SpongeRow s{};
-    s.message_id = n + (row - blocks);
+  for (size_t index = blocks; 2 * index < sponge.height; ++index) {
+    SpongeBlock s{};
+    s.message_id = n + (index - blocks);
     s.last = true;
     pad_block(s, {});
-    fill_sponge_row(sponge.row(row), s);
+    fill_sponge_block(sponge.row(2 * index), sponge.row(2 * index + 1), s);
   }
 
   std::vector<uint32_t> perm_mult(blocks, 1);

@@ -1,23 +1,27 @@
 // Keccak-256 over byte strings: the sponge table, the public-digests table, and the builder that makes
 // them with the permutation table for a list of messages.
 //
-// Sponge table: one row per absorbed 136-byte block (docs/keccak-air.md).
-//   message id, block index, permutation tag, is first block, is last block, is real, block mult, digest mult
-//   is data[136]         1 for the block's message bytes, then 0 for the padding (last block only)
-//   block bits[1088]     the padded block, lanes 0..16 as bits (byte k = bits 8k..8k+7)
-//   state bits[1088]     the rate lanes of the state before absorbing (zero on a first block)
-//   rate in[34]          32-bit limbs of state xor block: the permutation's input lanes 0..16
-//   capacity in[16]      32-bit limbs of lanes 17..24 (zero on a first block)
-//   out[50]              32-bit limbs of the permutation's output
-// 2,420 columns, constraint degree 3.
+// Sponge table: two rows per absorbed 136-byte block (docs/keccak-air.md): an absorb row holding the
+// state before absorbing and the permutation input, then a block row holding the padded block and the
+// permutation output; the xor between them reads both rows.
+//   message id, block index, permutation tag, is first block, is last block, is real   (equal on both rows)
+//   block mult, digest mult              multiplicities on the block row (zero on the absorb row)
+//   is absorb                            1 on absorb rows, 0 on block rows
+//   permutation input/output mult        is real on absorb / block rows, else 0
+//   is data[136]                         block row: 1 for the block's message bytes, then 0 (padding); absorb row: 0
+//   bits[1088]                           absorb row: rate lanes 0..16 of the state (zero on a first block);
+//                                        block row: the padded block (byte k = bits 8k..8k+7)
+//   limbs[50]                            absorb row: 32-bit limbs of the permutation input (state xor block,
+//                                        then capacity lanes 17..24); block row: limbs of its output
+// 1,285 columns, constraint degree 3.
 //
 // Bus tuples (32-bit limbs are little-endian: limb j of a lane is bytes 4j..4j+3 of it):
-//   permutation_input   (tag, 50 input limbs)           sent by each real sponge row, received by the permutation table
-//   permutation_output  (tag, 50 output limbs)          likewise
+//   permutation_input   (tag, 50 input limbs)    sent by real absorb rows, received by the permutation table
+//   permutation_output  (tag, 50 output limbs)   sent by real block rows, received likewise
 //   message_block       (message id, block index, 34 limbs of the block's message bytes, zero past the message end)
-//                       sent with the row's block multiplicity, for tables that own the message bytes
+//                       sent by block rows with the block multiplicity, for tables that own the message bytes
 //   digest              (message id, length in bytes, 8 limbs of the digest: digest bytes 4j..4j+3 in limb j)
-//                       sent on a message's last block with the digest multiplicity
+//                       sent by a message's last block row with the digest multiplicity
 // Message ids are 0, 1, 2, ... in table order and blocks of a message are consecutive, so a receiver that
 // gets every block of message id m and the digest tuple of m knows that its bytes hash to that digest.
 //
@@ -47,13 +51,13 @@ inline constexpr size_t is_last = 4;
 inline constexpr size_t is_real = 5;
 inline constexpr size_t block_mult = 6;
 inline constexpr size_t digest_mult = 7;
-inline constexpr size_t is_data = 8;
-inline constexpr size_t block_bits = is_data + rate_bytes;
-inline constexpr size_t state_bits = block_bits + 64 * rate_lanes;
-inline constexpr size_t rate_in = state_bits + 64 * rate_lanes;
-inline constexpr size_t capacity_in = rate_in + 2 * rate_lanes;
-inline constexpr size_t out = capacity_in + 2 * (25 - rate_lanes);
-inline constexpr size_t width = out + 50;
+inline constexpr size_t is_absorb = 8;
+inline constexpr size_t permutation_input_mult = 9;
+inline constexpr size_t permutation_output_mult = 10;
+inline constexpr size_t is_data = 11;
+inline constexpr size_t bits = is_data + rate_bytes;
+inline constexpr size_t limbs = bits + 64 * rate_lanes;
+inline constexpr size_t width = limbs + 50;
 }  // namespace keccak_sponge
 
 struct KeccakSpongeAir {
@@ -117,59 +121,76 @@ void KeccakSpongeAir::eval(Folder& f) const {
   auto nxt = [&](size_t c) { return f.next(c); };
   using Expr = decltype(col(0) + col(0));
   const auto transition = f.is_transition();
+  const Expr absorb = col(is_absorb);
+  const Expr block_row = one - col(is_absorb);
 
   auto boolean = [&](size_t c) { f.assert_zero(col(c) * (col(c) - one)); };
   boolean(is_first);
   boolean(is_last);
   boolean(is_real);
   for (size_t k = 0; k < rate_bytes; ++k) boolean(is_data + k);
-  for (size_t i = 0; i < 128 * rate_lanes; ++i) boolean(block_bits + i);  // block bits, then state bits
+  for (size_t i = 0; i < 64 * rate_lanes; ++i) boolean(bits + i);
 
-  // Message structure: a message starts on the first row and after every last block; block indices
-  // count from 0; message ids count up by one per message; a message is real or not as a whole.
+  // Rows alternate absorb, block, starting with absorb; the height is even, so the last row is a block row.
+  f.assert_zero(f.is_first_row() * (absorb - one));
+  f.assert_zero(transition * (nxt(is_absorb) + absorb - one));
+  // The two rows of a block agree on what describes the block.
+  for (size_t c : {message_id, block_index, tag, is_first, is_last, is_real}) f.assert_zero(absorb * (nxt(c) - col(c)));
+
+  // From a block row to the next block: a message starts on the first row and after every last block;
+  // block indices count from 0; message ids count up by one per message; a message is real or not as a
+  // whole. Constraints without the transition selector also hold across the wrap to row 0 (a first block).
+  const Expr continues = one - nxt(is_first);
   f.assert_zero(f.is_first_row() * (col(is_first) - one));
   f.assert_zero(col(is_first) * col(block_index));
-  const Expr continues = one - nxt(is_first);
-  f.assert_zero(transition * (nxt(is_first) - col(is_last)));
-  f.assert_zero(transition * (nxt(block_index) - continues * (col(block_index) + one)));
-  f.assert_zero(transition * (nxt(message_id) - col(message_id) - col(is_last)));
-  f.assert_zero(transition * continues * (nxt(is_real) - col(is_real)));
+  f.assert_zero(transition * block_row * (nxt(is_first) - col(is_last)));
+  f.assert_zero(block_row * (nxt(block_index) - continues * (col(block_index) + one)));
+  f.assert_zero(transition * block_row * (nxt(message_id) - col(message_id) - col(is_last)));
+  f.assert_zero(block_row * continues * (nxt(is_real) - col(is_real)));
+
+  // Multiplicities.
+  f.assert_zero(col(permutation_input_mult) - absorb * col(is_real));
+  f.assert_zero(col(permutation_output_mult) - block_row * col(is_real));
+  f.assert_zero(absorb * col(block_mult));
   f.assert_zero((one - col(is_real)) * col(block_mult));
+  f.assert_zero(absorb * col(digest_mult));
   f.assert_zero((one - col(is_last) * col(is_real)) * col(digest_mult));
 
-  // Padding: is_data is 1...1 0...0; only a last block has zeros, and it has at least one (pad10*1 needs
-  // a byte). Past the data: 0x01 on the first padding byte, 0x80 added on byte 135, zero elsewhere.
+  // Padding, on block rows: is_data is 1...1 0...0; only a last block has zeros, and it has at least one
+  // (pad10*1 needs a byte). Past the data: 0x01 on the first padding byte, 0x80 added on byte 135, zero
+  // elsewhere. Absorb rows have is_data zero.
+  for (size_t k = 0; k < rate_bytes; ++k) f.assert_zero(absorb * col(is_data + k));
   for (size_t k = 0; k + 1 < rate_bytes; ++k) f.assert_zero(col(is_data + k + 1) * (one - col(is_data + k)));
-  f.assert_zero((one - col(is_last)) * (one - col(is_data + rate_bytes - 1)));
-  f.assert_zero(col(is_last) * col(is_data + rate_bytes - 1));
+  f.assert_zero(block_row * (one - col(is_last)) * (one - col(is_data + rate_bytes - 1)));
+  f.assert_zero(block_row * col(is_last) * col(is_data + rate_bytes - 1));
   for (size_t k = 0; k < rate_bytes; ++k) {
-    Expr byte = col(block_bits + 8 * k);
-    for (size_t j = 1; j < 8; ++j) byte = byte + col(block_bits + 8 * k + j) * pow2(j);
+    Expr byte = col(bits + 8 * k + 7);
+    for (size_t j = 7; j-- > 0;) byte = byte + byte + col(bits + 8 * k + j);
     Expr pad_start = (k == 0 ? Expr(one - col(is_data)) : Expr(col(is_data + k - 1) - col(is_data + k)));
     if (k + 1 == rate_bytes) byte = byte - Fp(0x80);
-    f.assert_zero((one - col(is_data + k)) * (byte - pad_start));
+    f.assert_zero(block_row * (one - col(is_data + k)) * (byte - pad_start));
   }
 
-  // Absorb: rate in = state xor block; a first block starts from the zero state.
+  // Absorb: on an absorb row, input limbs = state bits (this row) xor block bits (next row); a first block
+  // starts from the zero state. A block row's output is the next block's state when the message goes on.
   for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
-    auto s = [&](size_t k) { return col(state_bits + 32 * limb + k); };
-    auto m = [&](size_t k) { return col(block_bits + 32 * limb + k); };
+    auto s = [&](size_t k) { return col(bits + 32 * limb + k); };
+    auto m = [&](size_t k) { return nxt(bits + 32 * limb + k); };
     auto absorbed = [&](size_t k) { return s(k) + m(k) - s(k) * m(k) * two; };
     Expr in_limb = absorbed(31), state_limb = s(31);
-    Expr next_state_limb = nxt(state_bits + 32 * limb + 31);
     for (size_t k = 31; k-- > 0;) {  // Horner: doublings, no products
       in_limb = in_limb + in_limb + absorbed(k);
       state_limb = state_limb + state_limb + s(k);
-      next_state_limb = next_state_limb + next_state_limb + nxt(state_bits + 32 * limb + k);
     }
-    f.assert_zero(in_limb - col(rate_in + limb));
-    f.assert_zero(col(is_first) * state_limb);
-    // The next block of the same message absorbs into this block's output.
-    f.assert_zero(transition * continues * (next_state_limb - col(out + limb)));
+    f.assert_zero(absorb * (in_limb - col(limbs + limb)));
+    f.assert_zero(absorb * col(is_first) * state_limb);
+    Expr next_state_limb = nxt(bits + 32 * limb + 31);
+    for (size_t k = 31; k-- > 0;) next_state_limb = next_state_limb + next_state_limb + nxt(bits + 32 * limb + k);
+    f.assert_zero(block_row * continues * (next_state_limb - col(limbs + limb)));
   }
-  for (size_t i = 0; i < 2 * (25 - rate_lanes); ++i) {
-    f.assert_zero(col(is_first) * col(capacity_in + i));
-    f.assert_zero(transition * continues * (nxt(capacity_in + i) - col(out + 2 * rate_lanes + i)));
+  for (size_t i = 2 * rate_lanes; i < 50; ++i) {
+    f.assert_zero(absorb * col(is_first) * col(limbs + i));
+    f.assert_zero(block_row * continues * (nxt(limbs + i) - col(limbs + i)));
   }
 }
 

@@ -71,14 +71,14 @@ TEST_CASE("keccak proof: a trace with one wrong cell does not give a proof that 
   struct Cell {
     size_t table, row, column;
   };
-  const size_t last_block_row = 3;
+  const size_t last_block_row = 7;  // blocks 0..3, two rows each
   const std::vector<Cell> cells = {
       {0, 1 + rng() % 20, air::keccak_perm::theta_bits + rng() % 1600},
       {0, 30, air::keccak_perm::state_limbs + 7},
       {0, 5, air::keccak_perm::round_flags + 5},
       {0, 24, air::keccak_perm::input_mult},
-      {1, last_block_row, air::keccak_sponge::block_bits + 8 * 135 + 7},
-      {1, last_block_row, air::keccak_sponge::state_bits + 100},
+      {1, last_block_row, air::keccak_sponge::bits + 8 * 135 + 7},
+      {1, last_block_row - 1, air::keccak_sponge::bits + 100},
       {2, 0, air::KeccakPublicDigestsAir::registers + 3},
   };
   for (const auto& c : cells) {
