@@ -30,8 +30,8 @@ inline constexpr bool kDebugBuild = true;
 
 struct StarkParams {
   uint32_t log_blowup = 3;          // LDE blowup 2^log_blowup; also bounds the quotient degree
-  uint32_t num_queries = 28;        // FRI queries
-  uint32_t grinding_bits = 16;      // proof of work before the queries are drawn
+  uint32_t num_queries = 27;        // FRI queries
+  uint32_t grinding_bits = 19;      // proof of work before the queries are drawn (about 2^19 SHA-256 calls)
   uint32_t log_fri_arity = 3;       // FRI folds 2^log_fri_arity points into one per round
   uint32_t log_final_poly_len = 3;  // FRI stops at a polynomial of at most this many (log) coefficients
   // Run check_constraints and check_lookups before proving (on by default in debug builds).

@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <cstring>
-#include <vector>
 
 namespace witprove::stark {
 namespace {
@@ -12,16 +11,12 @@ namespace {
 enum Tag : uint8_t { kBytes = 1, kSqueeze = 2, kPow = 3 };
 
 Digest chain(const Digest& state, Tag tag, ByteView body) {
-  uint8_t header[1 + 8];
-  header[0] = tag;
+  uint8_t prefix[32 + 1 + 8];
+  std::memcpy(prefix, state.data(), 32);
+  prefix[32] = tag;
   uint64_t len = body.size();
-  std::memcpy(header + 1, &len, 8);
-  std::vector<uint8_t> buf;
-  buf.reserve(32 + sizeof header + body.size());
-  buf.insert(buf.end(), state.begin(), state.end());
-  buf.insert(buf.end(), header, header + sizeof header);
-  buf.insert(buf.end(), body.begin(), body.end());
-  return sha256(buf);
+  std::memcpy(prefix + 33, &len, 8);
+  return sha256(prefix, body);
 }
 
 uint64_t load_u64(const uint8_t* p) {
