@@ -18,19 +18,20 @@ std::vector<stark::Interaction> KeccakPermutationAir::interactions() const {
   input.values.push_back(LinearCombination::column(tag));
   output.values.push_back(LinearCombination::column(tag));
   for (uint32_t i = 0; i < 50; ++i) input.values.push_back(LinearCombination::column(state_limbs + i));
-  // Output lane 0 is chi bits xor the last round constant: bit * (1 - 2 rc) + rc per bit.
+  // Output lane 0 is chi's lane 0 with the last round constant's bits flipped: + 2^k (1 - 2 bit).
   const uint64_t rc = eth::keccak_round_constants[rounds - 1];
   for (uint32_t half = 0; half < 2; ++half) {
-    LinearCombination lc;
-    for (uint32_t k = 0; k < 32; ++k) {
-      const uint32_t z = 32 * half + k;
-      const Fp weight = detail::pow2(k);
-      lc.terms.push_back({static_cast<uint32_t>(chi_bits + z), ((rc >> z) & 1) ? -weight : weight});
+    LinearCombination lc = LinearCombination::column(static_cast<uint32_t>(chi_limbs + half));
+    for (size_t j = 0; j < round_constant_bits.size(); ++j) {
+      const size_t z = round_constant_bits[j];
+      if (z / 32 != half || !((rc >> z) & 1)) continue;
+      const Fp weight = detail::pow2(z % 32);
+      lc.constant += weight;
+      lc.terms.push_back({static_cast<uint32_t>(chi_rc_bits + j), -(weight + weight)});
     }
-    lc.constant = Fp(static_cast<uint32_t>(rc >> (32 * half)));
     output.values.push_back(std::move(lc));
   }
-  for (uint32_t i = 0; i < 48; ++i) output.values.push_back(LinearCombination::column(chi_limbs + i));
+  for (uint32_t i = 2; i < 50; ++i) output.values.push_back(LinearCombination::column(chi_limbs + i));
   return {std::move(input), std::move(output)};
 }
 
@@ -80,8 +81,8 @@ void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_
     for (size_t y = 0; y < 5; ++y)
       for (size_t x = 0; x < 5; ++x)
         a[x + 5 * y] = b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
-    write_bits(row, chi_bits, a[0]);
-    for (size_t i = 1; i < 25; ++i) write_limbs(row, chi_limbs + 2 * (i - 1), a[i]);
+    for (size_t i = 0; i < 25; ++i) write_limbs(row, chi_limbs + 2 * i, a[i]);
+    for (size_t j = 0; j < round_constant_bits.size(); ++j) row[chi_rc_bits + j] = Fp((a[0] >> round_constant_bits[j]) & 1);
     a[0] ^= eth::keccak_round_constants[r];
   }
 }

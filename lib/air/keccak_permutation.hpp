@@ -9,10 +9,10 @@
 //   theta bits  1600  A' = theta(A), bit z of lane i at i * 64 + z
 //   column bits  320  C[x][z] = xor over y of A[x][y][z]
 //   mixed bits   320  C'[x][z] = C[x][z] xor C[x-1][z] xor C[x+1][z-1] = xor over y of A'[x][y][z]
-//   chi limbs     48  A'' = chi(rho(pi(A'))) for lanes 1..24, 32-bit limbs
-//   chi bits      64  A'' lane 0 as bits (iota xors a round constant into it)
-// 2,429 columns, constraint degree 3. The next round's input is chi's output with iota applied; the
-// permutation's output is read on its round-23 row as a linear combination of chi limbs and chi bits.
+//   chi limbs     50  A'' = chi(pi(rho(A'))), 32-bit limbs
+//   chi rc bits    7  bits 0, 1, 3, 7, 15, 31, 63 of A'' lane 0: the only bits iota's constants flip
+// 2,374 columns, constraint degree 3. The next round's input is chi's output with iota applied; the
+// permutation's output is read on its round-23 row as a linear combination of chi limbs and chi rc bits.
 //
 // Buses: round-0 rows receive (tag, 50 input limbs) on keccak_bus::permutation_input and round-23 rows
 // receive (tag, 50 output limbs) on keccak_bus::permutation_output; tags are distinct per permutation, so a
@@ -49,9 +49,12 @@ inline constexpr size_t state_limbs = output_mult + 1;
 inline constexpr size_t theta_bits = state_limbs + 50;
 inline constexpr size_t column_bits = theta_bits + 1600;
 inline constexpr size_t mixed_bits = column_bits + 320;
-inline constexpr size_t chi_limbs = mixed_bits + 320;  // lane i >= 1 at chi_limbs + 2 * (i - 1) + half
-inline constexpr size_t chi_bits = chi_limbs + 48;
-inline constexpr size_t width = chi_bits + 64;
+inline constexpr size_t chi_limbs = mixed_bits + 320;  // lane i at chi_limbs + 2 * i + half
+// Every round constant has its ones among bits 2^j - 1 (0, 1, 3, 7, 15, 31, 63); iota only flips those
+// bits of lane 0, so chi's lane-0 output is kept as bits there.
+inline constexpr std::array<uint8_t, 7> round_constant_bits = {0, 1, 3, 7, 15, 31, 63};
+inline constexpr size_t chi_rc_bits = chi_limbs + 50;
+inline constexpr size_t width = chi_rc_bits + round_constant_bits.size();
 
 // rho rotates lane (x, y) left by rho_offsets[x + 5y]: offset (t+1)(t+2)/2 along the walk
 // (1,0) -> (y, 2x+3y) for t = 0..23; lane (0,0) stays.
@@ -135,7 +138,6 @@ void KeccakPermutationAir::eval(Folder& f) const {
   for (size_t i = 0; i < 1600; ++i) boolean(theta_bits + i);
   for (size_t i = 0; i < 320; ++i) boolean(column_bits + i);
   for (size_t i = 0; i < 320; ++i) boolean(mixed_bits + i);
-  for (size_t i = 0; i < 64; ++i) boolean(chi_bits + i);
 
   // Theta. C' = C xor C[x-1] xor rotl(C[x+1], 1); D = C xor C' is what theta xors into every lane of column x.
   std::array<Expr, 320> d;
@@ -177,35 +179,33 @@ void KeccakPermutationAir::eval(Folder& f) const {
     auto t = (one - b_bit(y5 + (x + 1) % 5, z)) * b_bit(y5 + (x + 2) % 5, z);
     return xor2(b0, t);
   };
-  for (size_t lane = 1; lane < 25; ++lane)
+  for (size_t lane = 0; lane < 25; ++lane)
     for (size_t half = 0; half < 2; ++half) {
       Expr limb = chi(lane, 32 * half + 31);
       for (size_t k = 31; k-- > 0;) limb = limb + limb + chi(lane, 32 * half + k);
-      f.assert_zero(limb - col(chi_limbs + 2 * (lane - 1) + half));
+      f.assert_zero(limb - col(chi_limbs + 2 * lane + half));
     }
-  for (size_t z = 0; z < 64; ++z) f.assert_zero(chi(0, z) - col(chi_bits + z));
+  for (size_t j = 0; j < round_constant_bits.size(); ++j)
+    f.assert_zero(chi(0, round_constant_bits[j]) - col(chi_rc_bits + j));
 
-  // Rounds 0..22 hand their output to the next row's state limbs. Iota on lane 0: bit xor rc equals
-  // bit + rc * (1 - 2 bit), with rc = sum of the flags of the rounds whose constant has that bit; summing
-  // only rounds 0..22 folds the "not last round" selector into rc and keeps the degree at 3.
-  for (size_t i = 0; i < 48; ++i)
-    f.assert_zero(transition * not_last_round * (f.next(state_limbs + 2 + i) - col(chi_limbs + i)));
+  // Rounds 0..22 hand their output to the next row's state limbs. Iota on lane 0 flips bit z when the
+  // round's constant has it: bit xor rc = bit + rc (1 - 2 bit), with rc = sum of the flags of rounds 0..22
+  // whose constant has bit z. Summing only rounds 0..22 folds the "not last round" selector into rc and
+  // keeps the degree at 3.
+  for (size_t i = 2; i < 50; ++i)
+    f.assert_zero(transition * not_last_round * (f.next(state_limbs + i) - col(chi_limbs + i)));
   const auto& constants = eth::keccak_round_constants;
-  uint64_t some_round_constant_bit = 0;
-  for (size_t r = 0; r + 1 < rounds; ++r) some_round_constant_bit |= constants[r];
   for (size_t half = 0; half < 2; ++half) {
-    Expr bits = col(chi_bits + 32 * half + 31);
-    for (size_t k = 31; k-- > 0;) bits = bits + bits + col(chi_bits + 32 * half + k);
-    Expr sum = not_last_round * (f.next(state_limbs + half) - bits);
-    for (size_t k = 0; k < 32; ++k) {
-      const size_t z = 32 * half + k;
-      if (!((some_round_constant_bit >> z) & 1)) continue;
+    Expr sum = not_last_round * (f.next(state_limbs + half) - col(chi_limbs + half));
+    for (size_t j = 0; j < round_constant_bits.size(); ++j) {
+      const size_t z = round_constant_bits[j];
+      if (z / 32 != half) continue;
       size_t r0 = 0;
       while (!((constants[r0] >> z) & 1)) ++r0;
       Expr rc = col(round_flags + r0);
       for (size_t r = r0 + 1; r + 1 < rounds; ++r)
         if ((constants[r] >> z) & 1) rc = rc + col(round_flags + r);
-      sum = sum - rc * (one - col(chi_bits + z) * two) * pow2(k);
+      sum = sum - rc * (one - col(chi_rc_bits + j) * two) * pow2(z % 32);
     }
     f.assert_zero(transition * sum);
   }

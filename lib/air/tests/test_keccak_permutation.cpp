@@ -39,6 +39,14 @@ std::vector<uint64_t> tuple_at(const stark::Interaction& in, std::span<const Fp>
 
 }  // namespace
 
+TEST_CASE("keccak_perm: round constants only use the bits the table keeps") {
+  uint64_t used = 0;
+  for (uint64_t rc : eth::keccak_round_constants) used |= rc;
+  uint64_t kept = 0;
+  for (unsigned z : air::keccak_perm::round_constant_bits) kept |= uint64_t{1} << z;
+  CHECK(used == kept);
+}
+
 TEST_CASE("keccak_perm: rho and pi tables match the standard offsets") {
   // rho offsets of lanes (1,0), (0,1), (4,4) from the Keccak reference.
   CHECK(air::keccak_perm::rho_offsets[1] == 1);
