@@ -3,11 +3,14 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "pipeline/cli.hpp"
 #include "pipeline/report.hpp"
 #include "witness/analysis.hpp"
+#include "witness/header.hpp"
 #include "witness/source.hpp"
+#include "witness/stateless.hpp"
 
 namespace po = boost::program_options;
 using namespace witprove;
@@ -22,6 +25,49 @@ const std::vector<std::string> columns = {
     "block",         "source",         "index",          "txs",         "gas_used",       "witness_bytes",
     "compact_bytes", "trie_nodes",     "accounts",       "storage_slots", "code_bytes",   "accounts_touched",
     "storage_reads", "storage_writes", "contracts_created", "self_destructs", "withdrawals", "status"};
+
+// --check: the outcome of processing a block, keyed by where the block came from.
+struct CheckOutcome {
+  witness::BlockResult result;
+  std::string header;  // the header file the roots were compared with; empty when none applied
+  double seconds = 0;
+};
+using Checks = std::map<std::pair<std::string, size_t>, CheckOutcome>;
+
+const CheckOutcome* find_check(const Checks* checks, const BlockAnalysis& b) {
+  if (!checks) return nullptr;
+  auto it = checks->find({b.origin.source, b.origin.index});
+  return it == checks->end() ? nullptr : &it->second;
+}
+
+// Processes a parsed block and compares its roots with the real header when one applies.
+CheckOutcome check_block(const witness::BlockParse& parsed, const std::vector<witness::BlockHeader>* headers) {
+  CheckOutcome out;
+  if (!parsed.witness) {
+    out.result.origin = parsed.origin;
+    out.result.error = parsed.error;
+    return out;
+  }
+  pipeline::Stopwatch watch;
+  out.result = witness::process_block(*parsed.witness);
+  if (const witness::BlockHeader* header = headers ? witness::find_header(*headers, *parsed.witness) : nullptr) {
+    out.header = header->source;
+    std::string difference = out.result.ok ? witness::compare_with_header(out.result, *header) : "";
+    if (!difference.empty() && !out.result.pre_state_matches_checkpoint)
+      difference += fmt::format("; the pre-image's root {} differs from the witness's checkpoint root {} too",
+                                eth::to_hex(out.result.pre_state_root),
+                                eth::to_hex(parsed.witness->other_data.checkpoint_state_trie_root));
+    if (!difference.empty()) {
+      out.result.ok = false;
+      out.result.error = difference;
+    }
+  }
+  out.seconds = watch.seconds();
+  return out;
+}
+
+bool provable(const BlockAnalysis& b, const CheckOutcome& c) { return b.ok() && c.result.ok; }
+std::string reason(const BlockAnalysis& b, const CheckOutcome& c) { return c.result.ok ? b.error : c.result.error; }
 
 std::vector<std::string> row(const BlockAnalysis& b) {
   std::vector<std::string> cells = {b.block ? std::to_string(*b.block) : "?", b.origin.source,
@@ -46,8 +92,21 @@ std::vector<std::string> row(const BlockAnalysis& b) {
   return cells;
 }
 
+std::string check_json(const CheckOutcome& c) {
+  const witness::BlockResult& r = c.result;
+  std::string out = fmt::format(",\"check\":{{\"status\":\"{}\"", r.ok ? "ok" : "failed");
+  if (r.ok || r.pre_state_root != eth::H256{})
+    out += fmt::format(",\"pre_state_root\":\"{}\",\"state_root\":\"{}\",\"receipts_root\":\"{}\","
+                       "\"transactions_root\":\"{}\"",
+                       eth::to_hex(r.pre_state_root), eth::to_hex(r.state_root), eth::to_hex(r.receipts_root),
+                       eth::to_hex(r.transactions_root));
+  out += fmt::format(",\"error\":{}}},\"header\":{},\"check_seconds\":{:.6f}", pipeline::json_string(r.error),
+                     c.header.empty() ? "null" : pipeline::json_string(c.header), c.seconds);
+  return out;
+}
+
 std::string format_json(const std::vector<BlockAnalysis>& blocks, const std::vector<uint64_t>& missing,
-                        const witness::AnalysisTotals& t) {
+                        const witness::AnalysisTotals& t, const Checks* checks) {
   std::string out = "{\"blocks\":[";
   for (size_t i = 0; i < blocks.size(); ++i) {
     const BlockAnalysis& b = blocks[i];
@@ -72,6 +131,7 @@ std::string format_json(const std::vector<BlockAnalysis>& blocks, const std::vec
             p->trie_nodes, p->hashed_subtries, p->accounts, p->storage_tries, p->storage_slots, p->contracts,
             p->code_bytes);
     }
+    if (const CheckOutcome* c = find_check(checks, b)) out += check_json(*c);
     out += '}';
   }
   out += fmt::format("],\n\"missing\":[{}],\n", fmt::join(missing, ","));
@@ -83,28 +143,66 @@ std::string format_json(const std::vector<BlockAnalysis>& blocks, const std::vec
       t.blocks, t.txs, t.gas_used, t.errors, missing.size(), t.witness_bytes, t.compact_bytes, t.accounts_touched,
       t.storage_reads, t.storage_writes, t.contracts_created, t.self_destructs, t.withdrawals, t.trie_nodes, t.accounts,
       t.storage_slots, t.code_bytes);
+  if (checks) {
+    size_t ok = 0;
+    for (const BlockAnalysis& b : blocks)
+      if (const CheckOutcome* c = find_check(checks, b)) ok += provable(b, *c);
+    out.insert(out.size() - 3, fmt::format(",\"provable\":{},\"not_provable\":{}", ok, blocks.size() - ok));
+  }
   return out;
 }
 
+// With --check: the verdict, and why a block is not provable.
+void add_verdicts(pipeline::Table& table, const std::vector<BlockAnalysis>& blocks, const Checks& checks) {
+  table.columns.insert(table.columns.end(), {"verdict", "reason"});
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const CheckOutcome* c = find_check(&checks, blocks[i]);
+    bool ok = c && provable(blocks[i], *c);
+    table.rows[i].push_back(ok ? "provable" : "NOT provable");
+    table.rows[i].push_back(ok ? "" : c ? reason(blocks[i], *c) : blocks[i].error);
+  }
+}
+
 std::string format_text(const std::vector<BlockAnalysis>& blocks, const std::vector<uint64_t>& missing,
-                        const witness::AnalysisTotals& t) {
+                        const witness::AnalysisTotals& t, const Checks* checks) {
   pipeline::Table table{columns, {}};
   for (const BlockAnalysis& b : blocks) table.rows.push_back(row(b));
+  if (checks) add_verdicts(table, blocks, *checks);
   std::string out = pipeline::format_table(table);
   for (const BlockAnalysis& b : blocks)
     if (!b.ok()) out += fmt::format("error: {}\n", b.error);
   if (!missing.empty()) out += fmt::format("missing: {}\n", fmt::join(missing, " "));
   out += fmt::format("total: {} blocks, {} txs, {} gas, {} witness bytes, {} errors, {} missing\n", t.blocks, t.txs,
                      t.gas_used, t.witness_bytes, t.errors, missing.size());
+  if (checks) {
+    size_t ok = 0;
+    for (const BlockAnalysis& b : blocks)
+      if (const CheckOutcome* c = find_check(checks, b)) ok += provable(b, *c);
+    out += fmt::format("check: {} provable, {} not provable\n", ok, blocks.size() - ok);
+  }
   return out;
 }
 
-std::string format_csv(const std::vector<BlockAnalysis>& blocks) {
+std::string format_csv(const std::vector<BlockAnalysis>& blocks, const Checks* checks) {
   pipeline::Table table{columns, {}};
   table.columns.push_back("error");
   for (const BlockAnalysis& b : blocks) {
     table.rows.push_back(row(b));
     table.rows.back().push_back(b.error);
+  }
+  if (checks) {
+    table.columns.insert(table.columns.end(), {"pre_state_root", "state_root", "receipts_root", "transactions_root"});
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const CheckOutcome* c = find_check(checks, blocks[i]);
+      if (!c || !c->result.ok) {
+        table.rows[i].insert(table.rows[i].end(), 4, "");
+        continue;
+      }
+      for (const eth::H256& root : {c->result.pre_state_root, c->result.state_root, c->result.receipts_root,
+                                    c->result.transactions_root})
+        table.rows[i].push_back(eth::to_hex(root));
+    }
+    add_verdicts(table, blocks, *checks);
   }
   return pipeline::format_csv(table);
 }
@@ -114,6 +212,8 @@ std::string format_csv(const std::vector<BlockAnalysis>& blocks) {
 int main(int argc, char** argv) {
   pipeline::CommonOptions common;
   std::string format_name = "table";
+  bool check = false;
+  std::string headers_path;
   std::vector<std::string> args;
   po::options_description options(
       "Usage: analyze-witnesses [options] SOURCE [START [END]]\n\n"
@@ -122,9 +222,17 @@ int main(int argc, char** argv) {
       "witnesses, a JSON file, a .json.gz/.xz/.bz2/.zst file, a tar archive (.tar, .tar.gz, .tar.xz, .tar.bz2,\n"
       ".tar.zst) or - for standard input. START [END] selects blocks by number (END defaults to the last block\n"
       "found); numbers in the range without a witness are reported as missing.\n"
-      "Exit status: 0 all blocks read, 1 some block failed or is missing, 2 usage error.\n\nOptions");
+      "--check also processes each block statelessly (decodes the pre-image, replays the transactions' declared\n"
+      "changes, computes the state, receipts and transactions roots) and says whether it is provable and why not;\n"
+      "--headers compares those roots with the real headers.\n"
+      "Exit status: 0 all blocks read (and provable with --check), 1 some block failed or is missing, 2 usage\n"
+      "error.\n\nOptions");
   pipeline::add_common_options(options, common);
-  options.add_options()("format", po::value(&format_name)->value_name("table|json|csv"), "output format (default table)");
+  options.add_options()("format", po::value(&format_name)->value_name("table|json|csv"), "output format (default table)")(
+      "check", po::bool_switch(&check), "process every block (in parallel) and report whether it is provable")(
+      "headers", po::value(&headers_path)->value_name("PATH"),
+      "real headers to compare the roots with (implies --check): a header JSON file, a full-block JSON file, or a "
+      "folder of them");
   po::options_description all;
   all.add(options).add_options()("args", po::value(&args));
   po::positional_options_description positional;
@@ -149,15 +257,42 @@ int main(int argc, char** argv) {
     range = {*start, *end};
   }
   auto threads = pipeline::limit_threads(common.threads);
+  std::optional<std::vector<witness::BlockHeader>> headers;
+  if (!headers_path.empty()) {
+    check = true;
+    try {
+      headers = witness::read_headers(headers_path);
+    } catch (const std::exception& e) {
+      return pipeline::usage_error(tool, e.what());
+    }
+    pipeline::log(pipeline::LogLevel::info, "analyze", fmt::format("{} headers from {}", headers->size(), headers_path));
+  }
 
   pipeline::log(pipeline::LogLevel::info, "analyze", fmt::format("reading {}", source));
   pipeline::Stopwatch watch;
   pipeline::ProgressLine progress;
   std::vector<BlockAnalysis> blocks;
+  Checks checks;
+  const CheckOutcome* previous = nullptr;  // the block delivered before, for the chain link within a file
   uint64_t bytes = 0;
+  using Analyzed = std::pair<BlockAnalysis, std::optional<CheckOutcome>>;
+  auto work = [&](witness::BlockParse&& parsed) {
+    std::optional<CheckOutcome> outcome;
+    if (check) outcome = check_block(parsed, headers ? &*headers : nullptr);
+    return Analyzed{witness::analyze_block(std::move(parsed)), std::move(outcome)};
+  };
   try {
-    witness::for_each_block<BlockAnalysis>(source, range, witness::analyze_block, [&](BlockAnalysis&& b) {
+    witness::for_each_block<Analyzed>(source, range, work, [&](Analyzed&& analyzed) {
+      BlockAnalysis& b = analyzed.first;
       bytes += b.witness_bytes;
+      if (analyzed.second) {
+        CheckOutcome& c = checks[{b.origin.source, b.origin.index}] = std::move(*analyzed.second);
+        // Consecutive blocks of one file must chain: each starts from the previous one's post-state.
+        if (previous && previous->result.origin.source == b.origin.source &&
+            previous->result.origin.index + 1 == b.origin.index)
+          witness::check_chain_link(previous->result, c.result);
+        previous = &c;
+      }
       blocks.push_back(std::move(b));
       progress.update(fmt::format("analyzed {} blocks, {:.1f} MB", blocks.size(), bytes / 1e6));
     });
@@ -177,9 +312,10 @@ int main(int argc, char** argv) {
   }
   auto totals = witness::analysis_totals(blocks);
 
-  std::string out = *format == pipeline::OutputFormat::json  ? format_json(blocks, missing, totals)
-                    : *format == pipeline::OutputFormat::csv ? format_csv(blocks)
-                                                             : format_text(blocks, missing, totals);
+  const Checks* checked = check ? &checks : nullptr;
+  std::string out = *format == pipeline::OutputFormat::json  ? format_json(blocks, missing, totals, checked)
+                    : *format == pipeline::OutputFormat::csv ? format_csv(blocks, checked)
+                                                             : format_text(blocks, missing, totals, checked);
   std::fwrite(out.data(), 1, out.size(), stdout);
 
   double seconds = watch.seconds();
@@ -188,5 +324,15 @@ int main(int argc, char** argv) {
                             totals.txs, totals.errors, missing.size(), seconds, bytes / 1e6 / std::max(seconds, 1e-9)));
   for (const BlockAnalysis& b : blocks)
     if (!b.ok()) pipeline::log(pipeline::LogLevel::error, "analyze", b.error);
-  return totals.errors || !missing.empty() ? pipeline::exit_failed : pipeline::exit_ok;
+  size_t not_provable = 0;
+  for (const BlockAnalysis& b : blocks) {
+    const CheckOutcome* c = find_check(checked, b);
+    if (!c || provable(b, *c)) continue;
+    ++not_provable;
+    if (b.ok())
+      pipeline::log(pipeline::LogLevel::error, "check",
+                    fmt::format("{}: block {}: not provable: {}", b.origin.source, b.block ? *b.block : 0,
+                                c->result.error));
+  }
+  return totals.errors || !missing.empty() || not_provable ? pipeline::exit_failed : pipeline::exit_ok;
 }

@@ -1,0 +1,184 @@
+// End-to-end tests of analyze-witnesses --check: the real executable on ../shared/witnesses, and on copies
+// of real witnesses damaged at test time.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "test_support.hpp"
+
+using namespace witprove;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / fmt::format("witprove-test-check-{}-{}", name, getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+struct Run {
+  int status = -1;
+  std::string out, err;
+};
+
+Run analyze(const std::string& args) {
+  fs::path dir = temp_dir("run");
+  fs::path app = test::binary_dir() / "apps" / "analyze-witnesses";
+  std::string command = fmt::format("'{}' {} < /dev/null > '{}' 2> '{}'", app.string(), args, (dir / "out").string(),
+                                    (dir / "err").string());
+  int rc = std::system(command.c_str());
+  Run run{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text(dir / "out"), read_text(dir / "err")};
+  fs::remove_all(dir);
+  return run;
+}
+
+struct Checked {
+  std::string status, state_root, receipts_root, transactions_root, error;
+  bool has_header = false;
+};
+
+// (file name, index) -> the block's "check" object.
+std::map<std::pair<std::string, uint64_t>, Checked> parse_checks(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(json);
+  std::map<std::pair<std::string, uint64_t>, Checked> out;
+  for (simdjson::dom::element b : doc["blocks"].get_array()) {
+    simdjson::dom::element c = b["check"];
+    Checked checked;
+    checked.status = std::string(std::string_view(c["status"]));
+    checked.error = std::string(std::string_view(c["error"]));
+    if (!c["state_root"].error()) {
+      checked.state_root = std::string(std::string_view(c["state_root"]));
+      checked.receipts_root = std::string(std::string_view(c["receipts_root"]));
+      checked.transactions_root = std::string(std::string_view(c["transactions_root"]));
+    }
+    checked.has_header = !b["header"].is_null();
+    out[{fs::path(std::string(std::string_view(b["source"]))).filename().string(), uint64_t(b["index"])}] = checked;
+  }
+  return out;
+}
+
+struct ManifestRow {
+  std::string file;
+  uint64_t index;
+  std::string header_file, state_root, receipts_root, transactions_root;
+};
+
+std::vector<ManifestRow> read_manifest() {
+  std::ifstream in(test::shared_witnesses_dir() / "MANIFEST.tsv");
+  std::string line;
+  std::getline(in, line);  // column names
+  std::vector<ManifestRow> rows;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, '\t');) cells.push_back(cell);
+    cells.resize(12);
+    rows.push_back({cells[0], std::stoull(cells[1]), cells[7], cells[9], cells[10], cells[11]});
+  }
+  return rows;
+}
+
+std::string quoted(const fs::path& p) { return fmt::format("'{}'", p.string()); }
+
+char flip_hex_digit(char c) {
+  int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
+  return "0123456789abcdef"[v ^ 1];
+}
+
+}  // namespace
+
+TEST_CASE("analyze-witnesses --check --headers reproduces every real header's roots", "[apps][check][shared]") {
+  if (!test::have_shared_witnesses()) return;
+  fs::path shared = test::shared_witnesses_dir();
+  Run run = analyze(fmt::format("--check --headers {} --format json {}", quoted(shared), quoted(shared)));
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  auto checks = parse_checks(run.out);
+  std::vector<ManifestRow> manifest = read_manifest();
+  REQUIRE(checks.size() == manifest.size());
+  for (const ManifestRow& row : manifest) {
+    INFO(row.file << " block " << row.index);
+    REQUIRE(checks.count({row.file, row.index}));
+    const Checked& c = checks[{row.file, row.index}];
+    CHECK(c.status == "ok");
+    CHECK(c.error.empty());
+    CHECK(c.has_header == !row.header_file.empty());
+    if (row.header_file.empty()) continue;
+    CHECK(c.state_root == row.state_root);
+    CHECK(c.receipts_root == row.receipts_root);
+    CHECK(c.transactions_root == row.transactions_root);
+  }
+
+  Run table = analyze(fmt::format("--check --headers {} {}", quoted(shared), quoted(shared)));
+  REQUIRE(table.status == 0);
+  CHECK(table.out.find("verdict") != std::string::npos);
+  CHECK(table.out.find("check: 16 provable, 0 not provable") != std::string::npos);
+}
+
+TEST_CASE("a flipped compact byte and a changed storage write are reported not provable, the other blocks pass",
+          "[apps][check][shared]") {
+  if (!test::have_shared_witnesses()) return;
+  fs::path shared = test::shared_witnesses_dir();
+  fs::path dir = temp_dir("damaged");
+  for (const char* name : {"b4_dev.json", "witness_b3_b6.json"}) fs::copy_file(shared / name, dir / name);
+
+  std::string flipped = read_text(shared / "b28_dev.json");
+  size_t start = flipped.find("\"compact\": \"0x");
+  REQUIRE(start != std::string::npos);
+  start += 14;
+  size_t end = flipped.find('"', start);
+  size_t middle = (start + end) / 2;
+  flipped[middle] = flip_hex_digit(flipped[middle]);
+  std::ofstream(dir / "b28_dev.json") << flipped;
+
+  // The block's last storage write gets another value.
+  std::string changed = read_text(shared / "b2841_dev.json");
+  size_t written = changed.rfind("\"storage_written\"");
+  REQUIRE(written != std::string::npos);
+  size_t value = changed.find("\": \"0x", written);
+  REQUIRE(value != std::string::npos);
+  size_t last_digit = changed.find('"', value + 4) - 1;
+  changed[last_digit] = flip_hex_digit(changed[last_digit]);
+  std::ofstream(dir / "b2841_dev.json") << changed;
+
+  Run run = analyze(fmt::format("--check --headers {} --format json {}", quoted(shared), quoted(dir)));
+  INFO(run.out << run.err);
+  CHECK(run.status == 1);
+  auto checks = parse_checks(run.out);
+  REQUIRE(checks.size() == 7);
+  CHECK(checks[{"b28_dev.json", 0}].status == "failed");
+  CHECK(checks[{"b28_dev.json", 0}].error.find("differs from the witness's checkpoint root") != std::string::npos);
+  CHECK(checks[{"b2841_dev.json", 0}].status == "failed");
+  CHECK(checks[{"b2841_dev.json", 0}].error.rfind("state root 0x", 0) == 0);
+  CHECK(checks[{"b4_dev.json", 0}].status == "ok");
+  for (uint64_t i = 0; i < 4; ++i) CHECK(checks[{"witness_b3_b6.json", i}].status == "ok");
+  CHECK(run.err.find("b2841_dev.json: block 2841: not provable: state root") != std::string::npos);
+
+  Run table = analyze(fmt::format("--check --headers {} {}", quoted(shared), quoted(dir)));
+  CHECK(table.status == 1);
+  CHECK(table.out.find("NOT provable") != std::string::npos);
+  CHECK(table.out.find("check: 5 provable, 2 not provable") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("--headers with an unreadable path is a usage error", "[apps][check]") {
+  Run run = analyze("--headers /nonexistent/headers.json -");
+  CHECK(run.status == 2);
+  CHECK(run.err.find("/nonexistent/headers.json") != std::string::npos);
+}
