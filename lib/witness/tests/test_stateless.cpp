@@ -126,7 +126,7 @@ struct Synthetic {
   H256 expected_transactions_root, expected_receipts_root;
 };
 
-Synthetic synthetic_block() {
+Synthetic synthetic_block(bool beacon_contract = true) {
   Synthetic s;
   const Address a = address_of(1), b = address_of(2), c = address_of(3), d = address_of(4), e = address_of(5),
                 f = address_of(6), g = address_of(7);
@@ -136,8 +136,10 @@ Synthetic synthetic_block() {
   pre.storage[b] = {{slot(1), 11}, {slot(2), 22}, {slot(3), 33}};
   pre.set_code(c, Bytes{0x33, 0xff});
   pre.storage[c] = {{slot(1), 1}};
-  pre.set_code(beacon, Bytes{0x33, 0x73});
-  pre.storage[beacon] = {{slot(5), 5}};
+  if (beacon_contract) {
+    pre.set_code(beacon, Bytes{0x33, 0x73});
+    pre.storage[beacon] = {{slot(5), 5}};
+  }
   for (uint8_t i = 100; i < 140; ++i) pre.accounts[address_of(i)] = {.nonce = i, .balance = eth::U256(i)};
 
   const uint64_t timestamp = 1'700'000'000;
@@ -154,8 +156,10 @@ Synthetic synthetic_block() {
 
   PlainState& post = s.post;
   post = pre;
-  post.storage[beacon][slot(timestamp % 8191)] = timestamp;
-  post.storage[beacon][slot(timestamp % 8191 + 8191)] = eth::u256_from_be_bytes(beacon_root);
+  if (beacon_contract) {
+    post.storage[beacon][slot(timestamp % 8191)] = timestamp;
+    post.storage[beacon][slot(timestamp % 8191 + 8191)] = eth::u256_from_be_bytes(beacon_root);
+  }
 
   eth::Trie transactions, receipts;
   uint64_t cumulative = 0;
@@ -245,6 +249,14 @@ TEST_CASE("Replay applies every rule and reaches the independently computed root
   CHECK(result.txns[5].transactions_root == result.transactions_root);
   CHECK(result.pre_image.accounts == s.pre.accounts.size());
   CHECK(result.keccak_preimages.empty());
+}
+
+TEST_CASE("Without a beacon roots contract the EIP-4788 write does nothing", "[witness][stateless]") {
+  Synthetic s = synthetic_block(false);
+  BlockResult result = process_block(s.block);
+  INFO(result.error);
+  REQUIRE(result.ok);
+  CHECK(result.state_root == s.post.root());
 }
 
 TEST_CASE("Replay records the Keccak preimages it hashes, pre-state root included", "[witness][stateless]") {
