@@ -40,6 +40,7 @@ struct Item {
   Bytes code;        // code
   bool has_accounts = false;  // node: the subtree holds account leaves (state trie)
   bool has_values = false;    // node: the subtree holds storage leaves
+  size_t depth = 0;           // node: nibbles from it down to the end of its deepest key
   size_t offset = 0;          // where the instruction that made it starts
 };
 
@@ -188,6 +189,7 @@ class Decoder {
         Nibbles path = key();
         ByteView value = cbor_bytes("leaf value");
         if (value.empty()) fail(start, "empty leaf value");
+        item.depth = path.size();
         item.node = eth::make_leaf(std::move(path), eth::rlp_string(value));
         item.has_values = true;
         break;
@@ -199,6 +201,7 @@ class Decoder {
           fail(start, "extension whose child is not a branch");
         item.has_accounts = child.has_accounts;
         item.has_values = child.has_values;
+        item.depth = path.size() + child.depth;
         item.node = eth::make_extension(std::move(path), take_node(child, start, "an extension"));
         break;
       }
@@ -212,6 +215,7 @@ class Decoder {
           Item child = pop(start, fmt::format("branch mask 0x{:x}", mask));
           item.has_accounts |= child.has_accounts;
           item.has_values |= child.has_values;
+          item.depth = std::max(item.depth, 1 + child.depth);
           item.node->children[static_cast<size_t>(i)] = take_node(child, start, "a branch");
         }
         break;
@@ -239,6 +243,8 @@ class Decoder {
       default:
         fail(start, fmt::format("unknown opcode 0x{:02x}", opcode));
     }
+    // Keys are at most 64 nibbles; deeper input is malformed (and must not nest without bound).
+    if (item.depth > 64) fail(start, fmt::format("trie deeper than 64 nibbles ({})", item.depth));
     stack_.push_back(std::move(item));
   }
 
@@ -283,6 +289,7 @@ class Decoder {
     }
     Item item;
     item.offset = start;
+    item.depth = path.size();
     item.node = eth::make_leaf(std::move(path), eth::encode_account(account));
     item.has_accounts = true;
     pending_storage_.emplace(item.node.get(), std::move(storage));

@@ -121,6 +121,14 @@ TEST_CASE("Malformed compact streams are errors with the byte offset", "[witness
   Bytes three_children = two_hashes;
   three_children.insert(three_children.end(), {0x02, 0x07});  // three bits, two items
   CHECK(error_of(three_children).find("stack underflow") != std::string::npos);
+  // Branches nested deeper than any key: rejected, not recursed into.
+  Bytes deep = hex("01");
+  for (int i = 0; i < 70; ++i) {
+    deep.push_back(0x03);
+    deep.insert(deep.end(), 32, static_cast<uint8_t>(i));
+    if (i) deep.insert(deep.end(), {0x02, 0x03});
+  }
+  CHECK(error_of(deep).find("trie deeper than 64 nibbles (65)") != std::string::npos);
   CHECK(error_of(hex("010058")) == "compact pre-image: truncated key at byte 3");
   CHECK(error_of(hex("01004212")) == "compact pre-image: truncated key at byte 2");
   CHECK(error_of(hex("0100a0")) == "compact pre-image: key is not a CBOR byte string at byte 2");
