@@ -1,0 +1,106 @@
+// prove-range: proves every block of a range found in a witness source, continuing past bad blocks.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "pipeline/cli.hpp"
+#include "pipeline/range.hpp"
+
+namespace po = boost::program_options;
+using namespace witprove;
+
+namespace {
+constexpr std::string_view tool = "prove-range";
+
+// prove-witness beside this executable.
+std::filesystem::path prover_path() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::path(".") : self.parent_path()) / "prove-witness";
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  pipeline::CommonOptions common;
+  pipeline::RangeOptions o;
+  std::vector<std::string> args;
+  std::string mode = "standalone", output_dir, max_memory_text, format_name = "table";
+  po::options_description options(
+      "Usage: prove-range [options] SOURCE START END --output-dir DIR\n\n"
+      "Proves every block START..END found in SOURCE (a folder of witnesses, a JSON file, a compressed file,\n"
+      "a tar archive, or - for standard input) into DIR/<N>.proof, and writes DIR/report.json and a summary on\n"
+      "stdout. A bad block is recorded with its reason and the run goes on. Each block is proved by its own\n"
+      "prove-witness process; one killed for memory is retried with --retries, a bad witness is not.\n"
+      "Exit status: 0 every block proved (or already proved), 1 some block failed or is missing, 2 usage error.\n\n"
+      "Options");
+  pipeline::add_common_options(options, common);
+  options.add_options()                                                                                 //
+      ("output-dir,o", po::value(&output_dir)->value_name("DIR"), "where proofs and report.json go (required)")  //
+      ("mode", po::value(&mode)->value_name("standalone|chained"),
+       "standalone: each block on its own (default); chained: each block on its parent's proof, the chain "
+       "restarting after a failed or missing block")  //
+      ("retries", po::value(&o.retries)->value_name("N"), "extra attempts for transient failures (default 0)")  //
+      ("jobs", po::value(&o.jobs)->value_name("N"), "blocks proved at once, sharing threads and memory (default 1)")  //
+      ("max-memory", po::value(&max_memory_text)->value_name("BYTES"), "memory budget for all jobs (K/M/G suffixes)")  //
+      ("segment-permutations", po::value(&o.segment_permutations)->value_name("N"),
+       "Keccak-f permutations per segment proof (default: the prover's)")  //
+      ("resume", po::bool_switch(&o.resume), "skip blocks whose proof in DIR already verifies")  //
+      ("format", po::value(&format_name)->value_name("table|json"), "summary on stdout (default table)");
+  po::options_description all;
+  all.add(options).add_options()("args", po::value(&args));
+  po::positional_options_description positional;
+  positional.add("args", -1);
+  po::variables_map vm;
+  if (!pipeline::parse_command_line(argc, argv, tool, all, positional, vm)) return pipeline::exit_usage;
+  if (common.help) {
+    std::cout << options << '\n';
+    return pipeline::exit_ok;
+  }
+  if (args.size() != 3) return pipeline::usage_error(tool, "expected SOURCE START END");
+  auto start = pipeline::parse_uint(args[1]), end = pipeline::parse_uint(args[2]);
+  if (!start || !end) return pipeline::usage_error(tool, "START and END must be block numbers");
+  if (*start > *end) return pipeline::usage_error(tool, "START must not be greater than END");
+  if (*end - *start >= 10'000'000) return pipeline::usage_error(tool, "the range is too large");
+  if (output_dir.empty()) return pipeline::usage_error(tool, "--output-dir DIR is required");
+  if (mode != "standalone" && mode != "chained") return pipeline::usage_error(tool, "--mode must be standalone or chained");
+  auto format = pipeline::parse_output_format(format_name);
+  if (!format || *format == pipeline::OutputFormat::csv)
+    return pipeline::usage_error(tool, fmt::format("unknown format '{}'", format_name));
+  if (!max_memory_text.empty()) {
+    auto bytes = pipeline::parse_byte_size(max_memory_text);
+    if (!bytes || *bytes == 0) return pipeline::usage_error(tool, "--max-memory must be a byte count such as 8G");
+    o.max_memory_bytes = *bytes;
+  }
+  if (o.jobs == 0) return pipeline::usage_error(tool, "--jobs must be at least 1");
+  o.source = args[0];
+  o.range = {*start, *end};
+  o.output_dir = output_dir;
+  o.mode = mode == "chained" ? pipeline::ChainMode::chained : pipeline::ChainMode::standalone;
+  o.threads = common.threads;
+  o.prover = prover_path();
+  if (::access(o.prover.c_str(), X_OK) != 0)
+    return pipeline::usage_error(tool, fmt::format("cannot run the prover {}", o.prover.string()));
+  auto threads = pipeline::limit_threads(common.threads);
+
+  pipeline::log(pipeline::LogLevel::info, "range",
+                fmt::format("proving blocks {}..{} of {} ({}) into {}", *start, *end, o.source, mode, output_dir));
+  pipeline::RangeResult result;
+  try {
+    result = pipeline::prove_range(o);
+  } catch (const witness::SourceError& e) {
+    return pipeline::usage_error(tool, e.what());
+  } catch (const std::exception& e) {
+    pipeline::log(pipeline::LogLevel::error, "range", e.what());
+    return pipeline::exit_failed;
+  }
+  std::string out = *format == pipeline::OutputFormat::json
+                        ? pipeline::report_json(result.blocks, result.summary, mode)
+                        : pipeline::report_text(result.blocks, result.summary);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  const auto& s = result.summary;
+  pipeline::log(pipeline::LogLevel::info, "range",
+                fmt::format("proved {}, skipped {}, failed {}, missing {}; took {:.2f}s", s.proved, s.skipped,
+                            s.failed, s.missing, s.wall_seconds));
+  return s.failed || s.missing ? pipeline::exit_failed : pipeline::exit_ok;
+}

@@ -1,0 +1,160 @@
+// prove-witness: proves one block witness into a proof file.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <new>
+
+#include "pipeline/block_prover.hpp"
+#include "pipeline/cli.hpp"
+#include "pipeline/verify.hpp"
+#include "witness/source.hpp"
+
+namespace po = boost::program_options;
+using namespace witprove;
+using pipeline::LogLevel;
+using pipeline::log;
+
+namespace {
+
+constexpr std::string_view tool = "prove-witness";
+
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The witness of block `number` (or the only block) in `source`.
+witness::BlockWitness read_witness(const std::string& source, std::optional<uint64_t> number) {
+  witness::BlockRange range = number ? witness::BlockRange{*number, *number} : witness::BlockRange{};
+  std::vector<witness::BlockParse> blocks;
+  witness::for_each_block<witness::BlockParse>(
+      source, range, [](witness::BlockParse&& b) { return std::move(b); },
+      [&](witness::BlockParse&& b) { blocks.push_back(std::move(b)); });
+  if (blocks.empty())
+    throw Failure(number ? fmt::format("{}: no witness for block {}", source, *number)
+                         : fmt::format("{}: no block witness found", source));
+  if (blocks.size() > 1) {
+    std::string numbers;
+    for (const auto& b : blocks) numbers += b.number ? fmt::format(" {}", *b.number) : " ?";
+    throw Failure(fmt::format("{}: {} blocks ({}); choose one with --block N", source, blocks.size(), numbers.substr(1)));
+  }
+  if (!blocks[0].ok()) throw Failure(fmt::format("not provable: {}", blocks[0].error));
+  return std::move(*blocks[0].witness);
+}
+
+int run(const std::string& witness_path, std::optional<uint64_t> block, const std::string& output,
+        const std::string& previous_path, pipeline::ProveSettings settings, pipeline::MetricsLog& metrics) {
+  pipeline::Stopwatch total;
+  std::optional<proof::ProofFile> previous;
+  if (!previous_path.empty()) {
+    pipeline::Stopwatch watch;
+    previous = proof::read_file(previous_path);
+    if (auto err = pipeline::verify_proof(*previous))
+      throw Failure(fmt::format("previous proof {} is invalid: {}", previous_path, *err));
+    const auto& pv = previous->public_values;
+    if (block && pv.block_number + 1 != *block)
+      throw Failure(fmt::format("previous proof {} is for block {}, not the parent of block {}", previous_path,
+                                pv.block_number, *block));
+    log(LogLevel::info, "verify-previous",
+        fmt::format("previous proof of block {} is valid, took {:.2f}s", pv.block_number, watch.seconds()));
+    metrics.write({pv.block_number + 1, "verify-previous", -1, 0, watch.seconds(), pipeline::peak_memory_bytes(),
+                   settings.attempt});
+  }
+
+  pipeline::Stopwatch read_watch;
+  auto witness = read_witness(witness_path, block);
+  uint64_t number = witness::block_number(witness);
+  log(LogLevel::info, "read", fmt::format("block {}: {} transactions, {} witness bytes, took {:.2f}s", number,
+                                          witness.block_trace.txn_info.size(), witness.witness_bytes,
+                                          read_watch.seconds()));
+
+  pipeline::Stopwatch check_watch;
+  auto checked = pipeline::check_block(witness);
+  log(LogLevel::info, "check", fmt::format("block {}: native processing ok, {} Keccak inputs, took {:.2f}s", number,
+                                           checked.messages.size(), check_watch.seconds()));
+  metrics.write({number, "check", -1, checked.messages.size(), check_watch.seconds(), pipeline::peak_memory_bytes(),
+                 settings.attempt});
+  if (previous) {
+    checked.public_values.previous_proof_digest = proof::digest(*previous);
+    if (auto err = pipeline::check_link(*previous, checked.public_values))
+      throw Failure(fmt::format("previous proof {} is not the parent: {}", previous_path, *err));
+  }
+
+  log(LogLevel::info, "prove", fmt::format("proving block {}", number));
+  pipeline::Stopwatch prove_watch;
+  auto file = pipeline::prove_block(checked, settings, metrics);
+  double prove_seconds = prove_watch.seconds();
+
+  // A proof that does not verify is never written.
+  pipeline::Stopwatch verify_watch;
+  if (auto err = pipeline::verify_proof(file)) throw Failure(fmt::format("block {}: own proof does not verify: {}", number, *err));
+  auto bytes = proof::encode(file);
+  proof::write_file_atomic(output, bytes);
+  metrics.write({number, "verify", -1, 0, verify_watch.seconds(), pipeline::peak_memory_bytes(), settings.attempt});
+  log(LogLevel::info, "prove",
+      fmt::format("proved block {}: {} segments, {} bytes written to {}; proving took {:.2f}s, took {:.2f}s in all",
+                  number, file.segments.size(), bytes.size(), output, prove_seconds, total.seconds()));
+  metrics.write({number, "prove-block", -1, 0, total.seconds(), pipeline::peak_memory_bytes(), settings.attempt});
+  return pipeline::exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pipeline::CommonOptions common;
+  std::string witness_path = "-", output, previous_path, metrics_path, max_memory_text;
+  std::optional<uint64_t> block;
+  pipeline::ProveSettings settings;
+  std::string block_text;
+  po::options_description options(
+      "Usage: prove-witness [options] [--witness FILE|-] [--block N] --output FILE [--previous-proof FILE]\n\n"
+      "Proves one block witness (zero-bin BlockProverInput JSON; standard input by default) into a proof file.\n"
+      "The block is first processed natively, so an unprovable witness fails in seconds with the reason. With\n"
+      "--previous-proof, that proof is verified and checked to be the parent (block N-1, its post-state root\n"
+      "equal to this block's pre-state root) before any proving starts. docs/statement.md says what is proved.\n"
+      "Exit status: 0 proved, 1 unprovable witness or proving failure, 2 usage error.\n\nOptions");
+  pipeline::add_common_options(options, common);
+  options.add_options()                                                                                          //
+      ("witness", po::value(&witness_path)->value_name("FILE"), "witness source: file, folder, archive or - (default -)")  //
+      ("block", po::value(&block_text)->value_name("N"), "the block to prove when the source holds several")   //
+      ("output,o", po::value(&output)->value_name("FILE"), "where to write the proof (required)")             //
+      ("previous-proof", po::value(&previous_path)->value_name("FILE"), "proof of the parent block to chain onto")  //
+      ("max-memory", po::value(&max_memory_text)->value_name("BYTES"),
+       "memory budget (K/M/G suffixes): limits how many segments are proved at once")  //
+      ("segment-permutations", po::value(&settings.parameters.segment_permutations)->value_name("N"),
+       "Keccak-f permutations per segment proof (default 682)")  //
+      ("metrics", po::value(&metrics_path)->value_name("FILE"), "append one JSON line per job to FILE")  //
+      ("attempt", po::value(&settings.attempt)->value_name("N"), "attempt number recorded in the metrics (default 1)");
+  po::variables_map vm;
+  if (!pipeline::parse_command_line(argc, argv, tool, options, {}, vm)) return pipeline::exit_usage;
+  if (common.help) {
+    std::cout << options << '\n';
+    return pipeline::exit_ok;
+  }
+  if (output.empty()) return pipeline::usage_error(tool, "--output FILE is required");
+  if (!block_text.empty()) {
+    block = pipeline::parse_uint(block_text);
+    if (!block) return pipeline::usage_error(tool, "--block must be a block number");
+  }
+  if (!max_memory_text.empty()) {
+    auto bytes = pipeline::parse_byte_size(max_memory_text);
+    if (!bytes || *bytes == 0) return pipeline::usage_error(tool, "--max-memory must be a byte count such as 8G");
+    settings.max_memory_bytes = *bytes;
+  }
+  if (settings.parameters.segment_permutations == 0)
+    return pipeline::usage_error(tool, "--segment-permutations must be positive");
+  auto threads = pipeline::limit_threads(common.threads);
+
+  try {
+    std::unique_ptr<pipeline::MetricsLog> metrics =
+        metrics_path.empty() ? std::make_unique<pipeline::MetricsLog>()
+                             : std::make_unique<pipeline::MetricsLog>(metrics_path);
+    return run(witness_path, block, output, previous_path, settings, *metrics);
+  } catch (const witness::SourceError& e) {
+    return pipeline::usage_error(tool, e.what());
+  } catch (const std::bad_alloc&) {
+    log(LogLevel::error, "prove", "out of memory");  // prove-range retries this one
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "prove", e.what());
+  }
+  return pipeline::exit_failed;
+}

@@ -1,0 +1,127 @@
+#include "pipeline/block_prover.hpp"
+
+#include <fmt/format.h>
+#include <tbb/parallel_pipeline.h>
+
+#include <algorithm>
+#include <atomic>
+#include <new>
+
+#include "air/block_statement.hpp"
+#include "eth/keccak.hpp"
+#include "pipeline/cli.hpp"
+#include "pipeline/verify.hpp"
+#include "witness/stateless.hpp"
+
+namespace witprove::pipeline {
+
+proof::Parameters default_parameters() {
+  proof::Parameters p;
+  p.segment_permutations = 682;  // 24 * 682 = 16,368 rows of a 16,384-row table
+  return p;
+}
+
+uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& params) {
+  // Measured: the permutation table dominates; its rows are padded to a power of two, and the prover
+  // holds the trace, its low-degree extension and the Merkle tree over it.
+  uint64_t rows = 32;
+  while (rows < 24 * permutations) rows *= 2;
+  uint64_t trace = rows * 2429 * sizeof(uint64_t);
+  return trace * (2 + (uint64_t{1} << params.log_blowup));
+}
+
+CheckedBlock check_block(const witness::BlockWitness& block) {
+  auto result = witness::process_block(block, {.record_keccak_preimages = true});
+  if (!result.ok) throw BlockFailure(fmt::format("not provable: {}", result.error), false);
+  const auto& meta = block.other_data.b_data.b_meta;
+  const auto& hashes = block.other_data.b_data.b_hashes;
+  if (!meta.block_chain_id.fits_u64()) throw BlockFailure("not provable: chain id exceeds 64 bits", false);
+  CheckedBlock c;
+  auto& v = c.public_values;
+  v.chain_id = meta.block_chain_id.limbs[0];
+  v.block_number = witness::block_number(block);
+  v.block_hash = hashes.cur_hash;
+  if (!hashes.prev_hashes.empty()) v.parent_hash = hashes.prev_hashes.back();
+  v.pre_state_root = result.pre_state_root;
+  v.post_state_root = result.state_root;
+  v.transactions_root = result.transactions_root;
+  v.receipts_root = result.receipts_root;
+  v.gas_used = result.gas_used;
+  v.tx_count = block.block_trace.txn_info.size();
+  c.messages = std::move(result.keccak_preimages);
+  // An empty trie's root is keccak(rlp("")) without any node being hashed: hash it explicitly.
+  const eth::Bytes empty_node = {0x80};
+  auto roots = required_digests(v);
+  if (std::find(roots.begin(), roots.end(), eth::empty_trie_root) != roots.end() &&
+      std::find(c.messages.begin(), c.messages.end(), empty_node) == c.messages.end())
+    c.messages.push_back(empty_node);
+  return c;
+}
+
+proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& settings, MetricsLog& metrics) {
+  const auto& params = settings.parameters;
+  const uint64_t number = block.public_values.block_number;
+  std::vector<air::SegmentPlan> plan;
+  try {
+    plan = air::plan_segments(block.messages, required_digests(block.public_values), params.segment_permutations);
+  } catch (const std::invalid_argument& e) {
+    throw BlockFailure(fmt::format("not provable: {}", e.what()), false);
+  }
+
+  proof::ProofFile file;
+  file.statement_id = air::kBlockStatementId;
+  file.statement_version = air::kBlockStatementVersion;
+  file.parameters = params;
+  file.public_values = block.public_values;
+  file.segments.resize(plan.size());
+  for (size_t i = 0; i < plan.size(); ++i) {
+    file.segments[i].permutations = plan[i].permutations;
+    file.segments[i].public_digests = plan[i].public_digests;
+  }
+
+  uint64_t largest = 0;
+  for (const auto& s : plan) largest = std::max(largest, s.permutations);
+  size_t concurrency = plan.size();
+  if (settings.max_memory_bytes) {
+    uint64_t per_segment = segment_memory_bytes(largest, params.stark);
+    concurrency = std::clamp<size_t>(settings.max_memory_bytes / per_segment, 1, plan.size());
+  }
+  uint64_t total_perms = 0;
+  for (const auto& s : plan) total_perms += s.permutations;
+  log(LogLevel::info, "prove",
+      fmt::format("block {}: {} messages, {} permutations in {} segments, {} at a time", number, block.messages.size(),
+                  total_perms, plan.size(), concurrency));
+
+  std::atomic<size_t> next{0};
+  tbb::parallel_pipeline(
+      concurrency,
+      tbb::make_filter<void, size_t>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& fc) -> size_t {
+                                       size_t i = next++;
+                                       if (i >= plan.size()) fc.stop();
+                                       return i;
+                                     }) &
+          tbb::make_filter<size_t, void>(tbb::filter_mode::parallel, [&](size_t i) {
+            const auto& seg = plan[i];
+            Stopwatch watch;
+            std::span<const eth::Bytes> messages(block.messages.data() + seg.first_message, seg.message_count);
+            stark::Proof p;
+            try {
+              p = air::prove_segment(messages, seg.public_digests, params.stark, proof::statement_bytes(file, i));
+            } catch (const std::bad_alloc&) {
+              throw BlockFailure(fmt::format("out of memory proving segment {} of block {}", i, number), true);
+            } catch (const stark::ProveError& e) {
+              throw BlockFailure(fmt::format("proving segment {} of block {} failed: {}", i, number, e.what()), false);
+            }
+            file.segments[i].stark_proof = stark::serialize(p);
+            double secs = watch.seconds();
+            log(LogLevel::info, "prove-segment",
+                fmt::format("block {} segment {}/{}: {} permutations, proof {} bytes, took {:.2f}s", number, i + 1,
+                            plan.size(), seg.permutations, file.segments[i].stark_proof.size(), secs));
+            metrics.write({number, "prove-segment", static_cast<int64_t>(i), seg.permutations, secs,
+                           peak_memory_bytes(), settings.attempt});
+          }));
+  return file;
+}
+
+}  // namespace witprove::pipeline

@@ -1,0 +1,251 @@
+#include "pipeline/range.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <string.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "pipeline/cli.hpp"
+#include "pipeline/process.hpp"
+#include "pipeline/verify.hpp"
+#include "proof/proof_file.hpp"
+#include "witness/parse.hpp"
+
+namespace witprove::pipeline {
+namespace {
+
+// A block of the range as read from the source: its own JSON text, or why it cannot be proved.
+struct SourceBlock {
+  uint64_t number = 0;
+  uint64_t txs = 0;
+  std::string json;   // "[element]": the block alone, as prove-witness reads it
+  std::string error;  // set when the block did not parse
+};
+
+struct CollectedBlocks {
+  std::map<uint64_t, SourceBlock> blocks;
+  std::vector<std::string> unattributed_errors;  // damaged entries whose block number cannot be read
+};
+
+CollectedBlocks collect_blocks(const std::string& source, const witness::BlockRange& range) {
+  CollectedBlocks out;
+  witness::SourceReader reader(source);
+  while (auto entry = reader.next()) {
+    if (!entry->error.empty()) {
+      out.unattributed_errors.push_back(entry->error);
+      continue;
+    }
+    std::string error;
+    auto elements = witness::split_blocks(entry->file.json(), error);
+    if (!elements) {
+      out.unattributed_errors.push_back(fmt::format("{}: {}", entry->file.name, error));
+      continue;
+    }
+    std::vector<witness::BlockParse> parsed(elements->size());
+    tbb::parallel_for(size_t{0}, parsed.size(),
+                      [&](size_t i) { parsed[i] = witness::parse_block(entry->file, (*elements)[i], i); });
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      auto& p = parsed[i];
+      if (!p.number) {
+        out.unattributed_errors.push_back(p.error);
+        continue;
+      }
+      if (!range.contains(*p.number)) continue;
+      SourceBlock b;
+      b.number = *p.number;
+      if (p.ok()) {
+        b.txs = p.witness->block_trace.txn_info.size();
+        b.json = fmt::format("[{}]", (*elements)[i]);
+      } else {
+        b.error = p.error;
+      }
+      if (!out.blocks.emplace(b.number, std::move(b)).second)
+        log(LogLevel::warn, "range", fmt::format("block {} appears again in {}; the first one is used", *p.number,
+                                                 p.origin.source));
+    }
+  }
+  return out;
+}
+
+// Removes temporary files a killed run left behind.
+void remove_stale_temporaries(const std::filesystem::path& dir) {
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    auto name = e.path().filename().string();
+    if (name.find(".tmp") != std::string::npos && (name.find(".proof.tmp") != std::string::npos ||
+                                                   name.find("report.json.tmp") != std::string::npos))
+      std::filesystem::remove(e.path());
+  }
+}
+
+// The proof already in the output folder for `number` when it verifies (and, chained, sits on `parent`).
+bool existing_proof_holds(const std::filesystem::path& path, uint64_t number, const std::filesystem::path* parent) {
+  if (!std::filesystem::exists(path)) return false;
+  try {
+    auto file = proof::read_file(path);
+    if (file.public_values.block_number != number || verify_proof(file)) return false;
+    return !parent || !check_link(proof::read_file(*parent), file.public_values);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::string describe_signal(int sig) {
+  return fmt::format("the prover was killed by signal {} ({}){}", sig, ::strsignal(sig),
+                     sig == SIGKILL ? ", likely out of memory" : "");
+}
+
+// The message of a prover's "… ERROR job: message" line.
+std::string error_message(std::string_view line) {
+  auto at = line.find("ERROR ");
+  if (at == std::string_view::npos) return std::string(line);
+  line.remove_prefix(at + 6);
+  if (auto colon = line.find(": "); colon != std::string_view::npos && line.substr(0, colon).find(' ') == std::string_view::npos)
+    line.remove_prefix(colon + 2);
+  return std::string(line);
+}
+
+}  // namespace
+
+bool is_transient_failure(int signal, std::string_view error) {
+  return signal != 0 || error.find("out of memory") != std::string_view::npos;
+}
+
+RangeResult prove_range(const RangeOptions& o) {
+  Stopwatch wall;
+  std::filesystem::create_directories(o.output_dir);
+  remove_stale_temporaries(o.output_dir);
+  auto collected = collect_blocks(o.source, o.range);
+  for (const auto& e : collected.unattributed_errors) log(LogLevel::error, "range", e);
+
+  std::vector<BlockReport> reports;
+  std::vector<const SourceBlock*> provable;  // per report: the block to prove, null when missing or unparsable
+  for (uint64_t n = o.range.first;; ++n) {
+    BlockReport r;
+    r.block = n;
+    auto it = collected.blocks.find(n);
+    provable.push_back(it != collected.blocks.end() && it->second.error.empty() ? &it->second : nullptr);
+    if (it == collected.blocks.end()) {
+      r.status = BlockStatus::missing;
+      r.error = collected.unattributed_errors.empty()
+                    ? "no witness for this block in the source"
+                    : fmt::format("no witness for this block in the source; unreadable: {}",
+                                  collected.unattributed_errors.front());
+    } else {
+      r.txs = it->second.txs;
+      if (!it->second.error.empty()) {
+        r.status = BlockStatus::failed;
+        r.error = it->second.error;
+      }
+    }
+    reports.push_back(std::move(r));
+    if (n == o.range.last) break;
+  }
+
+  const std::string_view mode_name = o.mode == ChainMode::chained ? "chained" : "standalone";
+  const unsigned jobs = o.mode == ChainMode::chained ? 1 : std::max(1u, o.jobs);
+  const unsigned child_threads = o.threads ? std::max(1u, o.threads / jobs) : 0;
+  const uint64_t child_memory = o.max_memory_bytes / jobs;
+  const auto metrics_path = o.output_dir / "metrics.jsonl";
+
+  std::mutex mutex;  // guards reports, the report file and the progress line
+  size_t done = 0, to_do = provable.size() - std::count(provable.begin(), provable.end(), nullptr);
+  ProgressLine progress;
+  auto save_report = [&] {
+    proof::write_file_atomic(o.output_dir / "report.json",
+                             report_json(reports, summarize(reports, wall.seconds()), mode_name));
+  };
+
+  // Proves one block (with retries), returning its report entry's outcome.
+  auto prove_one = [&](BlockReport& r, const SourceBlock& b, const std::filesystem::path* previous) {
+    Stopwatch watch;
+    auto output = proof_path(o.output_dir, b.number);
+    for (unsigned attempt = 1; attempt <= 1 + o.retries; ++attempt) {
+      std::vector<std::string> argv = {o.prover.string(), "--block", std::to_string(b.number),
+                                       "--output", output.string(), "--attempt", std::to_string(attempt),
+                                       "--metrics", metrics_path.string()};
+      if (child_threads) argv.insert(argv.end(), {"--threads", std::to_string(child_threads)});
+      if (child_memory) argv.insert(argv.end(), {"--max-memory", std::to_string(child_memory)});
+      if (o.segment_permutations)
+        argv.insert(argv.end(), {"--segment-permutations", std::to_string(o.segment_permutations)});
+      if (previous) argv.insert(argv.end(), {"--previous-proof", previous->string()});
+      log(LogLevel::info, "range", fmt::format("block {}: proving, attempt {}", b.number, attempt));
+      auto child = run_child(argv, b.json, [](std::string_view line) { fmt::print(stderr, "{}\n", line); });
+      r.attempts = attempt;
+      if (child.ok()) {
+        r.status = BlockStatus::proved;
+        r.error.clear();
+        break;
+      }
+      r.status = BlockStatus::failed;
+      r.error = child.signal ? describe_signal(child.signal)
+                : child.last_error.empty() ? fmt::format("the prover exited with status {}", child.exit_code)
+                                           : error_message(child.last_error);
+      bool transient = is_transient_failure(child.signal, r.error);
+      if (!transient || attempt > o.retries) break;
+      log(LogLevel::warn, "range", fmt::format("block {}: attempt {} failed ({}); retrying", b.number, attempt, r.error));
+    }
+    r.seconds = watch.seconds();
+    if (r.status == BlockStatus::proved)
+      log(LogLevel::info, "range", fmt::format("block {}: proved in {} attempt(s), took {:.2f}s", b.number, r.attempts, r.seconds));
+    else
+      log(LogLevel::error, "range", fmt::format("block {}: failed: {}", b.number, r.error));
+    std::lock_guard lock(mutex);
+    progress.update(fmt::format("{}/{} blocks done", ++done, to_do));
+    save_report();
+  };
+
+  auto skip_if_done = [&](BlockReport& r, const std::filesystem::path* previous) {
+    if (!o.resume || !existing_proof_holds(proof_path(o.output_dir, r.block), r.block, previous)) return false;
+    r.status = BlockStatus::skipped;
+    log(LogLevel::info, "range", fmt::format("block {}: proof already verifies, skipped", r.block));
+    return true;
+  };
+
+  if (o.mode == ChainMode::standalone) {
+    tbb::task_arena arena(static_cast<int>(jobs));
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<size_t>(0, reports.size(), 1),
+          [&](const tbb::blocked_range<size_t>& span) {
+            for (size_t i = span.begin(); i != span.end(); ++i) {
+              if (provable[i] && !skip_if_done(reports[i], nullptr)) prove_one(reports[i], *provable[i], nullptr);
+            }
+          },
+          tbb::simple_partitioner());
+    });
+  } else {
+    // Each block builds on its parent's proof; after a gap or failure the chain restarts.
+    std::optional<std::filesystem::path> parent;
+    auto before_first = o.range.first > 0 ? proof_path(o.output_dir, o.range.first - 1) : std::filesystem::path();
+    if (!before_first.empty() && existing_proof_holds(before_first, o.range.first - 1, nullptr)) parent = before_first;
+    for (size_t i = 0; i < reports.size(); ++i) {
+      auto& r = reports[i];
+      const std::filesystem::path* previous = parent ? &*parent : nullptr;
+      if (i > 0 && !previous) r.chain_break = true;
+      if (!provable[i]) {
+        parent.reset();
+        continue;
+      }
+      if (!skip_if_done(r, previous)) prove_one(r, *provable[i], previous);
+      if (r.status == BlockStatus::proved || r.status == BlockStatus::skipped)
+        parent = proof_path(o.output_dir, r.block);
+      else
+        parent.reset();
+    }
+  }
+  progress.finish();
+
+  RangeResult result;
+  result.summary = summarize(reports, wall.seconds());
+  result.blocks = std::move(reports);
+  proof::write_file_atomic(o.output_dir / "report.json", report_json(result.blocks, result.summary, mode_name));
+  return result;
+}
+
+}  // namespace witprove::pipeline

@@ -1,0 +1,85 @@
+#include "pipeline/verify.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "air/block_statement.hpp"
+#include "eth/bytes.hpp"
+
+namespace witprove::pipeline {
+
+std::vector<proof::Hash32> required_digests(const proof::PublicValues& v) {
+  std::vector<proof::Hash32> out;
+  for (const auto* h : {&v.pre_state_root, &v.post_state_root, &v.transactions_root, &v.receipts_root})
+    if (std::find(out.begin(), out.end(), *h) == out.end()) out.push_back(*h);
+  return out;
+}
+
+std::optional<std::string> verify_proof(const proof::ProofFile& f) {
+  if (f.statement_id != air::kBlockStatementId || f.statement_version != air::kBlockStatementVersion)
+    return fmt::format("statement {} version {} is not the one this build verifies ({} version {})", f.statement_id,
+                       f.statement_version, air::kBlockStatementId, air::kBlockStatementVersion);
+  const auto& params = f.parameters.stark;
+  if (auto bad = stark::validate(params)) return fmt::format("unusable parameters: {}", *bad);
+  if (params.conjectured_security_bits() < kMinSecurityBits)
+    return fmt::format("parameters give {} bits of conjectured security, below the {} required",
+                       params.conjectured_security_bits(), kMinSecurityBits);
+  if (f.segments.empty()) return "the proof has no segments";
+
+  std::vector<proof::Hash32> proved;
+  for (uint32_t i = 0; i < f.segments.size(); ++i) {
+    const auto& seg = f.segments[i];
+    auto decoded = stark::deserialize(seg.stark_proof, params);
+    if (auto* err = std::get_if<std::string>(&decoded)) return fmt::format("segment {}: malformed STARK proof: {}", i, *err);
+    if (auto err = air::verify_segment(seg.public_digests, std::get<stark::Proof>(decoded), params,
+                                       proof::statement_bytes(f, i)))
+      return fmt::format("segment {}: {}", i, *err);
+    proved.insert(proved.end(), seg.public_digests.begin(), seg.public_digests.end());
+  }
+  auto required = required_digests(f.public_values);
+  for (const auto& d : required)
+    if (std::find(proved.begin(), proved.end(), d) == proved.end())
+      return fmt::format("no segment proves the root {}", eth::to_hex(d));
+  for (const auto& d : proved)
+    if (std::find(required.begin(), required.end(), d) == required.end())
+      return fmt::format("a segment proves {}, which is not one of the block's roots", eth::to_hex(d));
+  return std::nullopt;
+}
+
+std::optional<std::string> check_against_header(const proof::PublicValues& v, const witness::BlockHeader& h) {
+  auto differ = [&](std::string_view what, const auto& proved, const auto& real) {
+    return fmt::format("{} differs from the header {}: proof has {}, header has {}", what, h.source, proved, real);
+  };
+  if (v.block_number != h.number) return differ("block number", v.block_number, h.number);
+  if (v.block_hash != h.hash) return differ("block hash", eth::to_hex(v.block_hash), eth::to_hex(h.hash));
+  if (v.parent_hash != h.parent_hash)
+    return differ("parent hash", eth::to_hex(v.parent_hash), eth::to_hex(h.parent_hash));
+  if (v.post_state_root != h.state_root)
+    return differ("state root", eth::to_hex(v.post_state_root), eth::to_hex(h.state_root));
+  if (v.transactions_root != h.transactions_root)
+    return differ("transactions root", eth::to_hex(v.transactions_root), eth::to_hex(h.transactions_root));
+  if (v.receipts_root != h.receipts_root)
+    return differ("receipts root", eth::to_hex(v.receipts_root), eth::to_hex(h.receipts_root));
+  if (v.gas_used != h.gas_used) return differ("gas used", v.gas_used, h.gas_used);
+  return std::nullopt;
+}
+
+std::optional<std::string> check_link(const proof::ProofFile& parent, const proof::PublicValues& child) {
+  const auto& p = parent.public_values;
+  if (p.block_number + 1 != child.block_number)
+    return fmt::format("block {} does not follow block {}", child.block_number, p.block_number);
+  if (p.post_state_root != child.pre_state_root)
+    return fmt::format("block {} starts from state root {}, but block {} ends at {}", child.block_number,
+                       eth::to_hex(child.pre_state_root), p.block_number, eth::to_hex(p.post_state_root));
+  if (p.block_hash != child.parent_hash)
+    return fmt::format("block {}'s parent hash {} is not block {}'s hash {}", child.block_number,
+                       eth::to_hex(child.parent_hash), p.block_number, eth::to_hex(p.block_hash));
+  auto parent_digest = proof::digest(parent);
+  if (parent_digest != child.previous_proof_digest)
+    return fmt::format("block {} was proved on top of proof {}, not on block {}'s proof {}", child.block_number,
+                       eth::to_hex(child.previous_proof_digest), p.block_number, eth::to_hex(parent_digest));
+  return std::nullopt;
+}
+
+}  // namespace witprove::pipeline
