@@ -1,8 +1,13 @@
 #include "stark/ntt.hpp"
 
 #include <array>
-#include <memory>
 #include <mutex>
+
+#if defined(__x86_64__)
+// GCC 12 reports the deliberately undefined vectors inside its own AVX-512 intrinsics as uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#endif
 
 namespace witprove::stark {
 namespace {
@@ -35,6 +40,99 @@ const std::vector<Fp>& twiddles(unsigned log_n, bool inverse) {
   return cache.table[log_n];
 }
 
+#if defined(__x86_64__)
+// Eight Goldilocks lanes in AVX-512, same arithmetic as Fp (canonical values, masks for carries). Used for
+// butterfly stages of half-width >= 8 when the CPU has AVX-512F; the build target stays x86-64-v3.
+namespace avx512 {
+
+constexpr size_t kLanes = 8;
+
+__attribute__((target("avx512f"))) inline __m512i add(__m512i a, __m512i b) {
+  const __m512i eps = _mm512_set1_epi64(static_cast<int64_t>(Fp::EPSILON));
+  const __m512i p = _mm512_set1_epi64(static_cast<int64_t>(Fp::P));
+  __m512i s = _mm512_add_epi64(a, b);
+  s = _mm512_mask_add_epi64(s, _mm512_cmplt_epu64_mask(s, a), s, eps);
+  return _mm512_mask_sub_epi64(s, _mm512_cmpge_epu64_mask(s, p), s, p);
+}
+
+__attribute__((target("avx512f"))) inline __m512i sub(__m512i a, __m512i b) {
+  const __m512i eps = _mm512_set1_epi64(static_cast<int64_t>(Fp::EPSILON));
+  __m512i d = _mm512_sub_epi64(a, b);
+  return _mm512_mask_sub_epi64(d, _mm512_cmplt_epu64_mask(a, b), d, eps);
+}
+
+__attribute__((target("avx512f"))) inline __m512i mul(__m512i a, __m512i b) {
+  const __m512i eps = _mm512_set1_epi64(static_cast<int64_t>(Fp::EPSILON));
+  const __m512i p = _mm512_set1_epi64(static_cast<int64_t>(Fp::P));
+  // 128-bit products from four 32x32 partial products.
+  __m512i a_hi = _mm512_srli_epi64(a, 32), b_hi = _mm512_srli_epi64(b, 32);
+  __m512i ll = _mm512_mul_epu32(a, b), lh = _mm512_mul_epu32(a, b_hi);
+  __m512i hl = _mm512_mul_epu32(a_hi, b), hh = _mm512_mul_epu32(a_hi, b_hi);
+  __m512i mid = _mm512_add_epi64(lh, hl);
+  __mmask8 mid_carry = _mm512_cmplt_epu64_mask(mid, lh);
+  __m512i lo = _mm512_add_epi64(ll, _mm512_slli_epi64(mid, 32));
+  __mmask8 lo_carry = _mm512_cmplt_epu64_mask(lo, ll);
+  __m512i hi = _mm512_add_epi64(hh, _mm512_srli_epi64(mid, 32));
+  hi = _mm512_mask_add_epi64(hi, mid_carry, hi, _mm512_set1_epi64(int64_t{1} << 32));
+  hi = _mm512_mask_add_epi64(hi, lo_carry, hi, _mm512_set1_epi64(1));
+  // Reduce as Fp::reduce128: 2^64 = 2^32 - 1 and 2^96 = -1.
+  __m512i hi_hi = _mm512_srli_epi64(hi, 32), hi_lo = _mm512_and_si512(hi, eps);
+  __m512i t0 = _mm512_sub_epi64(lo, hi_hi);
+  t0 = _mm512_mask_sub_epi64(t0, _mm512_cmplt_epu64_mask(lo, hi_hi), t0, eps);
+  __m512i t1 = _mm512_sub_epi64(_mm512_slli_epi64(hi_lo, 32), hi_lo);
+  __m512i s = _mm512_add_epi64(t0, t1);
+  s = _mm512_mask_add_epi64(s, _mm512_cmplt_epu64_mask(s, t0), s, eps);
+  return _mm512_mask_sub_epi64(s, _mm512_cmpge_epu64_mask(s, p), s, p);
+}
+
+__attribute__((target("avx512f"))) void dif_stage(Fp* a, size_t n, size_t h, const Fp* w) {
+  for (size_t start = 0; start < n; start += 2 * h) {
+    Fp* lo = a + start;
+    Fp* hi = lo + h;
+    for (size_t j = 0; j < h; j += kLanes) {
+      __m512i x = _mm512_loadu_si512(lo + j), y = _mm512_loadu_si512(hi + j), t = _mm512_loadu_si512(w + j);
+      _mm512_storeu_si512(lo + j, add(x, y));
+      _mm512_storeu_si512(hi + j, mul(sub(x, y), t));
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) void dit_stage(Fp* a, size_t n, size_t h, const Fp* w) {
+  for (size_t start = 0; start < n; start += 2 * h) {
+    Fp* lo = a + start;
+    Fp* hi = lo + h;
+    for (size_t j = 0; j < h; j += kLanes) {
+      __m512i x = _mm512_loadu_si512(lo + j), t = mul(_mm512_loadu_si512(hi + j), _mm512_loadu_si512(w + j));
+      _mm512_storeu_si512(lo + j, add(x, t));
+      _mm512_storeu_si512(hi + j, sub(x, t));
+    }
+  }
+}
+
+// out[i] = in[i] * base^i: eight running powers, advanced by base^8.
+__attribute__((target("avx512f"))) void scale_by_powers(const Fp* in, Fp* out, size_t n, Fp base) {
+  alignas(64) Fp start[kLanes];
+  Fp acc = Fp::one();
+  for (auto& x : start) {
+    x = acc;
+    acc *= base;
+  }
+  __m512i powers = _mm512_load_si512(start), step = _mm512_set1_epi64(static_cast<int64_t>(acc.value()));
+  for (size_t i = 0; i < n; i += kLanes) {
+    _mm512_storeu_si512(out + i, mul(_mm512_loadu_si512(in + i), powers));
+    powers = mul(powers, step);
+  }
+}
+
+const bool kAvailable = __builtin_cpu_supports("avx512f");
+
+}  // namespace avx512
+
+bool vector_stage(size_t h) { return h >= avx512::kLanes && avx512::kAvailable; }
+#else
+bool vector_stage(size_t) { return false; }
+#endif
+
 // Decimation in frequency: natural order in, bit-reversed order out.
 void dif(std::span<Fp> v) {
   size_t n = v.size();
@@ -43,6 +141,12 @@ void dif(std::span<Fp> v) {
   Fp* a = v.data();
   for (size_t h = n / 2; h >= 1; h >>= 1) {
     const Fp* w = tw.data() + h - 1;
+#if defined(__x86_64__)
+    if (vector_stage(h)) {
+      avx512::dif_stage(a, n, h, w);
+      continue;
+    }
+#endif
     for (size_t start = 0; start < n; start += 2 * h) {
       Fp* lo = a + start;
       Fp* hi = lo + h;
@@ -65,6 +169,12 @@ void transform(std::span<Fp> v, bool inverse) {
   Fp* a = v.data();
   for (size_t h = 1; h < n; h <<= 1) {
     const Fp* w = tw.data() + h - 1;
+#if defined(__x86_64__)
+    if (vector_stage(h)) {
+      avx512::dit_stage(a, n, h, w);
+      continue;
+    }
+#endif
     for (size_t start = 0; start < n; start += 2 * h) {
       Fp* lo = a + start;
       Fp* hi = lo + h;
@@ -105,6 +215,13 @@ void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> 
   for (size_t t = 0; t < cosets; ++t) {
     Fp coset_shift = shift * pow(w, reverse_bits(t, log_cosets));
     std::span<Fp> block = out.subspan(t * n, n);
+#if defined(__x86_64__)
+    if (vector_stage(n)) {
+      avx512::scale_by_powers(coeffs.data(), block.data(), n, coset_shift);
+      dif(block);
+      continue;
+    }
+#endif
     Fp acc = Fp::one();
     for (size_t i = 0; i < n; ++i) {
       block[i] = coeffs[i] * acc;
