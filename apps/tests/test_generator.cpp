@@ -1,0 +1,249 @@
+// generate-witnesses end to end: what it writes parses, and stateless processing reproduces the roots of the
+// headers written beside it; each broken mode is reported not provable with its reason; the committed
+// generated files are still what the generator writes.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "test_support.hpp"
+#include "witness/header.hpp"
+#include "witness/parse.hpp"
+#include "witness/source.hpp"
+#include "witness/stateless.hpp"
+
+using namespace witprove;
+using namespace witprove::witness;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path generator_binary() { return test::binary_dir() / "testdata" / "generate-witnesses"; }
+
+struct Run {
+  int exit_code = 0;
+  std::string out;  // standard output
+};
+
+Run run(const std::string& arguments) {
+  std::string command = fmt::format("'{}' {} 2>&1", generator_binary().string(), arguments);
+  Run result;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) result.out.append(buffer, n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// A string field of the generator's one-line JSON summary.
+std::string summary_field(const std::string& summary, const std::string& name) {
+  std::string key = fmt::format("\"{}\":\"", name);
+  size_t at = summary.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return summary.substr(at, summary.find('"', at) - at);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A fresh empty folder for one test's files.
+fs::path scratch(const std::string& name) {
+  fs::path dir = test::binary_dir() / "test-generator" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// One witness file's blocks, processed as a file is (consecutive blocks must chain).
+struct FileResult {
+  std::vector<BlockWitness> blocks;
+  std::vector<BlockResult> results;
+};
+
+// Every witness file of a source (file, folder or archive), in order.
+std::vector<FileResult> process_source(const fs::path& source) {
+  std::vector<FileResult> files;
+  SourceReader reader(source.string());
+  while (auto entry = reader.next()) {
+    INFO(entry->error);
+    REQUIRE(entry->error.empty());
+    FileResult& f = files.emplace_back();
+    for (BlockParse& p : parse_entry(*entry)) {
+      INFO(p.error);
+      REQUIRE(p.ok());
+      f.blocks.push_back(std::move(*p.witness));
+    }
+    std::vector<const BlockWitness*> pointers;
+    for (const BlockWitness& b : f.blocks) pointers.push_back(&b);
+    f.results = process_blocks(pointers);
+  }
+  return files;
+}
+
+// Why a block cannot be proven, or empty when it can: it must process, start from its range's checkpoint
+// (a file is one range: its first block's pre-state), and end at its header's roots.
+std::string not_provable_reason(const FileResult& file, size_t i, const std::vector<BlockHeader>& headers) {
+  const BlockResult& r = file.results[i];
+  if (!r.ok) return r.error;
+  const H256& checkpoint = file.blocks[i].other_data.checkpoint_state_trie_root;
+  if (checkpoint != file.results[0].pre_state_root)
+    return fmt::format("checkpoint {} is not the range's pre-state root {}", eth::to_hex(checkpoint),
+                       eth::to_hex(file.results[0].pre_state_root));
+  const BlockHeader* header = find_header(headers, file.blocks[i]);
+  if (!header) return "no header";
+  return compare_with_header(r, *header);
+}
+
+// Runs the generator and checks every block it wrote is provable; returns the number of blocks.
+size_t check_generated(const std::string& arguments, const fs::path& output, const fs::path& headers_path) {
+  INFO("generate-witnesses " << arguments);
+  Run r = run(arguments);
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK(summary_field(r.out, "headers") == headers_path.string());
+  std::vector<BlockHeader> headers = read_headers(headers_path);
+  size_t blocks = 0;
+  for (const FileResult& file : process_source(output)) {
+    for (size_t i = 0; i < file.blocks.size(); ++i) {
+      INFO("block " << block_number(file.blocks[i]));
+      CHECK(not_provable_reason(file, i, headers) == "");
+      if (i == 0) CHECK(file.results[i].pre_state_matches_checkpoint);
+      ++blocks;
+    }
+  }
+  CHECK(blocks == headers.size());
+  return blocks;
+}
+
+}  // namespace
+
+TEST_CASE("generate-witnesses: every block reproduces its header's roots, both encodings", "[generator][e2e]") {
+  fs::path dir = scratch("valid");
+  for (uint64_t seed : {1, 2, 3, 4}) {
+    for (std::string encoding : {"combined", "separate"}) {
+      fs::path file = dir / fmt::format("s{}-{}.json", seed, encoding);
+      fs::path headers = dir / fmt::format("s{}-{}_header.json", seed, encoding);
+      std::string args = fmt::format("--seed {} --blocks 3 --txs 12 --accounts 40 --encoding {} --first-block {} -o '{}'",
+                                     seed, encoding, 100 * seed, file.string());
+      CHECK(check_generated(args, file, headers) == 3);
+    }
+  }
+  // A Shanghai chain (no beacon root write), no withdrawals, many accounts, empty blocks.
+  fs::path file = dir / "shanghai.json";
+  CHECK(check_generated(fmt::format("--seed 9 --blocks 2 --txs 30 --accounts 300 --no-beacon-root --withdrawals 0 -o '{}'",
+                                    file.string()),
+                        file, dir / "shanghai_header.json") == 2);
+  file = dir / "empty.json";
+  CHECK(check_generated(fmt::format("--seed 10 --blocks 2 --txs 0 -o '{}'", file.string()), file,
+                        dir / "empty_header.json") == 2);
+}
+
+TEST_CASE("generate-witnesses: a folder and a tar.xz hold one block per file", "[generator][e2e]") {
+  fs::path dir = scratch("layouts");
+  fs::path folder = dir / "blocks";
+  CHECK(check_generated(fmt::format("--seed 5 --blocks 3 --txs 6 --encoding separate -o '{}/'", folder.string()), folder,
+                        folder / "headers.json") == 3);
+  CHECK(fs::exists(folder / "1.witness.json"));
+  CHECK(fs::exists(folder / "3.witness.json"));
+  fs::path archive = dir / "blocks.tar.xz";
+  CHECK(check_generated(fmt::format("--seed 5 --blocks 3 --txs 6 -o '{}'", archive.string()), archive,
+                        dir / "blocks_header.json") == 3);
+}
+
+TEST_CASE("generate-witnesses: the same options write the same bytes", "[generator][e2e]") {
+  fs::path dir = scratch("determinism");
+  for (const char* name : {"a.json", "b.json"})
+    REQUIRE(run(fmt::format("--seed 77 --blocks 2 --txs 10 -o '{}'", (dir / name).string())).exit_code == 0);
+  CHECK(read_text(dir / "a.json") == read_text(dir / "b.json"));
+  CHECK(read_text(dir / "a_header.json") == read_text(dir / "b_header.json"));
+  REQUIRE(run(fmt::format("--seed 78 --blocks 2 --txs 10 -o '{}'", (dir / "c.json").string())).exit_code == 0);
+  CHECK(read_text(dir / "a.json") != read_text(dir / "c.json"));
+}
+
+TEST_CASE("generate-witnesses: each broken mode is not provable, with its reason; earlier blocks are",
+          "[generator][e2e]") {
+  fs::path dir = scratch("broken");
+  struct Case {
+    std::string kind, encoding;
+  };
+  for (const Case& c : {Case{"missing-node", "combined"}, Case{"missing-node", "separate"},
+                        Case{"wrong-checkpoint", "combined"}, Case{"flipped-byte", "combined"},
+                        Case{"changed-write", "combined"}, Case{"changed-write", "separate"}}) {
+    for (uint64_t seed : {1, 2, 3}) {
+      INFO(c.kind << " " << c.encoding << " seed " << seed);
+      fs::path folder = dir / fmt::format("{}-{}-{}", c.kind, c.encoding, seed);
+      Run r = run(fmt::format("--seed {} --blocks 2 --txs 10 --encoding {} --broken {} -o '{}/'", seed, c.encoding,
+                              c.kind, folder.string()));
+      INFO(r.out);
+      REQUIRE(r.exit_code == 0);
+      std::vector<BlockHeader> headers = read_headers(folder / "headers.json");
+      std::vector<FileResult> files = process_source(folder);
+      REQUIRE(files.size() == 2);
+      CHECK(not_provable_reason(files[0], 0, headers) == "");
+      std::string reason = not_provable_reason(files[1], 0, headers);
+      INFO(reason);
+      CHECK_FALSE(reason.empty());
+      std::string where = summary_field(r.out, "where"), key = summary_field(r.out, "key");
+      if (c.kind == "missing-node") {
+        CHECK_FALSE(files[1].results[0].ok);
+        CHECK(reason.rfind(where + ":", 0) == 0);
+        CHECK_THAT(reason, Catch::Contains("witness lacks the trie node needed for key " + key));
+      } else if (c.kind == "wrong-checkpoint") {
+        CHECK(files[1].results[0].ok);
+        CHECK_FALSE(files[1].results[0].pre_state_matches_checkpoint);
+      } else if (c.kind == "changed-write") {
+        CHECK(where.rfind("txn ", 0) == 0);
+        CHECK(reason.rfind("state root", 0) == 0);
+      }
+    }
+  }
+  CHECK(run(fmt::format("--broken flipped-byte --encoding separate -o '{}'", (dir / "x.json").string())).exit_code == 2);
+}
+
+TEST_CASE("generate-witnesses: usage", "[generator][e2e]") {
+  Run help = run("--help");
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Catch::Contains("--broken"));
+  CHECK(run("--seed 1").exit_code == 2);  // no --output
+  CHECK(run("--encoding sideways -o x.json").exit_code == 2);
+  CHECK(run("--broken badly -o x.json").exit_code == 2);
+  CHECK(run("--no-such-option").exit_code == 2);
+}
+
+TEST_CASE("generate-witnesses: the committed generated files are still what it writes, and provable",
+          "[generator][e2e]") {
+  fs::path committed = test::testdata_dir() / "generated";
+  // Each line of COMMANDS: the output name, then the generator's options.
+  std::ifstream commands(committed / "COMMANDS");
+  REQUIRE(commands);
+  fs::path dir = scratch("committed");
+  std::string line;
+  int files = 0;
+  while (std::getline(commands, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    size_t space = line.find(' ');
+    std::string name = line.substr(0, space), options = line.substr(space + 1);
+    INFO(line);
+    Run r = run(fmt::format("{} -o '{}'", options, (dir / name).string()));
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    std::string stem = name.substr(0, name.size() - 5);
+    CHECK(read_text(dir / name) == read_text(committed / name));
+    CHECK(read_text(dir / (stem + "_header.json")) == read_text(committed / (stem + "_header.json")));
+    std::vector<BlockHeader> headers = read_headers(committed / (stem + "_header.json"));
+    for (const FileResult& file : process_source(committed / name))
+      for (size_t i = 0; i < file.blocks.size(); ++i) CHECK(not_provable_reason(file, i, headers) == "");
+    ++files;
+  }
+  CHECK(files >= 2);
+}

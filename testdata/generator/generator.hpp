@@ -1,0 +1,89 @@
+// Generated block witnesses: a random chain state, random blocks of transactions over it, and for each block
+// the witness (only the trie paths the block touches expanded, the rest hashed) and the block's real header
+// (state, transactions and receipts roots computed from the full state). Deterministic for a given seed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "witness/model.hpp"
+
+namespace witprove::generator {
+
+using eth::Address;
+using eth::Bytes;
+using eth::H256;
+using eth::U256;
+
+enum class Encoding : uint8_t { combined, separate };
+
+// Deliberate faults, put in the last block.
+enum class Broken : uint8_t {
+  none,
+  missing_node,      // a trie node the block needs is left hashed
+  wrong_checkpoint,  // checkpoint_state_trie_root is not the block's pre-state root
+  flipped_byte,      // one bit of the compact pre-image flipped (combined encoding), so that it decodes differently
+  changed_write,     // one storage write's value changed: the roots no longer match the header
+};
+
+std::optional<Broken> broken_from_name(std::string_view name);
+std::string_view broken_name(Broken broken);
+
+struct Options {
+  uint64_t seed = 1;
+  uint64_t blocks = 1;
+  uint64_t txs = 8;         // per block
+  uint64_t accounts = 64;   // in the state before the first block
+  uint64_t first_block = 1;
+  Encoding encoding = Encoding::combined;
+  bool beacon_root = true;  // a Cancun chain (EIP-4788 write before the transactions); else Shanghai on chain 1
+  uint64_t withdrawals = 2; // per block
+  // True: the blocks form one range (one file) and all carry the first block's pre-state root as their
+  // checkpoint. False: each block is its own range (one file per block).
+  bool one_range = true;
+  Broken broken = Broken::none;
+};
+
+// The header of a generated block, as the chain would have it (Shanghai or Cancun fields).
+struct Header {
+  H256 parent_hash{};
+  Address beneficiary{};
+  H256 state_root{};
+  H256 transactions_root{};
+  H256 receipts_root{};
+  std::array<uint8_t, 256> logs_bloom{};
+  uint64_t number = 0;
+  uint64_t gas_limit = 0;
+  uint64_t gas_used = 0;
+  uint64_t timestamp = 0;
+  H256 mix_hash{};
+  U256 base_fee;
+  H256 withdrawals_root{};
+  std::optional<H256> parent_beacon_block_root;  // Cancun
+  H256 hash{};  // keccak of the RLP header
+};
+
+// What a deliberately broken block should be reported with.
+struct BrokenBlock {
+  Broken kind = Broken::none;
+  uint64_t block = 0;
+  std::string where;  // e.g. "txn 3", "compact byte 1234"; empty when the fault has no single place
+  std::string key;    // the trie key that cannot be reached (missing_node), hex
+};
+
+struct Generated {
+  std::vector<witness::BlockWitness> blocks;
+  std::vector<Header> headers;  // one per block
+  BrokenBlock broken;
+};
+
+// Throws std::invalid_argument for options that cannot be met (e.g. flipped_byte with the separate encoding,
+// changed_write when the last block writes no storage).
+Generated generate(const Options& options);
+
+// RPC `eth_getBlockByNumber`-shaped header objects, as a JSON array (what witness::read_headers reads).
+std::string headers_json(const std::vector<Header>& headers);
+
+}  // namespace witprove::generator
