@@ -109,6 +109,57 @@ __attribute__((target("avx512f"))) void dit_stage(Fp* a, size_t n, size_t h, con
   }
 }
 
+// The last DIF stages (half-widths 4, 2, 1) pair lanes of the same vector; they run on two vectors at a
+// time, gathering the butterflies' inputs with permutes and scattering the outputs back.
+struct TailStage {
+  alignas(64) int64_t lo[kLanes], hi[kLanes];        // positions in the 16-element pair (A: 0..7, B: 8..15)
+  alignas(64) int64_t back_a[kLanes], back_b[kLanes];  // inverse: where each output position comes from
+  size_t twiddle[kLanes];                             // j = position mod h
+};
+
+constexpr TailStage tail_stage(size_t h) {
+  TailStage t{};
+  size_t k = 0;
+  for (size_t pos = 0; pos < 2 * kLanes; ++pos) {
+    if (pos % (2 * h) >= h) continue;
+    t.lo[k] = static_cast<int64_t>(pos);
+    t.hi[k] = static_cast<int64_t>(pos + h);
+    t.twiddle[k] = pos % h;
+    int64_t* back_lo = pos < kLanes ? t.back_a : t.back_b;
+    int64_t* back_hi = pos + h < kLanes ? t.back_a : t.back_b;
+    back_lo[pos % kLanes] = static_cast<int64_t>(k);
+    back_hi[(pos + h) % kLanes] = static_cast<int64_t>(kLanes + k);
+    ++k;
+  }
+  return t;
+}
+
+constexpr TailStage kTail[3] = {tail_stage(4), tail_stage(2), tail_stage(1)};
+
+__attribute__((target("avx512f"))) void dif_tail(Fp* a, size_t n, const Fp* tw) {
+  __m512i w[3];
+  for (size_t s = 0; s < 3; ++s) {
+    size_t h = size_t{4} >> s;
+    alignas(64) Fp ws[kLanes];
+    for (size_t k = 0; k < kLanes; ++k) ws[k] = tw[h - 1 + kTail[s].twiddle[k]];
+    w[s] = _mm512_load_si512(ws);
+  }
+  for (size_t i = 0; i < n; i += 2 * kLanes) {
+    __m512i va = _mm512_loadu_si512(a + i), vb = _mm512_loadu_si512(a + i + kLanes);
+    for (size_t s = 0; s < 3; ++s) {
+      const TailStage& t = kTail[s];
+      __m512i x = _mm512_permutex2var_epi64(va, _mm512_load_si512(t.lo), vb);
+      __m512i y = _mm512_permutex2var_epi64(va, _mm512_load_si512(t.hi), vb);
+      __m512i sum = add(x, y), diff = sub(x, y);
+      if (s < 2) diff = mul(diff, w[s]);  // half-width 1 has twiddle 1
+      va = _mm512_permutex2var_epi64(sum, _mm512_load_si512(t.back_a), diff);
+      vb = _mm512_permutex2var_epi64(sum, _mm512_load_si512(t.back_b), diff);
+    }
+    _mm512_storeu_si512(a + i, va);
+    _mm512_storeu_si512(a + i + kLanes, vb);
+  }
+}
+
 // out[i] = in[i] * base^i: eight running powers, advanced by base^8.
 __attribute__((target("avx512f"))) void scale_by_powers(const Fp* in, Fp* out, size_t n, Fp base) {
   alignas(64) Fp start[kLanes];
@@ -145,6 +196,10 @@ void dif(std::span<Fp> v) {
     if (vector_stage(h)) {
       avx512::dif_stage(a, n, h, w);
       continue;
+    }
+    if (h == 4 && vector_stage(n / 2)) {
+      avx512::dif_tail(a, n, tw.data());
+      break;
     }
 #endif
     for (size_t start = 0; start < n; start += 2 * h) {

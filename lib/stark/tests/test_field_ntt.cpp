@@ -87,3 +87,32 @@ TEST_CASE("bit reversal") {
   bit_reverse_permute(std::span(v));
   CHECK(v == std::vector<int>{0, 4, 2, 6, 1, 5, 3, 7});
 }
+
+TEST_CASE("transforms are exact on edge values (vector and scalar paths)") {
+  const uint64_t edges[] = {0, 1, 2, Fp::P - 1, Fp::P - 2, 0xFFFFFFFF, 0x100000000, uint64_t{1} << 63, Fp::P >> 1,
+                            0xFFFFFFFEFFFFFFFF};
+  std::mt19937_64 rng(4);
+  for (unsigned log_n : {2u, 3u, 4u, 5u, 6u}) {
+    size_t n = size_t{1} << log_n;
+    std::vector<Fp> coeffs(n);
+    for (auto& c : coeffs) c = Fp(edges[rng() % std::size(edges)]);
+    std::vector<Fp> lde(8 * n);
+    coset_lde_bit_reversed(coeffs, Fp(7), lde);
+    auto values = coeffs;
+    ntt(values);
+    Fp w = two_adic_root(log_n);
+    for (size_t i = 0; i < n; ++i) CHECK(values[i] == evaluate(coeffs, pow(w, i)));
+    for (auto& v : lde) CHECK(v.value() < Fp::P);
+    intt(values);
+    CHECK(values == coeffs);
+  }
+  // Coset extension with an edge-value shift, checked point by point.
+  for (uint64_t s : {Fp::P - 1, uint64_t{0xFFFFFFFF}, uint64_t{7}}) {
+    std::vector<Fp> coeffs(32);
+    for (auto& c : coeffs) c = Fp(edges[rng() % std::size(edges)]);
+    std::vector<Fp> lde(256);
+    coset_lde_bit_reversed(coeffs, Fp(s), lde);
+    Fp w = two_adic_root(8);
+    for (size_t i = 0; i < lde.size(); ++i) CHECK(lde[i] == evaluate(coeffs, Fp(s) * pow(w, reverse_bits(i, 8))));
+  }
+}
