@@ -1,7 +1,8 @@
 // Proving Keccak-f[1600] permutations with the permutation table alone: permutations proven per second at
 // 1 and 2 threads for 2^10 ... 2^14 permutations, proof size, verification time, peak memory, and time by
 // phase. Each size and thread count runs in a child process so that peak memory is its own.
-// Prints one JSON line. Options: --min-log N, --max-log N (defaults 10 and 14), --threads-list 1,2.
+// Prints one JSON line. Options: --min-log N, --max-log N (defaults 10 and 14), --threads-list 1,2, and
+// --permutations N to run one count instead (1365 fills 2^15 rows, the count Plonky3's figures use).
 #include <oneapi/tbb/global_control.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -27,11 +28,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Proves 2^log_perms random permutations on `threads` threads; writes one JSON object to `out`.
-int run_one(unsigned log_perms, unsigned threads, FILE* out) {
+// Proves n random permutations on `threads` threads; writes one JSON object to `out`.
+int run_one(size_t n, unsigned threads, FILE* out) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-  const size_t n = size_t{1} << log_perms;
-  std::mt19937_64 rng(log_perms);
+  std::mt19937_64 rng(n);
   std::vector<eth::KeccakState> inputs(n);
   for (auto& s : inputs)
     for (auto& lane : s) lane = rng();
@@ -57,8 +57,7 @@ int run_one(unsigned log_perms, unsigned threads, FILE* out) {
   auto error = stark::verify(airs, publics, proof, params, statement);
   const double verify_s = seconds_since(start);
   if (error) {
-    std::fprintf(stderr, "bench_keccak_air: proof of 2^%u permutations does not verify: %s\n", log_perms,
-                 error->c_str());
+    std::fprintf(stderr, "bench_keccak_air: proof of %zu permutations does not verify: %s\n", n, error->c_str());
     return 1;
   }
 
@@ -77,10 +76,10 @@ int run_one(unsigned log_perms, unsigned threads, FILE* out) {
   return 0;
 }
 
-unsigned parse_unsigned(const char* s, const char* what) {
+unsigned parse_unsigned(const char* s, const char* what, unsigned long max = 30) {
   char* end = nullptr;
   unsigned long v = std::strtoul(s, &end, 10);
-  if (!*s || *end || v > 30) {
+  if (!*s || *end || v > max) {
     std::fprintf(stderr, "bench_keccak_air: bad %s '%s'\n", what, s);
     std::exit(2);
   }
@@ -92,11 +91,14 @@ unsigned parse_unsigned(const char* s, const char* what) {
 int main(int argc, char** argv) {
   unsigned min_log = 10, max_log = 14;
   std::vector<unsigned> thread_counts = {1, 2};
+  std::vector<size_t> counts;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if ((arg == "--min-log" || arg == "--max-log" || arg == "--threads-list") && i + 1 < argc) {
+    if ((arg == "--min-log" || arg == "--max-log" || arg == "--threads-list" || arg == "--permutations") &&
+        i + 1 < argc) {
       const char* value = argv[++i];
-      if (arg == "--min-log") min_log = parse_unsigned(value, "--min-log");
+      if (arg == "--permutations") counts = {parse_unsigned(value, "--permutations", 1u << 24)};
+      else if (arg == "--min-log") min_log = parse_unsigned(value, "--min-log");
       else if (arg == "--max-log") max_log = parse_unsigned(value, "--max-log");
       else {
         thread_counts.clear();
@@ -107,24 +109,27 @@ int main(int argc, char** argv) {
         }
       }
     } else {
-      std::fprintf(stderr, "usage: bench_keccak_air [--min-log N] [--max-log N] [--threads-list 1,2]\n");
+      std::fprintf(stderr,
+                   "usage: bench_keccak_air [--min-log N] [--max-log N] [--threads-list 1,2] [--permutations N]\n");
       return 2;
     }
   }
 
   const stark::StarkParams params;
   std::string results;
-  for (unsigned log_perms = min_log; log_perms <= max_log; ++log_perms)
+  if (counts.empty())
+    for (unsigned log_perms = min_log; log_perms <= max_log; ++log_perms) counts.push_back(size_t{1} << log_perms);
+  for (size_t n : counts)
     for (unsigned threads : thread_counts) {
       // A child per run: its peak RSS is that run's alone.
       FILE* tmp = std::tmpfile();
       std::fflush(stdout);
       pid_t pid = fork();
-      if (pid == 0) _exit(run_one(log_perms, threads, tmp) == 0 && std::fflush(tmp) == 0 ? 0 : 1);
+      if (pid == 0) _exit(run_one(n, threads, tmp) == 0 && std::fflush(tmp) == 0 ? 0 : 1);
       int status = 0;
       waitpid(pid, &status, 0);
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::fprintf(stderr, "bench_keccak_air: run 2^%u permutations on %u threads failed\n", log_perms, threads);
+        std::fprintf(stderr, "bench_keccak_air: run of %zu permutations on %u threads failed\n", n, threads);
         return 1;
       }
       std::rewind(tmp);
