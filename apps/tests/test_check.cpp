@@ -177,7 +177,7 @@ TEST_CASE("a flipped compact byte and a changed storage write are reported not p
   fs::remove_all(dir);
 }
 
-TEST_CASE("--headers with an unreadable path is a usage error", "[apps][check]") {
+TEST_CASE("analyze-witnesses: an unreadable --headers path is a usage error", "[apps][check]") {
   Run run = analyze("--headers /nonexistent/headers.json -");
   CHECK(run.status == 2);
   CHECK(run.err.find("/nonexistent/headers.json") != std::string::npos);
