@@ -74,11 +74,12 @@ class Decoder {
       if (it == pending_storage_.end()) return;
       Nibbles key = path;
       key.insert(key.end(), node.path.begin(), node.path.end());
-      if (key.size() != 64) fail(0, fmt::format("account leaf at path {} is not 32 bytes deep", eth::nibbles_to_string(key)));
+      if (key.size() != 64)
+        fail(it->second.offset, fmt::format("account leaf with a {}-nibble key (expected 64)", key.size()));
       H256 hashed_address;
       Bytes packed = eth::nibbles_to_bytes(key);
       std::copy(packed.begin(), packed.end(), hashed_address.begin());
-      out.storage.emplace(hashed_address, std::move(it->second));
+      out.storage.emplace(hashed_address, std::move(it->second.trie));
     });
     out.code = std::move(code_);
     return out;
@@ -292,7 +293,7 @@ class Decoder {
     item.depth = path.size();
     item.node = eth::make_leaf(std::move(path), eth::encode_account(account));
     item.has_accounts = true;
-    pending_storage_.emplace(item.node.get(), std::move(storage));
+    pending_storage_.emplace(item.node.get(), PendingStorage{start, std::move(storage)});
     return item;
   }
 
@@ -300,7 +301,11 @@ class Decoder {
   size_t pos_ = 0;
   eth::PreimageLog* log_;
   std::vector<Item> stack_;
-  std::unordered_map<const MptNode*, eth::Trie> pending_storage_;
+  struct PendingStorage {
+    size_t offset;  // of the account leaf instruction
+    eth::Trie trie;
+  };
+  std::unordered_map<const MptNode*, PendingStorage> pending_storage_;
   CodeTable code_;
 };
 

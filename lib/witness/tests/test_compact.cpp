@@ -129,6 +129,9 @@ TEST_CASE("Malformed compact streams are errors with the byte offset", "[witness
     if (i) deep.insert(deep.end(), {0x02, 0x03});
   }
   CHECK(error_of(deep).find("trie deeper than 64 nibbles (65)") != std::string::npos);
+  // An account leaf whose key does not reach 64 nibbles: 01 | 05 key(0x00 0xab: 2 nibbles) flags 0.
+  CHECK(error_of(hex("010542" "00ab" "00")) ==
+        "compact pre-image: account leaf with a 2-nibble key (expected 64) at byte 1");
   CHECK(error_of(hex("010058")) == "compact pre-image: truncated key at byte 3");
   CHECK(error_of(hex("01004212")) == "compact pre-image: truncated key at byte 2");
   CHECK(error_of(hex("0100a0")) == "compact pre-image: key is not a CBOR byte string at byte 2");
