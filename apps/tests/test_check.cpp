@@ -182,3 +182,18 @@ TEST_CASE("analyze-witnesses: an unreadable --headers path is a usage error", "[
   CHECK(run.status == 2);
   CHECK(run.err.find("/nonexistent/headers.json") != std::string::npos);
 }
+
+TEST_CASE("analyze-witnesses --check on the generated test data matches its headers (no ../shared needed)",
+          "[apps][check]") {
+  fs::path generated = test::testdata_dir() / "generated";
+  Run run = analyze(fmt::format("--check --headers {} --format json {}", quoted(generated), quoted(generated)));
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  auto checks = parse_checks(run.out);
+  CHECK(checks.size() == 6);  // see testdata/generated/COMMANDS
+  for (const auto& [where, c] : checks) {
+    INFO(where.first << " block " << where.second);
+    CHECK(c.status == "ok");
+    CHECK(c.has_header);
+  }
+}
