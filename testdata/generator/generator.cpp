@@ -103,6 +103,12 @@ Nibbles key_nibbles(const H256& key) { return eth::to_nibbles(key); }
 
 // A child as its parent refers to it: its hash, or nothing when its encoding is embedded (under 32 bytes).
 std::optional<H256> child_hash(eth::TrieNode& node) {
+  if (node.ref_size) {  // cached since the trie's root hash was computed: rlp(hash) or the embedded encoding
+    if (node.ref_size < 32) return std::nullopt;
+    H256 hash;
+    std::copy(node.ref.begin() + 1, node.ref.end(), hash.begin());
+    return hash;
+  }
   Bytes encoding = eth::node_encoding(node);
   if (encoding.size() < 32) return std::nullopt;
   return eth::keccak256(encoding);
@@ -156,12 +162,41 @@ eth::TrieNodePtr prune(eth::TrieNode& node, size_t depth, const std::vector<cons
 
 eth::Trie prune_trie(eth::Trie& full, const std::vector<Nibbles>& wanted, const Nibbles* leave_hashed = nullptr) {
   if (full.empty()) return eth::Trie();
+  H256 root_hash = full.root_hash();  // also caches every node's reference
+  if (wanted.empty()) return eth::Trie(eth::make_hashed(root_hash));
   std::vector<const Nibbles*> paths;
   for (const Nibbles& w : wanted) paths.push_back(&w);
-  // The root is not referred to by a parent: it stays expanded unless the block needs nothing from the trie.
-  auto& root = const_cast<eth::TrieNode&>(*full.root());
-  if (paths.empty()) return eth::Trie(eth::make_hashed(full.root_hash()));
-  return eth::Trie(prune(root, 0, paths, leave_hashed));
+  // The root has no parent to refer to it: it is always expanded.
+  return eth::Trie(prune(const_cast<eth::TrieNode&>(*full.root()), 0, paths, leave_hashed));
+}
+
+// Where a deletion of `key` may need more than its path: when the branch holding the key's leaf has just one
+// other child, that branch collapses and the sibling must be known. The sibling's position, if so.
+std::optional<Nibbles> collapse_sibling(const eth::Trie& trie, const H256& key) {
+  Nibbles nibbles = key_nibbles(key), at;
+  const eth::TrieNode* node = trie.root();
+  std::optional<Nibbles> sibling;
+  while (node && at.size() < nibbles.size()) {
+    if (node->kind == eth::TrieNode::Kind::branch) {
+      uint8_t next = nibbles[at.size()];
+      int others = 0, other = 0;
+      for (int i = 0; i < 16; ++i)
+        if (node->children[i] && i != next) ++others, other = i;
+      sibling.reset();
+      if (others == 1) {
+        sibling = at;
+        sibling->push_back(static_cast<uint8_t>(other));
+      }
+      at.push_back(next);
+      node = node->children[next].get();
+    } else if (node->kind == eth::TrieNode::Kind::extension) {
+      at.insert(at.end(), node->path.begin(), node->path.end());
+      node = node->children[0].get();
+    } else {
+      break;
+    }
+  }
+  return sibling;
 }
 
 // Where the leaf holding `key` starts in `trie`.
@@ -243,6 +278,7 @@ struct Ledger {
   int64_t stage = 0;
 
   void begin_block() {
+    state.root_hash();  // so that the copy has every node's reference cached
     pre_state = eth::clone(state);
     pre_storage.clear();
     ops.clear();
@@ -842,10 +878,19 @@ class ChainGenerator {
   PreState witness_pre_state(Wanted& wanted) {
     for (const TrieOp& op : ledger_.ops) {
       if (op.kind == TrieOp::Kind::drop_storage) continue;
-      (op.owner ? wanted.storage[*op.owner] : wanted.state).push_back(key_nibbles(op.key));
+      std::vector<Nibbles>& paths = op.owner ? wanted.storage[*op.owner] : wanted.state;
+      paths.push_back(key_nibbles(op.key));
+      if (op.kind != TrieOp::Kind::erase) continue;
+      const eth::Trie* pre = &ledger_.pre_state;
+      if (op.owner) {
+        auto it = ledger_.pre_storage.find(*op.owner);
+        pre = it == ledger_.pre_storage.end() ? nullptr : &it->second;
+      }
+      if (std::optional<Nibbles> sibling = pre ? collapse_sibling(*pre, op.key) : std::nullopt)
+        paths.push_back(std::move(*sibling));
     }
-    // Deletions may need more than the paths to their keys (a remaining sibling, to collapse a branch):
-    // replay, and expand each node found missing.
+    // The block's other changes may still need a node no path leads to (a deletion after insertions changed
+    // the branch): replay, and expand each node found missing.
     PreState partial = partial_pre_state(wanted);
     eth::Trie final_state;
     while (std::optional<Missing> missing = replay(partial, ledger_.ops, false, &final_state)) {
