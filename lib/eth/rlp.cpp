@@ -90,7 +90,8 @@ RlpItem rlp_next(ByteView input, size_t& pos, size_t base) {
   item.payload = input.subspan(pos, length);
   item.payload_offset = base + pos;
   pos += length;
-  if (!item.is_list && length == 1 && item.payload[0] < 0x80) fail(base + start, "single byte below 0x80 not encoded as itself");
+  if (!item.is_list && length == 1 && item.payload[0] < 0x80)
+    fail(base + start, "single byte below 0x80 not encoded as itself");
   return item;
 }
 

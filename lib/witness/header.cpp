@@ -18,7 +18,8 @@ namespace {
 
 std::string_view string_field(simdjson::dom::object object, std::string_view key, const std::string& source) {
   std::string_view value;
-  if (object[key].get_string().get(value)) fail(source, fmt::format("header field \"{}\" missing or not a string", key));
+  if (object[key].get_string().get(value))
+    fail(source, fmt::format("header field \"{}\" missing or not a string", key));
   return value;
 }
 
@@ -73,7 +74,8 @@ std::vector<BlockHeader> parse_headers(std::string_view json, const std::string&
   simdjson::dom::parser parser;
   simdjson::padded_string padded(json);
   simdjson::dom::element root;
-  if (auto error = parser.parse(padded).get(root)) fail(source, fmt::format("not JSON: {}", simdjson::error_message(error)));
+  if (auto error = parser.parse(padded).get(root))
+    fail(source, fmt::format("not JSON: {}", simdjson::error_message(error)));
   std::vector<BlockHeader> headers;
   simdjson::dom::array array;
   simdjson::dom::object object;

@@ -19,7 +19,8 @@ TEST_CASE("RLP encodes the known vectors") {
   CHECK(rlp_uint(uint64_t{0}) == hex("80"));
   CHECK(rlp_uint(uint64_t{15}) == hex("0f"));
   CHECK(rlp_uint(uint64_t{1024}) == hex("820400"));
-  CHECK(rlp_uint(*u256_from_hex("0x100000000000000000000000000000000")) == hex("9101" "00000000000000000000000000000000"));
+  CHECK(rlp_uint(*u256_from_hex("0x100000000000000000000000000000000")) ==
+        hex("9101" "00000000000000000000000000000000"));
   Bytes cat = rlp_string(text("cat")), dog = rlp_string(text("dog"));
   CHECK(rlp_list({cat, dog}) == hex("c88363617483646f67"));
   CHECK(rlp_list({}) == hex("c0"));
