@@ -97,29 +97,24 @@ struct AddressHash {
   }
 };
 
-Nibbles key_nibbles(const H256& key) { return eth::to_nibbles(key); }
-
 // ---- partial tries -----------------------------------------------------------------------------------
 
-// A child as its parent refers to it: its hash, or nothing when its encoding is embedded (under 32 bytes).
-std::optional<H256> child_hash(eth::TrieNode& node) {
-  if (node.ref_size) {  // cached since the trie's root hash was computed: rlp(hash) or the embedded encoding
-    if (node.ref_size < 32) return std::nullopt;
-    H256 hash;
-    std::copy(node.ref.begin() + 1, node.ref.end(), hash.begin());
-    return hash;
-  }
-  Bytes encoding = eth::node_encoding(node);
-  if (encoding.size() < 32) return std::nullopt;
-  return eth::keccak256(encoding);
+// The hash a parent refers to `node` by, or nothing when `node` is embedded (its encoding is under 32 bytes).
+// Read from the reference cached when the trie's root hash was computed.
+std::optional<H256> child_hash(const eth::TrieNode& node) {
+  if (node.ref_size == 0) throw std::logic_error("generator: trie node reference not computed");
+  if (node.ref_size < 32) return std::nullopt;
+  H256 hash;
+  std::copy(node.ref.begin() + 1, node.ref.end(), hash.begin());
+  return hash;
 }
 
 // Copies `node` (at nibble position `depth`), expanding the nodes on the way to each path in `wanted` and
 // the node at the end of each (a wanted path may be shorter than a key: it names the node at that position);
 // every other subtree becomes its hash. The node at `leave_hashed`, when given, stays hashed.
-eth::TrieNodePtr prune(eth::TrieNode& node, size_t depth, const std::vector<const Nibbles*>& wanted,
+eth::TrieNodePtr prune(const eth::TrieNode& node, size_t depth, const std::vector<const Nibbles*>& wanted,
                        const Nibbles* leave_hashed) {
-  auto hashed_or_copy = [&](eth::TrieNode& n) {
+  auto hashed_or_copy = [&](const eth::TrieNode& n) {
     std::optional<H256> hash = child_hash(n);
     return hash ? eth::make_hashed(*hash) : eth::clone_node(n);
   };
@@ -141,7 +136,7 @@ eth::TrieNodePtr prune(eth::TrieNode& node, size_t depth, const std::vector<cons
     case eth::TrieNode::Kind::hashed:
       return eth::clone_node(node);
     case eth::TrieNode::Kind::extension: {
-      eth::TrieNode& child = *node.children[0];
+      const eth::TrieNode& child = *node.children[0];
       return eth::make_extension(node.path,
                                  prune(child, depth + node.path.size(), through(node.path, depth + node.path.size()),
                                        leave_hashed));
@@ -166,14 +161,13 @@ eth::Trie prune_trie(eth::Trie& full, const std::vector<Nibbles>& wanted, const 
   if (wanted.empty()) return eth::Trie(eth::make_hashed(root_hash));
   std::vector<const Nibbles*> paths;
   for (const Nibbles& w : wanted) paths.push_back(&w);
-  // The root has no parent to refer to it: it is always expanded.
-  return eth::Trie(prune(const_cast<eth::TrieNode&>(*full.root()), 0, paths, leave_hashed));
+  return eth::Trie(prune(*full.root(), 0, paths, leave_hashed));
 }
 
 // Where a deletion of `key` may need more than its path: when the branch holding the key's leaf has just one
 // other child, that branch collapses and the sibling must be known. The sibling's position, if so.
 std::optional<Nibbles> collapse_sibling(const eth::Trie& trie, const H256& key) {
-  Nibbles nibbles = key_nibbles(key), at;
+  Nibbles nibbles = eth::to_nibbles(key), at;
   const eth::TrieNode* node = trie.root();
   std::optional<Nibbles> sibling;
   while (node && at.size() < nibbles.size()) {
@@ -201,7 +195,7 @@ std::optional<Nibbles> collapse_sibling(const eth::Trie& trie, const H256& key) 
 
 // Where the leaf holding `key` starts in `trie`.
 Nibbles leaf_position(const eth::Trie& trie, const H256& key) {
-  Nibbles nibbles = key_nibbles(key), at;
+  Nibbles nibbles = eth::to_nibbles(key), at;
   const eth::TrieNode* node = trie.root();
   while (node && node->kind != eth::TrieNode::Kind::leaf) {
     if (node->kind == eth::TrieNode::Kind::branch) {
@@ -634,6 +628,7 @@ class ChainGenerator {
     for (uint64_t i = 0; i < options_.blocks; ++i) {
       bool last = i + 1 == options_.blocks;
       block(options_.first_block + i, last, out);
+      if (options_.progress) options_.progress(i + 1);
     }
     return out;
   }
@@ -677,7 +672,7 @@ class ChainGenerator {
     }
     if (ledger_.eoas.empty()) {  // there must be someone to send transactions
       Address a = rng_.fixed<20>();
-      ledger_.put_account(a, Account{.nonce = 0, .balance = U256(1'000'000'000'000'000'000ull)});
+      ledger_.put_account(a, Account{.nonce = 0, .balance = U256(1'000'000'000'000'000'000ull) * U256(1000)});
       ledger_.eoas.push_back(a);
     }
     // Hashes of the blocks before the first: made up, zero before genesis.
@@ -746,7 +741,6 @@ class ChainGenerator {
       Touch& ct = tx.touch(c);
       ct.code_read = ct.before->code_hash;
     }
-    // New accounts created by a successful transfer are senders-to-be.
   }
 
   void call(TxBuilder& tx, const Address& from, const U256& value) {
@@ -879,7 +873,7 @@ class ChainGenerator {
     for (const TrieOp& op : ledger_.ops) {
       if (op.kind == TrieOp::Kind::drop_storage) continue;
       std::vector<Nibbles>& paths = op.owner ? wanted.storage[*op.owner] : wanted.state;
-      paths.push_back(key_nibbles(op.key));
+      paths.push_back(eth::to_nibbles(op.key));
       if (op.kind != TrieOp::Kind::erase) continue;
       const eth::Trie* pre = &ledger_.pre_state;
       if (op.owner) {

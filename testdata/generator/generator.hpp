@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,7 @@ struct Options {
   // checkpoint. False: each block is its own range (one file per block).
   bool one_range = true;
   Broken broken = Broken::none;
+  std::function<void(uint64_t blocks_done)> progress;  // called after each block when set
 };
 
 // The header of a generated block, as the chain would have it (Shanghai or Cancun fields).

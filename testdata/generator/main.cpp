@@ -143,8 +143,11 @@ int main(int argc, char** argv) {
   }
 
   pipeline::Stopwatch clock;
+  pipeline::ProgressLine progress;
+  options.progress = [&](uint64_t done) { progress.update(fmt::format("block {}/{}", done, options.blocks)); };
   try {
     generator::Generated g = generator::generate(options);
+    progress.update("writing");
     uint64_t bytes = 0, txs = 0;
     for (const auto& b : g.blocks) txs += b.block_trace.txn_info.size();
     switch (layout) {
@@ -169,6 +172,7 @@ int main(int argc, char** argv) {
         break;
     }
     proof::write_file_atomic(headers_path, generator::headers_json(g.headers));
+    progress.finish();
     fmt::print(R"({{"blocks":{},"txs":{},"output":"{}","bytes":{},"headers":"{}","seconds":{:.3f},"broken":{}}})"
                "\n",
                g.blocks.size(), txs, out_path.string(), bytes, headers_path.string(), clock.seconds(),
