@@ -28,8 +28,8 @@ struct Run {
   std::string out;  // standard output
 };
 
-Run run(const std::string& arguments) {
-  std::string command = fmt::format("'{}' {} 2>&1", generator_binary().string(), arguments);
+Run run_binary(const fs::path& binary, const std::string& arguments) {
+  std::string command = fmt::format("'{}' {} 2>/dev/null", binary.string(), arguments);
   Run result;
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe);
@@ -38,6 +38,14 @@ Run run(const std::string& arguments) {
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+Run run(const std::string& arguments) { return run_binary(generator_binary(), arguments); }
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
 }
 
 // A string field of the generator's one-line JSON summary.
@@ -158,6 +166,27 @@ TEST_CASE("generate-witnesses: a folder and a tar.xz hold one block per file", "
   fs::path archive = dir / "blocks.tar.xz";
   CHECK(check_generated(fmt::format("--seed 5 --blocks 3 --txs 6 -o '{}'", archive.string()), archive,
                         dir / "blocks_header.json") == 3);
+}
+
+TEST_CASE("generate-witnesses: analyze-witnesses --check --headers verifies what it writes", "[generator][e2e]") {
+  fs::path dir = scratch("analyze");
+  fs::path analyze = test::binary_dir() / "apps" / "analyze-witnesses";
+  REQUIRE(run(fmt::format("--seed 21 --blocks 3 --txs 8 -o '{}'", (dir / "range.json").string())).exit_code == 0);
+  Run ok = run_binary(analyze, fmt::format("--check --headers '{}' --format json '{}'",
+                                           (dir / "range_header.json").string(), (dir / "range.json").string()));
+  INFO(ok.out);
+  CHECK(ok.exit_code == 0);
+  CHECK(count(ok.out, R"("check":{"status":"ok")") == 3);
+
+  Run generated = run(fmt::format("--seed 21 --blocks 3 --txs 8 --broken missing-node -o '{}/'", (dir / "broken").string()));
+  REQUIRE(generated.exit_code == 0);
+  Run broken = run_binary(analyze, fmt::format("--check --headers '{}' --format json '{}'", (dir / "broken").string(),
+                                               (dir / "broken").string()));
+  INFO(broken.out);
+  CHECK(broken.exit_code == 1);
+  CHECK(count(broken.out, R"("check":{"status":"ok")") == 2);
+  CHECK(count(broken.out, R"("check":{"status":"failed")") == 1);
+  CHECK_THAT(broken.out, Catch::Contains(summary_field(generated.out, "key")));
 }
 
 TEST_CASE("generate-witnesses: the same options write the same bytes", "[generator][e2e]") {
