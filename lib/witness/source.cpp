@@ -39,6 +39,7 @@ std::string read_plain_file(const fs::path& path, std::string& error) {
     auto size = in.tellg();
     in.seekg(0);
     if (size >= 0) {
+      text.reserve(static_cast<size_t>(size) + json_padding);  // make_json_file appends without copying
       text.resize(static_cast<size_t>(size), '\0');
       in.read(text.data(), size);
     }
@@ -118,6 +119,8 @@ struct SourceReader::Impl {
       if (!raw && (archive_entry_filetype(entry) != AE_IFREG || !is_json_name(name) || is_header_file_name(name)))
         continue;
       std::string text, error;
+      if (archive_entry_size_is_set(entry))
+        text.reserve(static_cast<size_t>(archive_entry_size(entry)) + json_padding);
       if (!read_entry_data(*stream, text, error)) return failed(name, error);
       return SourceEntry{make_json_file(std::move(name), std::move(text)), {}};
     }

@@ -261,8 +261,8 @@ TEST_CASE("malformed values name the file, block and JSON path", "[witness][pars
       {"\"0x2a\"", "42", ".block_trace.txn_info[0].traces" + contract + ".storage_written[\"0x" +
                              std::string(63, '0') + "1\"]: expected a hex quantity string"},
       {"\"code_db\": [\n    \"0x6001600055\"\n   ]", "\"code_db\": \"0x6001600055\"", ".block_trace.code_db: expected an array"},
-      {"18446744073709551615", "18446744073709551616",
-       ".other_data.checkpoint_consolidated_hash[0]: expected an unsigned integer"},
+      // simdjson's DOM rejects a number above 2^64 - 1 while building the tape, before any path is known.
+      {"18446744073709551615", "18446744073709551616", "block 0: invalid JSON: Problem while parsing a number"},
       {"\"cur_hash\": \"0x", "\"cur_hash\": \"0x1234",
        ".other_data.b_data.b_hashes.cur_hash: expected 32 bytes of hex"},
       {"\"self_destructed\": true", "\"self_destructed\": 1",
