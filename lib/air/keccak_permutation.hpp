@@ -114,7 +114,10 @@ void KeccakPermutationAir::eval(Folder& f) const {
   using stark::Fp;
   using detail::pow2;
   const Fp one = Fp::one(), two = Fp(2), four = Fp(4);
-  auto xor2 = [&](const auto& a, const auto& b) { return a + b - a * b * two; };
+  auto xor2 = [&](const auto& a, const auto& b) {
+    auto ab = a * b;
+    return a + b - ab - ab;  // one product: doubling by addition, not by multiplying with 2
+  };
   auto col = [&](size_t c) { return f.local(c); };
   using Expr = decltype(col(0) + col(0));
 

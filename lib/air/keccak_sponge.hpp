@@ -116,7 +116,7 @@ void KeccakSpongeAir::eval(Folder& f) const {
   using namespace keccak_sponge;
   using stark::Fp;
   using keccak_perm::detail::pow2;
-  const Fp one = Fp::one(), two = Fp(2);
+  const Fp one = Fp::one();
   auto col = [&](size_t c) { return f.local(c); };
   auto nxt = [&](size_t c) { return f.next(c); };
   using Expr = decltype(col(0) + col(0));
@@ -176,7 +176,10 @@ void KeccakSpongeAir::eval(Folder& f) const {
   for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
     auto s = [&](size_t k) { return col(bits + 32 * limb + k); };
     auto m = [&](size_t k) { return nxt(bits + 32 * limb + k); };
-    auto absorbed = [&](size_t k) { return s(k) + m(k) - s(k) * m(k) * two; };
+    auto absorbed = [&](size_t k) {
+      auto sm = s(k) * m(k);
+      return s(k) + m(k) - sm - sm;
+    };
     Expr in_limb = absorbed(31), state_limb = s(31);
     for (size_t k = 31; k-- > 0;) {  // Horner: doublings, no products
       in_limb = in_limb + in_limb + absorbed(k);
