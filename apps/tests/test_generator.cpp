@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
+#include "generator.hpp"
 #include "test_support.hpp"
 #include "witness/header.hpp"
 #include "witness/parse.hpp"
@@ -275,4 +277,46 @@ TEST_CASE("generate-witnesses: the committed generated files are still what it w
     ++files;
   }
   CHECK(files >= 2);
+}
+
+TEST_CASE("generate-witnesses: block hashes are the RLP header's keccak, checked on real headers",
+          "[generator][shared]") {
+  if (!test::have_shared_witnesses()) return;
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(test::shared_witnesses_dir())) {
+    std::string name = entry.path().filename().string();
+    if (!name.ends_with("_header.json")) continue;
+    INFO(name);
+    simdjson::dom::parser parser;
+    simdjson::dom::element root = parser.load(entry.path().string());
+    simdjson::dom::object h = root.at(0).get_object();
+    auto text = [&](const char* key) { return std::string(std::string_view(h[key].get_string())); };
+    auto bytes = [&](const char* key) { return *eth::hex_to_bytes(text(key)); };
+    auto h256 = [&](const char* key) { return *eth::hex_to_fixed<32>(text(key)); };
+    auto quantity = [&](const char* key) { return eth::u256_from_hex(text(key))->limbs[0]; };
+    generator::Header header;
+    header.parent_hash = h256("parentHash");
+    header.beneficiary = *eth::hex_to_fixed<20>(text("miner"));
+    header.state_root = h256("stateRoot");
+    header.transactions_root = h256("transactionsRoot");
+    header.receipts_root = h256("receiptsRoot");
+    Bytes bloom = bytes("logsBloom");
+    REQUIRE(bloom.size() == 256);
+    std::copy(bloom.begin(), bloom.end(), header.logs_bloom.begin());
+    REQUIRE(quantity("difficulty") == 0);
+    header.number = quantity("number");
+    header.gas_limit = quantity("gasLimit");
+    header.gas_used = quantity("gasUsed");
+    header.timestamp = quantity("timestamp");
+    header.extra_data = bytes("extraData");
+    header.mix_hash = h256("mixHash");
+    header.base_fee = *eth::u256_from_hex(text("baseFeePerGas"));
+    header.withdrawals_root = h256("withdrawalsRoot");
+    header.blob_gas_used = quantity("blobGasUsed");
+    header.excess_blob_gas = quantity("excessBlobGas");
+    header.parent_beacon_block_root = h256("parentBeaconBlockRoot");
+    CHECK(eth::to_hex(generator::header_hash(header)) == text("hash"));
+    ++checked;
+  }
+  CHECK(checked >= 4);
 }

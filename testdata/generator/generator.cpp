@@ -1065,22 +1065,6 @@ class ChainGenerator {
     return {Broken::changed_write, 0, fmt::format("txn {}", p.txn), eth::to_hex(slot)};
   }
 
-  static H256 header_hash(const Header& h) {
-    std::vector<Bytes> fields = {
-        eth::rlp_string(h.parent_hash), eth::rlp_string(empty_ommers_hash), eth::rlp_string(h.beneficiary),
-        eth::rlp_string(h.state_root),  eth::rlp_string(h.transactions_root), eth::rlp_string(h.receipts_root),
-        eth::rlp_string(h.logs_bloom),  eth::rlp_uint(0) /* difficulty */,   eth::rlp_uint(h.number),
-        eth::rlp_uint(h.gas_limit),     eth::rlp_uint(h.gas_used),           eth::rlp_uint(h.timestamp),
-        eth::rlp_string({}) /* extra data */, eth::rlp_string(h.mix_hash),   eth::rlp_string(Bytes(8, 0)) /* nonce */,
-        eth::rlp_uint(h.base_fee),      eth::rlp_string(h.withdrawals_root)};
-    if (h.parent_beacon_block_root) {
-      fields.push_back(eth::rlp_uint(0));  // blob gas used
-      fields.push_back(eth::rlp_uint(0));  // excess blob gas
-      fields.push_back(eth::rlp_string(*h.parent_beacon_block_root));
-    }
-    return eth::keccak256(rlp_list_of(fields));
-  }
-
   const Options& options_;
   Rng rng_;
   Ledger ledger_;
@@ -1119,6 +1103,22 @@ Generated generate(const Options& options) {
   return ChainGenerator(options).run();
 }
 
+H256 header_hash(const Header& h) {
+  std::vector<Bytes> fields = {
+      eth::rlp_string(h.parent_hash), eth::rlp_string(empty_ommers_hash), eth::rlp_string(h.beneficiary),
+      eth::rlp_string(h.state_root), eth::rlp_string(h.transactions_root), eth::rlp_string(h.receipts_root),
+      eth::rlp_string(h.logs_bloom), eth::rlp_uint(0) /* difficulty */, eth::rlp_uint(h.number),
+      eth::rlp_uint(h.gas_limit), eth::rlp_uint(h.gas_used), eth::rlp_uint(h.timestamp),
+      eth::rlp_string(h.extra_data), eth::rlp_string(h.mix_hash), eth::rlp_string(Bytes(8, 0)) /* nonce */,
+      eth::rlp_uint(h.base_fee), eth::rlp_string(h.withdrawals_root)};
+  if (h.parent_beacon_block_root) {
+    fields.push_back(eth::rlp_uint(h.blob_gas_used));
+    fields.push_back(eth::rlp_uint(h.excess_blob_gas));
+    fields.push_back(eth::rlp_string(*h.parent_beacon_block_root));
+  }
+  return eth::keccak256(rlp_list_of(fields));
+}
+
 std::string headers_json(const std::vector<Header>& headers) {
   std::string out = "[\n";
   for (size_t i = 0; i < headers.size(); ++i) {
@@ -1127,15 +1127,15 @@ std::string headers_json(const std::vector<Header>& headers) {
     out += fmt::format(
         "  {{\"number\":\"{}\",\"hash\":\"{}\",\"parentHash\":\"{}\",\"miner\":\"{}\",\"stateRoot\":\"{}\","
         "\"transactionsRoot\":\"{}\",\"receiptsRoot\":\"{}\",\"logsBloom\":\"{}\",\"difficulty\":\"0x0\","
-        "\"gasLimit\":\"{}\",\"gasUsed\":\"{}\",\"timestamp\":\"{}\",\"extraData\":\"0x\",\"mixHash\":\"{}\","
+        "\"gasLimit\":\"{}\",\"gasUsed\":\"{}\",\"timestamp\":\"{}\",\"extraData\":\"{}\",\"mixHash\":\"{}\","
         "\"nonce\":\"0x0000000000000000\",\"sha3Uncles\":\"{}\",\"baseFeePerGas\":\"{}\",\"withdrawalsRoot\":\"{}\"",
         quantity(h.number), eth::to_hex(h.hash), eth::to_hex(h.parent_hash), eth::to_hex(h.beneficiary),
         eth::to_hex(h.state_root), eth::to_hex(h.transactions_root), eth::to_hex(h.receipts_root),
         eth::to_hex(h.logs_bloom), quantity(h.gas_limit), quantity(h.gas_used), quantity(h.timestamp),
-        eth::to_hex(h.mix_hash), eth::to_hex(empty_ommers_hash), eth::to_hex(h.base_fee), eth::to_hex(h.withdrawals_root));
+        eth::to_hex(h.extra_data), eth::to_hex(h.mix_hash), eth::to_hex(empty_ommers_hash), eth::to_hex(h.base_fee), eth::to_hex(h.withdrawals_root));
     if (h.parent_beacon_block_root)
-      out += fmt::format(",\"blobGasUsed\":\"0x0\",\"excessBlobGas\":\"0x0\",\"parentBeaconBlockRoot\":\"{}\"",
-                         eth::to_hex(*h.parent_beacon_block_root));
+      out += fmt::format(",\"blobGasUsed\":\"{}\",\"excessBlobGas\":\"{}\",\"parentBeaconBlockRoot\":\"{}\"",
+                         quantity(h.blob_gas_used), quantity(h.excess_blob_gas), eth::to_hex(*h.parent_beacon_block_root));
     out += i + 1 < headers.size() ? "},\n" : "}\n";
   }
   out += "]\n";

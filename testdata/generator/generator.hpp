@@ -60,12 +60,18 @@ struct Header {
   uint64_t gas_limit = 0;
   uint64_t gas_used = 0;
   uint64_t timestamp = 0;
+  Bytes extra_data;
   H256 mix_hash{};
   U256 base_fee;
   H256 withdrawals_root{};
-  std::optional<H256> parent_beacon_block_root;  // Cancun
-  H256 hash{};  // keccak of the RLP header
+  uint64_t blob_gas_used = 0;                     // Cancun
+  uint64_t excess_blob_gas = 0;                   // Cancun
+  std::optional<H256> parent_beacon_block_root;  // Cancun: present exactly on Cancun headers
+  H256 hash{};
 };
+
+// keccak256 of the RLP header: the block hash.
+H256 header_hash(const Header& header);
 
 // What a deliberately broken block should be reported with.
 struct BrokenBlock {
