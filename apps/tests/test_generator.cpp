@@ -11,7 +11,9 @@
 #include <simdjson.h>
 
 #include "generator.hpp"
+#include "eth/rlp.hpp"
 #include "test_support.hpp"
+#include "witness/compact.hpp"
 #include "witness/header.hpp"
 #include "witness/parse.hpp"
 #include "witness/source.hpp"
@@ -189,6 +191,50 @@ TEST_CASE("generate-witnesses: analyze-witnesses --check --headers verifies what
   CHECK(count(broken.out, R"("check":{"status":"ok")") == 2);
   CHECK(count(broken.out, R"("check":{"status":"failed")") == 1);
   CHECK_THAT(broken.out, Catch::Contains(summary_field(generated.out, "key")));
+}
+
+TEST_CASE("generate-witnesses: transactions and receipts are well-formed, gas adds up, the pre-image is partial",
+          "[generator][e2e]") {
+  fs::path dir = scratch("shape");
+  fs::path file = dir / "w.json";
+  REQUIRE(run(fmt::format("--seed 31 --blocks 2 --txs 40 --accounts 400 -o '{}'", file.string())).exit_code == 0);
+  std::vector<FileResult> files = process_source(file);
+  REQUIRE(files.size() == 1);
+  std::vector<BlockHeader> headers = read_headers(dir / "w_header.json");
+  int legacy = 0, typed = 0, failed = 0;
+  for (size_t b = 0; b < files[0].blocks.size(); ++b) {
+    const BlockWitness& block = files[0].blocks[b];
+    uint64_t gas = 0;
+    for (const TxnInfo& txn : block.block_trace.txn_info) {
+      ByteView tx = txn.meta.byte_code;
+      REQUIRE_FALSE(tx.empty());
+      size_t gas_limit_field = 2;
+      if (tx[0] >= 0xc0) {  // legacy: [nonce, gasPrice, gas, to, value, data, v, r, s]
+        CHECK(eth::rlp_items(eth::rlp_decode(tx)).size() == 9);
+        ++legacy;
+      } else {  // EIP-1559: 0x02 || [chainId, nonce, tip, maxFee, gas, to, value, data, accessList, y, r, s]
+        CHECK(tx[0] == 0x02);
+        CHECK(eth::rlp_items(eth::rlp_decode(tx.subspan(1))).size() == 12);
+        gas_limit_field = 4;
+        ++typed;
+      }
+      ByteView body = tx[0] >= 0xc0 ? tx : tx.subspan(1);
+      CHECK(eth::rlp_to_u64(eth::rlp_items(eth::rlp_decode(body))[gas_limit_field]) >= txn.meta.gas_used);
+      gas += txn.meta.gas_used;
+    }
+    for (const TxnResult& t : files[0].results[b].txns) failed += t.succeeded ? 0 : 1;
+    CHECK(U256(gas) == block.other_data.b_data.b_meta.block_gas_used);
+    const BlockHeader* header = find_header(headers, block);
+    REQUIRE(header);
+    CHECK(header->gas_used == gas);
+    // Only what the block touches is expanded: far fewer accounts than the state holds.
+    PreImageStats stats = pre_image_stats(decode_pre_state(block.block_trace));
+    CHECK(stats.accounts < 200);
+    CHECK(stats.hashed_subtries > 0);
+  }
+  CHECK(legacy > 0);
+  CHECK(typed > 0);
+  CHECK(failed > 0);
 }
 
 TEST_CASE("generate-witnesses: the same options write the same bytes", "[generator][e2e]") {
