@@ -142,7 +142,12 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"benchmark\":\"keccak_air\",\"field\":\"goldilocks\",\"rows_per_permutation\":%zu,\"columns\":%zu,"
       "\"constraint_degree\":3,\"params\":{\"log_blowup\":%u,\"num_queries\":%u,\"grinding_bits\":%u,"
-      "\"log_fri_arity\":%u,\"conjectured_security_bits\":%u},\"runs\":[%s]}\n",
+      "\"log_fri_arity\":%u,\"conjectured_security_bits\":%u},"
+      // Figures to compare with (issue text): Plonky3's Goldilocks keccak-air and the goals.
+      "\"reference\":{\"plonky3_goldilocks_permutations_per_second_1_thread\":208,"
+      "\"plonky3_goldilocks_permutations_per_second_2_threads\":427,\"plonky3_goldilocks_proof_bytes_1365\":2700000,"
+      "\"goal_permutations_per_second_per_thread\":600,\"goal_permutations_per_second_2_threads\":1100,"
+      "\"goal_proof_bytes_1365\":675000,\"goal_verify_ms\":50},\"runs\":[%s]}\n",
       air::keccak_perm::rounds, air::keccak_perm::width, params.log_blowup, params.num_queries, params.grinding_bits,
       params.log_fri_arity, params.conjectured_security_bits(), results.c_str());
   return 0;

@@ -10,6 +10,8 @@ namespace witprove::air {
 using stark::Fp;
 using stark::LinearCombination;
 using namespace keccak_perm;
+using detail::write_bits;
+using detail::write_limbs;
 
 std::vector<stark::Interaction> KeccakPermutationAir::interactions() const {
   const Fp minus_one = -Fp::one();
@@ -40,15 +42,6 @@ size_t keccak_permutation_height(size_t num_permutations) {
 }
 
 namespace {
-
-void write_bits(std::span<Fp> row, size_t offset, uint64_t value) {
-  for (size_t z = 0; z < 64; ++z) row[offset + z] = Fp((value >> z) & 1);
-}
-
-void write_limbs(std::span<Fp> row, size_t offset, uint64_t value) {
-  row[offset] = Fp(static_cast<uint32_t>(value));
-  row[offset + 1] = Fp(value >> 32);
-}
 
 // Fills the rows of one permutation (fewer than 24 when the trace ends first).
 void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_tag, const eth::KeccakState& input,

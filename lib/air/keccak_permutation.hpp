@@ -106,6 +106,14 @@ stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState>
 
 namespace keccak_perm::detail {
 inline constexpr stark::Fp pow2(unsigned k) { return stark::Fp(uint64_t{1} << k); }
+// Trace writers shared by the Keccak tables: a lane as 64 bit cells, or as two 32-bit limbs.
+inline void write_bits(std::span<stark::Fp> row, size_t offset, uint64_t value) {
+  for (size_t z = 0; z < 64; ++z) row[offset + z] = stark::Fp((value >> z) & 1);
+}
+inline void write_limbs(std::span<stark::Fp> row, size_t offset, uint64_t value) {
+  row[offset] = stark::Fp(static_cast<uint32_t>(value));
+  row[offset + 1] = stark::Fp(value >> 32);
+}
 }  // namespace keccak_perm::detail
 
 template <class Folder>

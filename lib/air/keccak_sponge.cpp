@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <numeric>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -18,6 +17,8 @@ namespace witprove::air {
 using stark::Fp;
 using stark::LinearCombination;
 using namespace keccak_sponge;
+using keccak_perm::detail::write_bits;
+using keccak_perm::detail::write_limbs;
 
 namespace {
 
@@ -96,15 +97,6 @@ std::vector<Fp> digest_public_values(std::span<const eth::H256> digests) {
 
 namespace {
 
-void write_bits(std::span<Fp> row, size_t offset, uint64_t value) {
-  for (size_t z = 0; z < 64; ++z) row[offset + z] = Fp((value >> z) & 1);
-}
-
-void write_limbs(std::span<Fp> row, size_t offset, uint64_t value) {
-  row[offset] = Fp(static_cast<uint32_t>(value));
-  row[offset + 1] = Fp(value >> 32);
-}
-
 size_t block_count(size_t message_size) { return message_size / rate_bytes + 1; }
 
 struct SpongeBlock {
@@ -116,7 +108,7 @@ struct SpongeBlock {
   eth::KeccakState state;  // before absorbing
 };
 
-// Fills the absorb row and the block row of one block (rows[0..2 * width)); returns the permutation input.
+// Fills the absorb row and the block row of one block; returns the permutation input.
 eth::KeccakState fill_sponge_block(std::span<Fp> absorb_row, std::span<Fp> block_row, const SpongeBlock& s) {
   for (auto row : {absorb_row, block_row}) {
     row[message_id] = Fp(s.message_id);
