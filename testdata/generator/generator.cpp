@@ -254,7 +254,7 @@ struct TrieOp {
   std::optional<H256> owner;  // the account whose storage trie; none: the state trie
   H256 key{};                 // hashed address or hashed slot
   Bytes value;                // put
-  int64_t stage = 0;          // transaction index; -1: the EIP-4788 write; transaction count: withdrawals
+  int64_t stage = 0;          // transaction index; -1: the EIP-4788 write; transaction count + i: withdrawal i
   bool by_processor = true;   // false for a storage read, which only the EVM needs
 };
 
@@ -820,7 +820,7 @@ class ChainGenerator {
 
   std::string stage_name(int64_t stage) const {
     if (stage < 0) return "EIP-4788 beacon root write";
-    if (static_cast<uint64_t>(stage) >= options_.txs) return "withdrawal";
+    if (static_cast<uint64_t>(stage) >= options_.txs) return fmt::format("withdrawal {}", stage - options_.txs);
     return fmt::format("txn {}", stage);
   }
 
@@ -838,6 +838,7 @@ class ChainGenerator {
   H256 withdrawals(std::vector<witness::Withdrawal>& out) {
     eth::Trie trie;
     for (uint64_t i = 0; i < options_.withdrawals; ++i) {
+      ledger_.stage = static_cast<int64_t>(options_.txs + i);
       Address to = rng_.percent(70) ? rng_.pick(ledger_.eoas) : rng_.fixed<20>();
       U256 amount(rng_.between(1, 100'000'000));
       Account account = ledger_.get_account(to).value_or(Account{});
@@ -934,7 +935,6 @@ class ChainGenerator {
       receipts.put(key, tx.receipt_trie_value());
       w.block_trace.txn_info.push_back(std::move(info));
     }
-    ledger_.stage = static_cast<int64_t>(options_.txs);
     header.withdrawals_root = withdrawals(w.other_data.b_data.withdrawals);
 
     header.state_root = ledger_.state.root_hash();
