@@ -148,7 +148,6 @@ void KeccakPermutationAir::eval(Folder& f) const {
   auto boolean = [&](size_t c) { f.assert_zero(col(c) * (col(c) - one)); };
   for (size_t i = 0; i < 1600; ++i) boolean(theta_bits + i);
   for (size_t i = 0; i < 320; ++i) boolean(column_bits + i);
-  for (size_t i = 0; i < 320; ++i) boolean(mixed_bits + i);
 
   // Theta. C' = C xor C[x-1] xor rotl(C[x+1], 1); D = C xor C' is what theta xors into every lane of column x.
   std::array<Expr, 320> d;
@@ -158,7 +157,7 @@ void KeccakPermutationAir::eval(Folder& f) const {
       auto c_left = col(column_bits + 64 * ((x + 4) % 5) + z);
       auto c_right = col(column_bits + 64 * ((x + 1) % 5) + (z + 63) % 64);
       auto mixed = col(mixed_bits + 64 * x + z);
-      f.assert_zero(xor2(xor2(c, c_left), c_right) - mixed);
+      f.assert_zero(xor2(xor2(c, c_left), c_right) - mixed);  // also makes the mixed bits boolean
       d[64 * x + z] = xor2(c, mixed);
     }
   // C' is the xor over y of A' exactly when the sum of the five A' bits minus C' is 0, 2 or 4; with
