@@ -622,15 +622,10 @@ class ChainGenerator {
  public:
   explicit ChainGenerator(const Options& o) : options_(o), rng_{o.seed * 0x2545f4914f6cdd1dull + 1} {}
 
-  Generated run() {
+  BrokenBlock run(const BlockSink& emit) {
     genesis();
-    Generated out;
-    for (uint64_t i = 0; i < options_.blocks; ++i) {
-      bool last = i + 1 == options_.blocks;
-      block(options_.first_block + i, last, out);
-      if (options_.progress) options_.progress(i + 1);
-    }
-    return out;
+    for (uint64_t i = 0; i < options_.blocks; ++i) block(options_.first_block + i, i + 1 == options_.blocks, emit);
+    return broken_;
   }
 
  private:
@@ -899,7 +894,7 @@ class ChainGenerator {
     return partial;
   }
 
-  void block(uint64_t number, bool last, Generated& out) {
+  void block(uint64_t number, bool last, const BlockSink& emit) {
     ledger_.begin_block();
     code_created_in_block_.clear();
     H256 pre_state_root = ledger_.state.root_hash();
@@ -984,13 +979,12 @@ class ChainGenerator {
         broken = change_write(w);
         broken.block = number;
       }
-      out.broken = broken;
+      broken_ = broken;
     }
 
     hashes_.push_back(header.hash);
     hashes_.pop_front();
-    out.blocks.push_back(std::move(w));
-    out.headers.push_back(header);
+    emit(std::move(w), std::move(header));
   }
 
   void set_pre_images(witness::BlockWitness& w, const PreState& pre) {
@@ -1071,6 +1065,7 @@ class ChainGenerator {
   std::vector<Address> validators_;
   std::deque<H256> hashes_;  // the last 256 block hashes, oldest first
   std::optional<H256> checkpoint_;
+  BrokenBlock broken_;
   std::unordered_set<H256, eth::H256Hash> code_created_in_block_;
   uint64_t withdrawal_index_ = 0;
 };
@@ -1095,12 +1090,21 @@ std::string_view broken_name(Broken broken) {
   return "none";
 }
 
-Generated generate(const Options& options) {
+BrokenBlock generate(const Options& options, const BlockSink& emit) {
   if (options.broken == Broken::flipped_byte && options.encoding != Encoding::combined)
     throw std::invalid_argument("flipped-byte needs the combined encoding");
   if (options.broken != Broken::none && options.blocks == 0)
     throw std::invalid_argument("a broken block needs at least one block");
-  return ChainGenerator(options).run();
+  return ChainGenerator(options).run(emit);
+}
+
+Generated generate(const Options& options) {
+  Generated out;
+  out.broken = generate(options, [&](witness::BlockWitness&& block, Header&& header) {
+    out.blocks.push_back(std::move(block));
+    out.headers.push_back(std::move(header));
+  });
+  return out;
 }
 
 H256 header_hash(const Header& h) {

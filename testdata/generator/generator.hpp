@@ -45,7 +45,6 @@ struct Options {
   // checkpoint. False: each block is its own range (one file per block).
   bool one_range = true;
   Broken broken = Broken::none;
-  std::function<void(uint64_t blocks_done)> progress;  // called after each block when set
 };
 
 // The header of a generated block, as the chain would have it (Shanghai or Cancun fields).
@@ -87,8 +86,14 @@ struct Generated {
   BrokenBlock broken;
 };
 
+// Receives each block, with its header, as soon as it is made.
+using BlockSink = std::function<void(witness::BlockWitness&& block, Header&& header)>;
+
+// Generates the blocks one at a time (memory stays bounded however long the chain); returns what was broken.
 // Throws std::invalid_argument for options that cannot be met (e.g. flipped_byte with the separate encoding,
 // changed_write when the last block writes no storage).
+BrokenBlock generate(const Options& options, const BlockSink& emit);
+// All blocks at once.
 Generated generate(const Options& options);
 
 // RPC `eth_getBlockByNumber`-shaped header objects, as a JSON array (what witness::read_headers reads).

@@ -4,10 +4,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
-#include <tbb/parallel_for.h>
 
 #include "generator.hpp"
 #include "pipeline/cli.hpp"
@@ -33,42 +33,86 @@ std::string block_file_name(const witness::BlockWitness& block) {
   return fmt::format("{}.witness.json", witness::block_number(block));
 }
 
-std::vector<std::string> one_file_per_block(const generator::Generated& g) {
-  std::vector<std::string> texts(g.blocks.size());
-  tbb::parallel_for(size_t{0}, g.blocks.size(),
-                    [&](size_t i) { texts[i] = witness::witness_file_json(std::span(&g.blocks[i], 1)); });
-  return texts;
-}
+// Writes blocks as they are made: all into one JSON array, one file each into a folder, or one member each
+// into a tar.xz. Files and the archive get a temporary name until complete.
+class BlockWriter {
+ public:
+  BlockWriter(Layout layout, fs::path path) : layout_(layout), path_(std::move(path)) {
+    temporary_ = path_;
+    temporary_ += ".tmp";
+    if (layout_ == Layout::folder) {
+      fs::create_directories(path_);
+    } else if (layout_ == Layout::file) {
+      file_.open(temporary_, std::ios::binary | std::ios::trunc);
+      if (!file_) throw std::runtime_error(fmt::format("{}: cannot write", temporary_.string()));
+      file_ << '[';
+    } else {
+      archive_ = archive_write_new();
+      check(archive_write_add_filter_xz(archive_));
+      check(archive_write_set_filter_option(archive_, "xz", "compression-level", "1"));  // fast: test data
+      check(archive_write_set_format_pax_restricted(archive_));
+      check(archive_write_open_filename(archive_, temporary_.c_str()));
+    }
+  }
+  ~BlockWriter() {
+    if (archive_) archive_write_free(archive_);
+  }
+  BlockWriter(const BlockWriter&) = delete;
+  BlockWriter& operator=(const BlockWriter&) = delete;
 
-// A tar.xz of `<N>.witness.json` members, written to a temporary name and renamed.
-void write_tar_xz(const fs::path& path, const generator::Generated& g) {
-  std::vector<std::string> texts = one_file_per_block(g);
-  fs::path temporary = path;
-  temporary += ".tmp";
-  archive* a = archive_write_new();
-  auto check = [&](int rc) {
-    if (rc != ARCHIVE_OK) throw std::runtime_error(fmt::format("{}: {}", path.string(), archive_error_string(a)));
-  };
-  check(archive_write_add_filter_xz(a));
-  check(archive_write_set_filter_option(a, "xz", "compression-level", "1"));  // fast: these are test data
-  check(archive_write_set_format_pax_restricted(a));
-  check(archive_write_open_filename(a, temporary.c_str()));
-  for (size_t i = 0; i < texts.size(); ++i) {
+  void add(const witness::BlockWitness& block) {
+    text_.clear();
+    if (layout_ == Layout::file) {
+      if (blocks_) text_ += ',';
+      witness::append_block_json(text_, block);
+      file_ << text_;
+    } else {
+      text_ = witness::witness_file_json(std::span(&block, 1));
+      if (layout_ == Layout::folder) proof::write_file_atomic(path_ / block_file_name(block), text_);
+      else add_member(block_file_name(block), text_);
+    }
+    bytes_ += text_.size();
+    ++blocks_;
+  }
+
+  // Completes the output; returns the bytes of JSON written.
+  uint64_t finish() {
+    if (layout_ == Layout::file) {
+      file_ << "]\n";
+      file_.close();
+      if (!file_) throw std::runtime_error(fmt::format("{}: write failed", temporary_.string()));
+      fs::rename(temporary_, path_);
+    } else if (layout_ == Layout::tar_xz) {
+      check(archive_write_close(archive_));
+      fs::rename(temporary_, path_);
+    }
+    return bytes_;
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != ARCHIVE_OK) throw std::runtime_error(fmt::format("{}: {}", path_.string(), archive_error_string(archive_)));
+  }
+  void add_member(const std::string& name, const std::string& text) {
     archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, block_file_name(g.blocks[i]).c_str());
-    archive_entry_set_size(e, static_cast<la_int64_t>(texts[i].size()));
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_size(e, static_cast<la_int64_t>(text.size()));
     archive_entry_set_filetype(e, AE_IFREG);
     archive_entry_set_perm(e, 0644);
     archive_entry_set_mtime(e, 0, 0);  // the same bytes for the same seed
-    check(archive_write_header(a, e));
+    int rc = archive_write_header(archive_, e);
     archive_entry_free(e);
-    if (archive_write_data(a, texts[i].data(), texts[i].size()) != static_cast<la_ssize_t>(texts[i].size()))
-      check(ARCHIVE_FATAL);
+    check(rc);
+    if (archive_write_data(archive_, text.data(), text.size()) != static_cast<la_ssize_t>(text.size())) check(ARCHIVE_FATAL);
   }
-  check(archive_write_close(a));
-  archive_write_free(a);
-  fs::rename(temporary, path);
-}
+
+  Layout layout_;
+  fs::path path_, temporary_;
+  std::ofstream file_;
+  archive* archive_ = nullptr;
+  std::string text_;
+  uint64_t bytes_ = 0, blocks_ = 0;
+};
 
 std::string broken_json(const generator::BrokenBlock& b) {
   if (b.kind == generator::Broken::none) return "null";
@@ -144,39 +188,24 @@ int main(int argc, char** argv) {
 
   pipeline::Stopwatch clock;
   pipeline::ProgressLine progress;
-  options.progress = [&](uint64_t done) { progress.update(fmt::format("block {}/{}", done, options.blocks)); };
   try {
-    generator::Generated g = generator::generate(options);
-    progress.update("writing");
-    uint64_t bytes = 0, txs = 0;
-    for (const auto& b : g.blocks) txs += b.block_trace.txn_info.size();
-    switch (layout) {
-      case Layout::file: {
-        std::string text = witness::witness_file_json(g.blocks);
-        bytes = text.size();
-        proof::write_file_atomic(out_path, text);
-        break;
-      }
-      case Layout::folder: {
-        fs::create_directories(out_path);
-        std::vector<std::string> texts = one_file_per_block(g);
-        for (size_t i = 0; i < texts.size(); ++i) {
-          bytes += texts[i].size();
-          proof::write_file_atomic(out_path / block_file_name(g.blocks[i]), texts[i]);
-        }
-        break;
-      }
-      case Layout::tar_xz:
-        write_tar_xz(out_path, g);
-        bytes = fs::file_size(out_path);
-        break;
-    }
-    proof::write_file_atomic(headers_path, generator::headers_json(g.headers));
+    BlockWriter writer(layout, out_path);
+    std::vector<generator::Header> headers;
+    uint64_t txs = 0;
+    generator::BrokenBlock broken_block =
+        generator::generate(options, [&](witness::BlockWitness&& block, generator::Header&& header) {
+          txs += block.block_trace.txn_info.size();
+          writer.add(block);
+          headers.push_back(std::move(header));
+          progress.update(fmt::format("block {}/{}", headers.size(), options.blocks));
+        });
+    uint64_t bytes = writer.finish();
+    proof::write_file_atomic(headers_path, generator::headers_json(headers));
     progress.finish();
     fmt::print(R"({{"blocks":{},"txs":{},"output":"{}","bytes":{},"headers":"{}","seconds":{:.3f},"broken":{}}})"
                "\n",
-               g.blocks.size(), txs, out_path.string(), bytes, headers_path.string(), clock.seconds(),
-               broken_json(g.broken));
+               headers.size(), txs, out_path.string(), bytes, headers_path.string(), clock.seconds(),
+               broken_json(broken_block));
   } catch (const std::invalid_argument& e) {
     return pipeline::usage_error(tool, e.what());
   } catch (const std::exception& e) {
