@@ -22,8 +22,9 @@
 //                       sent by block rows with the block multiplicity, for tables that own the message bytes
 //   digest              (message id, length in bytes, 8 limbs of the digest: digest bytes 4j..4j+3 in limb j)
 //                       sent by a message's last block row with the digest multiplicity
-// Message ids are 0, 1, 2, ... in table order and blocks of a message are consecutive, so a receiver that
-// gets every block of message id m and the digest tuple of m knows that its bytes hash to that digest.
+// Message ids are 0, 1, 2, ... in table order (the index in the list given to build_keccak_tables) and
+// blocks of a message are consecutive, so a receiver that gets every block of message id m and the digest
+// tuple of m knows that its bytes hash to that digest.
 //
 // Public-digests table: receives (message id, length, digest) once for each required digest, its digest
 // limbs tied to the public values (8 per digest), so a proof shows each public digest is the Keccak-256 of
@@ -115,7 +116,6 @@ template <class Folder>
 void KeccakSpongeAir::eval(Folder& f) const {
   using namespace keccak_sponge;
   using stark::Fp;
-  using keccak_perm::detail::pow2;
   const Fp one = Fp::one();
   auto col = [&](size_t c) { return f.local(c); };
   auto nxt = [&](size_t c) { return f.next(c); };
@@ -142,6 +142,7 @@ void KeccakSpongeAir::eval(Folder& f) const {
   // whole. Constraints without the transition selector also hold across the wrap to row 0 (a first block).
   const Expr continues = one - nxt(is_first);
   f.assert_zero(f.is_first_row() * (col(is_first) - one));
+  f.assert_zero(f.is_first_row() * col(message_id));  // message ids are the messages' indices
   f.assert_zero(col(is_first) * col(block_index));
   f.assert_zero(transition * block_row * (nxt(is_first) - col(is_last)));
   f.assert_zero(block_row * (nxt(block_index) - continues * (col(block_index) + one)));
