@@ -184,6 +184,7 @@ class BlockParser {
     return seen;
   }
 
+  // For maps keyed by hex (addresses, slots): paths read `.traces["0xab.."]`.
   template <class OnMember>
   void map(dom::element v, OnMember&& on_member) {
     dom::object obj;
@@ -218,8 +219,6 @@ class BlockParser {
       bit <<= 1;
     }
   }
-
-  bool is_null(dom::element& v) { return v.is_null(); }
 
   // ---- scalars ----
 
@@ -287,7 +286,7 @@ class BlockParser {
     unsigned seen = object(v, [&](std::string_view key, dom::element f) -> unsigned {
       if (key == "trie_pre_images") return trie_pre_images(f, t.trie_pre_images), 1;
       if (key == "code_db") {
-        if (!is_null(f)) array(f, [&](size_t, dom::element e) { t.code_db.push_back(bytes(e)); });
+        if (!f.is_null()) array(f, [&](size_t, dom::element e) { t.code_db.push_back(bytes(e)); });
         return 0;
       }
       if (key == "txn_info") {
@@ -448,7 +447,7 @@ class BlockParser {
 
   void account_trace(dom::element v, AccountTrace& t) {
     object(v, [&](std::string_view key, dom::element f) -> unsigned {
-      if (is_null(f)) return 0;  // serde writes absent optionals as null or leaves them out
+      if (f.is_null()) return 0;  // serde writes absent optionals as null or leaves them out
       if (key == "balance") t.balance = u256(f);
       else if (key == "nonce") t.nonce = u256(f);
       else if (key == "storage_read") array(f, [&](size_t, dom::element e) { t.storage_read.push_back(h256(e)); });
@@ -476,7 +475,7 @@ class BlockParser {
       if (key == "byte_code") return m.byte_code = bytes(f), 1;
       if (key == "new_receipt_trie_node_byte") return m.new_receipt_trie_node_byte = bytes(f), 2;
       if (key == "gas_used") return m.gas_used = u64(f), 4;
-      if (key == "new_txn_trie_node_byte" && !is_null(f)) m.new_txn_trie_node_byte = bytes(f);
+      if (key == "new_txn_trie_node_byte" && !f.is_null()) m.new_txn_trie_node_byte = bytes(f);
       return 0;
     });
     require(seen, {"byte_code", "new_receipt_trie_node_byte", "gas_used"});
@@ -488,7 +487,7 @@ class BlockParser {
     unsigned seen = object(v, [&](std::string_view key, dom::element f) -> unsigned {
       if (key == "b_data") return block_level_data(f, o.b_data), 1;
       if (key == "checkpoint_state_trie_root") return o.checkpoint_state_trie_root = h256(f), 2;
-      if (is_null(f)) return 0;
+      if (f.is_null()) return 0;
       if (key == "checkpoint_consolidated_hash") {
         std::array<uint64_t, 4> hash{};
         size_t n = array(f, [&](size_t i, dom::element e) {
