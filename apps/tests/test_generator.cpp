@@ -256,7 +256,7 @@ TEST_CASE("generate-witnesses: each broken mode is not provable, with its reason
   for (const Case& c : {Case{"missing-node", "combined"}, Case{"missing-node", "separate"},
                         Case{"wrong-checkpoint", "combined"}, Case{"flipped-byte", "combined"},
                         Case{"changed-write", "combined"}, Case{"changed-write", "separate"}}) {
-    for (uint64_t seed : {1, 2, 3}) {
+    for (uint64_t seed : {1, 2, 3, 4, 5, 6}) {
       INFO(c.kind << " " << c.encoding << " seed " << seed);
       fs::path folder = dir / fmt::format("{}-{}-{}", c.kind, c.encoding, seed);
       Run r = run(fmt::format("--seed {} --blocks 2 --txs 10 --encoding {} --broken {} -o '{}/'", seed, c.encoding,

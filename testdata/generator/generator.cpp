@@ -4,6 +4,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -15,6 +16,7 @@
 #include "eth/mpt.hpp"
 #include "eth/rlp.hpp"
 #include "witness/compact.hpp"
+#include "witness/stateless.hpp"
 
 namespace witprove::generator {
 
@@ -679,14 +681,21 @@ class ChainGenerator {
     }
   }
 
-  // A sender that can pay for what it sends (0.1 ether covers any transaction made here).
+  // A sender that can pay for what it sends (0.1 ether covers any transaction made here): a random one, or
+  // when those tried are poor (accounts made by small transfers), the first that can.
   Address sender() {
-    for (int attempt = 0; attempt < 64; ++attempt) {
-      const Address& a = rng_.pick(ledger_.eoas);
+    auto can_pay = [&](const Address& a) {
       const Bytes* value = ledger_.state.get(eth::account_key(a));
-      if (value && eth::decode_account(*value).balance >= U256(100'000'000'000'000'000ull)) return a;
+      return value && eth::decode_account(*value).balance >= U256(100'000'000'000'000'000ull);
+    };
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      const Address& a = rng_.pick(ledger_.eoas);
+      if (can_pay(a)) return a;
     }
-    throw std::invalid_argument("no account left with the balance to send a transaction; use more --accounts");
+    auto it = std::find_if(ledger_.eoas.begin(), ledger_.eoas.end(), can_pay);
+    if (it == ledger_.eoas.end())
+      throw std::invalid_argument("no account left with the balance to send a transaction; use more --accounts");
+    return *it;
   }
 
   void transaction(TxBuilder& tx) {
@@ -973,7 +982,7 @@ class ChainGenerator {
         w.other_data.checkpoint_state_trie_root = rng_.fixed<32>();
         broken = {Broken::wrong_checkpoint, number, "", ""};
       } else if (options_.broken == Broken::flipped_byte) {
-        broken = flip_byte(w);
+        broken = flip_byte(w, header);
         broken.block = number;
       } else if (options_.broken == Broken::changed_write) {
         broken = change_write(w);
@@ -1023,35 +1032,42 @@ class ChainGenerator {
     return {Broken::missing_node, 0, stage_name(missing->stage), eth::to_hex(missing->key)};
   }
 
-  // Flips one bit of the compact pre-image, at a place where it changes what the stream decodes to.
-  BrokenBlock flip_byte(witness::BlockWitness& w) {
+  // Flips one bit of the compact pre-image where the block then fails or ends at other roots. (Many bits
+  // do not: a code length the decoder ignores; the balance of an account the block overwrites anyway.)
+  BrokenBlock flip_byte(witness::BlockWitness& w, const Header& header) {
     auto* combined = std::get_if<witness::CombinedPreImage>(&w.block_trace.trie_pre_images);
     if (!combined) throw std::invalid_argument("flipped-byte needs the combined encoding");
     Bytes& compact = combined->compact;
-    H256 root = witness::decode_compact(compact).state.root_hash();
     for (int attempt = 0; attempt < 1000; ++attempt) {
       size_t at = 1 + rng_.below(compact.size() - 1);
       uint8_t bit = static_cast<uint8_t>(1u << rng_.below(8));
       compact[at] ^= bit;
-      try {
-        if (witness::decode_compact(compact).state.root_hash() != root)
-          return {Broken::flipped_byte, 0, fmt::format("compact byte {}", at), ""};
-      } catch (const std::exception&) {
+      witness::BlockResult result = witness::process_block(w);
+      if (!result.ok || result.state_root != header.state_root || result.receipts_root != header.receipts_root ||
+          result.transactions_root != header.transactions_root)
         return {Broken::flipped_byte, 0, fmt::format("compact byte {}", at), ""};
-      }
-      compact[at] ^= bit;  // a byte the decoder ignores (a code length): try another
+      compact[at] ^= bit;
     }
-    throw std::logic_error("generator: found no byte of the pre-image to flip");
+    throw std::logic_error("generator: found no byte of the pre-image whose flip the block notices");
   }
 
+  // Changes a storage write whose value lasts to the end of the block (the slot's last write, in an account
+  // the block does not remove), so that the block ends at another state root.
   BrokenBlock change_write(witness::BlockWitness& w) {
     struct Place { size_t txn, trace, slot; };
     std::vector<Place> places;
+    std::set<std::pair<Address, H256>> overwritten_later;
     auto& txns = w.block_trace.txn_info;
-    for (size_t t = 0; t < txns.size(); ++t)
-      for (size_t a = 0; a < txns[t].traces.size(); ++a)
-        for (size_t s = 0; s < txns[t].traces[a].storage_written.size(); ++s) places.push_back({t, a, s});
-    if (places.empty()) throw std::invalid_argument("changed-write: the last block writes no storage; use more --txs");
+    for (size_t t = txns.size(); t-- > 0;) {
+      for (size_t a = 0; a < txns[t].traces.size(); ++a) {
+        const AccountTrace& trace = txns[t].traces[a];
+        if (!ledger_.state.get(eth::account_key(trace.address))) continue;
+        for (size_t s = 0; s < trace.storage_written.size(); ++s)
+          if (overwritten_later.emplace(trace.address, trace.storage_written[s].first).second) places.push_back({t, a, s});
+      }
+    }
+    if (places.empty())
+      throw std::invalid_argument("changed-write: the last block leaves no storage write standing; use more --txs");
     Place p = rng_.pick(places);
     auto& [slot, value] = txns[p.txn].traces[p.trace].storage_written[p.slot];
     value = value + U256(1);
