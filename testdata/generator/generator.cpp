@@ -472,8 +472,10 @@ class TxBuilder {
       AccountTrace trace;
       trace.address = t.address;
       if (t.after) {
-        if (!t.before || t.after->balance != t.before->balance) trace.balance = t.after->balance;
-        if (!t.before || t.after->nonce != t.before->nonce) trace.nonce = U256(t.after->nonce);
+        // What changed; a new account starts from zero.
+        Account before = t.before.value_or(Account{});
+        if (t.after->balance != before.balance) trace.balance = t.after->balance;
+        if (t.after->nonce != before.nonce) trace.nonce = U256(t.after->nonce);
       } else if (t.listed_uncreated || (t.before && !t.self_destructed)) {
         trace.balance = U256(0);  // a failed transfer's new recipient, or an empty account removed (EIP-161)
       } else if (t.self_destructed && t.before && !t.before->balance.is_zero()) {
