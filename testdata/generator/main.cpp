@@ -56,6 +56,8 @@ class BlockWriter {
   }
   ~BlockWriter() {
     if (archive_) archive_write_free(archive_);
+    std::error_code ignored;
+    if (!finished_ && layout_ != Layout::folder) fs::remove(temporary_, ignored);  // no half output left behind
   }
   BlockWriter(const BlockWriter&) = delete;
   BlockWriter& operator=(const BlockWriter&) = delete;
@@ -86,6 +88,7 @@ class BlockWriter {
       check(archive_write_close(archive_));
       fs::rename(temporary_, path_);
     }
+    finished_ = true;
     return bytes_;
   }
 
@@ -112,7 +115,19 @@ class BlockWriter {
   archive* archive_ = nullptr;
   std::string text_;
   uint64_t bytes_ = 0, blocks_ = 0;
+  bool finished_ = false;
 };
+
+// Where the headers go: DIR/headers.json, or FILE_header.json beside FILE.json or FILE.tar.xz.
+fs::path headers_path_for(Layout layout, std::string output) {
+  if (layout == Layout::folder) return fs::path(output) / "headers.json";
+  for (std::string_view extension : {".tar.xz", ".json"})
+    if (ends_with(output, extension)) {
+      output.resize(output.size() - extension.size());
+      break;
+    }
+  return output + "_header.json";
+}
 
 std::string broken_json(const generator::BrokenBlock& b) {
   if (b.kind == generator::Broken::none) return "null";
@@ -178,13 +193,7 @@ int main(int argc, char** argv) {
                                                                          : Layout::file;
   options.one_range = layout == Layout::file;
   fs::path out_path(output);
-  fs::path headers_path;
-  if (layout == Layout::folder) {
-    headers_path = out_path / "headers.json";
-  } else {
-    std::string stem = output.substr(0, output.size() - (layout == Layout::tar_xz ? 7 : ends_with(output, ".json") ? 5 : 0));
-    headers_path = stem + "_header.json";
-  }
+  fs::path headers_path = headers_path_for(layout, output);
 
   pipeline::Stopwatch clock;
   pipeline::ProgressLine progress;
