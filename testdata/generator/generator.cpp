@@ -713,16 +713,17 @@ class ChainGenerator {
       call(tx, from, value);
     } else if (kind < 73) {  // contract creation
       create(tx, from, value);
-    } else if (kind < 78 && ledger_.contracts.size() > 1) {  // self-destruct
+    } else if (kind < 78 && ledger_.contracts.size() > 1) {
+      // A self-destruct, its balance to the caller. (Removing a contract that exists before the transaction is
+      // pre-Cancun behaviour, kept on every chain here so that account removal is covered.)
       Address victim = rng_.pick(ledger_.contracts);
-      Touch& v = tx.touch(victim);
-      U256 refund = v.before->balance;
+      Touch& v = tx.touch(victim);  // touches live as long as the transaction
       tx.pay(from, victim, U256(0), 26000 + rng_.below(5000), call_data(rng_, 0), true);
-      Touch& vt = tx.touch(victim);
-      vt.code_read = vt.before->code_hash;
-      vt.self_destructed = true;
-      vt.after.reset();
-      if (!refund.is_zero()) tx.live(from).balance = tx.live(from).balance + refund;
+      Account& caller = tx.live(from);
+      caller.balance = caller.balance + v.before->balance;
+      v.code_read = v.before->code_hash;
+      v.self_destructed = true;
+      v.after.reset();
       remove_from(ledger_.contracts, victim);
     } else if (kind < 83 && !ledger_.empties.empty()) {  // touching an empty account removes it (EIP-161)
       Address empty = rng_.pick(ledger_.empties);
@@ -740,8 +741,11 @@ class ChainGenerator {
         tx.pay(from, to, value, 21000 + rng_.below(10000), call_data(rng_, 1), false);
         tx.touch(to).listed_uncreated = true;
       }
+    } else if (ledger_.contracts.empty()) {  // (no contracts left) a transfer to a new account
+      Address to = rng_.fixed<20>();
+      ledger_.eoas.push_back(to);
+      tx.pay(from, to, value, 21000, {}, true);
     } else {  // value to a contract, whose code runs without touching storage
-      if (ledger_.contracts.empty()) return tx.pay(from, rng_.fixed<20>(), value, 21000, {}, true);
       Address c = rng_.pick(ledger_.contracts);
       tx.pay(from, c, value, 21000 + rng_.below(20000), call_data(rng_, 1), true);
       Touch& ct = tx.touch(c);
