@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 
 #include "stark/folders.hpp"
 #include "stark/merkle.hpp"
@@ -28,10 +29,22 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
+// Leaves elements uninitialised when a vector is sized: every matrix is fully written right after it is
+// allocated, and zeroing hundreds of megabytes first costs a pass over memory.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  template <class U>
+  void construct(U*) noexcept {}  // Fp is trivially copyable and destructible (an implicit-lifetime type)
+};
+
 // Column-major matrix: column c is data[c * height, (c + 1) * height).
 struct ColumnMatrix {
   size_t width = 0, height = 0;
-  std::vector<Fp> data;
+  std::vector<Fp, UninitializedAllocator<Fp>> data;
   ColumnMatrix() = default;
   ColumnMatrix(size_t w, size_t h) : width(w), height(h), data(w * h) {}
   std::span<Fp> column(size_t c) { return {data.data() + c * height, height}; }
