@@ -1120,15 +1120,6 @@ BrokenBlock generate(const Options& options, const BlockSink& emit) {
   return ChainGenerator(options).run(emit);
 }
 
-Generated generate(const Options& options) {
-  Generated out;
-  out.broken = generate(options, [&](witness::BlockWitness&& block, Header&& header) {
-    out.blocks.push_back(std::move(block));
-    out.headers.push_back(std::move(header));
-  });
-  return out;
-}
-
 H256 header_hash(const Header& h) {
   std::vector<Bytes> fields = {
       eth::rlp_string(h.parent_hash), eth::rlp_string(empty_ommers_hash), eth::rlp_string(h.beneficiary),

@@ -80,12 +80,6 @@ struct BrokenBlock {
   std::string key;    // the trie key that cannot be reached (missing_node), hex
 };
 
-struct Generated {
-  std::vector<witness::BlockWitness> blocks;
-  std::vector<Header> headers;  // one per block
-  BrokenBlock broken;
-};
-
 // Receives each block, with its header, as soon as it is made.
 using BlockSink = std::function<void(witness::BlockWitness&& block, Header&& header)>;
 
@@ -93,8 +87,6 @@ using BlockSink = std::function<void(witness::BlockWitness&& block, Header&& hea
 // Throws std::invalid_argument for options that cannot be met (e.g. flipped_byte with the separate encoding,
 // changed_write when the last block writes no storage).
 BrokenBlock generate(const Options& options, const BlockSink& emit);
-// All blocks at once.
-Generated generate(const Options& options);
 
 // RPC `eth_getBlockByNumber`-shaped header objects, as a JSON array (what witness::read_headers reads).
 std::string headers_json(const std::vector<Header>& headers);
