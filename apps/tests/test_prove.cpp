@@ -1,0 +1,55 @@
+// End-to-end: prove-witness on real blocks, then verify-proof against their real headers.
+#include <catch2/catch.hpp>
+
+#include "test_prove_support.hpp"
+
+using namespace witprove::test;
+
+// The smallest real blocks with a header; scripts/prove-shared.sh sweeps all of them.
+TEST_CASE("prove-witness then verify-proof --header on small real blocks") {
+  if (!have_shared_witnesses()) return;
+  auto dir = fresh_dir("prove");
+  auto shared = shared_witnesses_dir();
+  for (const char* name : {"b28_dev", "b19840104_main"}) {
+    INFO(name);
+    auto proof = dir / (std::string(name) + ".proof");
+    auto metrics = dir / "metrics.jsonl";
+    // Standard input, as the seed's `leader stdio`.
+    auto r = run(fmt::format("{} --output {} --metrics {} --threads 2 < {}", app("prove-witness"), q(proof), q(metrics),
+                             q(shared / (std::string(name) + ".json"))));
+    REQUIRE(r.status == 0);
+    CHECK(r.err.find("INFO prove: proving block") != std::string::npos);
+    CHECK(r.err.find("took") != std::string::npos);
+    CHECK(read_text(metrics).find("\"job\":\"prove-segment\"") != std::string::npos);
+    auto v = run(fmt::format("{} --header {} {}", app("verify-proof"), q(shared / (std::string(name) + "_header.json")),
+                             q(proof)));
+    CHECK(v.status == 0);
+    CHECK(v.out.find("valid") != std::string::npos);
+  }
+  // Another block's header is refused, naming what differs.
+  auto v = run(fmt::format("{} --header {} {}", app("verify-proof"), q(shared / "b4_dev_header.json"),
+                           q(dir / "b28_dev.proof")));
+  CHECK(v.status == 1);
+  CHECK(v.out.find("block number differs from the header") != std::string::npos);
+}
+
+TEST_CASE("prove-witness: an unprovable witness fails fast with the reason") {
+  auto dir = fresh_dir("prove-bad");
+  // A hand-made witness whose pre-image lacks the beacon-roots account: the native check names it.
+  auto r = run(fmt::format("{} --witness {} --output {}", app("prove-witness"),
+                           q(testdata_dir() / "witnesses" / "100.witness.json"), q(dir / "100.proof")));
+  CHECK(r.status == 1);
+  CHECK(r.err.find("ERROR prove: not provable:") != std::string::npos);
+  CHECK(r.err.find("proving block") == std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "100.proof"));
+}
+
+TEST_CASE("prove-witness: usage errors exit 2") {
+  CHECK(run(app("prove-witness") + " --help").status == 0);
+  CHECK(run(app("prove-witness") + " < /dev/null").status == 2);  // no --output
+  CHECK(run(app("prove-witness") + " --output x --max-memory lots").status == 2);
+  CHECK(run(app("prove-witness") + " --output x --bogus").status == 2);
+  auto r = run(app("prove-witness") + " --output x --witness " + q(testdata_dir() / "witnesses" / "300-302.witness.json"));
+  CHECK(r.status == 1);
+  CHECK(r.err.find("choose one with --block N") != std::string::npos);
+}

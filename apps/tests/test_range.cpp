@@ -1,0 +1,125 @@
+// End-to-end: prove-range past bad and missing blocks, resumed after SIGKILL; chained ranges and their checks.
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "test_prove_support.hpp"
+#include "witness/parse.hpp"
+
+using namespace witprove;
+using namespace witprove::test;
+
+namespace {
+
+struct ReportBlock {
+  std::string status, error;
+  int64_t attempts;
+};
+
+std::map<uint64_t, ReportBlock> read_report(const fs::path& path) {
+  simdjson::dom::parser parser;
+  auto text = read_text(path);
+  auto doc = parser.parse(text);
+  REQUIRE(!doc.error());
+  std::map<uint64_t, ReportBlock> out;
+  for (auto b : doc["blocks"].get_array())
+    out[uint64_t(b["block"])] = {std::string(std::string_view(b["status"])), std::string(std::string_view(b["error"])),
+                                 int64_t(b["attempts"])};
+  REQUIRE(!doc["summary"]["txs_per_hour"].error());
+  REQUIRE(!doc["summary"]["wall_seconds"].error());
+  return out;
+}
+
+// One file per block of a generated multi-block witness file.
+void split_into_folder(const fs::path& file, const fs::path& dir) {
+  auto text = read_text(file);
+  std::string error;
+  auto blocks = witness::split_blocks(text, error);
+  REQUIRE(blocks);
+  for (size_t i = 0; i < blocks->size(); ++i)
+    write_text(dir / fmt::format("{}.witness.json", 1000 + i), fmt::format("[{}]", (*blocks)[i]));
+}
+
+}  // namespace
+
+TEST_CASE("prove-range: a corrupted and a missing block are reported, the rest proved, resumed after SIGKILL") {
+  auto dir = fresh_dir("range");
+  auto source = dir / "witnesses";
+  auto out = dir / "proofs";
+  fs::create_directories(source);
+  split_into_folder(testdata_dir() / "generated" / "combined.json", source);  // blocks 1000, 1001, 1002
+  auto damaged = read_text(source / "1001.witness.json");
+  write_text(source / "1001.witness.json", damaged.substr(0, damaged.size() * 3 / 5));  // cut off mid-file
+  // Block 1003 has no witness at all.
+
+  // First run: killed with SIGKILL as soon as the first proof is written.
+  auto command = fmt::format("{} {} 1000 1003 --output-dir {} --jobs 1", app("prove-range"), q(source), q(out));
+  REQUIRE(std::system(fmt::format("{} > {} 2>&1 & echo $! > {}", command, q(dir / "first.log"), q(dir / "pid")).c_str()) == 0);
+  auto first_proof = out / "1000.proof";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (!fs::exists(first_proof) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  pid_t pid = std::stoi(read_text(dir / "pid"));
+  ::kill(pid, SIGKILL);
+  REQUIRE(fs::exists(first_proof));
+  auto first_time = fs::last_write_time(first_proof);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  // Resumed: the finished proof is kept, the rest is done, the two bad blocks are reported.
+  auto r = run(command + " --resume");
+  CHECK(r.status == 1);
+  auto report = read_report(out / "report.json");
+  REQUIRE(report.size() == 4);
+  CHECK(report[1000].status == "skipped");
+  CHECK(report[1001].status == "failed");
+  CHECK(report[1001].error.find("1001.witness.json") != std::string::npos);
+  CHECK(report[1002].status == "proved");
+  CHECK(report[1002].attempts == 1);
+  CHECK(report[1003].status == "missing");
+  CHECK(fs::last_write_time(first_proof) == first_time);
+  CHECK(r.out.find("proved 1, failed 1, missing 1, skipped 1 of 4 blocks") != std::string::npos);
+  for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().string().find(".tmp") == std::string::npos);
+  auto v = run(fmt::format("{} {}", app("verify-proof"), q(out)));
+  CHECK(v.status == 0);
+
+  // Resuming a finished range reproves nothing.
+  r = run(command + " --resume");
+  CHECK(read_report(out / "report.json")[1002].status == "skipped");
+  CHECK(r.status == 1);
+}
+
+TEST_CASE("prove-range: chained proofs of witness_b3_b6.json link; a wrong previous proof is refused before proving") {
+  if (!have_shared_witnesses()) return;
+  auto dir = fresh_dir("range-chained");
+  auto source = shared_witnesses_dir() / "witness_b3_b6.json";
+  auto r = run(fmt::format("{} {} 3 6 --mode chained --output-dir {}", app("prove-range"), q(source), q(dir)));
+  REQUIRE(r.status == 0);
+  auto report = read_report(dir / "report.json");
+  for (uint64_t n = 3; n <= 6; ++n) CHECK(report[n].status == "proved");
+  CHECK(run(fmt::format("{} --chain {}", app("verify-proof"), q(dir))).status == 0);
+
+  // Proofs that do not link: a gap in the chain.
+  auto v = run(fmt::format("{} --chain {} {} {}", app("verify-proof"), q(dir / "3.proof"), q(dir / "5.proof"),
+                           q(dir / "6.proof")));
+  CHECK(v.status == 1);
+  CHECK(v.out.find("chain: block 5 does not follow block 3") != std::string::npos);
+
+  auto w = run(fmt::format("{} --witness {} --block 5 --previous-proof {} --output {}", app("prove-witness"), q(source),
+                           q(dir / "3.proof"), q(dir / "wrong.proof")));
+  CHECK(w.status == 1);
+  CHECK(w.err.find("is for block 3, not the parent of block 5") != std::string::npos);
+  CHECK(w.err.find("proving block") == std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "wrong.proof"));
+}
+
+TEST_CASE("prove-range: usage errors exit 2") {
+  CHECK(run(app("prove-range") + " --help").status == 0);
+  CHECK(run(app("prove-range") + " src 1 2").status == 2);
+  CHECK(run(app("prove-range") + " src 5 2 --output-dir x").status == 2);
+  CHECK(run(app("prove-range") + " src 1 2 --output-dir x --mode sideways").status == 2);
+  CHECK(run(app("prove-range") + " /nonexistent 1 2 --output-dir " + q(fresh_dir("range-usage"))).status == 2);
+}
