@@ -31,11 +31,13 @@ inline Fp layer_point(unsigned log_top, unsigned log_size, size_t index) {
   return layer_shift(log_top, log_size) * pow(two_adic_root(log_size), reverse_bits(index, log_size));
 }
 
-// LogUp: fingerprint of an interaction's tuple, gamma - (bus + sum beta^(j+1) v_j).
+// LogUp: fingerprint of an interaction's tuple v_0..v_(J-1), gamma - (sum_j beta^j v_j + beta^J (bus + 1)).
+// The bus term ends the tuple, so tuples of different lengths (or buses) do not collide.
 template <class Row>
 Fp2 lookup_denominator(const Interaction& in, const Row& row, Fp2 gamma, std::span<const Fp2> beta_powers) {
-  Fp2 acc = gamma - Fp(in.bus);
-  for (size_t j = 0; j < in.values.size(); ++j) acc -= beta_powers[j + 1] * in.values[j].evaluate(row);
+  size_t len = in.values.size();
+  Fp2 acc = gamma - beta_powers[len] * Fp(uint64_t{in.bus} + 1);
+  for (size_t j = 0; j < len; ++j) acc -= beta_powers[j] * in.values[j].evaluate(row);
   return acc;
 }
 size_t max_tuple_length(std::span<const Interaction> interactions);
