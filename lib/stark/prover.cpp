@@ -116,10 +116,15 @@ Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveT
   ColumnMatrix coeffs(trace.width, trace.height);
   {
     PhaseTimer timer(timings.lde);
-    tbb::parallel_for(size_t{0}, trace.width, [&](size_t col) {
-      auto dst = coeffs.column(col);
-      for (size_t r = 0; r < trace.height; ++r) dst[r] = trace.values[r * trace.width + col];
-      intt(dst);
+    // Eight columns per task, so that each trace row is read a cache line at a time.
+    constexpr size_t kTile = 8;
+    tbb::parallel_for(size_t{0}, (trace.width + kTile - 1) / kTile, [&](size_t tile) {
+      size_t first = tile * kTile, last = std::min(first + kTile, trace.width);
+      for (size_t r = 0; r < trace.height; ++r) {
+        const Fp* row = trace.values.data() + r * trace.width;
+        for (size_t col = first; col < last; ++col) coeffs.data[col * trace.height + r] = row[col];
+      }
+      for (size_t col = first; col < last; ++col) intt(coeffs.column(col));
     });
   }
   return commit_coefficients(std::move(coeffs), log_blowup, shift, timings);
