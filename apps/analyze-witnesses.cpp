@@ -308,7 +308,11 @@ int main(int argc, char** argv) {
     std::vector<uint64_t> found;
     for (const BlockAnalysis& b : blocks)
       if (b.block) found.push_back(*b.block);
-    missing = witness::missing_blocks(range, std::move(found));
+    try {
+      missing = witness::missing_blocks(range, std::move(found));
+    } catch (const std::length_error& e) {
+      return pipeline::usage_error(tool, e.what());
+    }
   }
   auto totals = witness::analysis_totals(blocks);
 

@@ -209,6 +209,9 @@ TEST_CASE("analyze-witnesses usage errors exit 2", "[analyze][e2e]") {
   CHECK(analyze("--no-such-option x").status == 2);
   CHECK(analyze(quoted(testdata_witnesses()) + " 10 5").status == 2);
   CHECK(analyze(quoted(testdata_witnesses()) + " ten").status == 2);
+  Run wide = analyze(quoted(testdata_witnesses()) + " 0 1000000000000");
+  CHECK(wide.status == 2);
+  CHECK_THAT(wide.err, Catch::Contains("too many missing blocks to list"));
   CHECK(analyze("--threads x " + quoted(testdata_witnesses())).status == 2);
   Run missing = analyze("/no/such/source");
   CHECK(missing.status == 2);

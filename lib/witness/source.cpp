@@ -197,14 +197,24 @@ std::vector<BlockParse> parse_entry(const SourceEntry& entry) {
 
 std::vector<uint64_t> missing_blocks(const BlockRange& range, std::vector<uint64_t> found) {
   std::sort(found.begin(), found.end());
-  // An open-ended range stops at the highest block found.
-  uint64_t last = range.last == UINT64_MAX && !found.empty() ? std::max(found.back(), range.first) : range.last;
-  if ((range.last == UINT64_MAX && found.empty()) || range.first > last) return {};
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  bool open_ended = range.last == UINT64_MAX;
+  if (open_ended && found.empty()) return {};
+  uint64_t last = open_ended ? std::max(found.back(), range.first) : range.last;
+  if (range.first > last) return {};
+  auto in_range = std::lower_bound(found.begin(), found.end(), range.first);
+  auto past_range = std::upper_bound(in_range, found.end(), last);
+  uint64_t present = static_cast<uint64_t>(past_range - in_range);
+  uint64_t missing_count = last - range.first + 1 - present;
+  if (missing_count > max_listed_missing)
+    throw std::length_error(fmt::format("blocks {} to {}: too many missing blocks to list; give a narrower range",
+                                        range.first, last));
   std::vector<uint64_t> missing;
-  auto it = std::lower_bound(found.begin(), found.end(), range.first);
+  missing.reserve(static_cast<size_t>(missing_count));
+  auto it = in_range;
   for (uint64_t n = range.first;; ++n) {
-    while (it != found.end() && *it < n) ++it;
-    if (it == found.end() || *it != n) missing.push_back(n);
+    if (it != past_range && *it == n) ++it;
+    else missing.push_back(n);
     if (n == last) break;
   }
   return missing;

@@ -100,7 +100,10 @@ void for_each_block(const std::string& source, const BlockRange& range,
                                                            }));
 }
 
-// Numbers in `range` that are not in `found` (which may be unsorted and hold numbers outside the range).
+// Numbers in `range` that are not in `found` (which may be unsorted and hold numbers outside the range). An
+// open-ended range (last == UINT64_MAX) stops at the highest number found. Throws std::length_error rather
+// than list more than max_listed_missing numbers (a mistyped range or a damaged block number).
+inline constexpr uint64_t max_listed_missing = 100'000'000;
 std::vector<uint64_t> missing_blocks(const BlockRange& range, std::vector<uint64_t> found);
 
 }  // namespace witprove::witness

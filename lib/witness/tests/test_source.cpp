@@ -164,6 +164,10 @@ TEST_CASE("a block range filters by the number inside the witness", "[witness][s
   CHECK(missing_blocks({5, 5}, {}) == std::vector<uint64_t>{5});
   CHECK(missing_blocks({300, UINT64_MAX}, {302, 300}) == std::vector<uint64_t>{301});  // open end: up to the last found
   CHECK(missing_blocks({0, UINT64_MAX}, {}).empty());
+  CHECK(missing_blocks({10, 12}, {11, 11, 11}) == std::vector<uint64_t>{10, 12});
+  // A mistyped range or a damaged block number must not make a list of billions.
+  CHECK_THROWS_AS(missing_blocks({0, 1'000'000'000'000}, {5}), std::length_error);
+  CHECK_THROWS_AS(missing_blocks({0, UINT64_MAX}, {1, uint64_t{1} << 62}), std::length_error);
 }
 
 TEST_CASE("damaged sources: unreadable archive data and broken files are reported, not fatal", "[witness][source]") {
