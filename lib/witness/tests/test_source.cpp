@@ -2,8 +2,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "test_support.hpp"
 #include "witness/analysis.hpp"
@@ -198,6 +201,24 @@ TEST_CASE("damaged sources: unreadable archive data and broken files are reporte
 
   CHECK_THROWS_AS(SourceReader((dir / "no-such-file").string()), SourceError);
   fs::remove_all(dir);
+}
+
+TEST_CASE("blocks are worked on in parallel and delivered in source order", "[witness][source]") {
+  std::atomic<int> running{0}, most{0};
+  std::vector<uint64_t> order;
+  for_each_block<uint64_t>(
+      testdata_witnesses().string(), {},
+      [&](BlockParse&& b) {
+        int now = ++running;
+        for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // sleeping, so a busy machine still overlaps
+        --running;
+        return b.number.value_or(0);
+      },
+      [&](uint64_t&& n) { order.push_back(n); });
+  CHECK(order == all_blocks);
+  if (std::thread::hardware_concurrency() > 1) CHECK(most.load() >= 2);
 }
 
 TEST_CASE("analysis figures of a block", "[witness][analysis]") {
