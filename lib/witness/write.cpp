@@ -23,18 +23,16 @@ class Writer {
  private:
   void raw(std::string_view s) { out_ += s; }
 
-  void hex_digits(ByteView bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
+  static constexpr char digits[] = "0123456789abcdef";
+
+  void hex(ByteView bytes) {
+    out_ += "\"0x";
     size_t at = out_.size();
     out_.resize(at + 2 * bytes.size());
     for (uint8_t b : bytes) {
       out_[at++] = digits[b >> 4];
       out_[at++] = digits[b & 15];
     }
-  }
-  void hex(ByteView bytes) {
-    out_ += "\"0x";
-    hex_digits(bytes);
     out_ += '"';
   }
   template <size_t N>
@@ -164,7 +162,6 @@ class Writer {
 
   // {"count": n, "packed": "0x.."}: the nibbles as one number, the first most significant.
   void nibbles(const std::vector<uint8_t>& path) {
-    static constexpr char digits[] = "0123456789abcdef";
     raw(R"({"count":)");
     number(path.size());
     raw(R"(,"packed":"0x)");
