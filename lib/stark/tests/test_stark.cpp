@@ -239,3 +239,50 @@ TEST_CASE("parameters are validated and the default meets 100 bits") {
   Proof proof = prove(in, low, bytes_of("x"));
   CHECK(verify(fx.airs, fx.publics, proof, low, bytes_of("x")) == std::nullopt);
 }
+
+namespace {
+// Sends (x) on bus 7 from every row.
+struct SendOneAir {
+  std::string name() const { return "send-one"; }
+  size_t width() const { return 1; }
+  size_t num_public_values() const { return 0; }
+  unsigned constraint_degree() const { return 1; }
+  std::vector<Interaction> interactions() const {
+    return {{7, {LinearCombination::column(0)}, LinearCombination::constant_value(Fp::one())}};
+  }
+  template <class F>
+  void eval(F&) const {}
+};
+// Receives (x, 0) on bus 7 with multiplicity m: a longer tuple with a trailing zero.
+struct ReceiveTwoAir {
+  std::string name() const { return "receive-two"; }
+  size_t width() const { return 2; }
+  size_t num_public_values() const { return 0; }
+  unsigned constraint_degree() const { return 1; }
+  std::vector<Interaction> interactions() const {
+    return {{7, {LinearCombination::column(0), LinearCombination::constant_value(Fp())},
+             LinearCombination{{{1, -Fp::one()}}, Fp()}}};
+  }
+  template <class F>
+  void eval(F&) const {}
+};
+}  // namespace
+
+TEST_CASE("tuples of different lengths on one bus do not balance") {
+  AirAdapter<SendOneAir> send{SendOneAir{}};
+  AirAdapter<ReceiveTwoAir> receive{ReceiveTwoAir{}};
+  Trace s(1, 8), r(2, 8);
+  for (size_t i = 0; i < 8; ++i) {
+    s.at(i, 0) = Fp(i * 3);
+    r.at(i, 0) = Fp(i * 3);
+    r.at(i, 1) = Fp::one();
+  }
+  std::vector<TableInstance> in{{&send, &s, {}}, {&receive, &r, {}}};
+  CHECK(check_lookups(in).has_value());
+  StarkParams p = test_params();
+  p.check_trace = false;
+  Proof proof = prove(in, p, bytes_of("t"));
+  const Air* airs[] = {&send, &receive};
+  std::vector<std::vector<Fp>> publics(2);
+  CHECK(verify(airs, publics, proof, p, bytes_of("t")).has_value());
+}
