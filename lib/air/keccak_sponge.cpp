@@ -168,7 +168,7 @@ std::vector<std::vector<Fp>> keccak_public_values(std::span<const eth::H256> pub
 
 std::vector<stark::TableInstance> KeccakTables::instances() const {
   std::vector<stark::TableInstance> out;
-  for (size_t i = 0; i < airs.size(); ++i) out.push_back({airs[i].get(), &traces[i], public_values[i]});
+  for (size_t i = 0; i < traces.size(); ++i) out.push_back({airs[i].get(), &traces[i], public_values[i]});
   return out;
 }
 

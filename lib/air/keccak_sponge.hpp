@@ -99,7 +99,7 @@ struct KeccakTables {
   std::vector<stark::Trace> traces;
   std::vector<std::vector<stark::Fp>> public_values;
 
-  std::vector<stark::TableInstance> instances() const;
+  std::vector<stark::TableInstance> instances() const;  // empty for the verifier's tables (no traces)
   std::vector<const stark::Air*> air_pointers() const;
 };
 
