@@ -66,8 +66,8 @@ TEST_CASE("keccak proof: a trace with one wrong cell does not give a proof that 
   REQUIRE(prove_and_verify(honest, pub) == std::nullopt);
 
   std::mt19937_64 rng(5);
-  // Cells whose tampering each check above has caught: a theta bit, a state limb, a round flag, an input
-  // multiplicity, a padding byte bit, an absorbed state bit, and a public-digest register.
+  // One cell of each kind: a theta bit, a state limb, a round flag, an input multiplicity, a padding byte
+  // bit, an absorbed state bit, and a public-digest register.
   struct Cell {
     size_t table, row, column;
   };
