@@ -8,6 +8,7 @@
 #include <new>
 
 #include "air/block_statement.hpp"
+#include "air/keccak_permutation.hpp"
 #include "eth/keccak.hpp"
 #include "pipeline/cli.hpp"
 #include "pipeline/verify.hpp"
@@ -22,11 +23,9 @@ proof::Parameters default_parameters() {
 }
 
 uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& params) {
-  // Measured: the permutation table dominates; its rows are padded to a power of two, and the prover
-  // holds the trace, its low-degree extension and the Merkle tree over it.
-  uint64_t rows = 32;
-  while (rows < 24 * permutations) rows *= 2;
-  uint64_t trace = rows * 2429 * sizeof(uint64_t);
+  // The permutation table dominates: the prover holds its trace, the low-degree extension and the
+  // Merkle tree over it (0.43 GB measured for 2,048 rows at blowup 8, against 0.39 GB estimated).
+  uint64_t trace = air::keccak_permutation_height(permutations) * air::keccak_perm::width * sizeof(uint64_t);
   return trace * (2 + (uint64_t{1} << params.log_blowup));
 }
 

@@ -51,6 +51,13 @@ TEST_CASE("verify: a proved block verifies, in several segments") {
   CHECK(proof::decode(proof::encode(f)) == f);
 }
 
+TEST_CASE("prove: the same block and parameters give byte-identical proofs") {
+  ProveSettings settings;
+  settings.parameters.segment_permutations = 8;
+  MetricsLog metrics;
+  CHECK(proof::encode(prove_block(synthetic_block(5), settings, metrics)) == proof::encode(proved_block()));
+}
+
 TEST_CASE("verify: every public value is bound") {
   const auto& good = proved_block();
   auto rejects = [](proof::ProofFile f) { return verify_proof(f).has_value(); };
