@@ -33,7 +33,7 @@ struct StarkParams {
   uint32_t num_queries = 27;        // FRI queries
   uint32_t grinding_bits = 19;      // proof of work before the queries are drawn (about 2^19 SHA-256 calls)
   uint32_t log_fri_arity = 3;       // FRI folds 2^log_fri_arity points into one per round
-  uint32_t log_final_poly_len = 3;  // FRI stops at a polynomial of at most this many (log) coefficients
+  uint32_t log_final_poly_len = 3;  // FRI stops at a polynomial of at most 2^log_final_poly_len coefficients
   // Run check_constraints and check_lookups before proving (on by default in debug builds).
   bool check_trace = kDebugBuild;
 
@@ -79,8 +79,10 @@ struct Proof {
   FriProof fri;
 };
 
-// Wall-clock seconds per prover phase. LDE and commit are split: LDE is interpolation and coset
-// extension of the main, auxiliary and quotient columns, commit is Merkle hashing of their rows.
+// Wall-clock seconds per prover phase: lde = interpolation and coset extension of the main, auxiliary and
+// quotient columns; commit = Merkle hashing of their rows; aux = building the LogUp columns; quotient =
+// constraint evaluation and splitting; openings = out-of-domain values and DEEP codewords; fri = folding,
+// grinding and query openings.
 struct ProveTimings {
   double lde = 0, commit = 0, aux = 0, quotient = 0, openings = 0, fri = 0, total = 0;
 };
@@ -91,7 +93,8 @@ struct ProveError : std::runtime_error {
 
 // Proves that every table's trace satisfies its AIR with its public values and that all lookup buses
 // balance. `statement` identifies what is proved (bound into the transcript). Throws ProveError when
-// the input is unusable (bad shapes, or a failed check when params.check_trace is set or in debug builds).
+// the input is unusable (bad shapes), or when params.check_trace is set (the default in debug builds) and
+// a constraint or bus fails; the message names the table, row and constraint, or the bus and tuple.
 Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
             ProveTimings* timings = nullptr);
 
