@@ -2,7 +2,8 @@
 // 1 and 2 threads for 2^10 ... 2^14 permutations, proof size, verification time, peak memory, and time by
 // phase. Each size and thread count runs in a child process so that peak memory is its own.
 // Prints one JSON line. Options: --min-log N, --max-log N (defaults 10 and 14), --threads-list 1,2, and
-// --permutations N to run one count instead (1365 fills 2^15 rows, the count Plonky3's figures use).
+// --permutations N to run one count instead (1365 fills 2^15 rows, the count Plonky3's figures use), and
+// --log-blowup B to trade proof size for speed (queries are raised to keep the default security).
 #include <oneapi/tbb/global_control.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -29,7 +30,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // Proves n random permutations on `threads` threads; writes one JSON object to `out`.
-int run_one(size_t n, unsigned threads, FILE* out) {
+int run_one(size_t n, unsigned threads, const stark::StarkParams& params, FILE* out) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   std::mt19937_64 rng(n);
   std::vector<eth::KeccakState> inputs(n);
@@ -37,7 +38,6 @@ int run_one(size_t n, unsigned threads, FILE* out) {
     for (auto& lane : s) lane = rng();
 
   const stark::AirAdapter<air::KeccakPermutationAir> air(air::KeccakPermutationAir{});
-  const stark::StarkParams params;
   const auto statement = eth::ByteView(reinterpret_cast<const uint8_t*>("bench-keccak-air"), 16);
 
   auto start = std::chrono::steady_clock::now();
@@ -97,12 +97,23 @@ int main(int argc, char** argv) {
   unsigned min_log = 10, max_log = 14;
   std::vector<unsigned> thread_counts = {1, 2};
   std::vector<size_t> counts;
+  stark::StarkParams params;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if ((arg == "--min-log" || arg == "--max-log" || arg == "--threads-list" || arg == "--permutations") &&
+    if ((arg == "--min-log" || arg == "--max-log" || arg == "--threads-list" || arg == "--permutations" ||
+         arg == "--log-blowup") &&
         i + 1 < argc) {
       const char* value = argv[++i];
       if (arg == "--permutations") counts = {parse_unsigned(value, "--permutations", 1u << 24)};
+      else if (arg == "--log-blowup") {
+        const unsigned security = params.conjectured_security_bits();
+        params.log_blowup = parse_unsigned(value, "--log-blowup", 4);
+        if (params.log_blowup < 2) {  // degree-3 constraints need a quotient of twice the trace height
+          std::fprintf(stderr, "bench_keccak_air: --log-blowup must be at least 2\n");
+          return 2;
+        }
+        params.num_queries = (security - params.grinding_bits + params.log_blowup - 1) / params.log_blowup;
+      }
       else if (arg == "--min-log") min_log = parse_unsigned(value, "--min-log");
       else if (arg == "--max-log") max_log = parse_unsigned(value, "--max-log");
       else {
@@ -115,12 +126,12 @@ int main(int argc, char** argv) {
       }
     } else {
       std::fprintf(stderr,
-                   "usage: bench_keccak_air [--min-log N] [--max-log N] [--threads-list 1,2] [--permutations N]\n");
+                   "usage: bench_keccak_air [--min-log N] [--max-log N] [--threads-list 1,2] [--permutations N] "
+                   "[--log-blowup B]\n");
       return 2;
     }
   }
 
-  const stark::StarkParams params;
   std::string results;
   if (counts.empty())
     for (unsigned log_perms = min_log; log_perms <= max_log; ++log_perms) counts.push_back(size_t{1} << log_perms);
@@ -130,7 +141,7 @@ int main(int argc, char** argv) {
       FILE* tmp = std::tmpfile();
       std::fflush(stdout);
       pid_t pid = fork();
-      if (pid == 0) _exit(run_one(n, threads, tmp) == 0 && std::fflush(tmp) == 0 ? 0 : 1);
+      if (pid == 0) _exit(run_one(n, threads, params, tmp) == 0 && std::fflush(tmp) == 0 ? 0 : 1);
       int status = 0;
       waitpid(pid, &status, 0);
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
