@@ -9,6 +9,24 @@
 
 namespace witprove::stark {
 
+// Sum of 128-bit products, reduced once at the end: three 64-bit limbs (the top one counts carries out of
+// 2^128), so each constraint costs a multiply and three additions instead of a modular reduction.
+class LazySum {
+ public:
+  void add_product(Fp a, Fp b) {
+    unsigned __int128 p = static_cast<unsigned __int128>(a.value()) * b.value();
+    unsigned __int128 before = low_;
+    low_ += p;
+    top_ += low_ < before;
+  }
+  // low + top * 2^128 mod p, with 2^128 = -2^32 (mod p).
+  Fp value() const { return Fp::reduce128(low_) - Fp(top_) * Fp(uint64_t{1} << 32); }
+
+ private:
+  unsigned __int128 low_ = 0;
+  uint64_t top_ = 0;
+};
+
 // Evaluates constraints at one point of the quotient domain; trace cells are base-field values.
 class ProverFolder : public FolderShorthands<ProverFolder> {
  public:
@@ -24,7 +42,9 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     local_ = local;
     next_ = next;
     sel_ = s;
-    acc_ = Fp2();
+    base_c0_ = LazySum();
+    base_c1_ = LazySum();
+    ext_acc_ = Fp2();
     index_ = 0;
   }
   Var local(size_t c) const { return local_[c]; }
@@ -35,14 +55,16 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   Fp public_value(size_t i) const { return publics_[i]; }
   void assert_zero(Fp e) {
     assert(index_ < alpha_powers_.size());
-    acc_ += alpha_powers_[index_++] * e;
+    const Fp2& a = alpha_powers_[index_++];
+    base_c0_.add_product(a.c0, e);
+    base_c1_.add_product(a.c1, e);
   }
   // Engine constraints over extension-field auxiliary columns.
   void assert_zero_ext(Fp2 e) {
     assert(index_ < alpha_powers_.size());
-    acc_ += alpha_powers_[index_++] * e;
+    ext_acc_ += alpha_powers_[index_++] * e;
   }
-  Fp2 folded() const { return acc_; }
+  Fp2 folded() const { return Fp2(base_c0_.value(), base_c1_.value()) + ext_acc_; }
 
  private:
   std::span<const Fp> publics_;
@@ -50,7 +72,8 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   const Fp* local_ = nullptr;
   const Fp* next_ = nullptr;
   Selectors sel_{};
-  Fp2 acc_;
+  LazySum base_c0_, base_c1_;
+  Fp2 ext_acc_;
   size_t index_ = 0;
 };
 

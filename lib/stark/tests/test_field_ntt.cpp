@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "stark/folders.hpp"
 #include "stark/ntt.hpp"
 
 using namespace witprove::stark;
@@ -114,5 +115,19 @@ TEST_CASE("transforms are exact on edge values (vector and scalar paths)") {
     coset_lde_bit_reversed(coeffs, Fp(s), lde);
     Fp w = two_adic_root(8);
     for (size_t i = 0; i < lde.size(); ++i) CHECK(lde[i] == evaluate(coeffs, Fp(s) * pow(w, reverse_bits(i, 8))));
+  }
+}
+
+TEST_CASE("lazy sums of products match field arithmetic, including past 2^128") {
+  std::mt19937_64 rng(6);
+  for (size_t count : {size_t{0}, size_t{1}, size_t{3}, size_t{1000}}) {
+    LazySum lazy;
+    Fp expected;
+    for (size_t i = 0; i < count; ++i) {
+      Fp a = i % 3 ? Fp(rng()) : Fp(Fp::P - 1), b = i % 5 ? Fp(rng()) : Fp(Fp::P - 1);
+      lazy.add_product(a, b);
+      expected += a * b;
+    }
+    CHECK(lazy.value() == expected);
   }
 }
