@@ -175,11 +175,15 @@ __attribute__((target("avx512f"))) void scale_by_powers(const Fp* in, Fp* out, s
   }
 }
 
-const bool kAvailable = __builtin_cpu_supports("avx512f");
+bool available() {
+  // __builtin_cpu_init makes the check safe even if first called during static initialisation.
+  static const bool yes = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f"));
+  return yes;
+}
 
 }  // namespace avx512
 
-bool vector_stage(size_t h) { return h >= avx512::kLanes && avx512::kAvailable; }
+bool vector_stage(size_t h) { return h >= avx512::kLanes && avx512::available(); }
 #else
 bool vector_stage(size_t) { return false; }
 #endif
@@ -197,7 +201,7 @@ void dif(std::span<Fp> v) {
       avx512::dif_stage(a, n, h, w);
       continue;
     }
-    if (h == 4 && vector_stage(n / 2)) {
+    if (h == 4 && n >= 2 * avx512::kLanes && avx512::available()) {
       avx512::dif_tail(a, n, tw.data());
       break;
     }
