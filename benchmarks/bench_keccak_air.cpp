@@ -1,9 +1,10 @@
 // Proving Keccak-f[1600] permutations with the permutation table alone: permutations proven per second at
 // 1 and 2 threads for 2^10 ... 2^14 permutations, proof size, verification time, peak memory, and time by
 // phase. Each size and thread count runs in a child process so that peak memory is its own.
-// Prints one JSON line; sizes that do not fit in free memory are listed as skipped. Options: --min-log N, --max-log N (defaults 10 and 14), --threads-list 1,2, and
-// --permutations N to run one count instead (1365 fills 2^15 rows, the count Plonky3's figures use), and
-// --log-blowup B to trade proof size for speed (queries are raised to keep the default security).
+// Prints one JSON line; sizes that do not fit in free memory are listed as skipped.
+// Options: --min-log N, --max-log N (defaults 10 and 14), --threads-list 1,2; --permutations N runs one
+// count instead (1365 fills 2^15 rows, the count Plonky3's figures use); --log-blowup B trades proof size
+// for speed (queries are raised to keep the default security).
 #include <oneapi/tbb/global_control.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
