@@ -37,9 +37,8 @@ mkdir -p "$outdir"
 
 failed=0
 total=0
-# Columns: file index block txs chain_id gas_used checkpoint header_file ...
+# Columns: file index block txs chain_id gas_used checkpoint header_file ...; smallest blocks first.
 while IFS=$'\t' read -r file _ block txs _ _ _ header _; do
-  [ "$file" = file ] && continue
   [ -n "$header" ] || continue
   total=$((total + 1))
   proof=$outdir/$block.proof
@@ -52,7 +51,7 @@ while IFS=$'\t' read -r file _ block txs _ _ _ header _; do
     echo "block $block ($txs txs): FAILED, see $outdir/$block.log"
     failed=$((failed + 1))
   fi
-done < "$manifest"
+done < <(tail -n +2 "$manifest" | sort -t$'\t' -k4,4n)
 
 chain=$outdir/b3_b6
 total=$((total + 1))

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +22,10 @@ proof::Parameters default_parameters() {
   proof::Parameters p;
   p.segment_permutations = 682;  // 24 * 682 = 16,368 rows of a 16,384-row table
   return p;
+}
+
+uint64_t physical_memory_bytes() {
+  return static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& params) {
@@ -78,18 +84,23 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
     file.segments[i].public_digests = plan[i].public_digests;
   }
 
+  // More segments at once than threads gains nothing; the memory budget (by default the machine's
+  // memory) may allow fewer.
   uint64_t largest = 0;
   for (const auto& s : plan) largest = std::max(largest, s.permutations);
-  size_t concurrency = plan.size();
-  if (settings.max_memory_bytes) {
-    uint64_t per_segment = segment_memory_bytes(largest, params.stark);
-    concurrency = std::clamp<size_t>(settings.max_memory_bytes / per_segment, 1, plan.size());
-  }
+  uint64_t budget = settings.max_memory_bytes ? settings.max_memory_bytes : physical_memory_bytes();
+  size_t by_threads = std::min<size_t>(plan.size(), std::max(1, tbb::this_task_arena::max_concurrency()));
+  uint64_t per_segment = segment_memory_bytes(largest, params.stark);
+  size_t concurrency = std::clamp<size_t>(budget / per_segment, 1, by_threads);
+  if (per_segment > budget)
+    log(LogLevel::warn, "prove",
+        fmt::format("block {}: a segment needs about {:.1f} GB, more than the {:.1f} GB budget; proving one at a time",
+                    number, per_segment / 1e9, budget / 1e9));
   uint64_t total_perms = 0;
   for (const auto& s : plan) total_perms += s.permutations;
   log(LogLevel::info, "prove",
-      fmt::format("block {}: {} messages, {} permutations in {} segments, {} at a time", number, block.messages.size(),
-                  total_perms, plan.size(), concurrency));
+      fmt::format("block {}: {} messages, {} permutations in {} segments, {} at a time (about {:.1f} GB each)", number,
+                  block.messages.size(), total_perms, plan.size(), concurrency, per_segment / 1e9));
 
   std::atomic<size_t> next{0};
   tbb::parallel_pipeline(

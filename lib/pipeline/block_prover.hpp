@@ -17,6 +17,8 @@ namespace witprove::pipeline {
 // whose permutation table fills a power-of-two height exactly (24 rows per permutation).
 proof::Parameters default_parameters();
 
+uint64_t physical_memory_bytes();
+
 // Estimated peak memory of proving one segment of `permutations` Keccak-f permutations.
 uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& params);
 
@@ -39,7 +41,8 @@ CheckedBlock check_block(const witness::BlockWitness& block);
 
 struct ProveSettings {
   proof::Parameters parameters = default_parameters();
-  uint64_t max_memory_bytes = 0;  // 0: no limit; otherwise bounds how many segments are proved at once
+  // Bounds how many segments are proved at once (never more than threads); 0: the machine's memory.
+  uint64_t max_memory_bytes = 0;
   unsigned attempt = 1;           // recorded in the metrics
 };
 
