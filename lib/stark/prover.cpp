@@ -136,9 +136,12 @@ std::vector<Fp2> evaluate_columns(const ColumnMatrix& coeffs, Fp2 point) {
   std::vector<Fp2> out(coeffs.width);
   tbb::parallel_for(size_t{0}, coeffs.width, [&](size_t col) {
     auto c = coeffs.column(col);
-    Fp2 acc;
-    for (size_t i = 0; i < c.size(); ++i) acc += pw[i] * c[i];
-    out[col] = acc;
+    LazySum re, im;
+    for (size_t i = 0; i < c.size(); ++i) {
+      re.add_product(pw[i].c0, c[i]);
+      im.add_product(pw[i].c1, c[i]);
+    }
+    out[col] = Fp2(re.value(), im.value());
   });
   return out;
 }
@@ -455,11 +458,17 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
     size_t next_columns = columns.size();
     add(ts[i].quotient.coeffs, tp.quotient_chunks, {});
     tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const auto& r) {
+      std::vector<LazySum> re(r.size()), im(r.size());
       for (size_t c = 0; c < columns.size(); ++c) {
         auto [col, coeff] = columns[c];
-        for (size_t j = r.begin(); j < r.end(); ++j) a_coeffs[j] += coeff * col[j];
-        if (c + 1 == next_columns) std::copy(a_coeffs.begin() + r.begin(), a_coeffs.begin() + r.end(), b_coeffs.begin() + r.begin());
+        for (size_t j = r.begin(); j < r.end(); ++j) {
+          re[j - r.begin()].add_product(coeff.c0, col[j]);
+          im[j - r.begin()].add_product(coeff.c1, col[j]);
+        }
+        if (c + 1 == next_columns)
+          for (size_t j = r.begin(); j < r.end(); ++j) b_coeffs[j] = Fp2(re[j - r.begin()].value(), im[j - r.begin()].value());
       }
+      for (size_t j = r.begin(); j < r.end(); ++j) a_coeffs[j] = Fp2(re[j - r.begin()].value(), im[j - r.begin()].value());
     });
 
     std::vector<Fp> parts[4];
