@@ -36,12 +36,13 @@ int main(int argc, char** argv) {
       "Options");
   pipeline::add_common_options(options, common);
   options.add_options()                                                                                 //
-      ("output-dir,o", po::value(&output_dir)->value_name("DIR"), "where proofs and report.json go (required)")  //
+      ("output-dir,o", po::value(&output_dir)->value_name("DIR"), "where <N>.proof, report.json and metrics.jsonl (one JSON line per job) go (required)")  //
       ("mode", po::value(&mode)->value_name("standalone|chained"),
        "standalone: each block on its own (default); chained: each block on its parent's proof, the chain "
        "restarting after a failed or missing block")  //
       ("retries", po::value(&o.retries)->value_name("N"), "extra attempts for transient failures (default 0)")  //
-      ("jobs", po::value(&o.jobs)->value_name("N"), "blocks proved at once, sharing threads and memory (default 1)")  //
+      ("jobs", po::value(&o.jobs)->value_name("N"), "blocks proved at once in standalone mode, sharing threads and memory (default 1); chained "
+       "mode proves one block after the other")  //
       ("max-memory", po::value(&max_memory_text)->value_name("BYTES"), "memory budget for all jobs (K/M/G suffixes)")  //
       ("segment-permutations", po::value(&o.segment_permutations)->value_name("N"),
        "Keccak-f permutations per segment proof (default: the prover's)")  //

@@ -125,6 +125,7 @@ int main(int argc, char** argv) {
       c.file = read_proof(c.name);
     } catch (const std::exception& e) {
       c.error = e.what();
+      pipeline::log(pipeline::LogLevel::error, "verify", c.error);
       continue;
     }
     if (!export_path.empty()) {

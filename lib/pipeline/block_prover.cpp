@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <new>
 
 #include "air/block_statement.hpp"
@@ -103,6 +104,9 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                   block.messages.size(), total_perms, plan.size(), concurrency, per_segment / 1e9));
 
   std::atomic<size_t> next{0};
+  std::mutex progress_mutex;
+  size_t segments_done = 0;
+  ProgressLine progress;
   tbb::parallel_pipeline(
       concurrency,
       tbb::make_filter<void, size_t>(tbb::filter_mode::serial_in_order,
@@ -130,7 +134,10 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                             plan.size(), seg.permutations, file.segments[i].stark_proof.size(), secs));
             metrics.write({number, "prove-segment", static_cast<int64_t>(i), seg.permutations, secs,
                            peak_memory_bytes(), settings.attempt});
+            std::lock_guard lock(progress_mutex);
+            progress.update(fmt::format("block {}: {}/{} segments proved", number, ++segments_done, plan.size()));
           }));
+  progress.finish();
   return file;
 }
 

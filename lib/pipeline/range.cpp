@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "pipeline/block_prover.hpp"
 #include "pipeline/cli.hpp"
 #include "pipeline/process.hpp"
 #include "pipeline/verify.hpp"
@@ -150,7 +151,10 @@ RangeResult prove_range(const RangeOptions& o) {
   const std::string_view mode_name = o.mode == ChainMode::chained ? "chained" : "standalone";
   const unsigned jobs = o.mode == ChainMode::chained ? 1 : std::max(1u, o.jobs);
   const unsigned child_threads = o.threads ? std::max(1u, o.threads / jobs) : 0;
-  const uint64_t child_memory = o.max_memory_bytes / jobs;
+  // Jobs share the budget (by default the machine's memory) equally.
+  const uint64_t child_memory = o.max_memory_bytes || jobs > 1
+                                    ? (o.max_memory_bytes ? o.max_memory_bytes : physical_memory_bytes()) / jobs
+                                    : 0;
   const auto metrics_path = o.output_dir / "metrics.jsonl";
 
   std::mutex mutex;  // guards reports, the report file and the progress line
