@@ -41,31 +41,34 @@ bool decode32(const char* in, uint8_t* out) {
 #endif
 }  // namespace
 
+std::optional<Bytes> hex_to_bytes(std::string_view hex) {
+  std::string_view digits = strip_hex_prefix(hex);
+  Bytes out((digits.size() + 1) / 2);
+  if (!decode_hex_digits(digits, out.data())) return std::nullopt;
+  return out;
+}
+
 // Witness files are mostly hex: 32 digits at a time with AVX2, then table lookups without branches, a bad
 // digit detected once at the end.
-std::optional<Bytes> hex_to_bytes(std::string_view hex) {
-  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
-  Bytes out((hex.size() + 1) / 2);
-  const char* in = hex.data();
-  const char* end = hex.data() + hex.size();
-  uint8_t* o = out.data();
+bool decode_hex_digits(std::string_view digits, uint8_t* out) {
+  const char* in = digits.data();
+  const char* end = digits.data() + digits.size();
   uint8_t bad = 0;
-  if (hex.size() % 2 == 1) {
+  if (digits.size() % 2 == 1) {
     uint8_t d = hex_value(*in++);
     bad |= d;
-    *o++ = d;
+    *out++ = d;
   }
 #ifdef __AVX2__
-  for (; end - in >= 32; in += 32, o += 16)
-    if (!decode32(in, o)) return std::nullopt;
+  for (; end - in >= 32; in += 32, out += 16)
+    if (!decode32(in, out)) return false;
 #endif
   for (; in != end; in += 2) {
     uint8_t hi = hex_value(in[0]), lo = hex_value(in[1]);
     bad |= hi | lo;
-    *o++ = static_cast<uint8_t>(hi << 4 | lo);
+    *out++ = static_cast<uint8_t>(hi << 4 | lo);
   }
-  if (bad & 0x80) return std::nullopt;
-  return out;
+  return !(bad & 0x80);
 }
 
 std::string to_hex(ByteView bytes) {

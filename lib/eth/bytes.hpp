@@ -20,14 +20,23 @@ using Address = std::array<uint8_t, 20>;
 // (quantities such as "0x1" appear in witnesses). Returns nullopt on a non-hex character.
 std::optional<Bytes> hex_to_bytes(std::string_view hex);
 
+// The digits of hex without its 0x prefix, if any.
+inline std::string_view strip_hex_prefix(std::string_view hex) {
+  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
+  return hex;
+}
+// Decodes hex digits (no prefix; an odd count has an implied leading zero) into exactly (digits.size() + 1) / 2
+// bytes at `out`. Returns false on a non-hex character.
+bool decode_hex_digits(std::string_view digits, uint8_t* out);
+
 // Decodes exactly N bytes of hex (0x optional; shorter input is left-padded with zeros as a quantity).
 // Returns nullopt on bad hex or more than N bytes.
 template <size_t N>
 std::optional<std::array<uint8_t, N>> hex_to_fixed(std::string_view hex) {
-  auto bytes = hex_to_bytes(hex);
-  if (!bytes || bytes->size() > N) return std::nullopt;
+  std::string_view digits = strip_hex_prefix(hex);
+  size_t size = (digits.size() + 1) / 2;
   std::array<uint8_t, N> out{};
-  std::copy(bytes->begin(), bytes->end(), out.begin() + (N - bytes->size()));
+  if (size > N || !decode_hex_digits(digits, out.data() + (N - size))) return std::nullopt;
   return out;
 }
 

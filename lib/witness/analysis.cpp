@@ -49,7 +49,7 @@ BlockAnalysis analyze_block(BlockParse&& parsed) {
   if (!parsed.witness) return out;
   out.stats = block_stats(*parsed.witness);
   try {
-    out.stats->pre_image = pre_image_stats(decode_pre_state(parsed.witness->block_trace));
+    out.stats->pre_image = pre_image_stats(parsed.witness->block_trace);
   } catch (const std::exception& e) {
     out.error = fmt::format("{}: block {}: pre-image: {}", out.origin.source, out.origin.index, e.what());
   }

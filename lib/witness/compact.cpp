@@ -1,6 +1,8 @@
 #include "witness/compact.hpp"
 
 #include <bit>
+#include <string_view>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -32,23 +34,54 @@ enum Opcode : uint8_t {
 // Account leaf flags.
 constexpr uint8_t has_code_flag = 1, has_storage_flag = 2, encodes_nonce_flag = 4, encodes_balance_flag = 8;
 
+// What a Decoder makes of the stream: the pre-state itself, or only its figures (PreImageStats). Counting
+// shares every check of the stream, so both fail alike; it allocates no nodes and hashes nothing.
+enum class Output : uint8_t { pre_state, stats };
+
 // One entry of the decoder's stack.
 struct Item {
   enum class Kind : uint8_t { node, hash, code, empty } kind = Kind::node;
-  TrieNodePtr node;  // node: a leaf, extension or branch
-  H256 hash{};       // hash
-  Bytes code;        // code
+  MptNode::Kind node_kind = MptNode::Kind::leaf;  // node
   bool has_accounts = false;  // node: the subtree holds account leaves (state trie)
   bool has_values = false;    // node: the subtree holds storage leaves
   size_t depth = 0;           // node: nibbles from it down to the end of its deepest key
+  size_t account_depth = no_accounts;  // node: the same to the end of its shallowest account leaf's key
   size_t offset = 0;          // where the instruction that made it starts
+  ByteView bytes;             // hash: its 32 bytes; code: the code (both inside the stream)
+  TrieNodePtr node;           // node, when building the pre-state
+
+  static constexpr size_t no_accounts = SIZE_MAX;
 };
 
-class Decoder {
- public:
-  Decoder(ByteView input, eth::PreimageLog* log) : in_(input), log_(log) {}
+// A key as the stream packs it, checked: `size` nibbles.
+struct PackedKey {
+  ByteView bytes;
+  size_t size = 0;
+};
 
-  PreState run() {
+H256 to_h256(ByteView bytes) {
+  H256 out;
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  return out;
+}
+
+// Code by content: equal code has equal hashes, so this counts what a code table keyed by hash would hold.
+struct CodeFigures {
+  std::unordered_set<std::string_view> distinct;
+  void add(ByteView code) { distinct.emplace(reinterpret_cast<const char*>(code.data()), code.size()); }
+};
+
+template <Output output>
+class Decoder {
+  static constexpr bool building = output == Output::pre_state;
+
+ public:
+  Decoder(ByteView input, eth::PreimageLog* log, CodeFigures* code_figures = nullptr)
+      : in_(input), log_(log), code_figures_(code_figures) {}
+
+  // Decodes the whole stream: the pre-state when building; when counting, its figures but the code's, which go
+  // to `code_figures`.
+  auto run() {
     if (in_.empty()) fail(0, "empty stream");
     if (in_[0] > 1) fail(0, fmt::format("unknown header byte 0x{:02x}", in_[0]));
     pos_ = 1;
@@ -58,15 +91,26 @@ class Decoder {
       fail(in_.size(), fmt::format("{} items left on the stack at the end, expected one trie root", stack_.size()));
     Item root = std::move(stack_.back());
     stack_.pop_back();
-    PreState out;
-    if (root.kind == Item::Kind::hash) {
-      out.state = eth::Trie(eth::make_hashed(root.hash));
-    } else if (root.kind == Item::Kind::node) {
-      if (root.has_values) fail(root.offset, "storage leaf in the state trie");
-      out.state = eth::Trie(std::move(root.node));
-    } else if (root.kind == Item::Kind::code) {
-      fail(root.offset, "code where the state trie root is expected");
+    if (root.kind == Item::Kind::node && root.has_values) fail(root.offset, "storage leaf in the state trie");
+    if (root.kind == Item::Kind::code) fail(root.offset, "code where the state trie root is expected");
+    if constexpr (building) {
+      return finish(std::move(root));
+    } else {
+      if (root.kind == Item::Kind::hash) ++stats_.hashed_subtries;
+      // An account key shorter than 64 nibbles: the building decoder fails naming the leaf (rare, so slow).
+      if (root.kind == Item::Kind::node && root.has_accounts && root.account_depth != 64)
+        Decoder<Output::pre_state>(in_, nullptr).run();
+      return stats_;
     }
+  }
+
+ private:
+  [[noreturn]] void fail(size_t offset, std::string_view what) const { throw CompactError(offset, what); }
+
+  PreState finish(Item root) {
+    PreState out;
+    if (root.kind == Item::Kind::hash) out.state = eth::Trie(eth::make_hashed(to_h256(root.bytes)));
+    else if (root.kind == Item::Kind::node) out.state = eth::Trie(std::move(root.node));
     // Storage tries were built before their accounts' full keys were known: find them by leaf.
     eth::for_each_node(out.state, [&](const Nibbles& path, const MptNode& node) {
       if (node.kind != MptNode::Kind::leaf) return;
@@ -84,9 +128,6 @@ class Decoder {
     out.code = std::move(code_);
     return out;
   }
-
- private:
-  [[noreturn]] void fail(size_t offset, std::string_view what) const { throw CompactError(offset, what); }
 
   uint8_t byte(std::string_view what) {
     if (pos_ >= in_.size()) fail(pos_, fmt::format("truncated {}", what));
@@ -129,29 +170,27 @@ class Decoder {
   }
 
   // A key: a flags byte (odd length, terminated), then packed nibbles; a lone byte is a single nibble.
-  Nibbles key() {
+  PackedKey key() {
     size_t start = pos_;
     ByteView bytes = cbor_bytes("key");
     if (bytes.empty()) fail(start, "empty key");
-    Nibbles out;
     if (bytes.size() == 1) {
       if (bytes[0] > 15) fail(start, "single-nibble key above 15");
-      out.push_back(bytes[0]);
-      return out;
+      return {bytes, 1};
     }
     uint8_t flags = bytes[0];
     if (flags & ~3) fail(start, fmt::format("unknown key flags 0x{:02x}", flags));
     bool odd = flags & 1;
-    for (size_t i = 1; i + 1 < bytes.size(); ++i) {
-      out.push_back(bytes[i] >> 4);
-      out.push_back(bytes[i] & 15);
-    }
-    uint8_t last = bytes.back();
-    out.push_back(last >> 4);
-    if (odd) {
-      if (last & 15) fail(start, "odd key with a non-zero padding nibble");
-    } else {
-      out.push_back(last & 15);
+    if (odd && (bytes.back() & 15)) fail(start, "odd key with a non-zero padding nibble");
+    return {bytes, 2 * bytes.size() - (odd ? 3 : 2)};
+  }
+
+  static Nibbles unpack(const PackedKey& key) {
+    if (key.bytes.size() == 1) return Nibbles{key.bytes[0]};
+    Nibbles out(key.size);
+    for (size_t i = 0; i < key.size; ++i) {
+      uint8_t b = key.bytes[1 + i / 2];
+      out[i] = i % 2 ? b & 15 : b >> 4;
     }
     return out;
   }
@@ -163,11 +202,14 @@ class Decoder {
     return item;
   }
 
-  // A trie node (expanded or hashed) as a child of a branch or extension, or a trie root.
+  // A trie node (expanded or hashed) as a child of a branch or extension (null when counting).
   TrieNodePtr take_node(Item& item, size_t offset, std::string_view what) {
     switch (item.kind) {
       case Item::Kind::node: return std::move(item.node);
-      case Item::Kind::hash: return eth::make_hashed(item.hash);
+      case Item::Kind::hash:
+        if constexpr (building) return eth::make_hashed(to_h256(item.bytes));
+        ++stats_.hashed_subtries;
+        return nullptr;
       case Item::Kind::code: fail(offset, fmt::format("code where {} expects a trie node", what));
       case Item::Kind::empty: fail(offset, fmt::format("empty root where {} expects a trie node", what));
     }
@@ -187,52 +229,59 @@ class Decoder {
     item.offset = start;
     switch (opcode) {
       case op_leaf: {
-        Nibbles path = key();
+        PackedKey path = key();
         ByteView value = cbor_bytes("leaf value");
         if (value.empty()) fail(start, "empty leaf value");
-        item.depth = path.size();
-        item.node = eth::make_leaf(std::move(path), eth::rlp_string(value));
+        item.depth = path.size;
         item.has_values = true;
+        if constexpr (building) item.node = eth::make_leaf(unpack(path), eth::rlp_string(value));
+        ++stats_.storage_slots;
         break;
       }
       case op_extension: {
-        Nibbles path = key();
+        PackedKey path = key();
         Item child = pop(start, "extension");
-        if (child.kind == Item::Kind::node && child.node->kind != MptNode::Kind::branch)
+        if (child.kind == Item::Kind::node && child.node_kind != MptNode::Kind::branch)
           fail(start, "extension whose child is not a branch");
+        item.node_kind = MptNode::Kind::extension;
         item.has_accounts = child.has_accounts;
         item.has_values = child.has_values;
-        item.depth = path.size() + child.depth;
-        item.node = eth::make_extension(std::move(path), take_node(child, start, "an extension"));
+        item.depth = path.size + child.depth;
+        if (child.account_depth != Item::no_accounts) item.account_depth = path.size + child.account_depth;
+        TrieNodePtr node = take_node(child, start, "an extension");
+        if constexpr (building) item.node = eth::make_extension(unpack(path), std::move(node));
         break;
       }
       case op_branch: {
         uint64_t mask = cbor_uint("branch mask");
         if (mask >> 16) fail(start, fmt::format("branch mask 0x{:x} has bits above 15", mask));
         if (std::popcount(mask) < 2) fail(start, fmt::format("branch mask 0x{:x} has fewer than two children", mask));
-        item.node = eth::make_branch();
+        item.node_kind = MptNode::Kind::branch;
+        if constexpr (building) item.node = eth::make_branch();
         for (int i = 15; i >= 0; --i) {
           if (!(mask >> i & 1)) continue;
-          Item child = pop(start, fmt::format("branch mask 0x{:x}", mask));
+          if (stack_.empty()) fail(start, fmt::format("stack underflow: branch mask 0x{:x} needs an item", mask));
+          Item child = pop(start, "branch");
           item.has_accounts |= child.has_accounts;
           item.has_values |= child.has_values;
           item.depth = std::max(item.depth, 1 + child.depth);
-          item.node->children[static_cast<size_t>(i)] = take_node(child, start, "a branch");
+          if (child.account_depth != Item::no_accounts)
+            item.account_depth = std::min(item.account_depth, 1 + child.account_depth);
+          TrieNodePtr node = take_node(child, start, "a branch");
+          if constexpr (building) item.node->children[static_cast<size_t>(i)] = std::move(node);
         }
         break;
       }
       case op_hash: {
         if (in_.size() - pos_ < 32) fail(start, "truncated hash");
         item.kind = Item::Kind::hash;
-        std::copy(in_.begin() + static_cast<ptrdiff_t>(pos_), in_.begin() + static_cast<ptrdiff_t>(pos_ + 32),
-                  item.hash.begin());
+        item.bytes = in_.subspan(pos_, 32);
         pos_ += 32;
         break;
       }
       case op_code: {
-        ByteView code = cbor_bytes("code");
         item.kind = Item::Kind::code;
-        item.code.assign(code.begin(), code.end());
+        item.bytes = cbor_bytes("code");
         break;
       }
       case op_account_leaf:
@@ -246,11 +295,12 @@ class Decoder {
     }
     // Keys are at most 64 nibbles; deeper input is malformed (and must not nest without bound).
     if (item.depth > 64) fail(start, fmt::format("trie deeper than 64 nibbles ({})", item.depth));
+    if (item.kind == Item::Kind::node) ++stats_.trie_nodes;
     stack_.push_back(std::move(item));
   }
 
   Item account_leaf(size_t start) {
-    Nibbles path = key();
+    PackedKey path = key();
     uint8_t flags = byte("account flags");
     if (flags & ~0x0f) fail(pos_ - 1, fmt::format("unknown account flags 0x{:02x}", flags));
     eth::Account account;
@@ -259,7 +309,7 @@ class Decoder {
       size_t at = pos_;
       ByteView balance = cbor_bytes("balance");
       if (balance.size() > 32) fail(at, "balance above 256 bits");
-      account.balance = eth::u256_from_be_bytes(balance);
+      if constexpr (building) account.balance = eth::u256_from_be_bytes(balance);
     }
     if (flags & has_code_flag) cbor_uint("code length");
     // The storage trie is on top of the stack, the code (or its hash) below it.
@@ -267,46 +317,62 @@ class Decoder {
     if (flags & has_storage_flag) {
       Item item = pop(start, "account storage");
       if (item.kind == Item::Kind::hash) {
-        storage = eth::Trie::from_root_hash(item.hash);
+        H256 root = to_h256(item.bytes);
+        if constexpr (building) storage = eth::Trie::from_root_hash(root);
+        else stats_.hashed_subtries += root != eth::empty_trie_root;
       } else if (item.kind == Item::Kind::node) {
         if (item.has_accounts) fail(item.offset, "account leaf inside a storage trie");
-        storage = eth::Trie(std::move(item.node));
+        if constexpr (building) storage = eth::Trie(std::move(item.node));
+        ++stats_.storage_tries;
       } else if (item.kind == Item::Kind::code) {
         fail(start, "code where the account's storage trie is expected");
       }
     }
-    storage.orphan_policy = eth::OrphanedHashPolicy::assume_branch;
-    account.storage_root = storage.root_hash(log_);
+    if constexpr (building) {
+      storage.orphan_policy = eth::OrphanedHashPolicy::assume_branch;
+      account.storage_root = storage.root_hash(log_);
+    }
     if (flags & has_code_flag) {
       Item code = pop(start, "account code");
       if (code.kind == Item::Kind::hash) {
-        account.code_hash = code.hash;
+        if constexpr (building) account.code_hash = to_h256(code.bytes);
       } else if (code.kind == Item::Kind::code) {
-        account.code_hash = hash_logged(code.code);
-        code_.emplace(account.code_hash, std::move(code.code));
+        if constexpr (building) {
+          account.code_hash = hash_logged(code.bytes);
+          code_.try_emplace(account.code_hash, code.bytes.begin(), code.bytes.end());
+        } else {
+          code_figures_->add(code.bytes);
+        }
       } else {
         fail(start, "account code is neither code nor a code hash");
       }
     }
     Item item;
     item.offset = start;
-    item.depth = path.size();
-    item.node = eth::make_leaf(std::move(path), eth::encode_account(account));
+    item.node_kind = MptNode::Kind::leaf;
+    item.depth = path.size;
+    item.account_depth = path.size;
     item.has_accounts = true;
-    pending_storage_.emplace(item.node.get(), PendingStorage{start, std::move(storage)});
+    ++stats_.accounts;
+    if constexpr (building) {
+      item.node = eth::make_leaf(unpack(path), eth::encode_account(account));
+      pending_storage_.emplace(item.node.get(), PendingStorage{start, std::move(storage)});
+    }
     return item;
   }
 
   ByteView in_;
   size_t pos_ = 0;
   eth::PreimageLog* log_;
+  CodeFigures* code_figures_;  // counting
   std::vector<Item> stack_;
+  PreImageStats stats_;  // counting: all but the code figures
   struct PendingStorage {
     size_t offset;  // of the account leaf instruction
     eth::Trie trie;
   };
-  std::unordered_map<const MptNode*, PendingStorage> pending_storage_;
-  CodeTable code_;
+  std::unordered_map<const MptNode*, PendingStorage> pending_storage_;  // building
+  CodeTable code_;                                                      // building
 };
 
 // Builds a node of a directly serialized trie; `depth` guards against cycles in the arena.
@@ -471,7 +537,9 @@ class Encoder {
 
 Bytes encode_compact(const PreState& state) { return Encoder(state).run(); }
 
-PreState decode_compact(ByteView compact, eth::PreimageLog* log) { return Decoder(compact, log).run(); }
+PreState decode_compact(ByteView compact, eth::PreimageLog* log) {
+  return Decoder<Output::pre_state>(compact, log).run();
+}
 
 PreState decode_separate(const SeparatePreImages& images, eth::PreimageLog* log) {
   PreState out;
@@ -510,6 +578,17 @@ PreState decode_pre_state(const BlockTrace& trace, eth::PreimageLog* log) {
     out.code.emplace(digest, code);
   }
   return out;
+}
+
+PreImageStats pre_image_stats(const BlockTrace& trace) {
+  const auto* combined = std::get_if<CombinedPreImage>(&trace.trie_pre_images);
+  if (!combined) return pre_image_stats(decode_pre_state(trace));
+  CodeFigures code;
+  PreImageStats stats = Decoder<Output::stats>(combined->compact, nullptr, &code).run();
+  for (const Bytes& c : trace.code_db) code.add(c);
+  stats.contracts = code.distinct.size();
+  for (std::string_view c : code.distinct) stats.code_bytes += c.size();
+  return stats;
 }
 
 PreImageStats pre_image_stats(const PreState& state) {

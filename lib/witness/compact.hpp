@@ -46,8 +46,13 @@ struct PreImageStats {
   uint64_t storage_slots = 0;    // storage leaves
   uint64_t contracts = 0;        // entries of the code table
   uint64_t code_bytes = 0;
+
+  friend bool operator==(const PreImageStats&, const PreImageStats&) = default;
 };
 
 PreImageStats pre_image_stats(const PreState& state);
+// The same figures for a block's pre-image, with the same errors as decode_pre_state, but for the combined
+// encoding without building the tries or hashing anything.
+PreImageStats pre_image_stats(const BlockTrace& trace);
 
 }  // namespace witprove::witness

@@ -220,6 +220,15 @@ class BlockParser {
     }
   }
 
+  // Room for the elements of an array or the members of an object, so that filling `out` moves nothing.
+  template <class T>
+  static void reserve_for(std::vector<T>& out, dom::element v) {
+    dom::array arr;
+    dom::object obj;
+    if (!v.get_array().get(arr)) out.reserve(out.size() + arr.size());
+    else if (!v.get_object().get(obj)) out.reserve(out.size() + obj.size());
+  }
+
   // ---- scalars ----
 
   std::string_view string_text(dom::element& v, std::string_view expected) {
@@ -290,6 +299,7 @@ class BlockParser {
         return 0;
       }
       if (key == "txn_info") {
+        reserve_for(t.txn_info, f);
         array(f, [&](size_t, dom::element e) { txn_info(e, t.txn_info.emplace_back()); });
         return 2;
       }
@@ -432,6 +442,7 @@ class BlockParser {
   void txn_info(dom::element v, TxnInfo& txn) {
     unsigned seen = object(v, [&](std::string_view key, dom::element f) -> unsigned {
       if (key == "traces") {
+        reserve_for(txn.traces, f);
         map(f, [&](std::string_view addr, dom::element t) {
           AccountTrace& trace = txn.traces.emplace_back();
           trace.address = fixed_from_text<20>(addr);
@@ -448,15 +459,23 @@ class BlockParser {
   void account_trace(dom::element v, AccountTrace& t) {
     object(v, [&](std::string_view key, dom::element f) -> unsigned {
       if (f.is_null()) return 0;  // serde writes absent optionals as null or leaves them out
-      if (key == "balance") t.balance = u256(f);
-      else if (key == "nonce") t.nonce = u256(f);
-      else if (key == "storage_read") array(f, [&](size_t, dom::element e) { t.storage_read.push_back(h256(e)); });
-      else if (key == "storage_written")
+      if (key == "balance") {
+        t.balance = u256(f);
+      } else if (key == "nonce") {
+        t.nonce = u256(f);
+      } else if (key == "storage_read") {
+        reserve_for(t.storage_read, f);
+        array(f, [&](size_t, dom::element e) { t.storage_read.push_back(h256(e)); });
+      } else if (key == "storage_written") {
+        reserve_for(t.storage_written, f);
         map(f, [&](std::string_view slot, dom::element value) {
           t.storage_written.emplace_back(fixed_from_text<32>(slot), u256(value));
         });
-      else if (key == "code_usage") code_usage(f, t);
-      else if (key == "self_destructed") t.self_destructed = boolean(f);
+      } else if (key == "code_usage") {
+        code_usage(f, t);
+      } else if (key == "self_destructed") {
+        t.self_destructed = boolean(f);
+      }
       return 0;
     });
   }
@@ -518,6 +537,7 @@ class BlockParser {
       if (key == "b_hashes") {
         unsigned got = object(f, [&](std::string_view k, dom::element h) -> unsigned {
           if (k == "prev_hashes") {
+            reserve_for(d.b_hashes.prev_hashes, h);
             array(h, [&](size_t, dom::element e) { d.b_hashes.prev_hashes.push_back(h256(e)); });
             return 1;
           }
@@ -528,6 +548,7 @@ class BlockParser {
         return 2;
       }
       if (key == "withdrawals") {
+        reserve_for(d.withdrawals, f);
         array(f, [&](size_t, dom::element e) {
           Withdrawal& w = d.withdrawals.emplace_back();
           size_t n = array(e, [&](size_t i, dom::element x) {

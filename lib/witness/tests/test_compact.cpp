@@ -1,10 +1,16 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "eth/account.hpp"
 #include "eth/rlp.hpp"
+#include "test_support.hpp"
 #include "witness/compact.hpp"
+#include "witness/parse.hpp"
 
 using namespace witprove;
 using namespace witprove::witness;
@@ -211,4 +217,89 @@ TEST_CASE("Separate pre-images build the same tries and check storage roots", "[
     refused = std::string(e.what()).find("storage trie of account") != std::string::npos;
   }
   CHECK(refused);
+}
+
+namespace {
+
+// What pre_image_stats of the decoded pre-state says about a block: its figures, or the decoder's error.
+std::string decoded_figures(const BlockTrace& trace, bool count_only) {
+  try {
+    PreImageStats s = count_only ? pre_image_stats(trace) : pre_image_stats(decode_pre_state(trace));
+    return fmt::format("nodes {} hashed {} accounts {} storage tries {} slots {} contracts {} code bytes {}",
+                       s.trie_nodes, s.hashed_subtries, s.accounts, s.storage_tries, s.storage_slots, s.contracts,
+                       s.code_bytes);
+  } catch (const std::exception& e) {
+    return fmt::format("error: {}", e.what());
+  }
+}
+
+BlockTrace combined_trace(Bytes compact, std::vector<Bytes> code_db = {}) {
+  BlockTrace trace;
+  trace.trie_pre_images = CombinedPreImage{std::move(compact)};
+  trace.code_db = std::move(code_db);
+  return trace;
+}
+
+}  // namespace
+
+TEST_CASE("Counting a compact pre-image gives the decoded pre-state's figures and errors", "[witness][compact]") {
+  PreState state = sample_state(5, 40);
+  // Some storage and code known only by hash, and a code_db holding code the stream has and code it lacks.
+  std::vector<Bytes> code_db = {state.code.begin()->second, Bytes(40, 0xee)};
+  for (int dropped = 0; dropped < 3; ++dropped) {
+    state.storage.erase(state.storage.begin());
+    state.code.erase(std::next(state.code.begin()));
+  }
+  Bytes compact = encode_compact(state);
+  BlockTrace trace = combined_trace(compact, code_db);
+  PreImageStats counted = pre_image_stats(trace);
+  CHECK(counted == pre_image_stats(decode_pre_state(trace)));
+  CHECK(counted.hashed_subtries == 3);
+  CHECK(counted.accounts == 40);
+
+  // The same outcome, figures or error message, for every truncation and for damaged streams.
+  for (size_t n = 0; n < compact.size(); n += 7) {
+    BlockTrace cut = combined_trace(Bytes(compact.begin(), compact.begin() + static_cast<ptrdiff_t>(n)));
+    CHECK(decoded_figures(cut, true) == decoded_figures(cut, false));
+  }
+  std::mt19937_64 rng(6);
+  int decoded = 0;
+  for (int i = 0; i < 3000; ++i) {
+    Bytes damaged = compact;
+    for (int flips = 0; flips < 1 + i % 3; ++flips)
+      damaged[rng() % damaged.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+    BlockTrace t = combined_trace(std::move(damaged), code_db);
+    std::string expected = decoded_figures(t, false);
+    CHECK(decoded_figures(t, true) == expected);
+    decoded += expected.starts_with("nodes");
+  }
+  CHECK(decoded > 0);  // some damage still decodes (a changed balance or value byte)
+  // Short account keys, hashed roots, the empty trie, a lone hash where code is expected.
+  for (std::string_view stream : {"010542" "00ab" "00", "0106", "0103" "0000000000000000000000000000000000000000000000000000000000000000",
+                                  "01040102", "0100420011" "41ff" "05420022" "02"})
+    CHECK(decoded_figures(combined_trace(hex(stream)), true) == decoded_figures(combined_trace(hex(stream)), false));
+}
+
+TEST_CASE("Counting the real and generated pre-images gives the decoded pre-state's figures", "[witness][compact]") {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(test::testdata_dir() / "witnesses"))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  if (test::have_shared_witnesses())
+    for (const auto& e : std::filesystem::directory_iterator(test::shared_witnesses_dir()))
+      if (e.path().extension() == ".json") files.push_back(e.path());
+  size_t blocks = 0;
+  for (const auto& path : files) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (looks_like_block_header(text.str())) continue;
+    for (BlockParse& parsed : parse_witness_file(make_json_file(path.filename().string(), text.str()))) {
+      if (!parsed.ok()) continue;  // deliberately damaged test files
+      INFO(path.filename().string() << " block " << parsed.origin.index);
+      const BlockTrace& trace = parsed.witness->block_trace;
+      CHECK(decoded_figures(trace, true) == decoded_figures(trace, false));
+      ++blocks;
+    }
+  }
+  CHECK(blocks >= 5);
 }
