@@ -116,6 +116,26 @@ TEST_CASE("prove-range: chained proofs of witness_b3_b6.json link; a wrong previ
   CHECK_FALSE(fs::exists(dir / "wrong.proof"));
 }
 
+TEST_CASE("prove-range: running out of memory is retried, an unprovable witness is not") {
+  auto dir = fresh_dir("range-retries");
+  // 300 MB of address space: far too little to prove, enough to read the witness.
+  auto r = run(fmt::format("ulimit -v 300000; {} {} 1000 1000 --retries 2 --threads 1 --output-dir {}", app("prove-range"),
+                           q(testdata_dir() / "generated" / "combined.json"), q(dir / "oom")));
+  CHECK(r.status == 1);
+  auto oom = read_report(dir / "oom" / "report.json");
+  CHECK(oom[1000].status == "failed");
+  CHECK(oom[1000].attempts == 3);
+  CHECK(oom[1000].error.find("out of memory") != std::string::npos);
+
+  r = run(fmt::format("{} {} 100 100 --retries 2 --output-dir {}", app("prove-range"), q(testdata_dir() / "witnesses"),
+                      q(dir / "bad")));
+  CHECK(r.status == 1);
+  auto bad = read_report(dir / "bad" / "report.json");
+  CHECK(bad[100].status == "failed");
+  CHECK(bad[100].attempts == 1);
+  CHECK(bad[100].error.find("not provable") != std::string::npos);
+}
+
 TEST_CASE("prove-range: usage errors exit 2") {
   CHECK(run(app("prove-range") + " --help").status == 0);
   CHECK(run(app("prove-range") + " src 1 2").status == 2);
