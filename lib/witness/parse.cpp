@@ -9,6 +9,7 @@
 #include <simdjson.h>
 #include <tbb/parallel_for.h>
 
+#include <bit>
 #include <charconv>
 
 #ifdef __AVX2__
@@ -52,15 +53,27 @@ struct ValueScan {
 };
 
 #ifdef __AVX2__
-// Bit k set where p[k] == c, for 64 bytes.
-uint64_t match64(const char* p, char c) {
-  const __m256i needle = _mm256_set1_epi8(c);
-  auto half = [&](const char* q) {
-    return static_cast<uint32_t>(
-        _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)), needle)));
-  };
-  return half(p) | uint64_t{half(p + 32)} << 32;
-}
+// 64 bytes of text, loaded once and compared as a whole.
+struct Block64 {
+  __m256i lo, hi;
+
+  explicit Block64(const char* p)
+      : lo(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))),
+        hi(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32))) {}
+
+  // Bit k set where byte k equals c.
+  static uint64_t eq(__m256i a, __m256i b, char c) {
+    const __m256i needle = _mm256_set1_epi8(c);
+    return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, needle))) |
+           uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, needle)))} << 32;
+  }
+  uint64_t eq(char c) const { return eq(lo, hi, c); }
+  // Bit k set where byte k, with bit 5 set, equals c: '{' also finds '[', '}' also finds ']'.
+  uint64_t eq_folded(char c) const {
+    const __m256i bit5 = _mm256_set1_epi8(0x20);
+    return eq(_mm256_or_si256(lo, bit5), _mm256_or_si256(hi, bit5), c);
+  }
+};
 
 // Bit k set when an odd number of bits 0..k are set: marks the inside of strings from their quotes.
 uint64_t prefix_xor(uint64_t x) {
@@ -70,26 +83,37 @@ uint64_t prefix_xor(uint64_t x) {
 #endif
 
 // Index of the ',' or ']' that ends the value starting at `i` (depth 0), or s.size() if the text ends first.
-// With AVX2, 64 bytes at a time: strings are skipped by quote parity and only brackets and commas outside
-// them are visited; a block holding a backslash goes through the exact character scan.
+// With AVX2, 64 bytes at a time: a block inside a string without quotes or backslashes is skipped at once,
+// strings are found by quote parity, a block whose closing brackets cannot bring the depth back to 0 is
+// skipped by counting brackets, and otherwise only the brackets and commas outside strings are visited; a
+// block holding a backslash goes through the exact character scan.
 size_t value_end(std::string_view s, size_t i) {
   ValueScan scan;
 #ifdef __AVX2__
   for (; i + 64 <= s.size(); i += 64) {
     const char* p = s.data() + i;
-    if (scan.escaped || match64(p, '\\')) {
+    Block64 block(p);
+    uint64_t quotes = block.eq('"'), backslashes = block.eq('\\');
+    if (scan.in_string && !(quotes | backslashes)) continue;  // inside a long string (hex, mostly)
+    if (scan.escaped || backslashes) {
       for (size_t k = 0; k < 64; ++k)
         if (scan.ends_at(p[k])) return i + k;
       continue;
     }
-    uint64_t inside = prefix_xor(match64(p, '"')) ^ (scan.in_string ? ~uint64_t{0} : 0);
-    uint64_t brackets = match64(p, '{') | match64(p, '}') | match64(p, '[') | match64(p, ']') | match64(p, ',');
+    uint64_t inside = prefix_xor(quotes) ^ (scan.in_string ? ~uint64_t{0} : 0);
+    uint64_t opens = block.eq_folded('{') & ~inside, closes = block.eq_folded('}') & ~inside;
+    scan.in_string = inside >> 63;
+    if (scan.depth > std::popcount(closes)) {
+      scan.depth += std::popcount(opens) - std::popcount(closes);
+      continue;
+    }
+    bool in_string = scan.in_string;
     scan.in_string = false;  // the characters visited below are all outside strings
-    for (uint64_t hits = brackets & ~inside; hits; hits &= hits - 1) {
-      size_t k = static_cast<size_t>(__builtin_ctzll(hits));
+    for (uint64_t hits = opens | closes | (block.eq(',') & ~inside); hits; hits &= hits - 1) {
+      size_t k = static_cast<size_t>(std::countr_zero(hits));
       if (scan.ends_at(p[k])) return i + k;
     }
-    scan.in_string = inside >> 63;
+    scan.in_string = in_string;
   }
 #endif
   for (; i < s.size(); ++i)

@@ -204,6 +204,61 @@ TEST_CASE("a file with several blocks keeps their order, indices and sizes", "[w
   CHECK(bytes > text.size() - 64);  // only the brackets, commas and whitespace between blocks are left out
 }
 
+namespace {
+
+// A random JSON value: nested objects and arrays, long hex strings, strings holding brackets, commas, quotes
+// and backslashes, and numbers, so that the 64-byte scan meets every case at every offset.
+std::string random_value(std::mt19937_64& rng, int depth) {
+  switch (depth > 4 ? 2 + rng() % 2 : rng() % 4) {
+    case 0: {
+      std::string out = "{";
+      for (size_t n = rng() % 5, i = 0; i < n; ++i)
+        out += fmt::format("{}\"k{}\" : {}", i ? ", " : "", i, random_value(rng, depth + 1));
+      return out + "}";
+    }
+    case 1: {
+      std::string out = "[";
+      for (size_t n = rng() % 5, i = 0; i < n; ++i) {
+        if (i) out += ',';
+        out += random_value(rng, depth + 1);
+      }
+      return out + "]";
+    }
+    case 2: {
+      static constexpr std::string_view pieces[] = {"0x", "abcdef0123456789", "]", "}", ",", "[", "{", "\\\"",
+                                                    "\\\\", " "};
+      std::string out = "\"";
+      for (size_t n = rng() % 40, i = 0; i < n; ++i) out += pieces[rng() % (i % 3 ? 2 : std::size(pieces))];
+      return out + "\"";
+    }
+    default:
+      return std::to_string(rng() % 100000);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("split_blocks finds every element of long random arrays", "[witness][parse]") {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> elements;
+    std::string text(rng() % 70, ' ');
+    text += '[';
+    for (size_t n = rng() % 6, i = 0; i < n; ++i) {
+      elements.push_back(random_value(rng, 0));
+      if (i) text.append(1, ',').append(rng() % 3, '\n');
+      text += elements.back();
+    }
+    text.append(rng() % 3, ' ').append(1, ']');
+    std::string error;
+    auto split = split_blocks(text, error);
+    INFO(text);
+    REQUIRE(split);
+    REQUIRE(split->size() == elements.size());
+    for (size_t i = 0; i < elements.size(); ++i) CHECK((*split)[i] == elements[i]);
+  }
+}
+
 TEST_CASE("split_blocks handles arrays, a lone object, concatenated arrays and truncation", "[witness][parse]") {
   std::string error;
   auto three = split_blocks(R"( [ {"a":"]"} , {"b":[1,{"c":"\"}"}]}, {} ] )", error);
