@@ -45,11 +45,11 @@ for run in "${runs[@]}"; do
       > "$work/summary.json" 2> "$work/log" || status=$?
     end=$(date +%s.%N)
     jq -c -n --arg name "$name" --argjson threads "$threads" --argjson status "$status" \
-      --arg start "$start" --arg end "$end" \
+      --arg t0 "$start" --arg t1 "$end" \
       --slurpfile summary "$work/summary.json" \
       --slurpfile metrics <(cat "$out/metrics.jsonl" 2> /dev/null || true) \
       --argjson proof_bytes "$(cat "$out"/*.proof 2> /dev/null | wc -c)" '
-      ($summary[0].summary) as $s | (($end | tonumber) - ($start | tonumber)) as $wall |
+      ($summary[0].summary) as $s | (($t1 | tonumber) - ($t0 | tonumber)) as $wall |
       ([$metrics[] | select(.job == "prove-segment") | .rows] | add // 0) as $perms |
       {benchmark: "prove_range", input: $name, threads: $threads, exit_status: $status,
        blocks: $s.blocks, proved: $s.proved, txs: $s.txs_proved, wall_seconds: $wall,
