@@ -277,9 +277,10 @@ int main(int argc, char** argv) {
   uint64_t bytes = 0;
   using Analyzed = std::pair<BlockAnalysis, std::optional<CheckOutcome>>;
   auto work = [&](witness::BlockParse&& parsed) {
-    std::optional<CheckOutcome> outcome;
-    if (check) outcome = check_block(parsed, headers ? &*headers : nullptr);
-    return Analyzed{witness::analyze_block(std::move(parsed)), std::move(outcome)};
+    if (!check) return Analyzed{witness::analyze_block(std::move(parsed)), std::nullopt};
+    CheckOutcome outcome = check_block(parsed, headers ? &*headers : nullptr);
+    BlockAnalysis analysis = witness::analyze_processed_block(std::move(parsed), outcome.result);
+    return Analyzed{std::move(analysis), std::move(outcome)};
   };
   try {
     witness::for_each_block<Analyzed>(source, range, work, [&](Analyzed&& analyzed) {

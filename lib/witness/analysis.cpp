@@ -40,19 +40,39 @@ BlockStats block_stats(const BlockWitness& block) {
   return s;
 }
 
-BlockAnalysis analyze_block(BlockParse&& parsed) {
+namespace {
+
+// Everything but the pre-image figures; `stats` is set when the block parsed.
+BlockAnalysis analyze_parsed(const BlockParse& parsed) {
   BlockAnalysis out;
-  out.origin = std::move(parsed.origin);
+  out.origin = parsed.origin;
   out.block = parsed.number;
   out.witness_bytes = parsed.witness_bytes;
-  out.error = std::move(parsed.error);
+  out.error = parsed.error;
+  if (parsed.witness) out.stats = block_stats(*parsed.witness);
+  return out;
+}
+
+}  // namespace
+
+BlockAnalysis analyze_block(BlockParse&& parsed) {
+  BlockAnalysis out = analyze_parsed(parsed);
   if (!parsed.witness) return out;
-  out.stats = block_stats(*parsed.witness);
   try {
     out.stats->pre_image = pre_image_stats(parsed.witness->block_trace);
   } catch (const std::exception& e) {
     out.error = fmt::format("{}: block {}: pre-image: {}", out.origin.source, out.origin.index, e.what());
   }
+  return out;
+}
+
+BlockAnalysis analyze_processed_block(BlockParse&& parsed, const BlockResult& processed) {
+  BlockAnalysis out = analyze_parsed(parsed);
+  if (!parsed.witness) return out;
+  out.stats->pre_image = processed.pre_image;
+  // Unset only when the pre-image did not decode; the error then reads "pre-image: what".
+  if (!processed.pre_image)
+    out.error = fmt::format("{}: block {}: {}", out.origin.source, out.origin.index, processed.error);
   return out;
 }
 

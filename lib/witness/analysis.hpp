@@ -8,6 +8,7 @@
 
 #include "witness/compact.hpp"
 #include "witness/parse.hpp"
+#include "witness/stateless.hpp"
 
 namespace witprove::witness {
 
@@ -44,6 +45,9 @@ BlockStats block_stats(const BlockWitness& block);
 // block_stats plus the decoded pre-image. A block whose pre-image cannot be decoded is an error, with the
 // other figures kept.
 BlockAnalysis analyze_block(BlockParse&& parsed);
+// The same for a block that was also processed (`processed` is process_block of its witness): the pre-image
+// figures, or the error, come from the decoding done there.
+BlockAnalysis analyze_processed_block(BlockParse&& parsed, const BlockResult& processed);
 
 struct AnalysisTotals {
   uint64_t blocks = 0;  // blocks reported, failed ones included

@@ -33,7 +33,7 @@ struct BlockResult {
   H256 receipts_root{};
   uint64_t gas_used = 0;
   std::vector<TxnResult> txns;  // those processed, in order (all of them when ok)
-  PreImageStats pre_image;
+  std::optional<PreImageStats> pre_image;  // set when the pre-image decoded (else `error` says why)
 
   // When asked: the input of every Keccak-256 computed to process the block (trie nodes whose hash is taken,
   // the pre-state root node included, and contract code), each once, in the order first computed.

@@ -263,3 +263,30 @@ TEST_CASE("analysis figures of a block", "[witness][analysis]") {
   CHECK(t.txs == 2 + 1 + 0 + 1 + 2);
   CHECK(t.gas_used == 74000 + 21000 + 0 + 21000 + 42000);
 }
+
+TEST_CASE("analysis of a processed block takes the pre-image figures and errors of its processing",
+          "[witness][analysis]") {
+  std::vector<BlockParse> parsed;
+  for_each_block<BlockParse>(testdata_witnesses().string(), {}, [](BlockParse&& b) { return std::move(b); },
+                             [&](BlockParse&& b) { parsed.push_back(std::move(b)); });
+  REQUIRE(parsed.size() == 5);
+  // Damaged copies: a compact stream with an unknown header byte, and one cut short.
+  for (size_t cut : {size_t{0}, size_t{1}}) {
+    BlockParse damaged = parsed[0];
+    REQUIRE(damaged.witness);
+    Bytes& compact = std::get<CombinedPreImage>(damaged.witness->block_trace.trie_pre_images).compact;
+    if (cut) compact.resize(compact.size() / 2);
+    else compact[0] = 0x07;
+    parsed.push_back(std::move(damaged));
+  }
+  for (const BlockParse& b : parsed) {
+    BlockAnalysis alone = analyze_block(BlockParse(b));
+    BlockAnalysis shared = analyze_processed_block(BlockParse(b), process_block(*b.witness));
+    CHECK(shared.error == alone.error);
+    REQUIRE(shared.stats.has_value() == alone.stats.has_value());
+    CHECK(shared.stats->pre_image == alone.stats->pre_image);
+    CHECK(shared.stats->txs == alone.stats->txs);
+  }
+  CHECK(analyze_block(BlockParse(parsed[5])).error.find("pre-image: compact pre-image: unknown header byte 0x07") !=
+        std::string::npos);
+}

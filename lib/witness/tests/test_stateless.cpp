@@ -247,7 +247,8 @@ TEST_CASE("Replay applies every rule and reaches the independently computed root
   CHECK_FALSE(result.txns[4].succeeded);
   CHECK(result.txns[5].cumulative_gas == 247000);
   CHECK(result.txns[5].transactions_root == result.transactions_root);
-  CHECK(result.pre_image.accounts == s.pre.accounts.size());
+  REQUIRE(result.pre_image);
+  CHECK(result.pre_image->accounts == s.pre.accounts.size());
   CHECK(result.keccak_preimages.empty());
 }
 
