@@ -286,22 +286,25 @@ struct JsonReader {
 
 }  // namespace
 
+std::string public_values_json(const PublicValues& v) {
+  return fmt::format(
+      "{{\"chain_id\":{},\"block_number\":{},\"block_hash\":{},\"parent_hash\":{},\"pre_state_root\":{},"
+      "\"post_state_root\":{},\"transactions_root\":{},\"receipts_root\":{},\"gas_used\":{},\"tx_count\":{},"
+      "\"previous_proof_digest\":{}}}",
+      json_u64(v.chain_id), json_u64(v.block_number), json_hash(v.block_hash), json_hash(v.parent_hash),
+      json_hash(v.pre_state_root), json_hash(v.post_state_root), json_hash(v.transactions_root),
+      json_hash(v.receipts_root), json_u64(v.gas_used), json_u64(v.tx_count), json_hash(v.previous_proof_digest));
+}
+
 std::string to_json(const ProofFile& f) {
   const auto& p = f.parameters;
-  const auto& v = f.public_values;
   std::string out = fmt::format(
       "{{\"format\":\"witprove-proof\",\"format_version\":{},\"statement\":{{\"id\":\"{}\",\"version\":{}}},"
       "\"parameters\":{{\"log_blowup\":{},\"num_queries\":{},\"grinding_bits\":{},\"log_fri_arity\":{},"
-      "\"log_final_poly_len\":{},\"segment_permutations\":{}}},"
-      "\"public_values\":{{\"chain_id\":{},\"block_number\":{},\"block_hash\":{},\"parent_hash\":{},"
-      "\"pre_state_root\":{},\"post_state_root\":{},\"transactions_root\":{},\"receipts_root\":{},"
-      "\"gas_used\":{},\"tx_count\":{},\"previous_proof_digest\":{}}},\"segments\":[",
+      "\"log_final_poly_len\":{},\"segment_permutations\":{}}},\"public_values\":{},\"segments\":[",
       json_u64(kFormatVersion), f.statement_id, json_u64(f.statement_version), json_u64(p.stark.log_blowup),
       json_u64(p.stark.num_queries), json_u64(p.stark.grinding_bits), json_u64(p.stark.log_fri_arity),
-      json_u64(p.stark.log_final_poly_len), json_u64(p.segment_permutations), json_u64(v.chain_id),
-      json_u64(v.block_number), json_hash(v.block_hash), json_hash(v.parent_hash), json_hash(v.pre_state_root),
-      json_hash(v.post_state_root), json_hash(v.transactions_root), json_hash(v.receipts_root), json_u64(v.gas_used),
-      json_u64(v.tx_count), json_hash(v.previous_proof_digest));
+      json_u64(p.stark.log_final_poly_len), json_u64(p.segment_permutations), public_values_json(f.public_values));
   for (size_t i = 0; i < f.segments.size(); ++i) {
     const auto& s = f.segments[i];
     out += fmt::format("{}{{\"permutations\":{},\"public_digests\":[", i ? "," : "", json_u64(s.permutations));

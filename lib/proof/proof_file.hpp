@@ -87,6 +87,8 @@ std::vector<uint8_t> statement_bytes(const ProofFile& file, uint32_t segment_ind
 
 // JSON form: every 64-bit value and hash is a string, the STARK proofs are hex strings.
 std::string to_json(const ProofFile& file);
+// The public values as a JSON object (the "public_values" member of the JSON form).
+std::string public_values_json(const PublicValues& values);
 // Reads the JSON form back; numbers where strings belong (e.g. after a tool rounded them) are refused.
 ProofFile from_json(std::string_view json);
 
