@@ -19,30 +19,34 @@ namespace {
 constexpr std::array<int, 25> rho_offsets = {0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
                                              25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14};
 
-// One round on locals: theta, rho and pi fused into a single gather, then chi and iota.
-// The loops have constant bounds so the compiler unrolls them fully.
-inline void keccak_round(uint64_t (&a)[25], uint64_t round_constant) {
-  uint64_t c[5], d[5], b[25];
-  for (int x = 0; x < 5; ++x) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+// One round from `in` to `out`: theta, then row by row of the output rho and pi as a gather of its five lanes
+// and chi on them, then iota. Working a row at a time keeps few values live, and alternating two buffers
+// saves copying back; the loops have constant bounds so the compiler unrolls them fully.
+inline void keccak_round(const uint64_t (&in)[25], uint64_t (&out)[25], uint64_t round_constant) {
+  uint64_t c[5], d[5];
+  for (int x = 0; x < 5; ++x) c[x] = in[x] ^ in[x + 5] ^ in[x + 10] ^ in[x + 15] ^ in[x + 20];
   for (int x = 0; x < 5; ++x) d[x] = c[(x + 4) % 5] ^ std::rotl(c[(x + 1) % 5], 1);
-  for (int y = 0; y < 5; ++y)
+  for (int y = 0; y < 5; ++y) {
+    // pi moves lane (x', y') to (y', 2x' + 3y'): output (x, y) comes from (x + 3y, x).
+    uint64_t b[5];
     for (int x = 0; x < 5; ++x) {
-      // pi moves lane (x, y) to (y, 2x + 3y).
-      int from = x + 5 * y;
-      b[y + 5 * ((2 * x + 3 * y) % 5)] = std::rotl(a[from] ^ d[x], rho_offsets[from]);
+      int from_x = (x + 3 * y) % 5, from = from_x + 5 * x;
+      b[x] = std::rotl(in[from] ^ d[from_x], rho_offsets[from]);
     }
-  for (int y = 0; y < 5; ++y)
-    for (int x = 0; x < 5; ++x)
-      a[x + 5 * y] = b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
-  a[0] ^= round_constant;
+    for (int x = 0; x < 5; ++x) out[x + 5 * y] = b[x] ^ (~b[(x + 1) % 5] & b[(x + 2) % 5]);
+  }
+  out[0] ^= round_constant;
 }
 
 }  // namespace
 
 void keccak_f1600(KeccakState& state) {
-  uint64_t a[25];
+  uint64_t a[25], b[25];
   std::memcpy(a, state.data(), sizeof a);
-  for (uint64_t rc : keccak_round_constants) keccak_round(a, rc);
+  for (size_t round = 0; round < keccak_round_constants.size(); round += 2) {
+    keccak_round(a, b, keccak_round_constants[round]);
+    keccak_round(b, a, keccak_round_constants[round + 1]);
+  }
   std::memcpy(state.data(), a, sizeof a);
 }
 

@@ -149,34 +149,44 @@ void place_in_branch(TrieNode& branch, std::span<const uint8_t> rest, Bytes&& va
   else branch.children[rest[0]] = make_leaf(slice(rest, 1, rest.size()), std::move(value));
 }
 
-void insert(TrieNodePtr& slot, const Operation& op, size_t depth, Bytes&& value) {
+// Returns whether anything changed: storing the value a key already has keeps the cached references on its
+// path, so the next root hash does not recompute them.
+bool insert(TrieNodePtr& slot, const Operation& op, size_t depth, Bytes&& value) {
   std::span<const uint8_t> rest = std::span<const uint8_t>(op.key).subspan(depth);
   if (!slot) {
     slot = make_leaf(Nibbles(rest.begin(), rest.end()), std::move(value));
-    return;
+    return true;
   }
   TrieNode& node = *slot;
-  node.ref_size = 0;
   switch (node.kind) {
     case TrieNode::Kind::hashed:
       op.missing(depth);
     case TrieNode::Kind::branch:
-      if (rest.empty()) node.value = std::move(value);
-      else insert(node.children[rest[0]], op, depth + 1, std::move(value));
-      return;
+      if (rest.empty()) {
+        if (node.value == value) return false;
+        node.value = std::move(value);
+      } else if (!insert(node.children[rest[0]], op, depth + 1, std::move(value))) {
+        return false;
+      }
+      node.ref_size = 0;
+      return true;
     case TrieNode::Kind::leaf:
     case TrieNode::Kind::extension: {
       size_t common = common_prefix(node.path, rest);
       bool leaf = node.kind == TrieNode::Kind::leaf;
       if (leaf && common == node.path.size() && common == rest.size()) {
+        if (node.value == value) return false;
         node.value = std::move(value);
-        return;
+        node.ref_size = 0;
+        return true;
       }
       if (!leaf && common == node.path.size()) {
-        insert(node.children[0], op, depth + common, std::move(value));
-        return;
+        if (!insert(node.children[0], op, depth + common, std::move(value))) return false;
+        node.ref_size = 0;
+        return true;
       }
       // The paths diverge at `common`: a branch there holds the old node's remainder and the new value.
+      node.ref_size = 0;
       Nibbles prefix = slice(rest, 0, common);
       TrieNodePtr branch = make_branch();
       if (common == node.path.size()) {
@@ -192,9 +202,10 @@ void insert(TrieNodePtr& slot, const Operation& op, size_t depth, Bytes&& value)
       }
       place_in_branch(*branch, rest.subspan(common), std::move(value));
       slot = common > 0 ? make_extension(std::move(prefix), std::move(branch)) : std::move(branch);
-      return;
+      return true;
     }
   }
+  return false;
 }
 
 // After a deletion below a branch: collapse it when a single child or only a value is left.
