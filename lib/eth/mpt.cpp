@@ -68,32 +68,49 @@ namespace {
 
 ByteView node_ref(TrieNode& node, PreimageLog* log);
 
-Bytes encode(TrieNode& node, PreimageLog* log) {
-  Bytes payload;
+// Caches the references of a node's children (computing their encodings, and hashes, on the way).
+void cache_child_refs(TrieNode& node, PreimageLog* log) {
+  if (node.kind == TrieNode::Kind::hashed) throw std::logic_error("node_encoding: an unexpanded node has no encoding");
+  for (auto& child : node.children)
+    if (child) node_ref(*child, log);
+}
+
+// Writes the encoding of a node whose children's references are cached into `buffer` and returns it (a view
+// of `buffer`): the payload goes after room for the longest list header, then the header before it, so
+// nothing is allocated once `buffer` has grown.
+ByteView write_encoding(const TrieNode& node, Bytes& buffer) {
+  buffer.assign(rlp_max_header, 0);
   switch (node.kind) {
     case TrieNode::Kind::leaf:
-      rlp_append_string(payload, hex_prefix_encode(node.path, true));
-      rlp_append_string(payload, node.value);
+      rlp_append_string(buffer, hex_prefix_encode(node.path, true));
+      rlp_append_string(buffer, node.value);
       break;
     case TrieNode::Kind::extension:
-      rlp_append_string(payload, hex_prefix_encode(node.path, false));
-      rlp_append_raw(payload, node_ref(*node.children[0], log));
+      rlp_append_string(buffer, hex_prefix_encode(node.path, false));
+      rlp_append_raw(buffer, node.children[0]->ref_view());
       break;
     case TrieNode::Kind::branch:
-      for (auto& child : node.children) {
-        if (child) rlp_append_raw(payload, node_ref(*child, log));
-        else payload.push_back(0x80);
+      for (const auto& child : node.children) {
+        if (child) rlp_append_raw(buffer, child->ref_view());
+        else buffer.push_back(0x80);
       }
-      rlp_append_string(payload, node.value);
+      rlp_append_string(buffer, node.value);
       break;
     case TrieNode::Kind::hashed:
-      throw std::logic_error("node_encoding: an unexpanded node has no encoding");
+      break;  // cache_child_refs has refused it
   }
-  Bytes out;
-  out.reserve(payload.size() + 3);
-  rlp_append_list_header(out, payload.size());
-  rlp_append_raw(out, payload);
-  return out;
+  uint8_t header[rlp_max_header];
+  size_t header_size = rlp_write_list_header(header, buffer.size() - rlp_max_header);
+  size_t start = rlp_max_header - header_size;
+  std::copy(header, header + header_size, buffer.begin() + static_cast<ptrdiff_t>(start));
+  return ByteView(buffer).subspan(start);
+}
+
+Bytes encode(TrieNode& node, PreimageLog* log) {
+  cache_child_refs(node, log);
+  Bytes buffer;
+  ByteView encoding = write_encoding(node, buffer);
+  return Bytes(encoding.begin(), encoding.end());
 }
 
 ByteView node_ref(TrieNode& node, PreimageLog* log) {
@@ -106,7 +123,9 @@ ByteView node_ref(TrieNode& node, PreimageLog* log) {
   if (node.kind == TrieNode::Kind::hashed) {
     set_hash_ref(node.hash);
   } else {
-    Bytes encoding = encode(node, log);
+    cache_child_refs(node, log);
+    thread_local Bytes buffer;  // free again here: the children are done
+    ByteView encoding = write_encoding(node, buffer);
     if (encoding.size() < 32) {
       std::copy(encoding.begin(), encoding.end(), node.ref.begin());
       node.ref_size = static_cast<uint8_t>(encoding.size());

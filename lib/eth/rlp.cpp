@@ -6,16 +6,24 @@ namespace witprove::eth {
 
 namespace {
 
-void append_length(Bytes& out, size_t length, uint8_t short_base) {
+// Writes the header of an item with a payload of `length` bytes (`short_base` 0x80 for strings, 0xc0 for
+// lists) to `out`, which has room for 9 bytes; returns its size.
+size_t write_length(uint8_t* out, size_t length, uint8_t short_base) {
   if (length <= 55) {
-    out.push_back(static_cast<uint8_t>(short_base + length));
-    return;
+    out[0] = static_cast<uint8_t>(short_base + length);
+    return 1;
   }
   uint8_t be[8];
   int n = 0;
   for (size_t v = length; v; v >>= 8) be[n++] = static_cast<uint8_t>(v);
-  out.push_back(static_cast<uint8_t>(short_base + 55 + n));
-  while (n) out.push_back(be[--n]);
+  out[0] = static_cast<uint8_t>(short_base + 55 + n);
+  for (int i = 0; i < n; ++i) out[1 + i] = be[n - 1 - i];
+  return 1 + static_cast<size_t>(n);
+}
+
+void append_length(Bytes& out, size_t length, uint8_t short_base) {
+  uint8_t header[rlp_max_header];
+  out.insert(out.end(), header, header + write_length(header, length, short_base));
 }
 
 [[noreturn]] void fail(size_t offset, std::string_view what) {
@@ -34,6 +42,8 @@ void rlp_append_string(Bytes& out, ByteView bytes) {
 }
 
 void rlp_append_list_header(Bytes& out, size_t payload_length) { append_length(out, payload_length, 0xc0); }
+
+size_t rlp_write_list_header(uint8_t* out, size_t payload_length) { return write_length(out, payload_length, 0xc0); }
 
 Bytes rlp_string(ByteView bytes) {
   Bytes out;

@@ -21,6 +21,11 @@ struct DecodeError : std::runtime_error {
 void rlp_append_string(Bytes& out, ByteView bytes);
 // Appends a list header for a payload of the given length (the payload follows).
 void rlp_append_list_header(Bytes& out, size_t payload_length);
+// The longest header: a length byte and up to 8 bytes of length.
+inline constexpr size_t rlp_max_header = 9;
+// Writes a list header for a payload of the given length to `out` (room for rlp_max_header bytes); returns
+// its size.
+size_t rlp_write_list_header(uint8_t* out, size_t payload_length);
 // Appends an already encoded item unchanged.
 inline void rlp_append_raw(Bytes& out, ByteView encoded) { out.insert(out.end(), encoded.begin(), encoded.end()); }
 
