@@ -70,11 +70,16 @@ std::string report_json(const std::vector<BlockReport>& blocks, const RangeSumma
 }
 
 std::string report_text(const std::vector<BlockReport>& blocks, const RangeSummary& s) {
+  // One screen: every block of a short range, only the blocks needing attention of a long one.
+  constexpr size_t kAllRowsUpTo = 20;
+  const bool all_rows = blocks.size() <= kAllRowsUpTo;
   std::string out = fmt::format("{:>10}  {:<8} {:>8} {:>9} {:>6}  {}\n", "block", "status", "attempts", "seconds",
                                 "txs", "error");
   for (const auto& b : blocks)
-    out += fmt::format("{:>10}  {:<8} {:>8} {:>9.2f} {:>6}  {}{}\n", b.block, to_string(b.status), b.attempts,
+    if (all_rows || b.status == BlockStatus::failed || b.status == BlockStatus::missing || b.chain_break)
+      out += fmt::format("{:>10}  {:<8} {:>8} {:>9.2f} {:>6}  {}{}\n", b.block, to_string(b.status), b.attempts,
                        b.seconds, b.txs, b.chain_break ? "[chain breaks here] " : "", b.error);
+  if (!all_rows) out += "(proved and skipped blocks not listed: see report.json)\n";
   out += fmt::format(
       "proved {}, failed {}, missing {}, skipped {} of {} blocks in {:.2f}s: {:.1f} blocks/hour, {:.1f} txs/hour\n",
       s.proved, s.failed, s.missing, s.skipped, blocks.size(), s.wall_seconds, s.blocks_per_hour, s.txs_per_hour);

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "pipeline/cli.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/range.hpp"
@@ -43,6 +45,16 @@ TEST_CASE("report: JSON has the documented names and counts") {
   auto text = report_text(blocks, summary);
   CHECK(text.find("chain breaks here") != std::string::npos);
   CHECK(text.find("proved 1, failed 1, missing 1, skipped 1 of 4 blocks") != std::string::npos);
+}
+
+TEST_CASE("report: a long range's summary lists only the blocks needing attention") {
+  std::vector<BlockReport> blocks;
+  for (uint64_t n = 0; n < 30; ++n) blocks.push_back({n, BlockStatus::proved, 1, 1.0, 2, "", false});
+  blocks[17] = {17, BlockStatus::failed, 2, 1.0, 2, "out of memory", false};
+  auto text = report_text(blocks, summarize(blocks, 60));
+  CHECK(text.find("out of memory") != std::string::npos);
+  CHECK(text.find("proved 29, failed 1") != std::string::npos);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 4);
 }
 
 TEST_CASE("report: metric lines are JSON with every field") {
