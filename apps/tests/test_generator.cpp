@@ -251,7 +251,7 @@ TEST_CASE("generate-witnesses: the same options write the same bytes", "[generat
   CHECK(read_text(dir / "a.json") != read_text(dir / "c.json"));
 }
 
-TEST_CASE("generate-witnesses: each broken mode is not provable, with its reason; earlier blocks are",
+TEST_CASE("generate-witnesses: each broken mode is not provable, with its reason, and earlier blocks are",
           "[generator][e2e]") {
   fs::path dir = scratch("broken");
   struct Case {

@@ -92,7 +92,7 @@ TEST_CASE("prove-range: a corrupted and a missing block are reported, the rest p
   CHECK(r.status == 1);
 }
 
-TEST_CASE("prove-range: chained proofs of witness_b3_b6.json link; a wrong previous proof is refused before proving") {
+TEST_CASE("prove-range: chained proofs of witness_b3_b6.json link, and a wrong previous proof is refused before proving") {
   if (!have_shared_witnesses()) return;
   auto dir = fresh_dir("range-chained");
   auto source = shared_witnesses_dir() / "witness_b3_b6.json";

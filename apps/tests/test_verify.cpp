@@ -84,7 +84,7 @@ TEST_CASE("verify-proof: a flipped byte anywhere, truncation and trailing bytes 
   CHECK(r.out.find("unsupported proof format version 7") != std::string::npos);
 }
 
-TEST_CASE("verify-proof: the JSON form reads back; a jq'd or edited one is refused") {
+TEST_CASE("verify-proof: the JSON form reads back, and a jq'd or edited one is refused") {
   auto proof = shanghai_proof();
   auto dir = proof.parent_path();
   auto json = dir / "proof.json";
