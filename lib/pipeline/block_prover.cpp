@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <mutex>
 #include <new>
 
@@ -103,7 +102,7 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
       fmt::format("block {}: {} messages, {} permutations in {} segments, {} at a time (about {:.1f} GB each)", number,
                   block.messages.size(), total_perms, plan.size(), concurrency, per_segment / 1e9));
 
-  std::atomic<size_t> next{0};
+  size_t next = 0;  // read by the serial first stage only
   std::mutex progress_mutex;
   size_t segments_done = 0;
   ProgressLine progress;

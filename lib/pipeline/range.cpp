@@ -78,8 +78,7 @@ CollectedBlocks collect_blocks(const std::string& source, const witness::BlockRa
 void remove_stale_temporaries(const std::filesystem::path& dir) {
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     auto name = e.path().filename().string();
-    if (name.find(".tmp") != std::string::npos && (name.find(".proof.tmp") != std::string::npos ||
-                                                   name.find("report.json.tmp") != std::string::npos))
+    if (name.find(".proof.tmp") != std::string::npos || name.find("report.json.tmp") != std::string::npos)
       std::filesystem::remove(e.path());
   }
 }
@@ -165,7 +164,7 @@ RangeResult prove_range(const RangeOptions& o) {
                              report_json(reports, summarize(reports, wall.seconds()), mode_name));
   };
 
-  // Proves one block (with retries), returning its report entry's outcome.
+  // Proves one block (with retries) into its report entry.
   auto prove_one = [&](BlockReport& r, const SourceBlock& b, const std::filesystem::path* previous) {
     Stopwatch watch;
     auto output = proof_path(o.output_dir, b.number);
@@ -199,16 +198,23 @@ RangeResult prove_range(const RangeOptions& o) {
       log(LogLevel::info, "range", fmt::format("block {}: proved in {} attempt(s), took {:.2f}s", b.number, r.attempts, r.seconds));
     else
       log(LogLevel::error, "range", fmt::format("block {}: failed: {}", b.number, r.error));
-    std::lock_guard lock(mutex);
-    progress.update(fmt::format("{}/{} blocks done", ++done, to_do));
-    save_report();
   };
 
-  auto skip_if_done = [&](BlockReport& r, const std::filesystem::path* previous) {
-    if (!o.resume || !existing_proof_holds(proof_path(o.output_dir, r.block), r.block, previous)) return false;
-    r.status = BlockStatus::skipped;
-    log(LogLevel::info, "range", fmt::format("block {}: proof already verifies, skipped", r.block));
-    return true;
+  // Proves block i, or skips it when resuming and its proof holds; publishes the outcome and the report.
+  // Entry i is written by this call only, under the lock, as other jobs read every entry to save the report.
+  auto run_block = [&](size_t i, const std::filesystem::path* previous) {
+    BlockReport r = reports[i];
+    if (o.resume && existing_proof_holds(proof_path(o.output_dir, r.block), r.block, previous)) {
+      r.status = BlockStatus::skipped;
+      log(LogLevel::info, "range", fmt::format("block {}: proof already verifies, skipped", r.block));
+    } else {
+      prove_one(r, *provable[i], previous);
+    }
+    std::lock_guard lock(mutex);
+    reports[i] = r;
+    progress.update(fmt::format("{}/{} blocks done", ++done, to_do));
+    save_report();
+    return r.status;
   };
 
   if (o.mode == ChainMode::standalone) {
@@ -217,9 +223,8 @@ RangeResult prove_range(const RangeOptions& o) {
       tbb::parallel_for(
           tbb::blocked_range<size_t>(0, reports.size(), 1),
           [&](const tbb::blocked_range<size_t>& span) {
-            for (size_t i = span.begin(); i != span.end(); ++i) {
-              if (provable[i] && !skip_if_done(reports[i], nullptr)) prove_one(reports[i], *provable[i], nullptr);
-            }
+            for (size_t i = span.begin(); i != span.end(); ++i)
+              if (provable[i]) run_block(i, nullptr);
           },
           tbb::simple_partitioner());
     });
@@ -229,16 +234,11 @@ RangeResult prove_range(const RangeOptions& o) {
     auto before_first = o.range.first > 0 ? proof_path(o.output_dir, o.range.first - 1) : std::filesystem::path();
     if (!before_first.empty() && existing_proof_holds(before_first, o.range.first - 1, nullptr)) parent = before_first;
     for (size_t i = 0; i < reports.size(); ++i) {
-      auto& r = reports[i];
       const std::filesystem::path* previous = parent ? &*parent : nullptr;
-      if (i > 0 && !previous) r.chain_break = true;
-      if (!provable[i]) {
-        parent.reset();
-        continue;
-      }
-      if (!skip_if_done(r, previous)) prove_one(r, *provable[i], previous);
-      if (r.status == BlockStatus::proved || r.status == BlockStatus::skipped)
-        parent = proof_path(o.output_dir, r.block);
+      if (i > 0 && !previous) reports[i].chain_break = true;
+      auto status = provable[i] ? run_block(i, previous) : reports[i].status;
+      if (status == BlockStatus::proved || status == BlockStatus::skipped)
+        parent = proof_path(o.output_dir, reports[i].block);
       else
         parent.reset();
     }
