@@ -68,6 +68,10 @@ TEST_CASE("prove-range: a corrupted and a missing block are reported, the rest p
   REQUIRE(fs::exists(first_proof));
   auto first_time = fs::last_write_time(first_proof);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  if (fs::exists(out / "report.json")) {  // the killed run's report holds only what was done
+    auto partial = read_report(out / "report.json");
+    CHECK((partial.count(1002) == 0 || partial[1002].status == "proved"));
+  }
 
   // Resumed: the finished proof is kept, the rest is done, the two bad blocks are reported.
   auto r = run(command + " --resume");

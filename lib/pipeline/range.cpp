@@ -156,12 +156,17 @@ RangeResult prove_range(const RangeOptions& o) {
                                     : 0;
   const auto metrics_path = o.output_dir / "metrics.jsonl";
 
-  std::mutex mutex;  // guards reports, the report file and the progress line
+  std::mutex mutex;  // guards reports, finished, the report file and the progress line
+  std::vector<char> finished(reports.size());
   size_t done = 0, to_do = provable.size() - std::count(provable.begin(), provable.end(), nullptr);
   ProgressLine progress;
+  // The report so far: blocks not yet proved are left out, so a killed run's report holds only facts.
   auto save_report = [&] {
+    std::vector<BlockReport> so_far;
+    for (size_t i = 0; i < reports.size(); ++i)
+      if (!provable[i] || finished[i]) so_far.push_back(reports[i]);
     proof::write_file_atomic(o.output_dir / "report.json",
-                             report_json(reports, summarize(reports, wall.seconds()), mode_name));
+                             report_json(so_far, summarize(so_far, wall.seconds()), mode_name));
   };
 
   // Proves one block (with retries) into its report entry.
@@ -212,6 +217,7 @@ RangeResult prove_range(const RangeOptions& o) {
     }
     std::lock_guard lock(mutex);
     reports[i] = r;
+    finished[i] = 1;
     progress.update(fmt::format("{}/{} blocks done", ++done, to_do));
     save_report();
     return r.status;
