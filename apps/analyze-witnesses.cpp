@@ -233,17 +233,7 @@ int main(int argc, char** argv) {
       "headers", po::value(&headers_path)->value_name("PATH"),
       "real headers to compare the roots with (implies --check): a header JSON file, a full-block JSON file, or a "
       "folder of them");
-  po::options_description all;
-  all.add(options).add_options()("args", po::value(&args));
-  po::positional_options_description positional;
-  positional.add("args", -1);
-
-  po::variables_map vm;
-  if (!pipeline::parse_command_line(argc, argv, tool, all, positional, vm)) return pipeline::exit_usage;
-  if (common.help) {
-    std::cout << options << '\n';
-    return pipeline::exit_ok;
-  }
+  if (auto stop = pipeline::parse_command_line(argc, argv, tool, options, common, &args)) return *stop;
   auto format = pipeline::parse_output_format(format_name);
   if (!format) return pipeline::usage_error(tool, fmt::format("unknown format '{}'", format_name));
   if (args.empty() || args.size() > 3) return pipeline::usage_error(tool, "expected SOURCE [START [END]]");

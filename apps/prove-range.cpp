@@ -48,16 +48,7 @@ int main(int argc, char** argv) {
        "Keccak-f permutations per segment proof (default: the prover's)")  //
       ("resume", po::bool_switch(&o.resume), "skip blocks whose proof in DIR already verifies")  //
       ("format", po::value(&format_name)->value_name("table|json"), "summary on stdout (default table)");
-  po::options_description all;
-  all.add(options).add_options()("args", po::value(&args));
-  po::positional_options_description positional;
-  positional.add("args", -1);
-  po::variables_map vm;
-  if (!pipeline::parse_command_line(argc, argv, tool, all, positional, vm)) return pipeline::exit_usage;
-  if (common.help) {
-    std::cout << options << '\n';
-    return pipeline::exit_ok;
-  }
+  if (auto stop = pipeline::parse_command_line(argc, argv, tool, options, common, &args)) return *stop;
   if (args.size() != 3) return pipeline::usage_error(tool, "expected SOURCE START END");
   auto start = pipeline::parse_uint(args[1]), end = pipeline::parse_uint(args[2]);
   if (!start || !end) return pipeline::usage_error(tool, "START and END must be block numbers");

@@ -124,12 +124,7 @@ int main(int argc, char** argv) {
        "Keccak-f permutations per segment proof (default 682)")  //
       ("metrics", po::value(&metrics_path)->value_name("FILE"), "append one JSON line per job to FILE")  //
       ("attempt", po::value(&settings.attempt)->value_name("N"), "attempt number recorded in the metrics (default 1)");
-  po::variables_map vm;
-  if (!pipeline::parse_command_line(argc, argv, tool, options, {}, vm)) return pipeline::exit_usage;
-  if (common.help) {
-    std::cout << options << '\n';
-    return pipeline::exit_ok;
-  }
+  if (auto stop = pipeline::parse_command_line(argc, argv, tool, options, common)) return *stop;
   if (output.empty()) return pipeline::usage_error(tool, "--output FILE is required");
   if (!block_text.empty()) {
     block = pipeline::parse_uint(block_text);

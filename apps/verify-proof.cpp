@@ -87,16 +87,7 @@ int main(int argc, char** argv) {
       ("format", po::value(&format_name)->value_name("table|json"), "output format (default table)")  //
       ("export-json", po::value(&export_path)->value_name("FILE"),
        "write the (single) proof's JSON form to FILE (- for stdout); 64-bit values and hashes are strings");
-  po::options_description all;
-  all.add(options).add_options()("args", po::value(&args));
-  po::positional_options_description positional;
-  positional.add("args", -1);
-  po::variables_map vm;
-  if (!pipeline::parse_command_line(argc, argv, tool, all, positional, vm)) return pipeline::exit_usage;
-  if (common.help) {
-    std::cout << options << '\n';
-    return pipeline::exit_ok;
-  }
+  if (auto stop = pipeline::parse_command_line(argc, argv, tool, options, common, &args)) return *stop;
   auto format = pipeline::parse_output_format(format_name);
   if (!format || *format == pipeline::OutputFormat::csv)
     return pipeline::usage_error(tool, fmt::format("unknown format '{}'", format_name));

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <iostream>
 #include <mutex>
 
 namespace witprove::pipeline {
@@ -31,23 +32,34 @@ int usage_error(std::string_view tool, std::string_view message) {
   return exit_usage;
 }
 
-bool parse_command_line(int argc, const char* const argv[], std::string_view tool,
-                        const po::options_description& options, const po::positional_options_description& positional,
-                        po::variables_map& vm) {
+std::optional<int> parse_command_line(int argc, const char* const argv[], std::string_view tool,
+                                      const po::options_description& options, const CommonOptions& common,
+                                      std::vector<std::string>* args) {
+  po::options_description all;
+  all.add(options);
+  po::positional_options_description positional;
+  if (args) {
+    all.add_options()("args", po::value(args));
+    positional.add("args", -1);
+  }
   try {
     // "-" is a positional argument (standard input), not an option.
+    po::variables_map vm;
     po::store(po::command_line_parser(argc, argv)
-                  .options(options)
+                  .options(all)
                   .positional(positional)
                   .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
                   .run(),
               vm);
     po::notify(vm);
-    return true;
   } catch (const po::error& e) {
-    usage_error(tool, e.what());
-    return false;
+    return usage_error(tool, e.what());
   }
+  if (common.help) {
+    std::cout << options << '\n';
+    return exit_ok;
+  }
+  return std::nullopt;
 }
 
 std::optional<uint64_t> parse_uint(std::string_view text) {

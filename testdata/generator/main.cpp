@@ -171,12 +171,7 @@ int main(int argc, char** argv) {
        "a Shanghai chain (chain id 1, no EIP-4788 beacon root write) instead of a Cancun devnet")
       ("broken", po::value(&broken)->value_name("KIND")->default_value(broken),
        "break the last block: missing-node, wrong-checkpoint, flipped-byte (combined only), changed-write");
-  po::variables_map vm;
-  if (!pipeline::parse_command_line(argc, argv, tool, described, {}, vm)) return pipeline::exit_usage;
-  if (common.help) {
-    std::cout << described << "\n";
-    return pipeline::exit_ok;
-  }
+  if (auto stop = pipeline::parse_command_line(argc, argv, tool, described, common)) return *stop;
   auto threads = pipeline::limit_threads(common.threads);
   if (output.empty()) return pipeline::usage_error(tool, "--output PATH is required");
   if (encoding == "combined") options.encoding = generator::Encoding::combined;

@@ -18,32 +18,29 @@ TEST_CASE("output formats", "[pipeline][cli]") {
 }
 
 TEST_CASE("command line: common options, positional arguments, usage errors", "[pipeline][cli]") {
-  auto parse = [](std::vector<const char*> argv, CommonOptions& common, std::vector<std::string>& args) {
+  auto parse = [](std::vector<const char*> argv, CommonOptions& common, std::vector<std::string>* args) {
     po::options_description options;
     add_common_options(options, common);
-    options.add_options()("args", po::value(&args));
-    po::positional_options_description positional;
-    positional.add("args", -1);
-    po::variables_map vm;
     argv.insert(argv.begin(), "tool");
-    return parse_command_line(static_cast<int>(argv.size()), argv.data(), "tool", options, positional, vm);
+    return parse_command_line(static_cast<int>(argv.size()), argv.data(), "tool", options, common, args);
   };
   CommonOptions common;
   std::vector<std::string> args;
-  REQUIRE(parse({"--threads", "3", "dir", "-", "7"}, common, args));
+  CHECK(parse({"--threads", "3", "dir", "-", "7"}, common, &args) == std::nullopt);
   CHECK(common.threads == 3);
   CHECK_FALSE(common.help);
   CHECK(args == std::vector<std::string>{"dir", "-", "7"});
 
   CommonOptions help;
   std::vector<std::string> none;
-  REQUIRE(parse({"-h"}, help, none));
+  CHECK(parse({"-h"}, help, &none) == exit_ok);
   CHECK(help.help);
 
   CommonOptions bad;
-  CHECK_FALSE(parse({"--threads", "many"}, bad, none));
-  CHECK_FALSE(parse({"--no-such-option"}, bad, none));
-  CHECK_FALSE(parse({"--thr", "2"}, bad, none));  // no guessing of abbreviated options
+  CHECK(parse({"--threads", "many"}, bad, &none) == exit_usage);
+  CHECK(parse({"--no-such-option"}, bad, &none) == exit_usage);
+  CHECK(parse({"--thr", "2"}, bad, &none) == exit_usage);  // no guessing of abbreviated options
+  CHECK(parse({"stray"}, bad, nullptr) == exit_usage);     // a tool without positional arguments refuses them
   CHECK(usage_error("tool", "expected SOURCE") == exit_usage);
   CHECK(exit_ok == 0);
   CHECK(exit_failed == 1);
