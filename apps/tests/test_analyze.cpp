@@ -2,8 +2,6 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <simdjson.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -14,38 +12,14 @@
 
 using namespace witprove;
 namespace fs = std::filesystem;
+using test::CommandResult;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("witprove-test-analyze-{}-{}", name, getpid());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
 // Runs analyze-witnesses with `args` (shell words), stdin from `input` (default /dev/null).
-Run analyze(const std::string& args, const fs::path& input = "/dev/null") {
-  fs::path dir = temp_dir("run");
-  fs::path app = test::binary_dir() / "apps" / "analyze-witnesses";
-  std::string command = fmt::format("'{}' {} < '{}' > '{}' 2> '{}'", app.string(), args, input.string(),
-                                    (dir / "out").string(), (dir / "err").string());
-  int rc = std::system(command.c_str());
-  Run run{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text(dir / "out"), read_text(dir / "err")};
-  fs::remove_all(dir);
-  return run;
+CommandResult analyze(const std::string& args, const fs::path& input = "/dev/null") {
+  return test::run_command(fmt::format("'{}' {}", (test::binary_dir() / "apps" / "analyze-witnesses").string(), args),
+                           input);
 }
 
 std::string quoted(const fs::path& p) { return fmt::format("'{}'", p.string()); }
@@ -86,32 +60,12 @@ Report parse_report(const std::string& json) {
   return r;
 }
 
-struct ManifestRow {
-  std::string file;
-  uint64_t index, block, txs, gas_used;
-};
-
-std::vector<ManifestRow> read_manifest() {
-  std::ifstream in(test::shared_witnesses_dir() / "MANIFEST.tsv");
-  std::string line;
-  std::getline(in, line);  // header
-  std::vector<ManifestRow> rows;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, '\t');) cells.push_back(cell);
-    REQUIRE(cells.size() >= 6);
-    rows.push_back({cells[0], std::stoull(cells[1]), std::stoull(cells[2]), std::stoull(cells[3]), std::stoull(cells[5])});
-  }
-  return rows;
-}
-
 // Every MANIFEST block is reported once, ok, with its transactions and gas; totals add up.
-void check_against_manifest(const Run& run) {
+void check_against_manifest(const CommandResult& run) {
   INFO(run.err);
   REQUIRE(run.status == 0);
   Report report = parse_report(run.out);
-  auto manifest = read_manifest();
+  auto manifest = test::read_manifest();
   REQUIRE(report.blocks.size() == manifest.size());
   std::map<std::pair<std::string, uint64_t>, const BlockRow*> by_file;
   for (const auto& b : report.blocks) by_file[{fs::path(b.source).filename().string(), b.index}] = &b;
@@ -139,7 +93,7 @@ void check_against_manifest(const Run& run) {
 std::vector<std::pair<std::string, std::string>> shared_members() {
   std::vector<std::pair<std::string, std::string>> members;
   for (const auto& e : fs::directory_iterator(test::shared_witnesses_dir()))
-    members.emplace_back("witnesses/" + e.path().filename().string(), read_text(e.path()));
+    members.emplace_back("witnesses/" + e.path().filename().string(), test::read_text(e.path()));
   return members;
 }
 
@@ -148,7 +102,7 @@ fs::path testdata_witnesses() { return test::testdata_dir() / "witnesses"; }
 }  // namespace
 
 TEST_CASE("analyze-witnesses --format json on the testdata", "[analyze][e2e]") {
-  Run run = analyze("--format json " + quoted(testdata_witnesses()));
+  CommandResult run = analyze("--format json " + quoted(testdata_witnesses()));
   INFO(run.err);
   REQUIRE(run.status == 0);
   Report r = parse_report(run.out);
@@ -170,7 +124,7 @@ TEST_CASE("analyze-witnesses --format json on the testdata", "[analyze][e2e]") {
 }
 
 TEST_CASE("analyze-witnesses: seed argument order, range and missing blocks", "[analyze][e2e]") {
-  Run run = analyze("--format json " + quoted(testdata_witnesses()) + " 200 304");
+  CommandResult run = analyze("--format json " + quoted(testdata_witnesses()) + " 200 304");
   INFO(run.err);
   CHECK(run.status == 1);  // blocks are missing
   Report r = parse_report(run.out);
@@ -181,18 +135,18 @@ TEST_CASE("analyze-witnesses: seed argument order, range and missing blocks", "[
   CHECK(r.missing[98] == 299);
   CHECK(r.missing.back() == 304);
 
-  Run exact = analyze(quoted(testdata_witnesses()) + " 300 302");
+  CommandResult exact = analyze(quoted(testdata_witnesses()) + " 300 302");
   CHECK(exact.status == 0);
   CHECK_THAT(exact.out, Catch::Contains("total: 3 blocks, 3 txs, 63000 gas"));
 }
 
 TEST_CASE("analyze-witnesses table and csv formats, threads", "[analyze][e2e]") {
-  Run table = analyze("--threads 1 " + quoted(testdata_witnesses()));
+  CommandResult table = analyze("--threads 1 " + quoted(testdata_witnesses()));
   REQUIRE(table.status == 0);
   CHECK(table.out.rfind("block  source", 0) == 0);
   CHECK_THAT(table.out, Catch::Contains("total: 5 blocks, 6 txs, 158000 gas"));
 
-  Run csv = analyze("--threads 2 --format csv " + quoted(testdata_witnesses()));
+  CommandResult csv = analyze("--threads 2 --format csv " + quoted(testdata_witnesses()));
   REQUIRE(csv.status == 0);
   std::stringstream lines(csv.out);
   std::string header, first;
@@ -209,26 +163,26 @@ TEST_CASE("analyze-witnesses usage errors exit 2", "[analyze][e2e]") {
   CHECK(analyze("--no-such-option x").status == 2);
   CHECK(analyze(quoted(testdata_witnesses()) + " 10 5").status == 2);
   CHECK(analyze(quoted(testdata_witnesses()) + " ten").status == 2);
-  Run wide = analyze(quoted(testdata_witnesses()) + " 0 1000000000000");
+  CommandResult wide = analyze(quoted(testdata_witnesses()) + " 0 1000000000000");
   CHECK(wide.status == 2);
   CHECK_THAT(wide.err, Catch::Contains("too many missing blocks to list"));
   CHECK(analyze("--threads x " + quoted(testdata_witnesses())).status == 2);
-  Run missing = analyze("/no/such/source");
+  CommandResult missing = analyze("/no/such/source");
   CHECK(missing.status == 2);
   CHECK_THAT(missing.err, Catch::Contains("/no/such/source: no such file or directory"));
-  Run help = analyze("--help");
+  CommandResult help = analyze("--help");
   CHECK(help.status == 0);
   CHECK_THAT(help.out, Catch::Contains("--threads"));
   CHECK_THAT(help.out, Catch::Contains("--format"));
 }
 
 TEST_CASE("analyze-witnesses reads archives and standard input", "[analyze][e2e]") {
-  fs::path dir = temp_dir("archives");
+  fs::path dir = test::scratch_dir("archives");
   std::vector<std::pair<std::string, std::string>> members;
   for (const auto& e : fs::directory_iterator(testdata_witnesses()))
-    members.emplace_back(e.path().filename().string(), read_text(e.path()));
+    members.emplace_back(e.path().filename().string(), test::read_text(e.path()));
   test::write_tar(dir / "w.tar.zst", members, test::Compression::zstd);
-  test::write_compressed(dir / "one.json.bz2", read_text(testdata_witnesses() / "300-302.witness.json"),
+  test::write_compressed(dir / "one.json.bz2", test::read_text(testdata_witnesses() / "300-302.witness.json"),
                          test::Compression::bzip2);
   CHECK_THAT(analyze(quoted(dir / "w.tar.zst")).out, Catch::Contains("total: 5 blocks"));
   CHECK_THAT(analyze(quoted(dir / "one.json.bz2")).out, Catch::Contains("total: 3 blocks"));
@@ -244,7 +198,7 @@ TEST_CASE("the real witnesses match MANIFEST.tsv from a folder", "[analyze][e2e]
 
 TEST_CASE("the real witnesses match MANIFEST.tsv from a .tar.xz and from stdin", "[analyze][e2e][shared]") {
   if (!test::have_shared_witnesses()) return;
-  fs::path dir = temp_dir("shared-tar");
+  fs::path dir = test::scratch_dir("shared-tar");
   test::write_tar(dir / "witnesses.tar.xz", shared_members(), test::Compression::xz);
   check_against_manifest(analyze("--format json " + quoted(dir / "witnesses.tar.xz")));
   check_against_manifest(analyze("--format json -", dir / "witnesses.tar.xz"));
@@ -254,13 +208,13 @@ TEST_CASE("the real witnesses match MANIFEST.tsv from a .tar.xz and from stdin",
 TEST_CASE("a truncated witness among good ones: that block fails, the rest is analyzed, exit 1",
           "[analyze][e2e][shared]") {
   if (!test::have_shared_witnesses()) return;
-  fs::path dir = temp_dir("truncated");
+  fs::path dir = test::scratch_dir("truncated");
   for (const char* name : {"b28_dev.json", "b4_dev.json", "witness_b3_b6.json"})
     fs::copy_file(test::shared_witnesses_dir() / name, dir / name);
-  std::string whole = read_text(test::shared_witnesses_dir() / "b2841_dev.json");
+  std::string whole = test::read_text(test::shared_witnesses_dir() / "b2841_dev.json");
   std::ofstream(dir / "b2841_dev.json", std::ios::binary) << whole.substr(0, whole.size() / 2);
 
-  Run run = analyze("--format json " + quoted(dir));
+  CommandResult run = analyze("--format json " + quoted(dir));
   CHECK(run.status == 1);
   Report r = parse_report(run.out);
   REQUIRE(r.blocks.size() == 7);

@@ -3,48 +3,20 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <simdjson.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "test_support.hpp"
 
 using namespace witprove;
 namespace fs = std::filesystem;
+using test::CommandResult;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("witprove-test-check-{}-{}", name, getpid());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-Run analyze(const std::string& args) {
-  fs::path dir = temp_dir("run");
-  fs::path app = test::binary_dir() / "apps" / "analyze-witnesses";
-  std::string command = fmt::format("'{}' {} < /dev/null > '{}' 2> '{}'", app.string(), args, (dir / "out").string(),
-                                    (dir / "err").string());
-  int rc = std::system(command.c_str());
-  Run run{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text(dir / "out"), read_text(dir / "err")};
-  fs::remove_all(dir);
-  return run;
+CommandResult analyze(const std::string& args) {
+  return test::run_command(fmt::format("'{}' {}", (test::binary_dir() / "apps" / "analyze-witnesses").string(), args));
 }
 
 struct Checked {
@@ -73,27 +45,6 @@ std::map<std::pair<std::string, uint64_t>, Checked> parse_checks(const std::stri
   return out;
 }
 
-struct ManifestRow {
-  std::string file;
-  uint64_t index;
-  std::string header_file, state_root, receipts_root, transactions_root;
-};
-
-std::vector<ManifestRow> read_manifest() {
-  std::ifstream in(test::shared_witnesses_dir() / "MANIFEST.tsv");
-  std::string line;
-  std::getline(in, line);  // column names
-  std::vector<ManifestRow> rows;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, '\t');) cells.push_back(cell);
-    cells.resize(12);
-    rows.push_back({cells[0], std::stoull(cells[1]), cells[7], cells[9], cells[10], cells[11]});
-  }
-  return rows;
-}
-
 std::string quoted(const fs::path& p) { return fmt::format("'{}'", p.string()); }
 
 char flip_hex_digit(char c) {
@@ -106,13 +57,13 @@ char flip_hex_digit(char c) {
 TEST_CASE("analyze-witnesses --check --headers reproduces every real header's roots", "[apps][check][shared]") {
   if (!test::have_shared_witnesses()) return;
   fs::path shared = test::shared_witnesses_dir();
-  Run run = analyze(fmt::format("--check --headers {} --format json {}", quoted(shared), quoted(shared)));
+  CommandResult run = analyze(fmt::format("--check --headers {} --format json {}", quoted(shared), quoted(shared)));
   INFO(run.err);
   REQUIRE(run.status == 0);
   auto checks = parse_checks(run.out);
-  std::vector<ManifestRow> manifest = read_manifest();
+  std::vector<test::ManifestRow> manifest = test::read_manifest();
   REQUIRE(checks.size() == manifest.size());
-  for (const ManifestRow& row : manifest) {
+  for (const test::ManifestRow& row : manifest) {
     INFO(row.file << " block " << row.index);
     REQUIRE(checks.count({row.file, row.index}));
     const Checked& c = checks[{row.file, row.index}];
@@ -125,7 +76,7 @@ TEST_CASE("analyze-witnesses --check --headers reproduces every real header's ro
     CHECK(c.transactions_root == row.transactions_root);
   }
 
-  Run table = analyze(fmt::format("--check --headers {} {}", quoted(shared), quoted(shared)));
+  CommandResult table = analyze(fmt::format("--check --headers {} {}", quoted(shared), quoted(shared)));
   REQUIRE(table.status == 0);
   CHECK(table.out.find("verdict") != std::string::npos);
   CHECK(table.out.find("check: 16 provable, 0 not provable") != std::string::npos);
@@ -135,10 +86,10 @@ TEST_CASE("a flipped compact byte and a changed storage write are reported not p
           "[apps][check][shared]") {
   if (!test::have_shared_witnesses()) return;
   fs::path shared = test::shared_witnesses_dir();
-  fs::path dir = temp_dir("damaged");
+  fs::path dir = test::scratch_dir("damaged");
   for (const char* name : {"b4_dev.json", "witness_b3_b6.json"}) fs::copy_file(shared / name, dir / name);
 
-  std::string flipped = read_text(shared / "b28_dev.json");
+  std::string flipped = test::read_text(shared / "b28_dev.json");
   size_t start = flipped.find("\"compact\": \"0x");
   REQUIRE(start != std::string::npos);
   start += 14;
@@ -148,7 +99,7 @@ TEST_CASE("a flipped compact byte and a changed storage write are reported not p
   std::ofstream(dir / "b28_dev.json") << flipped;
 
   // The block's last storage write gets another value.
-  std::string changed = read_text(shared / "b2841_dev.json");
+  std::string changed = test::read_text(shared / "b2841_dev.json");
   size_t written = changed.rfind("\"storage_written\"");
   REQUIRE(written != std::string::npos);
   size_t value = changed.find("\": \"0x", written);
@@ -157,7 +108,7 @@ TEST_CASE("a flipped compact byte and a changed storage write are reported not p
   changed[last_digit] = flip_hex_digit(changed[last_digit]);
   std::ofstream(dir / "b2841_dev.json") << changed;
 
-  Run run = analyze(fmt::format("--check --headers {} --format json {}", quoted(shared), quoted(dir)));
+  CommandResult run = analyze(fmt::format("--check --headers {} --format json {}", quoted(shared), quoted(dir)));
   INFO(run.out << run.err);
   CHECK(run.status == 1);
   auto checks = parse_checks(run.out);
@@ -170,7 +121,7 @@ TEST_CASE("a flipped compact byte and a changed storage write are reported not p
   for (uint64_t i = 0; i < 4; ++i) CHECK(checks[{"witness_b3_b6.json", i}].status == "ok");
   CHECK(run.err.find("b2841_dev.json: block 2841: not provable: state root") != std::string::npos);
 
-  Run table = analyze(fmt::format("--check --headers {} {}", quoted(shared), quoted(dir)));
+  CommandResult table = analyze(fmt::format("--check --headers {} {}", quoted(shared), quoted(dir)));
   CHECK(table.status == 1);
   CHECK(table.out.find("NOT provable") != std::string::npos);
   CHECK(table.out.find("check: 5 provable, 2 not provable") != std::string::npos);
@@ -178,7 +129,7 @@ TEST_CASE("a flipped compact byte and a changed storage write are reported not p
 }
 
 TEST_CASE("analyze-witnesses: an unreadable --headers path is a usage error", "[apps][check]") {
-  Run run = analyze("--headers /nonexistent/headers.json -");
+  CommandResult run = analyze("--headers /nonexistent/headers.json -");
   CHECK(run.status == 2);
   CHECK(run.err.find("/nonexistent/headers.json") != std::string::npos);
 }
@@ -186,7 +137,8 @@ TEST_CASE("analyze-witnesses: an unreadable --headers path is a usage error", "[
 TEST_CASE("analyze-witnesses --check on the generated test data matches its headers (no ../shared needed)",
           "[apps][check]") {
   fs::path generated = test::testdata_dir() / "generated";
-  Run run = analyze(fmt::format("--check --headers {} --format json {}", quoted(generated), quoted(generated)));
+  CommandResult run =
+      analyze(fmt::format("--check --headers {} --format json {}", quoted(generated), quoted(generated)));
   INFO(run.err);
   REQUIRE(run.status == 0);
   auto checks = parse_checks(run.out);

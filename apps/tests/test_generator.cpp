@@ -3,9 +3,7 @@
 // generated files are still what the generator writes.
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -22,29 +20,18 @@
 using namespace witprove;
 using namespace witprove::witness;
 namespace fs = std::filesystem;
+using test::CommandResult;
+using test::read_text;
 
 namespace {
 
 fs::path generator_binary() { return test::binary_dir() / "testdata" / "generate-witnesses"; }
 
-struct Run {
-  int exit_code = 0;
-  std::string out;  // standard output
-};
-
-Run run_binary(const fs::path& binary, const std::string& arguments) {
-  std::string command = fmt::format("'{}' {} 2>/dev/null", binary.string(), arguments);
-  Run result;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe);
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) result.out.append(buffer, n);
-  int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+CommandResult run_binary(const fs::path& binary, const std::string& arguments) {
+  return test::run_command(fmt::format("'{}' {}", binary.string(), arguments));
 }
 
-Run run(const std::string& arguments) { return run_binary(generator_binary(), arguments); }
+CommandResult run(const std::string& arguments) { return run_binary(generator_binary(), arguments); }
 
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -59,21 +46,6 @@ std::string summary_field(const std::string& summary, const std::string& name) {
   if (at == std::string::npos) return "";
   at += key.size();
   return summary.substr(at, summary.find('"', at) - at);
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A fresh empty folder for one test's files.
-fs::path scratch(const std::string& name) {
-  fs::path dir = test::binary_dir() / "test-generator" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
 }
 
 // One witness file's blocks, processed as a file is (consecutive blocks must chain).
@@ -119,9 +91,9 @@ std::string not_provable_reason(const FileResult& file, size_t i, const std::vec
 // Runs the generator and checks every block it wrote is provable; returns the number of blocks.
 size_t check_generated(const std::string& arguments, const fs::path& output, const fs::path& headers_path) {
   INFO("generate-witnesses " << arguments);
-  Run r = run(arguments);
+  CommandResult r = run(arguments);
   INFO(r.out);
-  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.status == 0);
   CHECK(summary_field(r.out, "headers") == headers_path.string());
   std::vector<BlockHeader> headers = read_headers(headers_path);
   size_t blocks = 0;
@@ -140,7 +112,7 @@ size_t check_generated(const std::string& arguments, const fs::path& output, con
 }  // namespace
 
 TEST_CASE("generate-witnesses: every block reproduces its header's roots, both encodings", "[generator][e2e]") {
-  fs::path dir = scratch("valid");
+  fs::path dir = test::scratch_dir("valid");
   for (uint64_t seed : {1, 2, 3, 4}) {
     for (std::string encoding : {"combined", "separate"}) {
       fs::path file = dir / fmt::format("s{}-{}.json", seed, encoding);
@@ -165,7 +137,7 @@ TEST_CASE("generate-witnesses: every block reproduces its header's roots, both e
 }
 
 TEST_CASE("generate-witnesses: a folder and a tar.xz hold one block per file", "[generator][e2e]") {
-  fs::path dir = scratch("layouts");
+  fs::path dir = test::scratch_dir("layouts");
   fs::path folder = dir / "blocks";
   CHECK(check_generated(fmt::format("--seed 5 --blocks 3 --txs 6 --encoding separate -o '{}/'", folder.string()), folder,
                         folder / "headers.json") == 3);
@@ -177,21 +149,21 @@ TEST_CASE("generate-witnesses: a folder and a tar.xz hold one block per file", "
 }
 
 TEST_CASE("generate-witnesses: analyze-witnesses --check --headers verifies what it writes", "[generator][e2e]") {
-  fs::path dir = scratch("analyze");
+  fs::path dir = test::scratch_dir("analyze");
   fs::path analyze = test::binary_dir() / "apps" / "analyze-witnesses";
-  REQUIRE(run(fmt::format("--seed 21 --blocks 3 --txs 8 -o '{}'", (dir / "range.json").string())).exit_code == 0);
-  Run ok = run_binary(analyze, fmt::format("--check --headers '{}' --format json '{}'",
+  REQUIRE(run(fmt::format("--seed 21 --blocks 3 --txs 8 -o '{}'", (dir / "range.json").string())).status == 0);
+  CommandResult ok = run_binary(analyze, fmt::format("--check --headers '{}' --format json '{}'",
                                            (dir / "range_header.json").string(), (dir / "range.json").string()));
   INFO(ok.out);
-  CHECK(ok.exit_code == 0);
+  CHECK(ok.status == 0);
   CHECK(count(ok.out, R"("check":{"status":"ok")") == 3);
 
-  Run generated = run(fmt::format("--seed 21 --blocks 3 --txs 8 --broken missing-node -o '{}/'", (dir / "broken").string()));
-  REQUIRE(generated.exit_code == 0);
-  Run broken = run_binary(analyze, fmt::format("--check --headers '{}' --format json '{}'", (dir / "broken").string(),
+  CommandResult generated = run(fmt::format("--seed 21 --blocks 3 --txs 8 --broken missing-node -o '{}/'", (dir / "broken").string()));
+  REQUIRE(generated.status == 0);
+  CommandResult broken = run_binary(analyze, fmt::format("--check --headers '{}' --format json '{}'", (dir / "broken").string(),
                                                (dir / "broken").string()));
   INFO(broken.out);
-  CHECK(broken.exit_code == 1);
+  CHECK(broken.status == 1);
   CHECK(count(broken.out, R"("check":{"status":"ok")") == 2);
   CHECK(count(broken.out, R"("check":{"status":"failed")") == 1);
   CHECK_THAT(broken.out, Catch::Contains(summary_field(generated.out, "key")));
@@ -199,9 +171,9 @@ TEST_CASE("generate-witnesses: analyze-witnesses --check --headers verifies what
 
 TEST_CASE("generate-witnesses: transactions and receipts are well-formed, gas adds up, the pre-image is partial",
           "[generator][e2e]") {
-  fs::path dir = scratch("shape");
+  fs::path dir = test::scratch_dir("shape");
   fs::path file = dir / "w.json";
-  REQUIRE(run(fmt::format("--seed 31 --blocks 2 --txs 40 --accounts 400 -o '{}'", file.string())).exit_code == 0);
+  REQUIRE(run(fmt::format("--seed 31 --blocks 2 --txs 40 --accounts 400 -o '{}'", file.string())).status == 0);
   std::vector<FileResult> files = process_source(file);
   REQUIRE(files.size() == 1);
   std::vector<BlockHeader> headers = read_headers(dir / "w_header.json");
@@ -242,18 +214,18 @@ TEST_CASE("generate-witnesses: transactions and receipts are well-formed, gas ad
 }
 
 TEST_CASE("generate-witnesses: the same options write the same bytes", "[generator][e2e]") {
-  fs::path dir = scratch("determinism");
+  fs::path dir = test::scratch_dir("determinism");
   for (const char* name : {"a.json", "b.json"})
-    REQUIRE(run(fmt::format("--seed 77 --blocks 2 --txs 10 -o '{}'", (dir / name).string())).exit_code == 0);
+    REQUIRE(run(fmt::format("--seed 77 --blocks 2 --txs 10 -o '{}'", (dir / name).string())).status == 0);
   CHECK(read_text(dir / "a.json") == read_text(dir / "b.json"));
   CHECK(read_text(dir / "a_header.json") == read_text(dir / "b_header.json"));
-  REQUIRE(run(fmt::format("--seed 78 --blocks 2 --txs 10 -o '{}'", (dir / "c.json").string())).exit_code == 0);
+  REQUIRE(run(fmt::format("--seed 78 --blocks 2 --txs 10 -o '{}'", (dir / "c.json").string())).status == 0);
   CHECK(read_text(dir / "a.json") != read_text(dir / "c.json"));
 }
 
 TEST_CASE("generate-witnesses: each broken mode is not provable, with its reason, and earlier blocks are",
           "[generator][e2e]") {
-  fs::path dir = scratch("broken");
+  fs::path dir = test::scratch_dir("broken");
   struct Case {
     std::string kind, encoding;
   };
@@ -263,10 +235,10 @@ TEST_CASE("generate-witnesses: each broken mode is not provable, with its reason
     for (uint64_t seed : {1, 2, 3, 4, 5, 6}) {
       INFO(c.kind << " " << c.encoding << " seed " << seed);
       fs::path folder = dir / fmt::format("{}-{}-{}", c.kind, c.encoding, seed);
-      Run r = run(fmt::format("--seed {} --blocks 2 --txs 10 --encoding {} --broken {} -o '{}/'", seed, c.encoding,
+      CommandResult r = run(fmt::format("--seed {} --blocks 2 --txs 10 --encoding {} --broken {} -o '{}/'", seed, c.encoding,
                               c.kind, folder.string()));
       INFO(r.out);
-      REQUIRE(r.exit_code == 0);
+      REQUIRE(r.status == 0);
       std::vector<BlockHeader> headers = read_headers(folder / "headers.json");
       std::vector<FileResult> files = process_source(folder);
       REQUIRE(files.size() == 2);
@@ -288,17 +260,17 @@ TEST_CASE("generate-witnesses: each broken mode is not provable, with its reason
       }
     }
   }
-  CHECK(run(fmt::format("--broken flipped-byte --encoding separate -o '{}'", (dir / "x.json").string())).exit_code == 2);
+  CHECK(run(fmt::format("--broken flipped-byte --encoding separate -o '{}'", (dir / "x.json").string())).status == 2);
 }
 
 TEST_CASE("generate-witnesses: usage", "[generator][e2e]") {
-  Run help = run("--help");
-  CHECK(help.exit_code == 0);
+  CommandResult help = run("--help");
+  CHECK(help.status == 0);
   CHECK_THAT(help.out, Catch::Contains("--broken"));
-  CHECK(run("--seed 1").exit_code == 2);  // no --output
-  CHECK(run("--encoding sideways -o x.json").exit_code == 2);
-  CHECK(run("--broken badly -o x.json").exit_code == 2);
-  CHECK(run("--no-such-option").exit_code == 2);
+  CHECK(run("--seed 1").status == 2);  // no --output
+  CHECK(run("--encoding sideways -o x.json").status == 2);
+  CHECK(run("--broken badly -o x.json").status == 2);
+  CHECK(run("--no-such-option").status == 2);
 }
 
 TEST_CASE("generate-witnesses: the committed generated files are still what it writes, and provable",
@@ -307,7 +279,7 @@ TEST_CASE("generate-witnesses: the committed generated files are still what it w
   // Each line of COMMANDS: the output name, then the generator's options.
   std::ifstream commands(committed / "COMMANDS");
   REQUIRE(commands);
-  fs::path dir = scratch("committed");
+  fs::path dir = test::scratch_dir("committed");
   std::string line;
   int files = 0;
   while (std::getline(commands, line)) {
@@ -315,9 +287,9 @@ TEST_CASE("generate-witnesses: the committed generated files are still what it w
     size_t space = line.find(' ');
     std::string name = line.substr(0, space), options = line.substr(space + 1);
     INFO(line);
-    Run r = run(fmt::format("{} -o '{}'", options, (dir / name).string()));
+    CommandResult r = run(fmt::format("{} -o '{}'", options, (dir / name).string()));
     INFO(r.out);
-    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.status == 0);
     std::string stem = name.substr(0, name.size() - 5);
     CHECK(read_text(dir / name) == read_text(committed / name));
     CHECK(read_text(dir / (stem + "_header.json")) == read_text(committed / (stem + "_header.json")));

@@ -8,7 +8,7 @@ using namespace witprove::test;
 // The smallest real blocks with a header; scripts/prove-shared.sh sweeps all of them.
 TEST_CASE("prove-witness then verify-proof --header on small real blocks") {
   if (!have_shared_witnesses()) return;
-  auto dir = fresh_dir("prove");
+  auto dir = scratch_dir("prove");
   auto shared = shared_witnesses_dir();
   for (const char* name : {"b28_dev", "b19840104_main"}) {
     INFO(name);
@@ -34,7 +34,7 @@ TEST_CASE("prove-witness then verify-proof --header on small real blocks") {
 }
 
 TEST_CASE("prove-witness: an unprovable witness fails fast with the reason") {
-  auto dir = fresh_dir("prove-bad");
+  auto dir = scratch_dir("prove-bad");
   // A hand-made witness whose pre-image lacks the beacon-roots account: the native check names it.
   auto r = run(fmt::format("{} --witness {} --output {}", app("prove-witness"),
                            q(testdata_dir() / "witnesses" / "100.witness.json"), q(dir / "100.proof")));

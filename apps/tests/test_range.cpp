@@ -47,7 +47,7 @@ void split_into_folder(const fs::path& file, const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("prove-range: a corrupted and a missing block are reported, the rest proved, resumed after SIGKILL") {
-  auto dir = fresh_dir("range");
+  auto dir = scratch_dir("range");
   auto source = dir / "witnesses";
   auto out = dir / "proofs";
   fs::create_directories(source);
@@ -98,7 +98,7 @@ TEST_CASE("prove-range: a corrupted and a missing block are reported, the rest p
 
 TEST_CASE("prove-range: chained proofs of witness_b3_b6.json link, and a wrong previous proof is refused before proving") {
   if (!have_shared_witnesses()) return;
-  auto dir = fresh_dir("range-chained");
+  auto dir = scratch_dir("range-chained");
   auto source = shared_witnesses_dir() / "witness_b3_b6.json";
   auto r = run(fmt::format("{} {} 3 6 --mode chained --output-dir {}", app("prove-range"), q(source), q(dir)));
   REQUIRE(r.status == 0);
@@ -121,7 +121,7 @@ TEST_CASE("prove-range: chained proofs of witness_b3_b6.json link, and a wrong p
 }
 
 TEST_CASE("prove-range: running out of memory is retried, an unprovable witness is not") {
-  auto dir = fresh_dir("range-retries");
+  auto dir = scratch_dir("range-retries");
   // 300 MB of address space: far too little to prove, enough to read the witness.
   auto r = run(fmt::format("ulimit -v 300000; {} {} 1000 1000 --retries 2 --threads 1 --output-dir {}", app("prove-range"),
                            q(testdata_dir() / "generated" / "combined.json"), q(dir / "oom")));
@@ -145,5 +145,5 @@ TEST_CASE("prove-range: usage errors exit 2") {
   CHECK(run(app("prove-range") + " src 1 2").status == 2);
   CHECK(run(app("prove-range") + " src 5 2 --output-dir x").status == 2);
   CHECK(run(app("prove-range") + " src 1 2 --output-dir x --mode sideways").status == 2);
-  CHECK(run(app("prove-range") + " /nonexistent 1 2 --output-dir " + q(fresh_dir("range-usage"))).status == 2);
+  CHECK(run(app("prove-range") + " /nonexistent 1 2 --output-dir " + q(scratch_dir("range-usage"))).status == 2);
 }

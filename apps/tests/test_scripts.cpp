@@ -22,7 +22,7 @@ TEST_CASE("scripts: shellcheck clean") {
 }
 
 TEST_CASE("scripts: prove-archive.sh analyzes, proves a chained range from a tar.xz, verifies the chain") {
-  auto dir = fresh_dir("scripts");
+  auto dir = scratch_dir("scripts");
   auto folder = dir / "witnesses";
   fs::create_directories(folder);
   // A folder of two consecutive generated blocks, archived as an operator receives them.

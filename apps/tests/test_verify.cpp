@@ -11,7 +11,7 @@ namespace {
 // One proof of the generated Shanghai block, made once for all the cases below.
 const fs::path& shanghai_proof() {
   static const fs::path proof = [] {
-    auto dir = fresh_dir("verify");
+    auto dir = scratch_dir("verify");
     auto path = dir / "17000000.proof";
     auto r = run(fmt::format("{} --witness {} --output {}", app("prove-witness"),
                              q(testdata_dir() / "generated" / "shanghai.json"), q(path)));
@@ -21,7 +21,7 @@ const fs::path& shanghai_proof() {
   return proof;
 }
 
-Run verify(const std::string& args) { return run(app("verify-proof") + " " + args); }
+CommandResult verify(const std::string& args) { return run(app("verify-proof") + " " + args); }
 
 }  // namespace
 
@@ -129,6 +129,6 @@ TEST_CASE("verify-proof: usage errors exit 2") {
   CHECK(verify("").status == 2);
   CHECK(verify("--format xml x.proof").status == 2);
   CHECK(verify("--export-json a.json x.proof y.proof").status == 2);
-  CHECK(verify(q(fresh_dir("verify-empty"))).status == 2);
+  CHECK(verify(q(scratch_dir("verify-empty"))).status == 2);
   CHECK(verify("missing.proof").status == 1);
 }

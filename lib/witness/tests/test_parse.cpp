@@ -1,9 +1,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "test_support.hpp"
 #include "witness/parse.hpp"
@@ -13,14 +11,7 @@ using namespace witprove::witness;
 
 namespace {
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string testdata(const std::string& name) { return read_text(test::testdata_dir() / "witnesses" / name); }
+std::string testdata(const std::string& name) { return test::read_text(test::testdata_dir() / "witnesses" / name); }
 
 std::vector<BlockParse> parse_text(std::string text, std::string name = "test.json") {
   return parse_witness_file(make_json_file(std::move(name), std::move(text)));
@@ -438,7 +429,7 @@ TEST_CASE("the real witnesses parse", "[witness][parse][shared]") {
     if (entry.path().extension() != ".json" || name.find("_header") != std::string::npos ||
         name.find(".block.json") != std::string::npos)
       continue;
-    for (const auto& b : parse_text(read_text(entry.path()), name)) {
+    for (const auto& b : parse_text(test::read_text(entry.path()), name)) {
       INFO(b.error);
       CHECK(b.ok());
       ++blocks_seen;

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "test_support.hpp"
@@ -17,28 +16,14 @@ using namespace witprove;
 using namespace witprove::witness;
 namespace fs = std::filesystem;
 using test::Compression;
+using test::read_text;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 fs::path testdata_witnesses() { return test::testdata_dir() / "witnesses"; }
 
 const std::vector<std::string> witness_files = {"100.witness.json", "200.separate.witness.json",
                                                 "300-302.witness.json"};
-
-// A fresh empty directory under the system temp directory.
-fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("witprove-test-source-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 struct Seen {
   uint64_t block;
@@ -69,7 +54,7 @@ std::string header_json() { return R"([{"hash":"0x01","parentHash":"0x02","state
 }  // namespace
 
 TEST_CASE("directory source: witnesses in name order, headers and other files skipped", "[witness][source]") {
-  fs::path dir = temp_dir("dir");
+  fs::path dir = test::scratch_dir("dir");
   for (const auto& name : witness_files) fs::copy_file(testdata_witnesses() / name, dir / name);
   std::ofstream(dir / "100_header.json") << header_json();
   std::ofstream(dir / "100.block.json") << header_json();
@@ -92,7 +77,7 @@ TEST_CASE("single file source with several blocks", "[witness][source]") {
 }
 
 TEST_CASE("compressed single files: .json.gz, .xz, .bz2, .zst", "[witness][source]") {
-  fs::path dir = temp_dir("compressed");
+  fs::path dir = test::scratch_dir("compressed");
   std::string text = read_text(testdata_witnesses() / "300-302.witness.json");
   const std::vector<std::pair<std::string, Compression>> kinds = {
       {"gz", Compression::gzip}, {"xz", Compression::xz}, {"bz2", Compression::bzip2}, {"zst", Compression::zstd}};
@@ -112,7 +97,7 @@ TEST_CASE("compressed single files: .json.gz, .xz, .bz2, .zst", "[witness][sourc
 }
 
 TEST_CASE("tar archives of every compression, streamed", "[witness][source]") {
-  fs::path dir = temp_dir("tar");
+  fs::path dir = test::scratch_dir("tar");
   std::vector<std::pair<std::string, std::string>> members;
   for (const auto& name : witness_files) members.emplace_back("w/" + name, read_text(testdata_witnesses() / name));
   members.emplace_back("w/100_header.json", header_json());
@@ -135,7 +120,7 @@ TEST_CASE("tar archives of every compression, streamed", "[witness][source]") {
 }
 
 TEST_CASE("standard input: tar.xz, compressed JSON and plain JSON detected by content", "[witness][source]") {
-  fs::path dir = temp_dir("stdin");
+  fs::path dir = test::scratch_dir("stdin");
   std::vector<std::pair<std::string, std::string>> members;
   for (const auto& name : witness_files) members.emplace_back(name, read_text(testdata_witnesses() / name));
   test::write_tar(dir / "all.tar.xz", members, Compression::xz);
@@ -174,7 +159,7 @@ TEST_CASE("a block range filters by the number inside the witness", "[witness][s
 }
 
 TEST_CASE("damaged sources: unreadable archive data and broken files are reported, not fatal", "[witness][source]") {
-  fs::path dir = temp_dir("damaged");
+  fs::path dir = test::scratch_dir("damaged");
   std::vector<std::pair<std::string, std::string>> members;
   for (const auto& name : witness_files) members.emplace_back(name, read_text(testdata_witnesses() / name));
   test::write_tar(dir / "all.tar.xz", members, Compression::xz);

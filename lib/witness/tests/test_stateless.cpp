@@ -1,9 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
 
 #include "eth/account.hpp"
 #include "eth/rlp.hpp"
@@ -21,16 +19,9 @@ using eth::Account;
 
 namespace {
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<BlockWitness> parse_file(const std::filesystem::path& path) {
   std::vector<BlockWitness> blocks;
-  for (BlockParse& parsed : parse_witness_file(make_json_file(path.filename().string(), read_text(path)))) {
+  for (BlockParse& parsed : parse_witness_file(make_json_file(path.filename().string(), test::read_text(path)))) {
     INFO(parsed.error);
     REQUIRE(parsed.ok());
     blocks.push_back(std::move(*parsed.witness));
@@ -42,28 +33,6 @@ std::vector<BlockResult> process_all(const std::vector<BlockWitness>& blocks) {
   std::vector<const BlockWitness*> pointers;
   for (const BlockWitness& b : blocks) pointers.push_back(&b);
   return process_blocks(pointers);
-}
-
-struct ManifestRow {
-  std::string file;
-  size_t index = 0;
-  uint64_t block = 0;
-  std::string header_file, state_root, receipts_root, transactions_root;
-};
-
-std::vector<ManifestRow> read_manifest() {
-  std::ifstream in(test::shared_witnesses_dir() / "MANIFEST.tsv");
-  std::string line;
-  std::getline(in, line);  // column names
-  std::vector<ManifestRow> rows;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, '\t');) cells.push_back(cell);
-    cells.resize(12);
-    rows.push_back({cells[0], std::stoul(cells[1]), std::stoull(cells[2]), cells[7], cells[9], cells[10], cells[11]});
-  }
-  return rows;
 }
 
 Address address_of(uint8_t n) {
@@ -338,17 +307,17 @@ TEST_CASE("Consecutive blocks must chain", "[witness][stateless]") {
 TEST_CASE("Every real block with a header reproduces the header's state, receipts and transactions roots",
           "[witness][stateless][shared]") {
   if (!test::have_shared_witnesses()) return;
-  std::vector<ManifestRow> rows = read_manifest();
+  std::vector<test::ManifestRow> rows = test::read_manifest();
   std::map<std::string, std::vector<BlockResult>> by_file;
   std::map<std::string, std::vector<BlockWitness>> witnesses;
-  for (const ManifestRow& row : rows) {
+  for (const test::ManifestRow& row : rows) {
     if (by_file.count(row.file)) continue;
     witnesses[row.file] = parse_file(test::shared_witnesses_dir() / row.file);
     by_file[row.file] = process_all(witnesses[row.file]);
   }
   std::vector<BlockHeader> headers = read_headers(test::shared_witnesses_dir());
   int compared = 0;
-  for (const ManifestRow& row : rows) {
+  for (const test::ManifestRow& row : rows) {
     INFO(row.file << " block " << row.block);
     REQUIRE(row.index < by_file[row.file].size());
     const BlockResult& result = by_file[row.file][row.index];
