@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
       "{\"benchmark\":\"keccak_air\",\"field\":\"goldilocks\",\"rows_per_permutation\":%zu,\"columns\":%zu,"
       "\"constraint_degree\":3,\"params\":{\"log_blowup\":%u,\"num_queries\":%u,\"grinding_bits\":%u,"
       "\"log_fri_arity\":%u,\"conjectured_security_bits\":%u},"
-      // Figures to compare with (issue text): Plonky3's Goldilocks keccak-air and the goals.
+      // Figures to compare with (published reference figures): Plonky3's Goldilocks keccak-air and the goals.
       "\"reference\":{\"plonky3_goldilocks_permutations_per_second_1_thread\":208,"
       "\"plonky3_goldilocks_permutations_per_second_2_threads\":427,\"plonky3_goldilocks_proof_bytes_1365\":2700000,"
       "\"goal_permutations_per_second_per_thread\":600,\"goal_permutations_per_second_2_threads\":1100,"
