@@ -44,13 +44,20 @@ class Writer {
   }
   void number(uint64_t v) { fmt::format_to(std::back_inserter(out_), "{}", v); }
   // serde's plain Vec<u8>: an array of numbers.
-  void byte_array(ByteView bytes) {
+  // [item,item,...], each written by `write_item`.
+  template <class Range, class WriteItem>
+  void array(const Range& items, WriteItem write_item) {
     out_ += '[';
-    for (size_t i = 0; i < bytes.size(); ++i) {
-      if (i) out_ += ',';
-      number(bytes[i]);
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) out_ += ',';
+      first = false;
+      write_item(item);
     }
     out_ += ']';
+  }
+  void byte_array(ByteView bytes) {
+    array(bytes, [&](uint8_t b) { number(b); });
   }
   void key(std::string_view name, bool first = false) {
     if (!first) out_ += ',';
@@ -79,20 +86,11 @@ class Writer {
     }
     if (!t.code_db.empty()) {
       key("code_db");
-      out_ += '[';
-      for (size_t i = 0; i < t.code_db.size(); ++i) {
-        if (i) out_ += ',';
-        byte_array(t.code_db[i]);
-      }
-      out_ += ']';
+      array(t.code_db, [&](const Bytes& code) { byte_array(code); });
     }
     key("txn_info");
-    out_ += '[';
-    for (size_t i = 0; i < t.txn_info.size(); ++i) {
-      if (i) out_ += ',';
-      txn_info(t.txn_info[i]);
-    }
-    raw("]}");
+    array(t.txn_info, [&](const TxnInfo& txn) { txn_info(txn); });
+    out_ += '}';
   }
 
   void separate(const SeparatePreImages& s) {
@@ -205,12 +203,7 @@ class Writer {
     if (t.nonce) field("nonce"), quantity(*t.nonce);
     if (!t.storage_read.empty()) {
       field("storage_read");
-      out_ += '[';
-      for (size_t i = 0; i < t.storage_read.size(); ++i) {
-        if (i) out_ += ',';
-        hex(t.storage_read[i]);
-      }
-      out_ += ']';
+      array(t.storage_read, [&](const auto& slot) { hex(slot); });
     }
     if (!t.storage_written.empty()) {
       field("storage_written");
@@ -241,34 +234,25 @@ class Writer {
   void other_data(const OtherBlockData& o) {
     raw(R"({"b_data":{"b_meta":)");
     block_metadata(o.b_data.b_meta);
-    raw(R"(,"b_hashes":{"prev_hashes":[)");
+    raw(R"(,"b_hashes":{"prev_hashes":)");
     const BlockHashes& h = o.b_data.b_hashes;
-    for (size_t i = 0; i < h.prev_hashes.size(); ++i) {
-      if (i) out_ += ',';
-      hex(h.prev_hashes[i]);
-    }
-    raw(R"(],"cur_hash":)");
+    array(h.prev_hashes, [&](const auto& hash) { hex(hash); });
+    raw(R"(,"cur_hash":)");
     hex(h.cur_hash);
-    raw(R"(},"withdrawals":[)");
-    for (size_t i = 0; i < o.b_data.withdrawals.size(); ++i) {
-      if (i) out_ += ',';
+    raw(R"(},"withdrawals":)");
+    array(o.b_data.withdrawals, [&](const auto& w) {
       out_ += '[';
-      hex(o.b_data.withdrawals[i].address);
+      hex(w.address);
       out_ += ',';
-      quantity(o.b_data.withdrawals[i].amount);
+      quantity(w.amount);
       out_ += ']';
-    }
-    raw("]}");
+    });
+    out_ += '}';
     key("checkpoint_state_trie_root");
     hex(o.checkpoint_state_trie_root);
     if (o.checkpoint_consolidated_hash) {
       key("checkpoint_consolidated_hash");
-      out_ += '[';
-      for (size_t i = 0; i < 4; ++i) {
-        if (i) out_ += ',';
-        number((*o.checkpoint_consolidated_hash)[i]);
-      }
-      out_ += ']';
+      array(*o.checkpoint_consolidated_hash, [&](uint64_t v) { number(v); });
     }
     if (o.burn_addr) {
       key("burn_addr");
@@ -301,12 +285,8 @@ class Writer {
     key("block_excess_blob_gas"), quantity(m.block_excess_blob_gas);
     key("parent_beacon_block_root"), hex(m.parent_beacon_block_root);
     key("block_bloom");
-    out_ += '[';
-    for (size_t i = 0; i < 8; ++i) {
-      if (i) out_ += ',';
-      quantity(m.block_bloom[i]);
-    }
-    raw("]}");
+    array(m.block_bloom, [&](const U256& word) { quantity(word); });
+    out_ += '}';
   }
 
   std::string& out_;
