@@ -11,25 +11,13 @@ unsigned U256::bit_length() const {
 }
 
 std::optional<U256> u256_from_hex(std::string_view hex) {
-  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
-  if (hex.empty()) return std::nullopt;
-  size_t first = hex.find_first_not_of('0');
-  if (first == std::string_view::npos) first = hex.size();
-  std::string_view digits = hex.substr(first);
-  if (digits.size() > 64) return std::nullopt;
-  U256 v;
-  for (size_t i = 0; i < first; ++i)
-    if (hex[i] != '0') return std::nullopt;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    char c = digits[digits.size() - 1 - i];
-    uint64_t d;
-    if (c >= '0' && c <= '9') d = static_cast<uint64_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<uint64_t>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<uint64_t>(c - 'A' + 10);
-    else return std::nullopt;
-    v.limbs[i / 16] |= d << (4 * (i % 16));
-  }
-  return v;
+  std::string_view digits = strip_hex_prefix(hex);
+  if (digits.empty()) return std::nullopt;
+  // Leading zeros do not count toward the 256 bits.
+  digits.remove_prefix(std::min(digits.find_first_not_of('0'), digits.size()));
+  auto bytes = hex_to_fixed<32>(digits);
+  if (!bytes) return std::nullopt;
+  return u256_from_be_bytes(*bytes);
 }
 
 std::optional<U256> u256_from_decimal(std::string_view dec) {
