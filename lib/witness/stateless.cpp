@@ -15,9 +15,6 @@ using eth::Account;
 
 namespace {
 
-// EIP-4788: the beacon roots contract and its ring buffer.
-constexpr Address beacon_roots_address = eth::fixed_from_hex<20>("000f3df6d732807ef1319fb7b8bb8522d0beac02");
-constexpr uint64_t history_buffer_length = 8191;
 // Cancun on mainnet; the other chains the witnesses come from (devnets) run Cancun from genesis.
 constexpr uint64_t mainnet_chain_id = 1;
 constexpr uint64_t mainnet_cancun_timestamp = 1710338135;
@@ -116,9 +113,9 @@ void write_beacon_root(World& world, const BlockMetadata& meta) {
     std::optional<Account> contract = world.account(key);
     if (!contract || contract->code_hash == eth::empty_keccak) return;
     uint64_t timestamp = to_u64(meta.block_timestamp, "timestamp");
-    U256 timestamp_index = timestamp % history_buffer_length;
+    U256 timestamp_index = timestamp % beacon_roots_buffer_length;
     world.write_slot(key, *contract, eth::to_be_bytes32(timestamp_index), meta.block_timestamp);
-    world.write_slot(key, *contract, eth::to_be_bytes32(timestamp_index + history_buffer_length),
+    world.write_slot(key, *contract, eth::to_be_bytes32(timestamp_index + beacon_roots_buffer_length),
                      eth::u256_from_be_bytes(meta.parent_beacon_block_root));
     contract->storage_root = world.storage(key, contract->storage_root).root_hash(world.log);
     world.put_account(key, *contract);

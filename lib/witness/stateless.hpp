@@ -40,6 +40,10 @@ struct BlockResult {
   std::vector<Bytes> keccak_preimages;
 };
 
+// EIP-4788: the beacon roots contract and the length of its ring buffer.
+inline constexpr Address beacon_roots_address = eth::fixed_from_hex<20>("000f3df6d732807ef1319fb7b8bb8522d0beac02");
+inline constexpr uint64_t beacon_roots_buffer_length = 8191;
+
 struct ProcessOptions {
   bool record_keccak_preimages = false;
 };

@@ -30,9 +30,7 @@ namespace {
 
 // ---- fixed chain facts -----------------------------------------------------------------------------
 
-// EIP-4788 beacon roots contract: address, runtime code, ring buffer length.
-constexpr Address beacon_roots_address = eth::fixed_from_hex<20>("000f3df6d732807ef1319fb7b8bb8522d0beac02");
-constexpr uint64_t history_buffer_length = 8191;
+// EIP-4788 beacon roots contract's runtime code (address and ring buffer length: witness/stateless.hpp).
 const Bytes& beacon_roots_code() {
   static const Bytes code = *eth::hex_to_bytes(
       "3373fffffffffffffffffffffffffffffffffffffffe14604d57602036146024575f5ffd5b5f35801560495762001fff810690815414"
@@ -638,7 +636,7 @@ class ChainGenerator {
       Account beacon;
       beacon.code_hash = eth::keccak256(beacon_roots_code());
       ledger_.code.emplace(beacon.code_hash, beacon_roots_code());
-      ledger_.put_account(beacon_roots_address, beacon);
+      ledger_.put_account(witness::beacon_roots_address, beacon);
     }
     for (int i = 0; i < 4; ++i) validators_.push_back(rng_.fixed<20>());
     for (uint64_t i = 0; i < options_.accounts; ++i) {
@@ -835,13 +833,13 @@ class ChainGenerator {
   }
 
   void beacon_root_write(uint64_t timestamp, const H256& root) {
-    std::optional<Account> beacon = ledger_.get_account(beacon_roots_address);
-    U256 index = U256(timestamp % history_buffer_length);
-    ledger_.write_slot(beacon_roots_address, eth::to_be_bytes32(index), U256(timestamp));
-    ledger_.write_slot(beacon_roots_address, eth::to_be_bytes32(index + U256(history_buffer_length)),
+    std::optional<Account> beacon = ledger_.get_account(witness::beacon_roots_address);
+    U256 index = U256(timestamp % witness::beacon_roots_buffer_length);
+    ledger_.write_slot(witness::beacon_roots_address, eth::to_be_bytes32(index), U256(timestamp));
+    ledger_.write_slot(witness::beacon_roots_address, eth::to_be_bytes32(index + U256(witness::beacon_roots_buffer_length)),
                        eth::u256_from_be_bytes(root));
-    beacon->storage_root = ledger_.storage_root(beacon_roots_address);
-    ledger_.put_account(beacon_roots_address, *beacon);
+    beacon->storage_root = ledger_.storage_root(witness::beacon_roots_address);
+    ledger_.put_account(witness::beacon_roots_address, *beacon);
   }
 
   // Withdrawals: Gwei amounts credited in Wei. Returns the withdrawals root.
