@@ -43,7 +43,8 @@ bool decode32(const char* in, uint8_t* out) {
 
 std::optional<Bytes> hex_to_bytes(std::string_view hex) {
   std::string_view digits = strip_hex_prefix(hex);
-  Bytes out((digits.size() + 1) / 2);
+  if (digits.size() % 2) return std::nullopt;
+  Bytes out(digits.size() / 2);
   if (!decode_hex_digits(digits, out.data())) return std::nullopt;
   return out;
 }

@@ -16,8 +16,9 @@ using ByteView = std::span<const uint8_t>;
 using H256 = std::array<uint8_t, 32>;
 using Address = std::array<uint8_t, 20>;
 
-// Decodes hex with an optional 0x prefix. An odd digit count is read with an implied leading zero
-// (quantities such as "0x1" appear in witnesses). Returns nullopt on a non-hex character.
+// Decodes a byte string written as hex with an optional 0x prefix: two digits per byte. Returns nullopt on
+// a non-hex character or an odd digit count (a byte string is never zero-padded; quantities such as "0x1"
+// are read with u256_from_hex).
 std::optional<Bytes> hex_to_bytes(std::string_view hex);
 
 // The digits of hex without its 0x prefix, if any.
@@ -29,14 +30,13 @@ inline std::string_view strip_hex_prefix(std::string_view hex) {
 // bytes at `out`. Returns false on a non-hex character.
 bool decode_hex_digits(std::string_view digits, uint8_t* out);
 
-// Decodes exactly N bytes of hex (0x optional; shorter input is left-padded with zeros as a quantity).
-// Returns nullopt on bad hex or more than N bytes.
+// Decodes exactly N bytes of hex (0x optional): a hash or an address is exactly 2N digits, never padded.
+// Returns nullopt on bad hex or any other digit count.
 template <size_t N>
 std::optional<std::array<uint8_t, N>> hex_to_fixed(std::string_view hex) {
   std::string_view digits = strip_hex_prefix(hex);
-  size_t size = (digits.size() + 1) / 2;
   std::array<uint8_t, N> out{};
-  if (size > N || !decode_hex_digits(digits, out.data() + (N - size))) return std::nullopt;
+  if (digits.size() != 2 * N || !decode_hex_digits(digits, out.data())) return std::nullopt;
   return out;
 }
 

@@ -54,7 +54,6 @@ TrieNodePtr clone_node(const TrieNode& node) {
 
 Trie clone(const Trie& trie) {
   Trie copy(trie.root() ? clone_node(*trie.root()) : nullptr);
-  copy.orphan_policy = trie.orphan_policy;
   return copy;
 }
 
@@ -154,7 +153,6 @@ void drop_front(Nibbles& path, size_t n) { path.erase(path.begin(), path.begin()
 struct Operation {
   ByteView key_bytes;
   Nibbles key;
-  OrphanedHashPolicy orphan_policy;
 
   [[noreturn]] void missing(size_t depth) const { missing_at(slice(key, 0, depth)); }
   [[noreturn]] void missing_at(Nibbles path) const {
@@ -242,13 +240,11 @@ void normalize_branch(TrieNodePtr& slot, const Operation& op, size_t depth) {
   uint8_t index = static_cast<uint8_t>(last);
   TrieNodePtr child = std::move(node.children[index]);
   switch (child->kind) {
-    case TrieNode::Kind::hashed:
-      if (op.orphan_policy == OrphanedHashPolicy::reject) {
-        Nibbles path = slice(op.key, 0, depth);
-        path.push_back(index);
-        op.missing_at(std::move(path));
-      }
-      [[fallthrough]];
+    case TrieNode::Kind::hashed: {  // its kind decides the collapse: never guessed
+      Nibbles path = slice(op.key, 0, depth);
+      path.push_back(index);
+      op.missing_at(std::move(path));
+    }
     case TrieNode::Kind::branch:
       slot = make_extension(Nibbles{index}, std::move(child));
       return;
@@ -359,12 +355,12 @@ void Trie::put(ByteView key, Bytes value) {
     erase(key);
     return;
   }
-  Operation op{key, to_nibbles(key), orphan_policy};
+  Operation op{key, to_nibbles(key)};
   insert(root_, op, 0, std::move(value));
 }
 
 bool Trie::erase(ByteView key) {
-  Operation op{key, to_nibbles(key), orphan_policy};
+  Operation op{key, to_nibbles(key)};
   return eth::erase(root_, op, 0);
 }
 

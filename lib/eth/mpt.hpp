@@ -1,7 +1,10 @@
 // Merkle-Patricia trie with unexpanded (hashed) subtrees, as a block witness gives them.
 // Insert, update and delete keep the trie canonical (branch collapse, extension merge); node encodings
 // shorter than 32 bytes are embedded in their parent, as Ethereum does. Reaching an unexpanded subtree is
-// a MissingTrieNode error: the witness did not include what the operation needs.
+// a MissingTrieNode error: the witness did not include what the operation needs. That includes a delete
+// that leaves a branch with one child known only by its hash: whether the branch becomes an extension above
+// that child (child is a branch) or merges into it (leaf or extension) depends on the child's kind, which a
+// hash does not tell, so it is never guessed (Yellow Paper, Appendix D: a branch has at least two children).
 #pragma once
 
 #include <functional>
@@ -48,13 +51,6 @@ struct MissingTrieNode : std::runtime_error {
   Nibbles path;  // where the unexpanded subtree sits
 };
 
-// What deleting does when a branch is left with a single child that is unexpanded: Ethereum's rules need
-// to know whether that child is a branch (keep it under a one-nibble extension) or not (merge paths).
-enum class OrphanedHashPolicy : uint8_t {
-  reject,         // MissingTrieNode naming the child's path
-  assume_branch,  // treat it as a branch, as the witness generator does for storage tries
-};
-
 class Trie {
  public:
   Trie() = default;
@@ -74,7 +70,6 @@ class Trie {
 
   bool empty() const { return !root_; }
   const TrieNode* root() const { return root_.get(); }
-  OrphanedHashPolicy orphan_policy = OrphanedHashPolicy::reject;
 
  private:
   TrieNodePtr root_;

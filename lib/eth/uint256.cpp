@@ -15,9 +15,10 @@ std::optional<U256> u256_from_hex(std::string_view hex) {
   if (digits.empty()) return std::nullopt;
   // Leading zeros do not count toward the 256 bits.
   digits.remove_prefix(std::min(digits.find_first_not_of('0'), digits.size()));
-  auto bytes = hex_to_fixed<32>(digits);
-  if (!bytes) return std::nullopt;
-  return u256_from_be_bytes(*bytes);
+  size_t size = (digits.size() + 1) / 2;  // a quantity: an odd digit count has an implied leading zero
+  H256 bytes{};
+  if (size > 32 || !decode_hex_digits(digits, bytes.data() + (32 - size))) return std::nullopt;
+  return u256_from_be_bytes(bytes);
 }
 
 std::optional<U256> u256_from_decimal(std::string_view dec) {

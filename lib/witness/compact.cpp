@@ -328,10 +328,7 @@ class Decoder {
         fail(start, "code where the account's storage trie is expected");
       }
     }
-    if constexpr (building) {
-      storage.orphan_policy = eth::OrphanedHashPolicy::assume_branch;
-      account.storage_root = storage.root_hash(log_);
-    }
+    if constexpr (building) account.storage_root = storage.root_hash(log_);
     if (flags & has_code_flag) {
       Item code = pop(start, "account code");
       if (code.kind == Item::Kind::hash) {
@@ -546,7 +543,6 @@ PreState decode_separate(const SeparatePreImages& images, eth::PreimageLog* log)
   out.state = direct_trie(images.state, true);
   for (const auto& [hashed_address, trie] : images.storage) {
     eth::Trie storage = direct_trie(trie, false);
-    storage.orphan_policy = eth::OrphanedHashPolicy::assume_branch;
     H256 root = storage.root_hash(log);
     // The account, when the state pre-image expands it, must commit to this storage.
     const Bytes* account = nullptr;

@@ -96,9 +96,10 @@ struct BlockMetadata {
   U256 block_chain_id;
   U256 block_base_fee;
   U256 block_gas_used;
-  U256 block_blob_gas_used;
-  U256 block_excess_blob_gas;
-  H256 parent_beacon_block_root{};
+  // From Cancun (EIP-4844, EIP-4788): absent in witnesses of earlier blocks.
+  std::optional<U256> block_blob_gas_used;
+  std::optional<U256> block_excess_blob_gas;
+  std::optional<H256> parent_beacon_block_root;
   std::array<U256, 8> block_bloom{};  // the 256-byte bloom as eight big-endian 32-byte words
 };
 
@@ -109,7 +110,7 @@ struct BlockHashes {
 
 struct Withdrawal {
   Address address{};
-  U256 amount;  // in Gwei
+  U256 amount;  // in Gwei; 64 bits (EIP-4895), checked when parsed
 };
 
 struct BlockLevelData {

@@ -277,14 +277,18 @@ class BlockParser {
     }
     std::string_view text = string_text(v, "expected a hex string");
     auto out = eth::hex_to_bytes(text);
-    if (!out) fail(fmt::format("expected hex bytes, found \"{}\"", excerpt(text)));
+    if (!out) {
+      if (eth::strip_hex_prefix(text).size() % 2) fail(fmt::format("odd number of hex digits in \"{}\"", excerpt(text)));
+      fail(fmt::format("expected hex bytes, found \"{}\"", excerpt(text)));
+    }
     return std::move(*out);
   }
 
   template <size_t N>
   std::array<uint8_t, N> fixed_from_text(std::string_view text) {
     auto out = eth::hex_to_fixed<N>(text);
-    if (!out) fail(fmt::format("expected {} bytes of hex, found \"{}\"", N, excerpt(text)));
+    if (!out)
+      fail(fmt::format("expected exactly {} bytes ({} hex digits), found \"{}\"", N, 2 * N, excerpt(text)));
     return *out;
   }
   template <size_t N>
@@ -300,6 +304,13 @@ class BlockParser {
     return *out;
   }
   U256 u256(dom::element v) { return u256_from_text(string_text(v, "expected a hex quantity string")); }
+  // A quantity whose field is 64 bits wide (EIP-2681 nonces, timestamps, gas, Gwei amounts): more is an error,
+  // never a wrap.
+  U256 u64_quantity(dom::element v) {
+    U256 out = u256(v);
+    if (!out.fits_u64()) fail(fmt::format("{} does not fit the field's 64 bits", eth::to_hex(out)));
+    return out;
+  }
 
   uint64_t u64(dom::element v) {
     uint64_t out = 0;
@@ -486,7 +497,7 @@ class BlockParser {
       if (key == "balance") {
         t.balance = u256(f);
       } else if (key == "nonce") {
-        t.nonce = u256(f);
+        t.nonce = u64_quantity(f);
       } else if (key == "storage_read") {
         reserve_for(t.storage_read, f);
         array(f, [&](size_t, dom::element e) { t.storage_read.push_back(h256(e)); });
@@ -577,7 +588,7 @@ class BlockParser {
           Withdrawal& w = d.withdrawals.emplace_back();
           size_t n = array(e, [&](size_t i, dom::element x) {
             if (i == 0) w.address = address(x);
-            else if (i == 1) w.amount = u256(x);
+            else if (i == 1) w.amount = u64_quantity(x);
             else fail("expected [address, amount]");
           });
           if (n != 2) fail("expected [address, amount]");
@@ -592,16 +603,16 @@ class BlockParser {
   void block_metadata(dom::element v, BlockMetadata& m) {
     unsigned seen = object(v, [&](std::string_view key, dom::element f) -> unsigned {
       if (key == "block_beneficiary") return m.block_beneficiary = address(f), 1u << 0;
-      if (key == "block_timestamp") return m.block_timestamp = u256(f), 1u << 1;
-      if (key == "block_number") return m.block_number = u256(f), 1u << 2;
+      if (key == "block_timestamp") return m.block_timestamp = u64_quantity(f), 1u << 1;
+      if (key == "block_number") return m.block_number = u64_quantity(f), 1u << 2;
       if (key == "block_difficulty") return m.block_difficulty = u256(f), 1u << 3;
       if (key == "block_random") return m.block_random = h256(f), 1u << 4;
-      if (key == "block_gaslimit") return m.block_gaslimit = u256(f), 1u << 5;
-      if (key == "block_chain_id") return m.block_chain_id = u256(f), 1u << 6;
+      if (key == "block_gaslimit") return m.block_gaslimit = u64_quantity(f), 1u << 5;
+      if (key == "block_chain_id") return m.block_chain_id = u64_quantity(f), 1u << 6;
       if (key == "block_base_fee") return m.block_base_fee = u256(f), 1u << 7;
-      if (key == "block_gas_used") return m.block_gas_used = u256(f), 1u << 8;
-      if (key == "block_blob_gas_used") return m.block_blob_gas_used = u256(f), 1u << 9;
-      if (key == "block_excess_blob_gas") return m.block_excess_blob_gas = u256(f), 1u << 10;
+      if (key == "block_gas_used") return m.block_gas_used = u64_quantity(f), 1u << 8;
+      if (key == "block_blob_gas_used") return m.block_blob_gas_used = u64_quantity(f), 1u << 9;
+      if (key == "block_excess_blob_gas") return m.block_excess_blob_gas = u64_quantity(f), 1u << 10;
       if (key == "parent_beacon_block_root") return m.parent_beacon_block_root = h256(f), 1u << 11;
       if (key == "block_bloom") {
         size_t n = array(f, [&](size_t i, dom::element e) {
@@ -613,9 +624,12 @@ class BlockParser {
       }
       return 0;
     });
-    require(seen, {"block_beneficiary", "block_timestamp", "block_number", "block_difficulty", "block_random",
-                   "block_gaslimit", "block_chain_id", "block_base_fee", "block_gas_used", "block_blob_gas_used",
-                   "block_excess_blob_gas", "parent_beacon_block_root", "block_bloom"});
+    // The Cancun fields (bits 9..11) are optional here: which fork's rules apply is decided with the chain's
+    // schedule when the block is processed.
+    require(seen | 7u << 9, {"block_beneficiary", "block_timestamp", "block_number", "block_difficulty",
+                             "block_random", "block_gaslimit", "block_chain_id", "block_base_fee", "block_gas_used",
+                             "block_blob_gas_used", "block_excess_blob_gas", "parent_beacon_block_root",
+                             "block_bloom"});
   }
 
   std::string path_;

@@ -1,5 +1,7 @@
 #include "witness/stateless.hpp"
 
+#include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -14,10 +16,6 @@ namespace witprove::witness {
 using eth::Account;
 
 namespace {
-
-// Cancun on mainnet; the other chains the witnesses come from (devnets) run Cancun from genesis.
-constexpr uint64_t mainnet_chain_id = 1;
-constexpr uint64_t mainnet_cancun_timestamp = 1710338135;
 
 [[noreturn]] void fail(std::string message) { throw std::runtime_error(std::move(message)); }
 
@@ -76,10 +74,7 @@ struct World {
   // The storage trie of an account, expanded from the pre-image where it was, otherwise known by its root.
   eth::Trie& storage(const H256& key, const H256& root) {
     auto it = pre.storage.find(key);
-    if (it == pre.storage.end()) {
-      it = pre.storage.emplace(key, eth::Trie::from_root_hash(root)).first;
-      it->second.orphan_policy = eth::OrphanedHashPolicy::assume_branch;
-    }
+    if (it == pre.storage.end()) it = pre.storage.emplace(key, eth::Trie::from_root_hash(root)).first;
     return it->second;
   }
 
@@ -105,20 +100,54 @@ struct World {
   }
 };
 
+// A system call's storage writes (EIP-4788, EIP-2935): a call to the contract, which does nothing while no
+// code is deployed there.
+void system_write(World& world, const Address& contract_address,
+                  std::initializer_list<std::pair<U256, U256>> slot_values) {
+  H256 key = eth::account_key(contract_address);
+  std::optional<Account> contract = world.account(key);
+  if (!contract || contract->code_hash == eth::empty_keccak) return;
+  for (const auto& [slot, value] : slot_values) world.write_slot(key, *contract, eth::to_be_bytes32(slot), value);
+  contract->storage_root = world.storage(key, contract->storage_root).root_hash(world.log);
+  world.put_account(key, *contract);
+}
+
 // EIP-4788: before the transactions, store the timestamp and the parent beacon block root in the ring buffer.
-// The write is a call to the contract, which does nothing while no code is deployed there.
 void write_beacon_root(World& world, const BlockMetadata& meta) {
   in_context("EIP-4788 beacon root write", [&] {
-    H256 key = eth::account_key(beacon_roots_address);
+    U256 index = U256(to_u64(meta.block_timestamp, "timestamp") % beacon_roots_buffer_length);
+    system_write(world, beacon_roots_address,
+                 {{index, meta.block_timestamp},
+                  {index + U256(beacon_roots_buffer_length), eth::u256_from_be_bytes(*meta.parent_beacon_block_root)}});
+  });
+}
+
+// EIP-2935: before the transactions, store the parent's hash at slot (number - 1) mod the serve window.
+void write_parent_hash(World& world, const BlockWitness& block) {
+  in_context("EIP-2935 parent hash write", [&] {
+    const std::vector<H256>& hashes = block.other_data.b_data.b_hashes.prev_hashes;
+    uint64_t number = block_number(block);
+    if (hashes.empty() || number == 0) fail("no parent hash (b_hashes.prev_hashes is empty)");
+    system_write(world, history_storage_address,
+                 {{U256((number - 1) % history_serve_window), eth::u256_from_be_bytes(hashes.back())}});
+  });
+}
+
+// EIP-7002 / EIP-7251: after the withdrawals, a system call dequeues requests and updates the queue's excess,
+// count, head and tail (storage slots 0..3). When all four are zero the call writes nothing; otherwise it
+// would change storage in ways not modelled here, and the block is refused rather than processed wrong.
+void check_request_queue(World& world, const Address& contract_address, std::string_view eip) {
+  in_context(fmt::format("{} request queue system call", eip), [&] {
+    H256 key = eth::account_key(contract_address);
     std::optional<Account> contract = world.account(key);
-    if (!contract || contract->code_hash == eth::empty_keccak) return;
-    uint64_t timestamp = to_u64(meta.block_timestamp, "timestamp");
-    U256 timestamp_index = timestamp % beacon_roots_buffer_length;
-    world.write_slot(key, *contract, eth::to_be_bytes32(timestamp_index), meta.block_timestamp);
-    world.write_slot(key, *contract, eth::to_be_bytes32(timestamp_index + beacon_roots_buffer_length),
-                     eth::u256_from_be_bytes(meta.parent_beacon_block_root));
-    contract->storage_root = world.storage(key, contract->storage_root).root_hash(world.log);
-    world.put_account(key, *contract);
+    if (!contract || contract->code_hash == eth::empty_keccak)
+      fail(fmt::format("no code at {}: the block is invalid under Prague", eth::to_hex(contract_address)));
+    eth::Trie& storage = world.storage(key, contract->storage_root);
+    for (uint64_t slot = 0; slot < 4; ++slot)
+      if (storage.get(eth::storage_key(eth::to_be_bytes32(U256(slot)))))
+        fail(fmt::format("storage slot {} is non-zero: the call would change the queue's storage, which is not "
+                         "modelled; the block is not provable",
+                         slot));
   });
 }
 
@@ -126,13 +155,22 @@ bool has_writes(const AccountTrace& trace) {
   return trace.balance || trace.nonce || !trace.storage_written.empty() || trace.code_read || trace.code_write;
 }
 
-// One account's declared changes in one transaction.
+// One account's declared changes in one transaction. The same rules hold whether the transaction succeeded or
+// reverted: a reverted transaction still pays its fee (Yellow Paper section 6: the sender's nonce and gas
+// payment, and the fee recipient's priority fee, survive the revert), so an account that did not exist and
+// ends non-empty is created, and a touched account left empty is removed (EIP-161), which is also why an
+// account the trace lists with balance zero is not created. What a revert undoes (storage, code, self-destruct)
+// cannot create an account: a reverted transaction declaring it for an account that did not exist is refused.
 void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded) {
   if (!has_writes(trace) && !trace.self_destructed) return;  // read only
   H256 key = eth::account_key(trace.address);
   std::optional<Account> existing = world.account(key);
-  // A failed transaction does not create the accounts it touched (their traces still list them).
-  if (has_writes(trace) && (existing || txn_succeeded)) {
+  if (!existing && !txn_succeeded) {
+    bool writes_storage = std::ranges::any_of(trace.storage_written, [](const auto& w) { return !w.second.is_zero(); });
+    if (writes_storage || (trace.code_write && !trace.code_write->empty()) || trace.self_destructed)
+      fail("a reverted transaction declares storage, code or a self-destruct for an account that did not exist");
+  }
+  if (has_writes(trace)) {
     if (!existing) world.pre.storage.erase(key);  // a new account starts with empty storage
     Account account = existing.value_or(Account{});
     if (trace.balance) account.balance = *trace.balance;
@@ -147,18 +185,49 @@ void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded) {
       for (const auto& [slot, value] : trace.storage_written) world.write_slot(key, account, slot, value);
       account.storage_root = world.storage(key, account.storage_root).root_hash(world.log);
     }
-    // EIP-161: a touched account left empty is removed.
-    if (account.is_empty()) world.remove_account(key);
-    else world.put_account(key, account);
+    // EIP-161: a touched account left empty is removed (and one that did not exist is not created).
+    if (account.is_empty()) {
+      if (existing) world.remove_account(key);
+    } else {
+      world.put_account(key, account);
+    }
   }
   if (trace.self_destructed) world.remove_account(key);
 }
 
-bool cancun_active(const BlockMetadata& meta) {
-  return meta.block_chain_id != U256(mainnet_chain_id) || meta.block_timestamp >= U256(mainnet_cancun_timestamp);
+}  // namespace
+
+ForkRules fork_rules(const BlockMetadata& meta) {
+  uint64_t chain_id = to_u64(meta.block_chain_id, "chain id");
+  uint64_t timestamp = to_u64(meta.block_timestamp, "timestamp");
+  int cancun_fields = meta.block_blob_gas_used.has_value() + meta.block_excess_blob_gas.has_value() +
+                      meta.parent_beacon_block_root.has_value();
+  if (cancun_fields != 0 && cancun_fields != 3)
+    fail("block_blob_gas_used, block_excess_blob_gas and parent_beacon_block_root come together (Cancun): some are "
+         "missing");
+  ForkRules rules;
+  if (std::optional<eth::ForkSchedule> schedule = eth::known_fork_schedule(chain_id)) {
+    rules.fork = eth::fork_at(*schedule, timestamp);
+    rules.description = fmt::format("{} ({} schedule)", eth::fork_name(rules.fork), schedule->chain_name);
+    if (rules.fork == eth::Fork::before_shanghai)
+      fail(fmt::format("timestamp {} is before Shanghai on {}: forks before Shanghai are not supported", timestamp,
+                       schedule->chain_name));
+    bool cancun = rules.fork >= eth::Fork::cancun;
+    if (cancun != (cancun_fields == 3))
+      fail(fmt::format("a {} block {} the Cancun fields (block_blob_gas_used, block_excess_blob_gas, "
+                       "parent_beacon_block_root)",
+                       rules.description, cancun ? "lacks" : "must not have"));
+  } else {
+    rules.fork = cancun_fields ? eth::Fork::cancun : eth::Fork::shanghai;
+    rules.description = fmt::format("{} (by fields: chain {} unknown)",
+                                    eth::fork_name(rules.fork), chain_id);
+  }
+  return rules;
 }
 
-void process(const BlockWitness& block, World& world, BlockResult& result) {
+namespace {
+
+void process(const BlockWitness& block, const ForkRules& rules, World& world, BlockResult& result) {
   const BlockMetadata& meta = block.other_data.b_data.b_meta;
   result.pre_state_root = world.pre.state.root_hash(world.log);
   if (world.log) {  // the root node itself, even when an earlier computation cached its hash
@@ -166,7 +235,8 @@ void process(const BlockWitness& block, World& world, BlockResult& result) {
     if (!root.empty()) world.log->record(root, eth::keccak256(root));
   }
   result.pre_state_matches_checkpoint = result.pre_state_root == block.other_data.checkpoint_state_trie_root;
-  if (cancun_active(meta)) write_beacon_root(world, meta);
+  if (rules.fork >= eth::Fork::cancun) write_beacon_root(world, meta);
+  if (rules.fork >= eth::Fork::prague) write_parent_hash(world, block);
 
   eth::Trie transactions, receipts;
   uint64_t cumulative_gas = 0;
@@ -210,6 +280,11 @@ void process(const BlockWitness& block, World& world, BlockResult& result) {
     });
   }
 
+  if (rules.fork >= eth::Fork::prague) {
+    check_request_queue(world, withdrawal_request_address, "EIP-7002");
+    check_request_queue(world, consolidation_request_address, "EIP-7251");
+  }
+
   result.state_root = world.pre.state.root_hash(world.log);
   result.transactions_root = transactions.root_hash(world.log);
   result.receipts_root = receipts.root_hash(world.log);
@@ -228,9 +303,11 @@ BlockResult process_block(const BlockWitness& block, const ProcessOptions& optio
   eth::PreimageLog log;
   eth::PreimageLog* log_ptr = options.record_keccak_preimages ? &log : nullptr;
   try {
+    ForkRules rules = fork_rules(block.other_data.b_data.b_meta);
+    result.rules = rules.description;
     World world{in_context("pre-image", [&] { return decode_pre_state(block.block_trace, log_ptr); }), log_ptr};
     result.pre_image = pre_image_stats(world.pre);
-    process(block, world, result);
+    process(block, rules, world, result);
     result.ok = true;
   } catch (const std::exception& e) {
     result.error = e.what();
@@ -239,17 +316,27 @@ BlockResult process_block(const BlockWitness& block, const ProcessOptions& optio
   return result;
 }
 
-void check_chain_link(const BlockResult& earlier, BlockResult& later) {
-  if (!earlier.ok || !later.ok || later.pre_state_root == earlier.state_root) return;
-  later.ok = false;
-  later.error = fmt::format("pre-state root {} differs from block {}'s post-state root {}",
-                            eth::to_hex(later.pre_state_root), earlier.block, eth::to_hex(earlier.state_root));
+void check_chain_links(const std::vector<BlockResult*>& results) {
+  std::map<uint64_t, const BlockResult*> by_number;
+  for (const BlockResult* r : results) by_number.emplace(r->block, r);  // the first of a number is kept
+  for (BlockResult* later : results) {
+    if (later->block == 0 || !later->ok) continue;
+    auto earlier = by_number.find(later->block - 1);
+    if (earlier == by_number.end() || !earlier->second->ok) continue;  // a gap, or nothing to link to
+    if (later->pre_state_root == earlier->second->state_root) continue;
+    later->ok = false;
+    later->error = fmt::format("pre-state root {} differs from block {}'s post-state root {}",
+                               eth::to_hex(later->pre_state_root), earlier->second->block,
+                               eth::to_hex(earlier->second->state_root));
+  }
 }
 
 std::vector<BlockResult> process_blocks(const std::vector<const BlockWitness*>& blocks, const ProcessOptions& options) {
   std::vector<BlockResult> results(blocks.size());
   tbb::parallel_for(size_t{0}, blocks.size(), [&](size_t i) { results[i] = process_block(*blocks[i], options); });
-  for (size_t i = 1; i < results.size(); ++i) check_chain_link(results[i - 1], results[i]);
+  std::vector<BlockResult*> pointers;
+  for (BlockResult& r : results) pointers.push_back(&r);
+  check_chain_links(pointers);
   return results;
 }
 

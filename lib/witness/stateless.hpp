@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "eth/forks.hpp"
 #include "witness/compact.hpp"
 #include "witness/model.hpp"
 
@@ -26,6 +27,7 @@ struct BlockResult {
   bool ok = false;
   std::string error;  // the first failure: which transaction, account, slot or key, and what went wrong
 
+  std::string rules;      // the fork rules applied and why, e.g. "prague (mainnet schedule)"; empty if undecided
   H256 pre_state_root{};  // root of the decoded pre-image
   bool pre_state_matches_checkpoint = false;
   H256 state_root{};  // after the withdrawals
@@ -40,23 +42,41 @@ struct BlockResult {
   std::vector<Bytes> keccak_preimages;
 };
 
-// EIP-4788: the beacon roots contract and the length of its ring buffer.
+// EIP-4788 (Cancun): the beacon roots contract and the length of its ring buffer.
 inline constexpr Address beacon_roots_address = eth::fixed_from_hex<20>("000f3df6d732807ef1319fb7b8bb8522d0beac02");
 inline constexpr uint64_t beacon_roots_buffer_length = 8191;
+// EIP-2935 (Prague): the block hash history contract and its serve window.
+inline constexpr Address history_storage_address = eth::fixed_from_hex<20>("0000f90827f1c53a10cb7a02335b175320002935");
+inline constexpr uint64_t history_serve_window = 8191;
+// EIP-7002 and EIP-7251 (Prague): the request queue contracts called after the withdrawals.
+inline constexpr Address withdrawal_request_address = eth::fixed_from_hex<20>("00000961ef480eb55e80d19ad83579a64c007002");
+inline constexpr Address consolidation_request_address =
+    eth::fixed_from_hex<20>("0000bbddc7ce488642fb579f8b00f3a590007251");
 
 struct ProcessOptions {
   bool record_keccak_preimages = false;
 };
 
+// Which fork's rules a block follows: from the chain's schedule (eth::known_fork_schedule) by timestamp when the
+// chain is known, otherwise from the fields present (Cancun's, or Shanghai without them; Prague cannot be told
+// from the fields, so an unknown chain is never processed with Prague's rules). Throws std::runtime_error when
+// the fork is before Shanghai or the fields contradict the fork.
+struct ForkRules {
+  eth::Fork fork = eth::Fork::shanghai;
+  std::string description;  // e.g. "cancun (mainnet schedule)"
+};
+ForkRules fork_rules(const BlockMetadata& meta);
+
 // Processes one block on its own. Never throws for bad input: failures are reported in the result.
 BlockResult process_block(const BlockWitness& block, const ProcessOptions& options = {});
 
-// Processes the blocks of one witness file (in parallel) and checks that consecutive blocks chain: each
-// block's pre-state root must equal the previous block's post-state root.
+// Processes the blocks of one witness file (in parallel) and checks their chain links (check_chain_links).
 std::vector<BlockResult> process_blocks(const std::vector<const BlockWitness*>& blocks,
                                         const ProcessOptions& options = {});
 
-// Marks `later` failed when it does not continue from `earlier` (consecutive blocks of one file).
-void check_chain_link(const BlockResult& earlier, BlockResult& later);
+// Checks the links between the blocks of one file or range by number, whatever their order: block N+1's
+// pre-state root must equal block N's post-state root; a block whose predecessor is absent (a gap) or failed is
+// not checked. A failed link marks block N+1 failed. With a number given twice, the first one is the link.
+void check_chain_links(const std::vector<BlockResult*>& results);
 
 }  // namespace witprove::witness

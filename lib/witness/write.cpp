@@ -281,9 +281,9 @@ class Writer {
     key("block_chain_id"), quantity(m.block_chain_id);
     key("block_base_fee"), quantity(m.block_base_fee);
     key("block_gas_used"), quantity(m.block_gas_used);
-    key("block_blob_gas_used"), quantity(m.block_blob_gas_used);
-    key("block_excess_blob_gas"), quantity(m.block_excess_blob_gas);
-    key("parent_beacon_block_root"), hex(m.parent_beacon_block_root);
+    if (m.block_blob_gas_used) key("block_blob_gas_used"), quantity(*m.block_blob_gas_used);
+    if (m.block_excess_blob_gas) key("block_excess_blob_gas"), quantity(*m.block_excess_blob_gas);
+    if (m.parent_beacon_block_root) key("parent_beacon_block_root"), hex(*m.parent_beacon_block_root);
     key("block_bloom");
     array(m.block_bloom, [&](const U256& word) { quantity(word); });
     out_ += '}';

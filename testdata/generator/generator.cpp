@@ -37,9 +37,26 @@ const Bytes& beacon_roots_code() {
       "603c575f5ffd5b62001fff01545f5260205ff35b5f5ffd5b62001fff42064281555f359062001fff015500");
   return code;
 }
+// EIP-2935 history contract's runtime code (address and serve window: witness/stateless.hpp).
+const Bytes& history_storage_code() {
+  static const Bytes code = *eth::hex_to_bytes(
+      "3373fffffffffffffffffffffffffffffffffffffffe14604657602036036042575f35600143038111604257611fff81430311604257"
+      "611fff9006545f5260205ff35b5f5ffd5b5f35611fff60014303065500");
+  return code;
+}
+// Stand-in runtime code for the EIP-7002 / EIP-7251 queue contracts: processing needs only that code is there
+// and that the queues' storage is empty, which it is in a generated chain (no requests are made).
+const Bytes& request_queue_code(uint8_t tag) {
+  static const Bytes withdrawal = {0x60, 0x02, 0x5f, 0x55, 0x00}, consolidation = {0x60, 0x51, 0x5f, 0x55, 0x00};
+  return tag == 2 ? withdrawal : consolidation;
+}
 constexpr uint64_t cancun_devnet_chain_id = 3151908;
 constexpr uint64_t cancun_devnet_genesis_time = 1720000000;
 constexpr uint64_t shanghai_mainnet_time = 1700000000;  // mainnet, before Cancun (1710338135)
+constexpr uint64_t prague_mainnet_time = 1750000000;    // mainnet, after Prague (1746612311)
+// EIP-7685: sha256 of no requests, the requests hash of a block that makes none.
+constexpr H256 empty_requests_hash =
+    eth::fixed_from_hex<32>("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 constexpr uint64_t gwei = 1'000'000'000;
 constexpr H256 empty_ommers_hash =
     eth::fixed_from_hex<32>("1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347");
@@ -631,12 +648,23 @@ class ChainGenerator {
   }
 
  private:
+  void deploy(const Address& address, const Bytes& code) {
+    Account contract;
+    contract.code_hash = eth::keccak256(code);
+    contract.nonce = 1;
+    ledger_.code.emplace(contract.code_hash, code);
+    ledger_.put_account(address, contract);
+  }
+
+  bool cancun() const { return options_.fork >= eth::Fork::cancun; }
+  bool prague() const { return options_.fork >= eth::Fork::prague; }
+
   void genesis() {
-    if (options_.beacon_root) {
-      Account beacon;
-      beacon.code_hash = eth::keccak256(beacon_roots_code());
-      ledger_.code.emplace(beacon.code_hash, beacon_roots_code());
-      ledger_.put_account(witness::beacon_roots_address, beacon);
+    if (cancun()) deploy(witness::beacon_roots_address, beacon_roots_code());
+    if (prague()) {
+      deploy(witness::history_storage_address, history_storage_code());
+      deploy(witness::withdrawal_request_address, request_queue_code(2));
+      deploy(witness::consolidation_request_address, request_queue_code(51));
     }
     for (int i = 0; i < 4; ++i) validators_.push_back(rng_.fixed<20>());
     for (uint64_t i = 0; i < options_.accounts; ++i) {
@@ -827,7 +855,7 @@ class ChainGenerator {
   }
 
   std::string stage_name(int64_t stage) const {
-    if (stage < 0) return "EIP-4788 beacon root write";
+    if (stage < 0) return "system writes before the transactions";
     if (static_cast<uint64_t>(stage) >= options_.txs) return fmt::format("withdrawal {}", stage - options_.txs);
     return fmt::format("txn {}", stage);
   }
@@ -840,6 +868,16 @@ class ChainGenerator {
                        eth::u256_from_be_bytes(root));
     beacon->storage_root = ledger_.storage_root(witness::beacon_roots_address);
     ledger_.put_account(witness::beacon_roots_address, *beacon);
+  }
+
+  // EIP-2935: the parent's hash at slot (number - 1) mod the serve window.
+  void parent_hash_write(uint64_t number, const H256& parent_hash) {
+    std::optional<Account> history = ledger_.get_account(witness::history_storage_address);
+    ledger_.write_slot(witness::history_storage_address,
+                       eth::to_be_bytes32(U256((number - 1) % witness::history_serve_window)),
+                       eth::u256_from_be_bytes(parent_hash));
+    history->storage_root = ledger_.storage_root(witness::history_storage_address);
+    ledger_.put_account(witness::history_storage_address, *history);
   }
 
   // Withdrawals: Gwei amounts credited in Wei. Returns the withdrawals root.
@@ -917,15 +955,18 @@ class ChainGenerator {
     header.parent_hash = hashes_.back();
     header.number = number;
     header.beneficiary = rng_.pick(validators_);
-    header.timestamp =
-        (options_.beacon_root ? cancun_devnet_genesis_time : shanghai_mainnet_time) + 12 * (number - options_.first_block);
+    uint64_t start = prague() ? prague_mainnet_time : cancun() ? cancun_devnet_genesis_time : shanghai_mainnet_time;
+    header.timestamp = start + 12 * (number - options_.first_block);
     header.mix_hash = rng_.fixed<32>();
     header.base_fee = U256(rng_.between(5 * gwei, 30 * gwei));
-    if (options_.beacon_root) header.parent_beacon_block_root = rng_.fixed<32>();
-    BlockContext context{options_.beacon_root ? cancun_devnet_chain_id : 1, header.base_fee, header.beneficiary};
+    if (cancun()) header.parent_beacon_block_root = rng_.fixed<32>();
+    if (prague()) header.requests_hash = empty_requests_hash;
+    uint64_t chain_id = options_.fork == eth::Fork::cancun ? cancun_devnet_chain_id : 1;
+    BlockContext context{chain_id, header.base_fee, header.beneficiary};
 
     ledger_.stage = -1;
-    if (options_.beacon_root) beacon_root_write(header.timestamp, *header.parent_beacon_block_root);
+    if (cancun()) beacon_root_write(header.timestamp, *header.parent_beacon_block_root);
+    if (prague()) parent_hash_write(number, header.parent_hash);
 
     witness::BlockWitness w;
     eth::Trie transactions, receipts;
@@ -944,6 +985,13 @@ class ChainGenerator {
       w.block_trace.txn_info.push_back(std::move(info));
     }
     header.withdrawals_root = withdrawals(w.other_data.b_data.withdrawals);
+    if (prague()) {  // the queue system calls read the contracts and their (empty) queues
+      ledger_.stage = static_cast<int64_t>(options_.txs + options_.withdrawals);
+      for (const Address& queue : {witness::withdrawal_request_address, witness::consolidation_request_address}) {
+        ledger_.get_account(queue);
+        for (uint64_t slot = 0; slot < 4; ++slot) ledger_.read_slot(queue, eth::to_be_bytes32(U256(slot)));
+      }
+    }
 
     header.state_root = ledger_.state.root_hash();
     header.transactions_root = transactions.root_hash();
@@ -970,7 +1018,11 @@ class ChainGenerator {
     m.block_chain_id = U256(context.chain_id);
     m.block_base_fee = header.base_fee;
     m.block_gas_used = U256(header.gas_used);
-    m.parent_beacon_block_root = header.parent_beacon_block_root.value_or(H256{});
+    if (cancun()) {
+      m.block_blob_gas_used = U256(header.blob_gas_used);
+      m.block_excess_blob_gas = U256(header.excess_blob_gas);
+      m.parent_beacon_block_root = header.parent_beacon_block_root;
+    }
     for (size_t i = 0; i < 8; ++i)
       m.block_bloom[i] = eth::u256_from_be_bytes(ByteView(header.logs_bloom.data() + 32 * i, 32));
     w.other_data.b_data.b_hashes.prev_hashes.assign(hashes_.begin(), hashes_.end());
@@ -1131,6 +1183,7 @@ H256 header_hash(const Header& h) {
     fields.push_back(eth::rlp_uint(h.excess_blob_gas));
     fields.push_back(eth::rlp_string(*h.parent_beacon_block_root));
   }
+  if (h.requests_hash) fields.push_back(eth::rlp_string(*h.requests_hash));
   return eth::keccak256(rlp_list_of(fields));
 }
 
@@ -1151,6 +1204,7 @@ std::string headers_json(const std::vector<Header>& headers) {
     if (h.parent_beacon_block_root)
       out += fmt::format(",\"blobGasUsed\":\"{}\",\"excessBlobGas\":\"{}\",\"parentBeaconBlockRoot\":\"{}\"",
                          quantity(h.blob_gas_used), quantity(h.excess_blob_gas), eth::to_hex(*h.parent_beacon_block_root));
+    if (h.requests_hash) out += fmt::format(",\"requestsHash\":\"{}\"", eth::to_hex(*h.requests_hash));
     out += i + 1 < headers.size() ? "},\n" : "}\n";
   }
   out += "]\n";

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "eth/forks.hpp"
 #include "witness/model.hpp"
 
 namespace witprove::generator {
@@ -39,7 +40,10 @@ struct Options {
   uint64_t accounts = 64;   // in the state before the first block
   uint64_t first_block = 1;
   Encoding encoding = Encoding::combined;
-  bool beacon_root = true;  // a Cancun chain (EIP-4788 write before the transactions); else Shanghai on chain 1
+  // Shanghai: chain 1 before Cancun. Cancun: a devnet chain id (no known schedule; the fields present decide),
+  // EIP-4788 write before the transactions. Prague: chain 1 after Prague, EIP-4788 and EIP-2935 writes, the
+  // EIP-7002 / EIP-7251 queues deployed and empty.
+  eth::Fork fork = eth::Fork::cancun;
   uint64_t withdrawals = 2; // per block
   // True: the blocks form one range (one file) and all carry the first block's pre-state root as their
   // checkpoint. False: each block is its own range (one file per block).
@@ -65,7 +69,8 @@ struct Header {
   H256 withdrawals_root{};
   uint64_t blob_gas_used = 0;                     // Cancun
   uint64_t excess_blob_gas = 0;                   // Cancun
-  std::optional<H256> parent_beacon_block_root;  // Cancun: present exactly on Cancun headers
+  std::optional<H256> parent_beacon_block_root;  // Cancun: present exactly on Cancun and later headers
+  std::optional<H256> requests_hash;             // Prague (EIP-7685): present exactly on Prague headers
   H256 hash{};
 };
 

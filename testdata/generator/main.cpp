@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   pipeline::CommonOptions common;
   generator::Options options;
   std::string encoding = "combined", broken = "none", output;
-  bool no_beacon_root = false;
+  std::string fork = "cancun";
   po::options_description described(
       "Usage: generate-witnesses [options] --output PATH\n\n"
       "Writes block witnesses of a random chain (zero-bin BlockProverInput JSON) and, beside them, the blocks'\n"
@@ -167,8 +167,9 @@ int main(int argc, char** argv) {
        "withdrawals per block")
       ("encoding", po::value(&encoding)->value_name("KIND")->default_value(encoding),
        "trie pre-image encoding: combined (compact stream) or separate (serialized tries)")
-      ("no-beacon-root", po::bool_switch(&no_beacon_root),
-       "a Shanghai chain (chain id 1, no EIP-4788 beacon root write) instead of a Cancun devnet")
+      ("fork", po::value(&fork)->value_name("FORK")->default_value(fork),
+       "shanghai (mainnet before Cancun), cancun (a devnet with Cancun fields and no known schedule) or prague "
+       "(mainnet after Prague: EIP-4788 and EIP-2935 writes, empty EIP-7002/7251 queues)")
       ("broken", po::value(&broken)->value_name("KIND")->default_value(broken),
        "break the last block: missing-node, wrong-checkpoint, flipped-byte (combined only), changed-write");
   if (auto stop = pipeline::parse_command_line(argc, argv, tool, described, common)) return *stop;
@@ -180,7 +181,10 @@ int main(int argc, char** argv) {
   auto kind = generator::broken_from_name(broken);
   if (!kind) return pipeline::usage_error(tool, fmt::format("unknown --broken {}", broken));
   options.broken = *kind;
-  options.beacon_root = !no_beacon_root;
+  if (fork == "shanghai") options.fork = eth::Fork::shanghai;
+  else if (fork == "cancun") options.fork = eth::Fork::cancun;
+  else if (fork == "prague") options.fork = eth::Fork::prague;
+  else return pipeline::usage_error(tool, fmt::format("unknown --fork {}", fork));
   if (options.blocks == 0) return pipeline::usage_error(tool, "--blocks must be at least 1");
 
   Layout layout = ends_with(output, ".tar.xz")                           ? Layout::tar_xz

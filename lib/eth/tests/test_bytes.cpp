@@ -23,10 +23,15 @@ TEST_CASE("Hex round trips at every length and rejects a bad digit anywhere") {
         REQUIRE_FALSE(hex_to_bytes(damaged));
       }
   }
-  CHECK(hex_to_bytes("0x1") == Bytes{0x01});  // odd digit counts read as quantities
-  CHECK(hex_to_bytes("abc") == Bytes{0x0a, 0xbc});
+  // A byte string has two digits per byte: an odd count is an error, never read with an implied zero.
+  CHECK_FALSE(hex_to_bytes("0x1"));
+  CHECK_FALSE(hex_to_bytes("abc"));
   CHECK(hex_to_bytes("0x") == Bytes{});
-  CHECK(hex_to_fixed<4>("0x1234") == std::array<uint8_t, 4>{0, 0, 0x12, 0x34});
+  // A fixed-size value (hash, address) is exactly 2N digits: shorter is an error, never zero-padded.
+  CHECK(hex_to_fixed<4>("0x00001234") == std::array<uint8_t, 4>{0, 0, 0x12, 0x34});
+  CHECK_FALSE(hex_to_fixed<4>("0x1234"));
+  CHECK_FALSE(hex_to_fixed<4>("0x"));
+  CHECK_FALSE(hex_to_fixed<4>("0x0000012"));
   CHECK_FALSE(hex_to_fixed<1>("0x1234"));
   constexpr auto fixed = fixed_from_hex<2>("0xbeef");
   CHECK(fixed == std::array<uint8_t, 2>{0xbe, 0xef});

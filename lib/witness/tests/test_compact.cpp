@@ -37,7 +37,6 @@ PreState sample_state(uint64_t seed, int accounts) {
       account.code_hash = eth::keccak256(code);
       state.code.emplace(account.code_hash, code);
       eth::Trie storage;
-      storage.orphan_policy = eth::OrphanedHashPolicy::assume_branch;
       for (int s = 0; s < 1 + i % 7; ++s)
         storage.put(eth::storage_key(random_h256(rng)), eth::encode_storage_value(eth::U256(1 + rng() % 100000)));
       account.storage_root = storage.root_hash();

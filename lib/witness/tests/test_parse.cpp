@@ -111,7 +111,7 @@ TEST_CASE("combined witness: every field parses exactly", "[witness][parse]") {
   CHECK(m.block_gas_used == U256(74000));
   CHECK(m.block_blob_gas_used == U256(0x20000));
   CHECK(m.block_excess_blob_gas == U256(0x40000));
-  CHECK(m.parent_beacon_block_root == to_be_bytes32(U256(0xbeac0)));
+  CHECK(m.parent_beacon_block_root == std::optional(to_be_bytes32(U256(0xbeac0))));
   for (size_t i = 0; i < 7; ++i) CHECK(m.block_bloom[i].is_zero());
   CHECK(m.block_bloom[7].bit_length() == 256);  // a full 256-bit word, exact
   REQUIRE(o.b_data.b_hashes.prev_hashes.size() == 256);
@@ -309,8 +309,25 @@ TEST_CASE("malformed values name the file, block and JSON path", "[witness][pars
       {"\"code_db\": [\n    \"0x6001600055\"\n   ]", "\"code_db\": \"0x6001600055\"", ".block_trace.code_db: expected an array"},
       // simdjson's DOM rejects a number above 2^64 - 1 while building the tape, before any path is known.
       {"18446744073709551615", "18446744073709551616", "block 0: invalid JSON: Problem while parsing a number"},
-      {"\"cur_hash\": \"0x", "\"cur_hash\": \"0x1234",
-       ".other_data.b_data.b_hashes.cur_hash: expected 32 bytes of hex"},
+      // Exact values: a hash is exactly 32 bytes (never zero-padded), byte strings have two digits per byte,
+      // and a 64-bit field does not take a wider quantity (never a wrap).
+      {"\"cur_hash\": \"0x0000000000000000000000000000000000000000000000000000000000001064\"",
+       "\"cur_hash\": \"0x00001064\"",
+       ".other_data.b_data.b_hashes.cur_hash: expected exactly 32 bytes (64 hex digits), found \"0x00001064\""},
+      {"\"parent_beacon_block_root\": \"0x00000000000000000000000000000000000000000000000000000000000beac0\"",
+       "\"parent_beacon_block_root\": \"0x\"",
+       ".other_data.b_data.b_meta.parent_beacon_block_root: expected exactly 32 bytes (64 hex digits), found \"0x\""},
+      {"\"parent_beacon_block_root\": \"0x00000000000000000000000000000000000000000000000000000000000beac0\"",
+       "\"parent_beacon_block_root\": \"0x0000000000000000000000000000000000000000000000000000000000beac0\"",
+       ".other_data.b_data.b_meta.parent_beacon_block_root: expected exactly 32 bytes"},
+      {"\"0x6666666666666666666666666666666666666666\",\n      \"0x3b9aca00\"",
+       "\"0x6666666666666666666666666666666666666666\",\n      \"0x10000000000000000\"",
+       ".other_data.b_data.withdrawals[0][1]: 0x10000000000000000 does not fit the field's 64 bits"},
+      {"\"nonce\": \"0x1\",", "\"nonce\": \"0x10000000000000000\",", "].nonce: 0x10000000000000000 does not fit"},
+      {"\"block_timestamp\": \"0x66b12fe0\"", "\"block_timestamp\": \"0x166b12fe066b12fe0\"",
+       ".other_data.b_data.b_meta.block_timestamp: 0x166b12fe066b12fe0 does not fit the field's 64 bits"},
+      {"\"compact\": \"0x0103", "\"compact\": \"0x103",
+       ".block_trace.trie_pre_images.combined.compact: odd number of hex digits in \"0x103"},
       {"\"self_destructed\": true", "\"self_destructed\": 1",
        ".block_trace.txn_info[1].traces[\"0x" + std::string(40, '5') + "\"].self_destructed: expected true or false"},
       {"\"code_usage\": {\n        \"write\"", "\"code_usage\": {\n        \"copy\"",
@@ -343,14 +360,23 @@ TEST_CASE("missing required fields are named", "[witness][parse]") {
   };
   CHECK_THAT(without("checkpoint_state_trie_root"), Catch::Contains(".other_data.checkpoint_state_trie_root: missing field"));
   CHECK_THAT(without("block_trace"), Catch::Contains("block 0: .block_trace: missing field"));
-  CHECK_THAT(without("parent_beacon_block_root"),
-             Catch::Contains(".other_data.b_data.b_meta.parent_beacon_block_root: missing field"));
   CHECK_THAT(without("new_receipt_trie_node_byte"),
              Catch::Contains(".block_trace.txn_info[0].meta.new_receipt_trie_node_byte: missing field"));
   CHECK_THAT(without("withdrawals"), Catch::Contains(".other_data.b_data.withdrawals: missing field"));
   // Optional fields may be absent.
   auto blocks = parse_text(replace_once(good, "\"burn_addr\"", "\"unknown_burn_addr\""));
   CHECK(blocks.at(0).ok());
+  // The Cancun fields are optional when parsing (a witness from before Cancun has none); processing decides by
+  // the chain's fork schedule whether they must be there.
+  std::string pre_cancun = good;
+  for (std::string_view key : {"parent_beacon_block_root", "block_blob_gas_used", "block_excess_blob_gas"})
+    pre_cancun = replace_once(pre_cancun, fmt::format("\"{}\"", key), fmt::format("\"unknown_{}\"", key));
+  auto parsed = parse_text(pre_cancun);
+  REQUIRE(parsed.at(0).ok());
+  const auto& meta = parsed.at(0).witness->other_data.b_data.b_meta;
+  CHECK_FALSE(meta.parent_beacon_block_root);
+  CHECK_FALSE(meta.block_blob_gas_used);
+  CHECK_FALSE(meta.block_excess_blob_gas);
 }
 
 TEST_CASE("one damaged block fails alone and keeps its number", "[witness][parse]") {

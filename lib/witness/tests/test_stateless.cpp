@@ -95,10 +95,20 @@ struct Synthetic {
   H256 expected_transactions_root, expected_receipts_root;
 };
 
-Synthetic synthetic_block(bool beacon_contract = true) {
+// The fork the synthetic block is made for: its chain, timestamp and fork fields.
+struct SyntheticFork {
+  eth::Fork fork = eth::Fork::cancun;
+  uint64_t chain_id = 3151908;  // a devnet: no known schedule, the fields decide
+  uint64_t timestamp = 1'700'000'000;
+};
+constexpr SyntheticFork shanghai_mainnet{eth::Fork::shanghai, 1, 1'700'000'000};
+constexpr SyntheticFork cancun_mainnet{eth::Fork::cancun, 1, 1'720'000'000};
+constexpr SyntheticFork prague_mainnet{eth::Fork::prague, 1, 1'750'000'000};
+
+Synthetic synthetic_block(bool beacon_contract = true, SyntheticFork fork = {}) {
   Synthetic s;
   const Address a = address_of(1), b = address_of(2), c = address_of(3), d = address_of(4), e = address_of(5),
-                f = address_of(6), g = address_of(7);
+                f = address_of(6), g = address_of(7), h = address_of(8);
   PlainState& pre = s.pre;
   pre.accounts[a] = {.nonce = 5, .balance = eth::U256(10'000'000'000'000'000'000ULL)};
   pre.set_code(b, Bytes{0x60, 0x01, 0x60, 0x00, 0x55});
@@ -109,26 +119,40 @@ Synthetic synthetic_block(bool beacon_contract = true) {
     pre.set_code(beacon, Bytes{0x33, 0x73});
     pre.storage[beacon] = {{slot(5), 5}};
   }
+  bool prague = fork.fork >= eth::Fork::prague;
+  if (prague) {  // the EIP-2935 history contract, and the EIP-7002 / EIP-7251 queues, deployed and empty
+    pre.set_code(history_storage_address, Bytes{0x33, 0x29});
+    pre.storage[history_storage_address] = {{slot(7), 7}};
+    pre.set_code(withdrawal_request_address, Bytes{0x70, 0x02});
+    pre.set_code(consolidation_request_address, Bytes{0x72, 0x51});
+  }
   for (uint8_t i = 100; i < 140; ++i) pre.accounts[address_of(i)] = {.nonce = i, .balance = eth::U256(i)};
 
-  const uint64_t timestamp = 1'700'000'000;
-  const H256 beacon_root = eth::keccak256(Bytes{42});
+  const uint64_t timestamp = fork.timestamp;
+  const H256 beacon_root = eth::keccak256(Bytes{42}), parent_hash = eth::keccak256(Bytes{99});
   BlockWitness& w = s.block;
   w.origin = {"synthetic.json", 0};
   BlockMetadata& meta = w.other_data.b_data.b_meta;
   meta.block_number = 100;
-  meta.block_chain_id = 3151908;
+  meta.block_chain_id = fork.chain_id;
   meta.block_timestamp = timestamp;
-  meta.parent_beacon_block_root = beacon_root;
+  if (fork.fork >= eth::Fork::cancun) {
+    meta.parent_beacon_block_root = beacon_root;
+    meta.block_blob_gas_used = 0;
+    meta.block_excess_blob_gas = 0;
+  }
+  w.other_data.b_data.b_hashes.prev_hashes = std::vector<H256>(255, H256{});
+  w.other_data.b_data.b_hashes.prev_hashes.push_back(parent_hash);
   w.other_data.checkpoint_state_trie_root = pre.root();
   w.block_trace.trie_pre_images = CombinedPreImage{encode_compact(pre.pre_state())};
 
   PlainState& post = s.post;
   post = pre;
-  if (beacon_contract) {
+  if (beacon_contract && fork.fork >= eth::Fork::cancun) {
     post.storage[beacon][slot(timestamp % 8191)] = timestamp;
     post.storage[beacon][slot(timestamp % 8191 + 8191)] = eth::u256_from_be_bytes(beacon_root);
   }
+  if (prague) post.storage[history_storage_address][slot(99 % 8191)] = eth::u256_from_be_bytes(parent_hash);
 
   eth::Trie transactions, receipts;
   uint64_t cumulative = 0;
@@ -178,9 +202,14 @@ Synthetic synthetic_block(bool beacon_contract = true) {
   post.accounts[a].nonce = 9;
   post.accounts.erase(c);
   post.storage.erase(c);
-  // 4: a failed transaction: f, listed with a zero balance, is not created.
-  add_txn(25000, false, false, {{.address = a, .nonce = eth::U256(10)}, {.address = f, .balance = eth::U256(0)}});
+  // 4: a failed transaction: f, listed with a zero balance, is not created; h, a new fee recipient paid by the
+  // reverted transaction, is (a reverted transaction still pays its fee).
+  add_txn(25000, false, false,
+          {{.address = a, .nonce = eth::U256(10)},
+           {.address = f, .balance = eth::U256(0)},
+           {.address = h, .balance = eth::U256(777)}});
   post.accounts[a].nonce = 10;
+  post.accounts[h] = {.balance = eth::U256(777)};
   // 5: d is emptied and removed (EIP-161).
   add_txn(21000, true, false,
           {{.address = a, .balance = eth::U256(9'000'000'000'000'001'000ULL), .nonce = eth::U256(11)},
@@ -294,14 +323,111 @@ TEST_CASE("Faults name the first failing transaction and key", "[witness][statel
   }
 }
 
-TEST_CASE("Consecutive blocks must chain", "[witness][stateless]") {
+TEST_CASE("Blocks N and N+1 must chain, whatever their order; a gap is not a failed link", "[witness][stateless]") {
   Synthetic s = synthetic_block();
-  std::vector<const BlockWitness*> blocks = {&s.block, &s.block};
-  std::vector<BlockResult> results = process_blocks(blocks);
-  CHECK(results[0].ok);
-  CHECK_FALSE(results[1].ok);
-  CHECK(results[1].error == "pre-state root " + eth::to_hex(results[1].pre_state_root) +
-                                " differs from block 100's post-state root " + eth::to_hex(results[0].state_root));
+  // Block 101 claims to start from block 100's pre-state, not its post-state: a broken link.
+  BlockWitness next = s.block, after_gap = s.block;
+  next.other_data.b_data.b_meta.block_number = 101;
+  after_gap.other_data.b_data.b_meta.block_number = 103;
+  for (const auto& order : {std::vector<const BlockWitness*>{&s.block, &next, &after_gap},
+                            std::vector<const BlockWitness*>{&after_gap, &next, &s.block}}) {
+    std::vector<BlockResult> results = process_blocks(order);
+    for (const BlockResult& r : results) {
+      INFO("block " << r.block);
+      if (r.block == 101) {
+        CHECK_FALSE(r.ok);
+        CHECK(r.error == "pre-state root " + eth::to_hex(r.pre_state_root) +
+                             " differs from block 100's post-state root " + eth::to_hex(s.post.root()));
+      } else {
+        CHECK(r.ok);  // 100 has no predecessor here; 103 follows a gap (102 is absent)
+      }
+    }
+  }
+  // The same number twice is not a link.
+  std::vector<BlockResult> twice = process_blocks({&s.block, &s.block});
+  CHECK((twice[0].ok && twice[1].ok));
+}
+
+TEST_CASE("Transaction outcome rules: a reverted transaction creates no storage, code or account but its fee payee",
+          "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  TxnInfo& reverted = s.block.block_trace.txn_info[4];
+  SECTION("storage declared for a new account") {
+    reverted.traces.push_back({.address = address_of(9), .storage_written = {{slot(1), 5}}});
+  }
+  SECTION("code declared for a new account") {
+    reverted.traces.push_back({.address = address_of(9), .nonce = eth::U256(1), .code_write = Bytes{0x60}});
+  }
+  BlockResult result = process_block(s.block);
+  CHECK_FALSE(result.ok);
+  CHECK(result.error == "txn 4: account " + eth::to_hex(address_of(9)) +
+                            ": a reverted transaction declares storage, code or a self-destruct for an account that "
+                            "did not exist");
+}
+
+TEST_CASE("Fork rules: each fork's system writes, by the chain's schedule or by the fields present",
+          "[witness][stateless]") {
+  for (SyntheticFork fork : {SyntheticFork{}, shanghai_mainnet, cancun_mainnet, prague_mainnet}) {
+    INFO("fork " << eth::fork_name(fork.fork) << " chain " << fork.chain_id);
+    Synthetic s = synthetic_block(true, fork);
+    BlockResult result = process_block(s.block);
+    INFO(result.error);
+    REQUIRE(result.ok);
+    CHECK(result.state_root == s.post.root());  // Shanghai: the beacon contract exists but is not written
+    CHECK(result.rules.rfind(std::string(eth::fork_name(fork.fork)), 0) == 0);
+    CHECK(result.rules.find(fork.chain_id == 1 ? "mainnet schedule" : "by fields") != std::string::npos);
+  }
+}
+
+TEST_CASE("Fork rules: fields that contradict the schedule, and forks not supported, are errors",
+          "[witness][stateless]") {
+  SECTION("a mainnet Cancun block without the Cancun fields") {
+    Synthetic s = synthetic_block(true, cancun_mainnet);
+    s.block.other_data.b_data.b_meta.parent_beacon_block_root.reset();
+    s.block.other_data.b_data.b_meta.block_blob_gas_used.reset();
+    s.block.other_data.b_data.b_meta.block_excess_blob_gas.reset();
+    BlockResult result = process_block(s.block);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error.find("a cancun (mainnet schedule) block lacks the Cancun fields") == 0);
+  }
+  SECTION("a mainnet Shanghai block with the Cancun fields") {
+    Synthetic s = synthetic_block(true, shanghai_mainnet);
+    s.block.other_data.b_data.b_meta.parent_beacon_block_root = H256{};
+    s.block.other_data.b_data.b_meta.block_blob_gas_used = 0;
+    s.block.other_data.b_data.b_meta.block_excess_blob_gas = 0;
+    CHECK(process_block(s.block).error.find("must not have the Cancun fields") != std::string::npos);
+  }
+  SECTION("some Cancun fields without the others") {
+    Synthetic s = synthetic_block();
+    s.block.other_data.b_data.b_meta.block_excess_blob_gas.reset();
+    CHECK(process_block(s.block).error.find("come together (Cancun): some are missing") != std::string::npos);
+  }
+  SECTION("a mainnet block before Shanghai") {
+    Synthetic s = synthetic_block(true, {eth::Fork::shanghai, 1, 1'600'000'000});
+    s.block.other_data.b_data.b_meta.parent_beacon_block_root.reset();
+    s.block.other_data.b_data.b_meta.block_blob_gas_used.reset();
+    s.block.other_data.b_data.b_meta.block_excess_blob_gas.reset();
+    CHECK(process_block(s.block).error.find("before Shanghai on mainnet: forks before Shanghai are not supported") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("Prague: request queues that the system calls would change are refused, never processed wrong",
+          "[witness][stateless]") {
+  SECTION("a pending EIP-7002 withdrawal request") {
+    Synthetic s = synthetic_block(true, prague_mainnet);
+    s.pre.storage[withdrawal_request_address][slot(1)] = 1;  // the request count
+    s.block.block_trace.trie_pre_images = CombinedPreImage{encode_compact(s.pre.pre_state())};
+    BlockResult result = process_block(s.block);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error.find("EIP-7002 request queue system call: storage slot 1 is non-zero") == 0);
+  }
+  SECTION("no code at the EIP-7251 address") {
+    Synthetic s = synthetic_block(true, prague_mainnet);
+    s.pre.accounts.erase(consolidation_request_address);
+    s.block.block_trace.trie_pre_images = CombinedPreImage{encode_compact(s.pre.pre_state())};
+    CHECK(process_block(s.block).error.find("EIP-7251 request queue system call: no code at") == 0);
+  }
 }
 
 TEST_CASE("Every real block with a header reproduces the header's state, receipts and transactions roots",
