@@ -29,7 +29,9 @@ const std::vector<std::string> columns = {
 // --check: the outcome of processing a block, keyed by where the block came from.
 struct CheckOutcome {
   witness::BlockResult result;
-  std::string header;  // the header file the roots were compared with; empty when none applied
+  // With --headers: the header file the roots were compared with, or empty when no header matches the block
+  // (it is then not checked against one). Unset without --headers.
+  std::optional<std::string> header;
   double seconds = 0;
 };
 using Checks = std::map<std::pair<std::string, size_t>, CheckOutcome>;
@@ -50,6 +52,7 @@ CheckOutcome check_block(const witness::BlockParse& parsed, const std::vector<wi
   }
   pipeline::Stopwatch watch;
   out.result = witness::process_block(*parsed.witness);
+  if (headers) out.header.emplace();
   if (const witness::BlockHeader* header = headers ? witness::find_header(*headers, *parsed.witness) : nullptr) {
     out.header = header->source;
     std::string difference = out.result.ok ? witness::compare_with_header(out.result, *header) : "";
@@ -66,8 +69,49 @@ CheckOutcome check_block(const witness::BlockParse& parsed, const std::vector<wi
   return out;
 }
 
+// The blocks of one file chain by number (N and N+1, whatever their order); blocks of different files are not
+// linked: a folder may hold witnesses of several chains.
+void check_links_within_files(Checks& checks) {
+  std::map<std::string, std::vector<witness::BlockResult*>> by_file;
+  for (auto& [where, c] : checks) by_file[where.first].push_back(&c.result);
+  for (auto& [file, results] : by_file) witness::check_chain_links(results);
+}
+
+// The same block (chain id and number) twice in one source: a warning naming both places.
+void warn_duplicates(const std::vector<BlockAnalysis>& blocks) {
+  std::map<std::pair<uint64_t, uint64_t>, const BlockAnalysis*> first;
+  for (const BlockAnalysis& b : blocks) {
+    if (!b.block) continue;
+    auto [it, inserted] = first.emplace(std::pair{b.stats ? b.stats->chain_id : 0, *b.block}, &b);
+    if (inserted) continue;
+    pipeline::log(pipeline::LogLevel::warn, "analyze",
+                  fmt::format("block {} appears twice: {} block {} and {} block {}", *b.block,
+                              it->second->origin.source, it->second->origin.index, b.origin.source, b.origin.index));
+  }
+}
+
 bool provable(const BlockAnalysis& b, const CheckOutcome& c) { return b.ok() && c.result.ok; }
 std::string reason(const BlockAnalysis& b, const CheckOutcome& c) { return c.result.ok ? b.error : c.result.error; }
+
+struct CheckCounts {
+  size_t provable = 0;
+  bool headers_given = false;
+  size_t with_header = 0;     // blocks whose roots were compared with a header
+  size_t without_header = 0;  // with --headers, blocks no header matched
+};
+
+CheckCounts count_checks(const std::vector<BlockAnalysis>& blocks, const Checks& checks) {
+  CheckCounts n;
+  for (const BlockAnalysis& b : blocks) {
+    const CheckOutcome* c = find_check(&checks, b);
+    if (!c) continue;
+    n.provable += provable(b, *c);
+    if (!c->header) continue;
+    n.headers_given = true;
+    ++(c->header->empty() ? n.without_header : n.with_header);
+  }
+  return n;
+}
 
 std::vector<std::string> row(const BlockAnalysis& b) {
   std::vector<std::string> cells = {b.block ? std::to_string(*b.block) : "?", b.origin.source,
@@ -101,7 +145,9 @@ std::string check_json(const CheckOutcome& c) {
                        eth::to_hex(r.pre_state_root), eth::to_hex(r.state_root), eth::to_hex(r.receipts_root),
                        eth::to_hex(r.transactions_root));
   out += fmt::format(",\"error\":{}}},\"header\":{},\"check_seconds\":{:.6f}", pipeline::json_string(r.error),
-                     c.header.empty() ? "null" : pipeline::json_string(c.header), c.seconds);
+                     c.header && !c.header->empty() ? pipeline::json_string(*c.header) : "null", c.seconds);
+  if (c.header) out += fmt::format(",\"header_status\":\"{}\"", c.header->empty() ? "no header" : "matched");
+  if (!r.rules.empty()) out += fmt::format(",\"rules\":{}", pipeline::json_string(r.rules));
   return out;
 }
 
@@ -144,21 +190,27 @@ std::string format_json(const std::vector<BlockAnalysis>& blocks, const std::vec
       t.storage_reads, t.storage_writes, t.contracts_created, t.self_destructs, t.withdrawals, t.trie_nodes, t.accounts,
       t.storage_slots, t.code_bytes);
   if (checks) {
-    size_t ok = 0;
-    for (const BlockAnalysis& b : blocks)
-      if (const CheckOutcome* c = find_check(checks, b)) ok += provable(b, *c);
-    out.insert(out.size() - 3, fmt::format(",\"provable\":{},\"not_provable\":{}", ok, blocks.size() - ok));
+    CheckCounts n = count_checks(blocks, *checks);
+    std::string counts = fmt::format(",\"provable\":{},\"not_provable\":{}", n.provable, blocks.size() - n.provable);
+    if (n.headers_given)
+      counts += fmt::format(",\"checked_against_header\":{},\"no_header\":{}", n.with_header, n.without_header);
+    out.insert(out.size() - 3, counts);
   }
   return out;
 }
 
-// With --check: the verdict, and why a block is not provable.
+// With --check: the verdict, the header compared with (with --headers), and why a block is not provable.
 void add_verdicts(pipeline::Table& table, const std::vector<BlockAnalysis>& blocks, const Checks& checks) {
-  table.columns.insert(table.columns.end(), {"verdict", "reason"});
+  bool headers_given = count_checks(blocks, checks).headers_given;
+  table.columns.insert(table.columns.end(), {"verdict", "rules", "reason"});
+  if (headers_given) table.columns.insert(table.columns.end() - 1, "header");
   for (size_t i = 0; i < blocks.size(); ++i) {
     const CheckOutcome* c = find_check(&checks, blocks[i]);
     bool ok = c && provable(blocks[i], *c);
     table.rows[i].push_back(ok ? "provable" : "NOT provable");
+    table.rows[i].push_back(c ? c->result.rules : "");
+    if (headers_given)
+      table.rows[i].push_back(c && c->header && !c->header->empty() ? *c->header : "no header");
     table.rows[i].push_back(ok ? "" : c ? reason(blocks[i], *c) : blocks[i].error);
   }
 }
@@ -175,10 +227,12 @@ std::string format_text(const std::vector<BlockAnalysis>& blocks, const std::vec
   out += fmt::format("total: {} blocks, {} txs, {} gas, {} witness bytes, {} errors, {} missing\n", t.blocks, t.txs,
                      t.gas_used, t.witness_bytes, t.errors, missing.size());
   if (checks) {
-    size_t ok = 0;
-    for (const BlockAnalysis& b : blocks)
-      if (const CheckOutcome* c = find_check(checks, b)) ok += provable(b, *c);
-    out += fmt::format("check: {} provable, {} not provable\n", ok, blocks.size() - ok);
+    CheckCounts n = count_checks(blocks, *checks);
+    out += fmt::format("check: {} provable, {} not provable", n.provable, blocks.size() - n.provable);
+    if (n.headers_given)
+      out += fmt::format("; {} checked against a header, {} without a header (not checked against one)",
+                         n.with_header, n.without_header);
+    out += '\n';
   }
   return out;
 }
@@ -223,8 +277,12 @@ int main(int argc, char** argv) {
       ".tar.zst) or - for standard input. START [END] selects blocks by number (END defaults to the last block\n"
       "found); numbers in the range without a witness are reported as missing.\n"
       "--check also processes each block statelessly (decodes the pre-image, replays the transactions' declared\n"
-      "changes, computes the state, receipts and transactions roots) and says whether it is provable and why not;\n"
-      "--headers compares those roots with the real headers.\n"
+      "changes, computes the state, receipts and transactions roots) and says whether it is provable and why not,\n"
+      "and which fork's rules applied (the chain's schedule for mainnet, Sepolia, Holesky and Hoodi; otherwise\n"
+      "the fields present). Blocks N and N+1 of one file must chain (N+1 starts from N's post-state), whatever\n"
+      "their order; a gap is only reported as missing. --headers compares the roots with the real headers; a\n"
+      "block no header matches is reported as \"no header\" and not counted as checked against one.\n"
+      "A source holding no witness is an error; the same block twice is a warning naming both places.\n"
       "Exit status: 0 all blocks read (and provable with --check), 1 some block failed or is missing, 2 usage\n"
       "error.\n\nOptions");
   pipeline::add_common_options(options, common);
@@ -263,7 +321,6 @@ int main(int argc, char** argv) {
   pipeline::ProgressLine progress;
   std::vector<BlockAnalysis> blocks;
   Checks checks;
-  const CheckOutcome* previous = nullptr;  // the block delivered before, for the chain link within a file
   uint64_t bytes = 0;
   using Analyzed = std::pair<BlockAnalysis, std::optional<CheckOutcome>>;
   auto work = [&](witness::BlockParse&& parsed) {
@@ -276,14 +333,7 @@ int main(int argc, char** argv) {
     witness::for_each_block<Analyzed>(source, range, work, [&](Analyzed&& analyzed) {
       BlockAnalysis& b = analyzed.first;
       bytes += b.witness_bytes;
-      if (analyzed.second) {
-        CheckOutcome& c = checks[{b.origin.source, b.origin.index}] = std::move(*analyzed.second);
-        // Consecutive blocks of one file must chain: each starts from the previous one's post-state.
-        if (previous && previous->result.origin.source == b.origin.source &&
-            previous->result.origin.index + 1 == b.origin.index)
-          witness::check_chain_link(previous->result, c.result);
-        previous = &c;
-      }
+      if (analyzed.second) checks[{b.origin.source, b.origin.index}] = std::move(*analyzed.second);
       blocks.push_back(std::move(b));
       progress.update(fmt::format("analyzed {} blocks, {:.1f} MB", blocks.size(), bytes / 1e6));
     });
@@ -292,6 +342,12 @@ int main(int argc, char** argv) {
     return pipeline::usage_error(tool, e.what());
   }
   progress.finish();
+  check_links_within_files(checks);
+  if (blocks.empty()) {
+    pipeline::log(pipeline::LogLevel::error, "analyze", fmt::format("{}: no witness found", source));
+    return pipeline::exit_failed;
+  }
+  warn_duplicates(blocks);
 
   witness::sort_by_block(blocks);
   std::vector<uint64_t> missing;

@@ -142,10 +142,63 @@ TEST_CASE("analyze-witnesses --check on the generated test data matches its head
   INFO(run.err);
   REQUIRE(run.status == 0);
   auto checks = parse_checks(run.out);
-  CHECK(checks.size() == 6);  // see testdata/generated/COMMANDS
+  CHECK(checks.size() == 8);  // see testdata/generated/COMMANDS
   for (const auto& [where, c] : checks) {
     INFO(where.first << " block " << where.second);
     CHECK(c.status == "ok");
     CHECK(c.has_header);
+  }
+}
+
+TEST_CASE("analyze-witnesses --headers: a block no header matches says \"no header\" and is not counted as checked",
+          "[apps][check]") {
+  fs::path generated = test::testdata_dir() / "generated";
+  fs::path only_combined = generated / "combined_header.json";  // headers of blocks 1000..1002 only
+  CommandResult run =
+      analyze(fmt::format("--check --headers {} --format json {}", quoted(only_combined), quoted(generated)));
+  INFO(run.err);
+  CHECK(run.status == 0);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(run.out);
+  size_t matched = 0, without = 0;
+  for (simdjson::dom::element b : doc["blocks"].get_array()) {
+    std::string source{std::string_view(b["source"])};
+    std::string status{std::string_view(b["header_status"])};
+    bool combined = fs::path(source).filename() == "combined.json";
+    CHECK(status == (combined ? "matched" : "no header"));
+    CHECK(b["header"].is_null() == !combined);
+    ++(combined ? matched : without);
+  }
+  CHECK(matched == 3);
+  CHECK(uint64_t(doc["total"]["checked_against_header"]) == 3);
+  CHECK(uint64_t(doc["total"]["no_header"]) == without);
+
+  CommandResult table = analyze(fmt::format("--check --headers {} {}", quoted(only_combined), quoted(generated)));
+  CHECK_THAT(table.out, Catch::Contains("no header") &&
+                            Catch::Contains(fmt::format("3 checked against a header, {} without a header", without)));
+}
+
+TEST_CASE("analyze-witnesses: the same block twice in one source is a warning naming both places", "[apps][check]") {
+  fs::path dir = test::scratch_dir("duplicates");
+  fs::path combined = test::testdata_dir() / "generated" / "combined.json";
+  fs::copy_file(combined, dir / "a.json");
+  fs::copy_file(combined, dir / "b.json");
+  CommandResult run = analyze(quoted(dir));
+  CHECK(run.status == 0);
+  for (int block : {1000, 1001, 1002})
+    CHECK_THAT(run.err, Catch::Contains(fmt::format("WARN analyze: block {} appears twice: a.json block {} and b.json "
+                                                    "block {}",
+                                                    block, block - 1000, block - 1000)));
+}
+
+TEST_CASE("analyze-witnesses: a source with no witness is an error", "[apps][check]") {
+  fs::path dir = test::scratch_dir("no-witness");
+  fs::create_directories(dir / "empty");
+  std::ofstream(dir / "none.json") << "[]";
+  for (fs::path source : {dir / "empty", dir / "none.json"}) {
+    INFO(source);
+    CommandResult run = analyze(quoted(source));
+    CHECK(run.status == 1);
+    CHECK_THAT(run.err, Catch::Contains(source.string() + ": no witness found"));
   }
 }
