@@ -35,6 +35,16 @@ inline bool have_shared_witnesses() {
   return false;
 }
 
+// Small inputs beside the project, each exercising one kind of fault (../shared/cases).
+inline std::filesystem::path shared_cases_dir() { return source_dir().parent_path() / "shared" / "cases"; }
+
+// True when the shared cases exist; otherwise prints a visible skip line that ctest reports as skipped.
+inline bool have_shared_cases() {
+  if (std::filesystem::is_directory(shared_cases_dir())) return true;
+  std::printf("SKIPPED: %s not found; tests on the shared cases did not run\n", shared_cases_dir().string().c_str());
+  return false;
+}
+
 inline std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
