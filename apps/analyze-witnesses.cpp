@@ -267,15 +267,17 @@ int main(int argc, char** argv) {
   pipeline::CommonOptions common;
   std::string format_name = "table";
   bool check = false;
-  std::string headers_path;
+  std::string headers_path, max_witness_size;
   std::vector<std::string> args;
   po::options_description options(
       "Usage: analyze-witnesses [options] SOURCE [START [END]]\n\n"
       "Reports per block: transactions, gas, witness and pre-image sizes, accounts touched, storage reads and\n"
       "writes, contracts created, self-destructs, withdrawals; then totals. SOURCE is a directory of *.json\n"
       "witnesses, a JSON file, a .json.gz/.xz/.bz2/.zst file, a tar archive (.tar, .tar.gz, .tar.xz, .tar.bz2,\n"
-      ".tar.zst) or - for standard input. START [END] selects blocks by number (END defaults to the last block\n"
-      "found); numbers in the range without a witness are reported as missing.\n"
+      ".tar.zst) or - for standard input; macOS metadata (._*, .DS_Store, __MACOSX/) and header files are skipped\n"
+      "(listed with --verbose), and a file larger than --max-witness-size is an error for that file alone.\n"
+      "START [END] selects blocks by number (END defaults to the last block found); numbers in the range\n"
+      "without a witness are reported as missing.\n"
       "--check also processes each block statelessly (decodes the pre-image, replays the transactions' declared\n"
       "changes, computes the state, receipts and transactions roots) and says whether it is provable and why not,\n"
       "and which fork's rules applied (the chain's schedule for mainnet, Sepolia, Holesky and Hoodi; otherwise\n"
@@ -286,6 +288,7 @@ int main(int argc, char** argv) {
       "Exit status: 0 all blocks read (and provable with --check), 1 some block failed or is missing, 2 usage\n"
       "error.\n\nOptions");
   pipeline::add_common_options(options, common);
+  pipeline::add_max_witness_size_option(options, max_witness_size);
   options.add_options()("format", po::value(&format_name)->value_name("table|json|csv"), "output format (default table)")(
       "check", po::bool_switch(&check), "process every block (in parallel) and report whether it is provable")(
       "headers", po::value(&headers_path)->value_name("PATH"),
@@ -294,6 +297,8 @@ int main(int argc, char** argv) {
   if (auto stop = pipeline::parse_command_line(argc, argv, tool, options, common, &args)) return *stop;
   auto format = pipeline::parse_output_format(format_name);
   if (!format) return pipeline::usage_error(tool, fmt::format("unknown format '{}'", format_name));
+  auto sources = pipeline::source_options(max_witness_size);
+  if (!sources) return pipeline::usage_error(tool, "--max-witness-size must be a byte count such as 512M");
   if (args.empty() || args.size() > 3) return pipeline::usage_error(tool, "expected SOURCE [START [END]]");
   const std::string& source = args[0];
   witness::BlockRange range;
@@ -336,7 +341,7 @@ int main(int argc, char** argv) {
       if (analyzed.second) checks[{b.origin.source, b.origin.index}] = std::move(*analyzed.second);
       blocks.push_back(std::move(b));
       progress.update(fmt::format("analyzed {} blocks, {:.1f} MB", blocks.size(), bytes / 1e6));
-    });
+    }, *sources);
   } catch (const witness::SourceError& e) {
     progress.finish();
     return pipeline::usage_error(tool, e.what());

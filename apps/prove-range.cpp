@@ -25,13 +25,15 @@ int main(int argc, char** argv) {
   pipeline::CommonOptions common;
   pipeline::RangeOptions o;
   std::vector<std::string> args;
-  std::string mode = "standalone", output_dir, max_memory_text, format_name = "table";
+  std::string mode = "standalone", output_dir, max_memory_text, max_witness_size, format_name = "table";
   po::options_description options(
       "Usage: prove-range [options] SOURCE START END --output-dir DIR\n\n"
       "Proves every block START..END found in SOURCE (a folder of witnesses, a JSON file, a compressed file,\n"
       "a tar archive, or - for standard input) into DIR/<N>.proof, and writes DIR/report.json and a summary on\n"
-      "stdout. A bad block is recorded with its reason and the run goes on. Each block is proved by its own\n"
-      "prove-witness process; one killed for memory is retried with --retries, a bad witness is not.\n"
+      "stdout. macOS metadata and header files in SOURCE are skipped (listed with --verbose); a file larger\n"
+      "than --max-witness-size is an error for that file alone. A bad block is recorded with its reason and the\n"
+      "run goes on. Each block is proved by its own prove-witness process; one killed for memory is retried\n"
+      "with --retries, a bad witness is not.\n"
       "Exit status: 0 every block proved (or already proved), 1 some block failed or is missing, 2 usage error.\n\n"
       "Options");
   pipeline::add_common_options(options, common);
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
        "Keccak-f permutations per segment proof (default: the prover's)")  //
       ("resume", po::bool_switch(&o.resume), "skip blocks whose proof in DIR already verifies")  //
       ("format", po::value(&format_name)->value_name("table|json"), "summary on stdout (default table)");
+  pipeline::add_max_witness_size_option(options, max_witness_size);
   if (auto stop = pipeline::parse_command_line(argc, argv, tool, options, common, &args)) return *stop;
   if (args.size() != 3) return pipeline::usage_error(tool, "expected SOURCE START END");
   auto start = pipeline::parse_uint(args[1]), end = pipeline::parse_uint(args[2]);
@@ -65,6 +68,9 @@ int main(int argc, char** argv) {
     o.max_memory_bytes = *bytes;
   }
   if (o.jobs == 0) return pipeline::usage_error(tool, "--jobs must be at least 1");
+  auto sources = pipeline::source_options(max_witness_size);
+  if (!sources) return pipeline::usage_error(tool, "--max-witness-size must be a byte count such as 512M");
+  o.source_options = std::move(*sources);
   o.source = args[0];
   o.range = {*start, *end};
   o.output_dir = output_dir;

@@ -23,12 +23,13 @@ struct Failure : std::runtime_error {
 };
 
 // The witness of block `number` (or the only block) in `source`.
-witness::BlockWitness read_witness(const std::string& source, std::optional<uint64_t> number) {
+witness::BlockWitness read_witness(const std::string& source, std::optional<uint64_t> number,
+                                   const witness::SourceOptions& source_options) {
   witness::BlockRange range = number ? witness::BlockRange{*number, *number} : witness::BlockRange{};
   std::vector<witness::BlockParse> blocks;
   witness::for_each_block<witness::BlockParse>(
       source, range, [](witness::BlockParse&& b) { return std::move(b); },
-      [&](witness::BlockParse&& b) { blocks.push_back(std::move(b)); });
+      [&](witness::BlockParse&& b) { blocks.push_back(std::move(b)); }, source_options);
   if (blocks.empty())
     throw Failure(number ? fmt::format("{}: no witness for block {}", source, *number)
                          : fmt::format("{}: no block witness found", source));
@@ -41,8 +42,9 @@ witness::BlockWitness read_witness(const std::string& source, std::optional<uint
   return std::move(*blocks[0].witness);
 }
 
-int run(const std::string& witness_path, std::optional<uint64_t> block, const std::string& output,
-        const std::string& previous_path, pipeline::ProveSettings settings, pipeline::MetricsLog& metrics) {
+int run(const std::string& witness_path, std::optional<uint64_t> block, const witness::SourceOptions& source_options,
+        const std::string& output, const std::string& previous_path, pipeline::ProveSettings settings,
+        pipeline::MetricsLog& metrics) {
   pipeline::Stopwatch total;
   std::optional<proof::ProofFile> previous;
   if (!previous_path.empty()) {
@@ -61,7 +63,7 @@ int run(const std::string& witness_path, std::optional<uint64_t> block, const st
   }
 
   pipeline::Stopwatch read_watch;
-  auto witness = read_witness(witness_path, block);
+  auto witness = read_witness(witness_path, block, source_options);
   uint64_t number = witness::block_number(witness);
   log(LogLevel::info, "read", fmt::format("block {}: {} transactions, {} witness bytes, took {:.2f}s", number,
                                           witness.block_trace.txn_info.size(), witness.witness_bytes,
@@ -101,7 +103,7 @@ int run(const std::string& witness_path, std::optional<uint64_t> block, const st
 
 int main(int argc, char** argv) {
   pipeline::CommonOptions common;
-  std::string witness_path = "-", output, previous_path, metrics_path, max_memory_text;
+  std::string witness_path = "-", output, previous_path, metrics_path, max_memory_text, max_witness_size;
   std::optional<uint64_t> block;
   pipeline::ProveSettings settings;
   std::string block_text;
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
       "The block is first processed natively, so an unprovable witness fails in seconds with the reason. With\n"
       "--previous-proof, that proof is verified and checked to be the parent (block N-1, its post-state root\n"
       "equal to this block's pre-state root) before any proving starts. docs/statement.md says what is proved.\n"
+      "A witness file larger than --max-witness-size is refused.\n"
       "Exit status: 0 proved, 1 unprovable witness or proving failure, 2 usage error.\n\nOptions");
   pipeline::add_common_options(options, common);
   options.add_options()                                                                                          //
@@ -124,6 +127,7 @@ int main(int argc, char** argv) {
        "Keccak-f permutations per segment proof (default 682)")  //
       ("metrics", po::value(&metrics_path)->value_name("FILE"), "append one JSON line per job to FILE")  //
       ("attempt", po::value(&settings.attempt)->value_name("N"), "attempt number recorded in the metrics (default 1)");
+  pipeline::add_max_witness_size_option(options, max_witness_size);
   if (auto stop = pipeline::parse_command_line(argc, argv, tool, options, common)) return *stop;
   if (output.empty()) return pipeline::usage_error(tool, "--output FILE is required");
   if (!block_text.empty()) {
@@ -135,6 +139,8 @@ int main(int argc, char** argv) {
     if (!bytes || *bytes == 0) return pipeline::usage_error(tool, "--max-memory must be a byte count such as 8G");
     settings.max_memory_bytes = *bytes;
   }
+  auto sources = pipeline::source_options(max_witness_size);
+  if (!sources) return pipeline::usage_error(tool, "--max-witness-size must be a byte count such as 512M");
   if (settings.parameters.segment_permutations == 0)
     return pipeline::usage_error(tool, "--segment-permutations must be positive");
   auto threads = pipeline::limit_threads(common.threads);
@@ -143,7 +149,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<pipeline::MetricsLog> metrics =
         metrics_path.empty() ? std::make_unique<pipeline::MetricsLog>()
                              : std::make_unique<pipeline::MetricsLog>(metrics_path);
-    return run(witness_path, block, output, previous_path, settings, *metrics);
+    return run(witness_path, block, *sources, output, previous_path, settings, *metrics);
   } catch (const witness::SourceError& e) {
     return pipeline::usage_error(tool, e.what());
   } catch (const std::bad_alloc&) {

@@ -191,6 +191,72 @@ TEST_CASE("analyze-witnesses reads archives and standard input", "[analyze][e2e]
   fs::remove_all(dir);
 }
 
+TEST_CASE("analyze-witnesses skips the macOS metadata of a real macOS archive and lists it with --verbose",
+          "[analyze][e2e][shared]") {
+  if (!test::have_shared_cases()) return;
+  fs::path archive = test::shared_cases_dir() / "archive-with-macos-metadata.tar.xz";
+  CommandResult run = analyze("--format json " + quoted(archive));
+  INFO(run.err);
+  CHECK(run.status == 0);
+  Report r = parse_report(run.out);
+  CHECK(r.total_blocks == 2);
+  CHECK(r.total_errors == 0);
+  CHECK(run.err.find("DEBUG") == std::string::npos);
+
+  CommandResult verbose = analyze("--verbose " + quoted(archive));
+  CHECK(verbose.status == 0);
+  CHECK_THAT(verbose.err, Catch::Contains("DEBUG read: skipped witnesses-4-to-28/._28.witness.json: macOS metadata"));
+  CHECK_THAT(verbose.err, Catch::Contains("DEBUG read: skipped witnesses-4-to-28/.DS_Store: macOS metadata"));
+}
+
+TEST_CASE("analyze-witnesses: a tar member claiming 1 TiB fails alone instead of aborting the run", "[analyze][e2e]") {
+  fs::path dir = test::scratch_dir("claims-e2e");
+  std::string good = test::read_text(testdata_witnesses() / "100.witness.json");
+  test::write_compressed(dir / "claims.tar.xz",
+                         test::tar_member("good.json", good, good.size()) +
+                             test::tar_member("huge.json", std::string(100, '['), uint64_t{1} << 40) + test::tar_end(),
+                         test::Compression::xz);
+  CommandResult run = analyze("--format json " + quoted(dir / "claims.tar.xz"));
+  INFO(run.err);
+  CHECK(run.status == 1);
+  Report r = parse_report(run.out);
+  REQUIRE_FALSE(r.blocks.empty());
+  CHECK(r.blocks[0].block == 100);
+  CHECK(r.blocks[0].status == "ok");
+  CHECK_THAT(run.err, Catch::Contains("ERROR analyze: huge.json: larger than the 1 GiB limit (--max-witness-size)"));
+}
+
+TEST_CASE("analyze-witnesses --max-witness-size: a member above it fails alone, the others are read",
+          "[analyze][e2e]") {
+  fs::path dir = test::scratch_dir("cap-e2e");
+  std::vector<std::pair<std::string, std::string>> members;
+  for (const auto& e : fs::directory_iterator(testdata_witnesses()))
+    members.emplace_back(e.path().filename().string(), test::read_text(e.path()));
+  test::write_tar(dir / "w.tar.xz", members, test::Compression::xz);
+  CommandResult run = analyze("--format json --max-witness-size 32K " + quoted(dir / "w.tar.xz"));
+  INFO(run.err);
+  CHECK(run.status == 1);
+  Report r = parse_report(run.out);
+  CHECK(r.total_blocks == 3);  // 100, 200 and the error for 300-302 (65 KB)
+  CHECK(r.total_errors == 1);
+  CHECK_THAT(run.err,
+             Catch::Contains("ERROR analyze: 300-302.witness.json: larger than the 32 KiB limit (--max-witness-size)"));
+  CHECK(analyze("--max-witness-size 1T " + quoted(dir / "w.tar.xz")).status == 0);
+  CHECK(analyze("--max-witness-size lots " + quoted(dir / "w.tar.xz")).status == 2);
+  CHECK(analyze("--max-witness-size 0 " + quoted(dir / "w.tar.xz")).status == 2);
+  CommandResult help = analyze("--help");
+  CHECK_THAT(help.out, Catch::Contains("--max-witness-size"));
+  CHECK_THAT(help.out, Catch::Contains("--verbose"));
+}
+
+TEST_CASE("analyze-witnesses: a .json.xz of zero bytes is an error, not 0 blocks", "[analyze][e2e]") {
+  fs::path dir = test::scratch_dir("zeros-e2e");
+  test::write_compressed(dir / "zeros.json.xz", std::string(10240, '\0'), test::Compression::xz);
+  CommandResult run = analyze(quoted(dir / "zeros.json.xz"));
+  CHECK(run.status == 1);
+  CHECK_THAT(run.err, Catch::Contains("ERROR analyze: zeros.json: not a witness: expected a JSON array of blocks"));
+}
+
 TEST_CASE("the real witnesses match MANIFEST.tsv from a folder", "[analyze][e2e][shared]") {
   if (!test::have_shared_witnesses()) return;
   check_against_manifest(analyze("--format json " + quoted(test::shared_witnesses_dir())));

@@ -9,6 +9,7 @@
 
 #include "test_prove_support.hpp"
 #include "witness/parse.hpp"
+#include "witness/tests/archive_writer.hpp"
 
 using namespace witprove;
 using namespace witprove::test;
@@ -138,6 +139,32 @@ TEST_CASE("prove-range: running out of memory is retried, an unprovable witness 
   CHECK(bad[100].status == "failed");
   CHECK(bad[100].attempts == 1);
   CHECK(bad[100].error.find("not provable") != std::string::npos);
+}
+
+TEST_CASE("prove-range: a member claiming 1 TiB or above --max-witness-size fails alone, the range goes on") {
+  auto dir = scratch_dir("range-sizes");
+  std::string block100 = read_text(testdata_dir() / "witnesses" / "100.witness.json");  // read, then not provable
+  test::write_compressed(dir / "claims.tar.xz",
+                         test::tar_member("100.json", block100, block100.size()) +
+                             test::tar_member("huge.json", std::string(100, '['), uint64_t{1} << 40) + test::tar_end(),
+                         test::Compression::xz);
+  auto r = run(fmt::format("{} {} 100 100 --output-dir {}", app("prove-range"), q(dir / "claims.tar.xz"), q(dir / "claims")));
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Catch::Contains("ERROR range: huge.json: larger than the 1 GiB limit (--max-witness-size)"));
+  auto claims = read_report(dir / "claims" / "report.json");
+  CHECK(claims[100].status == "failed");
+  CHECK(claims[100].error.find("not provable") != std::string::npos);
+
+  test::write_tar(dir / "capped.tar",
+                  {{"100.json", block100}, {"300-302.json", read_text(testdata_dir() / "witnesses" / "300-302.witness.json")}},
+                  test::Compression::none);
+  r = run(fmt::format("{} {} 100 100 --max-witness-size 32K --output-dir {}", app("prove-range"), q(dir / "capped.tar"),
+                      q(dir / "capped")));
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Catch::Contains("ERROR range: 300-302.json: larger than the 32 KiB limit (--max-witness-size)"));
+  auto capped = read_report(dir / "capped" / "report.json");
+  CHECK(capped[100].error.find("not provable") != std::string::npos);  // the prover was given the block
+  CHECK(run(app("prove-range") + " src 1 2 --output-dir x --max-witness-size lots").status == 2);
 }
 
 TEST_CASE("prove-range: usage errors exit 2") {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -13,6 +14,10 @@
 namespace witprove::pipeline {
 
 namespace po = boost::program_options;
+
+namespace {
+std::atomic<bool> debug_logging{false};  // set by parse_command_line from --verbose
+}  // namespace
 
 std::optional<OutputFormat> parse_output_format(std::string_view name) {
   if (name == "table") return OutputFormat::table;
@@ -24,7 +29,8 @@ std::optional<OutputFormat> parse_output_format(std::string_view name) {
 void add_common_options(po::options_description& options, CommonOptions& common) {
   options.add_options()                                      //
       ("help,h", po::bool_switch(&common.help), "show this help")  //
-      ("threads", po::value(&common.threads)->value_name("N"), "worker threads (default: all cores)");
+      ("threads", po::value(&common.threads)->value_name("N"), "worker threads (default: all cores)")  //
+      ("verbose,v", po::bool_switch(&common.verbose), "debug lines in the log (e.g. the files a source skips)");
 }
 
 int usage_error(std::string_view tool, std::string_view message) {
@@ -55,6 +61,7 @@ std::optional<int> parse_command_line(int argc, const char* const argv[], std::s
   } catch (const po::error& e) {
     return usage_error(tool, e.what());
   }
+  debug_logging = common.verbose;
   if (common.help) {
     std::cout << options << '\n';
     return exit_ok;
@@ -85,6 +92,25 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
   return *n << shift;
 }
 
+void add_max_witness_size_option(po::options_description& options, std::string& text) {
+  options.add_options()("max-witness-size", po::value(&text)->value_name("SIZE"),
+                        "cap on each witness file, archive member or stream once decompressed (K/M/G "
+                        "suffixes; default 1G); a larger one is an error for it alone");
+}
+
+std::optional<witness::SourceOptions> source_options(std::string_view max_witness_size) {
+  witness::SourceOptions options;
+  if (!max_witness_size.empty()) {
+    auto bytes = parse_byte_size(max_witness_size);
+    if (!bytes || *bytes == 0) return std::nullopt;
+    options.max_file_bytes = *bytes;
+  }
+  options.on_skipped = [](std::string_view name, std::string_view why) {
+    log(LogLevel::debug, "read", fmt::format("skipped {}: {}", name, why));
+  };
+  return options;
+}
+
 std::unique_ptr<tbb::global_control> limit_threads(unsigned threads) {
   if (threads == 0) return nullptr;
   return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
@@ -106,6 +132,7 @@ std::mutex stderr_mutex;
 
 std::string_view level_name(LogLevel level) {
   switch (level) {
+    case LogLevel::debug: return "DEBUG";
     case LogLevel::info: return "INFO";
     case LogLevel::warn: return "WARN";
     case LogLevel::error: return "ERROR";
@@ -115,6 +142,7 @@ std::string_view level_name(LogLevel level) {
 }  // namespace
 
 void log(LogLevel level, std::string_view job, std::string_view message) {
+  if (level == LogLevel::debug && !debug_logging) return;
   std::string line = fmt::format("{} {} {}: {}\n", utc_timestamp(), level_name(level), job, message);
   std::lock_guard lock(stderr_mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);

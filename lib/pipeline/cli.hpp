@@ -1,5 +1,5 @@
-// What every tool's command line shares: exit codes, --threads, --format, usage errors, timestamped logs on
-// stderr, and a progress line shown only on a terminal.
+// What every tool's command line shares: exit codes, --threads, --verbose, --format, usage errors,
+// timestamped logs on stderr, and a progress line shown only on a terminal.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "witness/source.hpp"
+
 namespace witprove::pipeline {
 
 inline constexpr int exit_ok = 0;
@@ -22,10 +24,11 @@ inline constexpr int exit_usage = 2;   // bad command line
 enum class OutputFormat { table, json, csv };
 std::optional<OutputFormat> parse_output_format(std::string_view name);
 
-// Options every tool has: --help and --threads N.
+// Options every tool has: --help, --threads N and --verbose.
 struct CommonOptions {
   bool help = false;
   unsigned threads = 0;  // 0: all cores
+  bool verbose = false;  // debug lines in the log
 };
 void add_common_options(boost::program_options::options_description& options, CommonOptions& common);
 
@@ -45,17 +48,24 @@ std::optional<uint64_t> parse_uint(std::string_view text);
 // A byte count with an optional K, M, G or T suffix (powers of 1024), e.g. "64G"; nullopt on anything else.
 std::optional<uint64_t> parse_byte_size(std::string_view text);
 
+// --max-witness-size SIZE (into `text`), for the tools that read witness sources.
+void add_max_witness_size_option(boost::program_options::options_description& options, std::string& text);
+// How the tools read witness sources: the per-file cap from --max-witness-size's text (empty: the default),
+// and skipped files listed at debug level. Nullopt when the text is not a positive byte count.
+std::optional<witness::SourceOptions> source_options(std::string_view max_witness_size);
+
 // Caps oneTBB at `threads` worker threads (0: no cap) while the returned object lives.
 std::unique_ptr<tbb::global_control> limit_threads(unsigned threads);
 
 // ---- logging ----
 
-enum class LogLevel { info, warn, error };
+enum class LogLevel { debug, info, warn, error };
 
 // "2026-11-21T06:07:14.123Z" for now, UTC.
 std::string utc_timestamp();
 
-// Writes "TIMESTAMP LEVEL job: message" to stderr as one line (safe from several threads).
+// Writes "TIMESTAMP LEVEL job: message" to stderr as one line (safe from several threads). Debug lines are
+// written only after a command line with --verbose.
 void log(LogLevel level, std::string_view job, std::string_view message);
 
 // Seconds since construction, for "took 1.23s" style reports.

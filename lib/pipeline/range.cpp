@@ -34,9 +34,10 @@ struct CollectedBlocks {
   std::vector<std::string> unattributed_errors;  // damaged entries whose block number cannot be read
 };
 
-CollectedBlocks collect_blocks(const std::string& source, const witness::BlockRange& range) {
+CollectedBlocks collect_blocks(const std::string& source, const witness::BlockRange& range,
+                               const witness::SourceOptions& options) {
   CollectedBlocks out;
-  witness::SourceReader reader(source);
+  witness::SourceReader reader(source, options);
   while (auto entry = reader.next()) {
     if (!entry->error.empty()) {
       out.unattributed_errors.push_back(entry->error);
@@ -120,7 +121,7 @@ RangeResult prove_range(const RangeOptions& o) {
   Stopwatch wall;
   std::filesystem::create_directories(o.output_dir);
   remove_stale_temporaries(o.output_dir);
-  auto collected = collect_blocks(o.source, o.range);
+  auto collected = collect_blocks(o.source, o.range, o.source_options);
   for (const auto& e : collected.unattributed_errors) log(LogLevel::error, "range", e);
 
   std::vector<BlockReport> reports;
@@ -176,7 +177,9 @@ RangeResult prove_range(const RangeOptions& o) {
     for (unsigned attempt = 1; attempt <= 1 + o.retries; ++attempt) {
       std::vector<std::string> argv = {o.prover.string(), "--block", std::to_string(b.number),
                                        "--output", output.string(), "--attempt", std::to_string(attempt),
-                                       "--metrics", metrics_path.string()};
+                                       "--metrics", metrics_path.string(),
+                                       // the child reads exactly this text, which the source's cap admitted
+                                       "--max-witness-size", std::to_string(b.json.size())};
       if (child_threads) argv.insert(argv.end(), {"--threads", std::to_string(child_threads)});
       if (child_memory) argv.insert(argv.end(), {"--max-memory", std::to_string(child_memory)});
       if (o.segment_permutations)

@@ -20,6 +20,7 @@ enum class ChainMode { standalone, chained };
 
 struct RangeOptions {
   std::string source;
+  witness::SourceOptions source_options;
   witness::BlockRange range;
   std::filesystem::path output_dir;
   std::filesystem::path prover;   // the prove-witness executable

@@ -31,30 +31,64 @@ std::string strip_compression(std::string name) {
 // A witness candidate in a directory or archive: *.json, possibly compressed.
 bool is_json_name(std::string_view name) { return ends_with(strip_compression(std::string(name)), ".json"); }
 
-std::string read_plain_file(const fs::path& path, std::string& error) {
+// What macOS adds to folders and archives: AppleDouble `._*` files, `.DS_Store`, and `__MACOSX/` folders.
+bool is_macos_metadata(std::string_view path) {
+  std::string_view base = path.substr(path.rfind('/') + 1);
+  bool in_macosx = path.starts_with("__MACOSX/") || path.find("/__MACOSX/") != std::string_view::npos;
+  return base.starts_with("._") || base == ".DS_Store" || in_macosx;
+}
+
+// Why the folder's file or archive member `path` is not read as a witness; empty when it is read.
+std::string_view skip_reason(std::string_view path) {
+  if (is_macos_metadata(path)) return "macOS metadata";
+  if (!is_json_name(path)) return "not a .json file";
+  if (is_header_file_name(path)) return "block header file";
+  return {};
+}
+
+// "1 GiB", "512 MiB", "1000 bytes".
+std::string byte_size_text(uint64_t n) {
+  constexpr std::pair<unsigned, std::string_view> units[] = {{40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
+  for (auto [shift, unit] : units)
+    if (n >= uint64_t{1} << shift && n % (uint64_t{1} << shift) == 0) return fmt::format("{} {}", n >> shift, unit);
+  return fmt::format("{} bytes", n);
+}
+
+std::string too_large(uint64_t limit) {
+  return fmt::format("larger than the {} limit (--max-witness-size)", byte_size_text(limit));
+}
+
+SourceEntry entry_error(const std::string& name, const std::string& error) {
+  return SourceEntry{make_json_file(name, {}), fmt::format("{}: {}", name, error)};
+}
+
+std::optional<SourceEntry> read_plain_file(const fs::path& path, uint64_t limit) {
+  std::string name = path.filename().string();
   std::ifstream in(path, std::ios::binary);
   std::string text;
   if (in) {
     in.seekg(0, std::ios::end);
     auto size = in.tellg();
     in.seekg(0);
+    if (size >= 0 && static_cast<uint64_t>(size) > limit) return entry_error(name, too_large(limit));
     if (size >= 0) {
       text.reserve(static_cast<size_t>(size) + json_padding);  // make_json_file appends without copying
       text.resize(static_cast<size_t>(size), '\0');
       in.read(text.data(), size);
     }
   }
-  if (!in) error = fmt::format("cannot read {}", path.string());
-  return text;
+  if (!in) return entry_error(name, fmt::format("cannot read {}", path.string()));
+  return SourceEntry{make_json_file(name, std::move(text)), {}};
 }
 
-// A libarchive read handle: tar (any compression) or a single raw compressed/plain stream.
+// A libarchive read handle: a tar archive (any compression) or else one raw stream; or, for a compressed
+// JSON file, always one raw stream (a run of zero bytes would pass for an empty tar archive).
 struct Archive {
   archive* handle = archive_read_new();
 
-  Archive() {
+  explicit Archive(bool tar) {
     archive_read_support_filter_all(handle);
-    archive_read_support_format_tar(handle);
+    if (tar) archive_read_support_format_tar(handle);
     archive_read_support_format_raw(handle);  // last resort: the whole stream is one file
   }
   ~Archive() { archive_read_free(handle); }
@@ -67,17 +101,39 @@ struct Archive {
   }
 };
 
-// The current entry's data; false (with `error`) when the stream is damaged.
-bool read_entry_data(Archive& a, std::string& out, std::string& error) {
+enum class DataRead { ok, too_large, damaged };
+
+// Appends `n` bytes unless `text` would pass `limit`, growing it without ever reserving more than
+// limit + json_padding.
+bool append_within(std::string& text, const char* data, size_t n, uint64_t limit) {
+  if (n > limit - text.size()) return false;
+  if (text.size() + n > text.capacity())
+    text.reserve(std::min<uint64_t>(std::max(2 * text.capacity(), text.size() + n), limit) + json_padding);
+  text.append(data, n);
+  return true;
+}
+
+// The current entry's data, never more than `limit` bytes in memory. An entry that claims or yields more is
+// too_large and the rest of its data is skipped, so an archive goes on with its next member; damaged: the
+// stream cannot be read further.
+DataRead read_entry_data(Archive& a, archive_entry* entry, uint64_t limit, std::string& text) {
+  if (archive_entry_size_is_set(entry)) {
+    auto claimed = static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
+    if (claimed > limit) {
+      archive_read_data_skip(a.handle);  // a failure shows as damage at the next header
+      return DataRead::too_large;
+    }
+    text.reserve(claimed + json_padding);  // make_json_file appends without copying
+  }
   char buffer[1 << 16];
   for (;;) {
     la_ssize_t n = archive_read_data(a.handle, buffer, sizeof buffer);
-    if (n == 0) return true;
-    if (n < 0) {
-      error = a.error();
-      return false;
+    if (n == 0) return DataRead::ok;
+    if (n < 0) return DataRead::damaged;
+    if (!append_within(text, buffer, static_cast<size_t>(n), limit)) {
+      archive_read_data_skip(a.handle);
+      return DataRead::too_large;
     }
-    out.append(buffer, static_cast<size_t>(n));
   }
 }
 
@@ -90,7 +146,8 @@ bool is_header_file_name(std::string_view name) {
 
 struct SourceReader::Impl {
   std::string source;
-  // Directory: the files still to read. Archive or stream: the open handle.
+  SourceOptions options;
+  // Directory or single JSON file: the files still to read. Archive or stream: the open handle.
   std::vector<fs::path> files;
   size_t next_file = 0;
   std::unique_ptr<Archive> stream;
@@ -98,12 +155,27 @@ struct SourceReader::Impl {
   std::string open_error;
   bool done = false;
 
+  void skipped(const std::string& name, std::string_view why) const {
+    if (options.on_skipped) options.on_skipped(name, why);
+  }
+
   void open_archive(const std::string& path) {
-    stream = std::make_unique<Archive>();
+    stream = std::make_unique<Archive>(true);
     int rc = path == "-" ? archive_read_open_fd(stream->handle, STDIN_FILENO, 1 << 16)
                          : archive_read_open_filename(stream->handle, path.c_str(), 1 << 16);
     stream_name = path == "-" ? "-" : strip_compression(fs::path(path).filename().string());
     if (rc != ARCHIVE_OK) open_error = stream->error();  // damaged from the start: reported as its first entry
+  }
+
+  // The current entry of `a` as a source entry named `name`.
+  std::optional<SourceEntry> read_entry(Archive& a, archive_entry* entry, std::string name) {
+    std::string text;
+    switch (read_entry_data(a, entry, options.max_file_bytes, text)) {
+      case DataRead::ok: return SourceEntry{make_json_file(std::move(name), std::move(text)), {}};
+      case DataRead::too_large: return entry_error(name, too_large(options.max_file_bytes));
+      case DataRead::damaged: break;
+    }
+    return failed(name, a.error());
   }
 
   // The next file of the archive, or nullopt at its end.
@@ -116,58 +188,56 @@ struct SourceReader::Impl {
       if (rc < ARCHIVE_WARN) return failed(source, stream->error());
       bool raw = archive_format(stream->handle) == ARCHIVE_FORMAT_RAW;
       std::string name = raw ? stream_name : archive_entry_pathname(entry);
-      if (!raw && (archive_entry_filetype(entry) != AE_IFREG || !is_json_name(name) || is_header_file_name(name)))
-        continue;
-      std::string text, error;
-      if (archive_entry_size_is_set(entry))
-        text.reserve(static_cast<size_t>(archive_entry_size(entry)) + json_padding);
-      if (!read_entry_data(*stream, text, error)) return failed(name, error);
-      return SourceEntry{make_json_file(std::move(name), std::move(text)), {}};
+      if (!raw) {
+        if (archive_entry_filetype(entry) != AE_IFREG) continue;
+        if (std::string_view why = skip_reason(name); !why.empty()) {
+          skipped(name, why);
+          continue;
+        }
+      }
+      return read_entry(*stream, entry, std::move(name));
     }
   }
 
-  std::optional<SourceEntry> next_directory_file() {
+  std::optional<SourceEntry> next_file_entry() {
     if (next_file == files.size()) return std::nullopt;
     const fs::path& path = files[next_file++];
     std::string name = path.filename().string();
-    if (!ends_with(name, ".json")) {  // compressed: a one-file archive of its own
-      Archive single;
-      struct archive* a = single.handle;
-      archive_entry* entry = nullptr;
-      std::string text, error;
-      if (archive_read_open_filename(a, path.c_str(), 1 << 16) != ARCHIVE_OK ||
-          archive_read_next_header(a, &entry) < ARCHIVE_WARN || !read_entry_data(single, text, error))
-        return failed(name, error.empty() ? single.error() : error);
-      return SourceEntry{make_json_file(strip_compression(name), std::move(text)), {}};
-    }
-    std::string error;
-    std::string text = read_plain_file(path, error);
-    if (!error.empty()) return failed(name, error);
-    return SourceEntry{make_json_file(name, std::move(text)), {}};
+    if (ends_with(name, ".json")) return read_plain_file(path, options.max_file_bytes);
+    Archive single(false);  // compressed: one raw stream
+    archive_entry* entry = nullptr;
+    if (archive_read_open_filename(single.handle, path.c_str(), 1 << 16) != ARCHIVE_OK ||
+        archive_read_next_header(single.handle, &entry) != ARCHIVE_OK)
+      return failed(name, single.error());
+    return read_entry(single, entry, strip_compression(name));
   }
 
   std::optional<SourceEntry> failed(const std::string& name, const std::string& error) {
     done = stream != nullptr;  // a damaged stream cannot be read further; a directory goes on
-    return SourceEntry{make_json_file(name, {}), fmt::format("{}: {}", name, error)};
+    return entry_error(name, error);
   }
 };
 
-SourceReader::SourceReader(const std::string& source) : impl_(std::make_unique<Impl>()) {
+SourceReader::SourceReader(const std::string& source, SourceOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->source = source;
+  impl_->options = std::move(options);
   std::error_code ec;
   if (source == "-") {
     impl_->open_archive(source);
   } else if (fs::is_directory(source, ec)) {
-    for (const auto& entry : fs::directory_iterator(source, ec)) {
-      std::string name = entry.path().filename().string();
-      if (entry.is_regular_file(ec) && is_json_name(name) && !is_header_file_name(name))
-        impl_->files.push_back(entry.path());
-    }
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(source, ec))
+      if (entry.is_regular_file(ec)) files.push_back(entry.path());
     if (ec) throw SourceError(fmt::format("{}: {}", source, ec.message()));
-    std::sort(impl_->files.begin(), impl_->files.end());
+    std::sort(files.begin(), files.end());
+    for (auto& path : files) {
+      std::string name = path.filename().string();
+      if (std::string_view why = skip_reason(name); !why.empty()) impl_->skipped(name, why);
+      else impl_->files.push_back(std::move(path));
+    }
   } else if (fs::is_regular_file(source, ec)) {
-    if (ends_with(source, ".json"))
-      impl_->files.push_back(source);
+    if (is_json_name(source))
+      impl_->files.push_back(source);  // a JSON file, or one compressed on its own
     else
       impl_->open_archive(source);
   } else {
@@ -180,9 +250,12 @@ SourceReader::~SourceReader() = default;
 std::optional<SourceEntry> SourceReader::next() {
   for (;;) {
     if (impl_->done) return std::nullopt;
-    auto entry = impl_->stream ? impl_->next_archive_entry() : impl_->next_directory_file();
+    auto entry = impl_->stream ? impl_->next_archive_entry() : impl_->next_file_entry();
     if (!entry) return std::nullopt;
-    if (entry->error.empty() && looks_like_block_header(entry->file.json())) continue;
+    if (entry->error.empty() && looks_like_block_header(entry->file.json())) {
+      impl_->skipped(entry->file.name, "block header content");
+      continue;
+    }
     return entry;
   }
 }

@@ -1,7 +1,8 @@
 // Where witnesses come from: one reader for every tool. A source is a directory of JSON files, one JSON
 // file (one or many blocks), a compressed JSON file (.gz, .xz, .bz2, .zst), a tar archive (plain or
 // compressed, streamed through libarchive without extracting), or "-" for standard input (compression and
-// tar detected from the content).
+// tar detected from the content). Folders and archives as operators make them are read as is: macOS
+// metadata beside the witnesses is skipped, and no single file is read past a size cap.
 #pragma once
 
 #include <tbb/parallel_for.h>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "witness/parse.hpp"
@@ -33,17 +35,30 @@ struct SourceError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+inline constexpr uint64_t default_max_file_bytes = uint64_t{1} << 30;
+
+// How a source is read; the defaults suit every tool.
+struct SourceOptions {
+  // The most bytes one file may hold (an archive member, a file of a folder, a compressed file once
+  // decompressed, standard input): a larger one is an error for that file alone, read no further.
+  uint64_t max_file_bytes = default_max_file_bytes;
+  // Told of each file left out (macOS metadata, block headers, other files), with why; called by the
+  // reading thread, one file at a time.
+  std::function<void(std::string_view name, std::string_view why)> on_skipped;
+};
+
 // One JSON file read from a source, or why it could not be read.
 struct SourceEntry {
   JsonFile file;
   std::string error;  // set when the file (or the rest of an archive) could not be read
 };
 
-// Reads a source's witness files one at a time, in order (directory entries sorted by name). Block header
-// and full-block RPC files (`*_header.json`, `*.block.json`, or such content) are skipped.
+// Reads a source's witness files one at a time, in order (directory entries sorted by name). Skipped: block
+// header and full-block RPC files (`*_header.json`, `*.block.json`, or such content), files not named
+// *.json (possibly compressed), and macOS metadata (`._*`, `.DS_Store`, anything under `__MACOSX/`).
 class SourceReader {
  public:
-  explicit SourceReader(const std::string& source);  // throws SourceError
+  explicit SourceReader(const std::string& source, SourceOptions options = {});  // throws SourceError
   ~SourceReader();
   SourceReader(const SourceReader&) = delete;
   SourceReader& operator=(const SourceReader&) = delete;
@@ -63,13 +78,14 @@ std::vector<BlockParse> parse_entry(const SourceEntry& entry);
 
 // Parses every block of `source` in the range, in parallel, and hands each one to `work` (also run in
 // parallel) and its result to `deliver`, called serially in source order. Files are read one at a time and
-// at most two files per thread are in memory at once, so any source size runs in bounded memory.
+// at most two files per thread (each within options.max_file_bytes) are in memory at once, so any source
+// size runs in bounded memory.
 // Blocks whose number cannot be read are always delivered (their error says why). Throws SourceError.
 template <class Result>
 void for_each_block(const std::string& source, const BlockRange& range,
                     const std::function<Result(BlockParse&&)>& work,
-                    const std::function<void(Result&&)>& deliver) {
-  SourceReader reader(source);
+                    const std::function<void(Result&&)>& deliver, const SourceOptions& options = {}) {
+  SourceReader reader(source, options);
   using Results = std::vector<Result>;
   auto in_flight = static_cast<size_t>(2 * tbb::this_task_arena::max_concurrency());
   tbb::parallel_pipeline(

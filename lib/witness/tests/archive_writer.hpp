@@ -5,6 +5,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -65,5 +66,36 @@ inline void write_compressed(const std::filesystem::path& path, const std::strin
   archive_write_close(a);
   archive_write_free(a);
 }
+
+// One tar member written by hand: a ustar header whose size field says `claimed` bytes (base-256 when too
+// large for octal), then `content` padded to whole 512-byte blocks. For archives that lie about a size.
+inline std::string tar_member(const std::string& name, const std::string& content, uint64_t claimed) {
+  std::string header(512, '\0');
+  auto octal = [&](size_t at, size_t digits, uint64_t value) {
+    for (size_t i = digits; i-- > 0; value >>= 3) header[at + i] = static_cast<char>('0' + (value & 7));
+  };
+  name.copy(header.data(), 99);
+  octal(100, 7, 0644);  // mode
+  octal(108, 7, 0);     // uid
+  octal(116, 7, 0);     // gid
+  if (claimed < uint64_t{1} << 33) {
+    octal(124, 11, claimed);
+  } else {
+    header[124] = static_cast<char>(0x80);
+    for (size_t i = 0; i < 8; ++i) header[135 - i] = static_cast<char>(claimed >> (8 * i));
+  }
+  octal(136, 11, 0);  // mtime
+  header[156] = '0';  // a regular file
+  header.replace(257, 8, std::string("ustar\0" "00", 8));
+  header.replace(148, 8, 8, ' ');  // the checksum counts its own field as spaces
+  unsigned sum = 0;
+  for (char c : header) sum += static_cast<unsigned char>(c);
+  octal(148, 6, sum);
+  header[154] = '\0';
+  return header + content + std::string((512 - content.size() % 512) % 512, '\0');
+}
+
+// The two zero blocks that end a tar archive.
+inline std::string tar_end() { return std::string(1024, '\0'); }
 
 }  // namespace witprove::test

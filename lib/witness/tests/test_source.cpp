@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
+#include <new>
 #include <thread>
 
 #include "test_support.hpp"
@@ -17,6 +20,20 @@ using namespace witprove::witness;
 namespace fs = std::filesystem;
 using test::Compression;
 using test::read_text;
+
+// The largest single allocation since the last reset: shows that reading a file stays within the size cap.
+static std::atomic<size_t> largest_allocation{0};
+
+void* operator new(size_t n) {
+  for (size_t seen = largest_allocation.load(std::memory_order_relaxed);
+       n > seen && !largest_allocation.compare_exchange_weak(seen, n, std::memory_order_relaxed);) {
+  }
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+// Not inlined, so that the compiler pairs each delete with new rather than with the malloc inside it.
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -32,14 +49,34 @@ struct Seen {
   std::string error;
 };
 
-std::vector<Seen> read_all(const std::string& source, BlockRange range = {}) {
+std::vector<Seen> read_all(const std::string& source, BlockRange range = {}, const SourceOptions& options = {}) {
   std::vector<Seen> seen;
   for_each_block<Seen>(
       source, range,
       [](BlockParse&& b) { return Seen{b.number.value_or(UINT64_MAX), b.origin.source, b.origin.index, b.error}; },
-      [&](Seen&& s) { seen.push_back(std::move(s)); });
+      [&](Seen&& s) { seen.push_back(std::move(s)); }, options);
   return seen;
 }
+
+std::vector<std::string> errors(const std::vector<Seen>& seen) {
+  std::vector<std::string> out;
+  for (const auto& s : seen)
+    if (!s.error.empty()) out.push_back(s.error);
+  return out;
+}
+
+// Options that record what the reader skips, as "name: why".
+SourceOptions recording_skips(std::vector<std::string>& skipped) {
+  SourceOptions options;
+  options.on_skipped = [&skipped](std::string_view name, std::string_view why) {
+    skipped.push_back(fmt::format("{}: {}", name, why));
+  };
+  return options;
+}
+
+// What macOS puts beside files: an AppleDouble header and a .DS_Store, both binary.
+const std::string apple_double("\0\x05\x16\x07\0\x02\0\0Mac OS X        \0\x02", 26);
+const std::string ds_store("\0\0\0\x01" "Bud1\0\0\x10\0", 12);
 
 std::vector<uint64_t> numbers(const std::vector<Seen>& seen) {
   std::vector<uint64_t> out;
@@ -186,6 +223,111 @@ TEST_CASE("damaged sources: unreadable archive data and broken files are reporte
 
   CHECK_THROWS_AS(SourceReader((dir / "no-such-file").string()), SourceError);
   fs::remove_all(dir);
+}
+
+TEST_CASE("macOS metadata in a tar archive is skipped and reported, not read as broken witnesses",
+          "[witness][source]") {
+  fs::path dir = test::scratch_dir("macos-tar");
+  std::vector<std::pair<std::string, std::string>> members = {
+      {"top/._100.witness.json", apple_double},
+      {"top/100.witness.json", read_text(testdata_witnesses() / "100.witness.json")},
+      {"top/.DS_Store", ds_store},
+      {"__MACOSX/top/._100.witness.json", apple_double},
+      {"__MACOSX/top/300-302.witness.json", read_text(testdata_witnesses() / "300-302.witness.json")},
+      {"top/200.separate.witness.json", read_text(testdata_witnesses() / "200.separate.witness.json")}};
+  test::write_tar(dir / "mac.tar.xz", members, Compression::xz);
+  std::vector<std::string> skipped;
+  auto seen = read_all((dir / "mac.tar.xz").string(), {}, recording_skips(skipped));
+  CHECK(numbers(seen) == std::vector<uint64_t>{100, 200});
+  CHECK(errors(seen).empty());
+  CHECK(skipped == std::vector<std::string>{"top/._100.witness.json: macOS metadata", "top/.DS_Store: macOS metadata",
+                                            "__MACOSX/top/._100.witness.json: macOS metadata",
+                                            "__MACOSX/top/300-302.witness.json: macOS metadata"});
+}
+
+TEST_CASE("macOS metadata in a directory is skipped and reported, not read as broken witnesses",
+          "[witness][source]") {
+  fs::path dir = test::scratch_dir("macos-dir");
+  fs::copy_file(testdata_witnesses() / "100.witness.json", dir / "100.witness.json");
+  std::ofstream(dir / "._100.witness.json", std::ios::binary) << apple_double;
+  std::ofstream(dir / ".DS_Store", std::ios::binary) << ds_store;
+  std::ofstream(dir / "100_header.json") << header_json();
+  std::vector<std::string> skipped;
+  auto seen = read_all(dir.string(), {}, recording_skips(skipped));
+  CHECK(numbers(seen) == std::vector<uint64_t>{100});
+  CHECK(errors(seen).empty());
+  CHECK(skipped == std::vector<std::string>{".DS_Store: macOS metadata", "._100.witness.json: macOS metadata",
+                                            "100_header.json: block header file"});
+}
+
+TEST_CASE("a tar member claiming 1 TiB is an error for that member, nothing is allocated for it, the others are read",
+          "[witness][source]") {
+  fs::path dir = test::scratch_dir("claims");
+  std::string good = read_text(testdata_witnesses() / "100.witness.json");
+  std::string tar = test::tar_member("good.json", good, good.size()) +
+                    test::tar_member("huge.json", std::string(100, '['), uint64_t{1} << 40) + test::tar_end();
+  std::ofstream(dir / "claims.tar", std::ios::binary) << tar;
+  test::write_compressed(dir / "claims.tar.xz", tar, Compression::xz);
+  for (const char* name : {"claims.tar", "claims.tar.xz"}) {
+    INFO(name);
+    largest_allocation = 0;
+    auto seen = read_all((dir / name).string());
+    CHECK(largest_allocation < (size_t{1} << 30));
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].block == 100);
+    CHECK(seen[0].error.empty());
+    CHECK(seen[1].error == "huge.json: larger than the 1 GiB limit (--max-witness-size)");
+  }
+}
+
+TEST_CASE("a member or file above the size cap is an error for it alone, the rest of the source is read",
+          "[witness][source]") {
+  fs::path dir = test::scratch_dir("cap");
+  const uint64_t cap = 32 << 10;  // 100 and 200 are below, 300-302 (65 KB) above
+  std::vector<std::pair<std::string, std::string>> members;
+  for (const auto& name : {"300-302.witness.json", "100.witness.json", "200.separate.witness.json"})
+    members.emplace_back(name, read_text(testdata_witnesses() / name));
+  test::write_tar(dir / "w.tar.gz", members, Compression::gzip);
+  const std::vector<std::string> expected = {"300-302.witness.json: larger than the 32 KiB limit (--max-witness-size)"};
+  auto in_tar = read_all((dir / "w.tar.gz").string(), {}, {cap, {}});
+  CHECK(errors(in_tar) == expected);
+  CHECK(numbers(in_tar) == std::vector<uint64_t>{UINT64_MAX, 100, 200});
+
+  fs::path folder = dir / "folder";
+  fs::create_directory(folder);
+  for (const auto& [name, text] : members) std::ofstream(folder / name, std::ios::binary) << text;
+  auto in_folder = read_all(folder.string(), {}, {cap, {}});
+  CHECK(errors(in_folder) == expected);
+  CHECK(numbers(in_folder) == std::vector<uint64_t>{100, 200, UINT64_MAX});
+  CHECK(numbers(read_all(folder.string())) == all_blocks);  // the default cap admits them all
+}
+
+TEST_CASE("a compressed file decompressing past the size cap is refused without holding more than the cap",
+          "[witness][source]") {
+  fs::path dir = test::scratch_dir("bomb");
+  const uint64_t cap = 32 << 10;
+  test::write_compressed(dir / "bomb.json.xz", "[" + std::string(8 << 20, ' '), Compression::xz);
+  SourceReader reader((dir / "bomb.json.xz").string(), {cap, {}});
+  largest_allocation = 0;
+  auto entry = reader.next();
+  size_t largest = largest_allocation;
+  REQUIRE(entry);
+  CHECK(entry->error == "bomb.json: larger than the 32 KiB limit (--max-witness-size)");
+  CHECK(largest <= cap + json_padding);
+  CHECK_FALSE(reader.next());
+}
+
+TEST_CASE("a compressed file of zero bytes is an error for that file, not an empty source", "[witness][source]") {
+  fs::path dir = test::scratch_dir("zeros");
+  test::write_compressed(dir / "zeros.json.xz", std::string(10240, '\0'), Compression::xz);
+  auto alone = read_all((dir / "zeros.json.xz").string());
+  REQUIRE(alone.size() == 1);
+  CHECK(alone[0].error == "zeros.json: not a witness: expected a JSON array of blocks");
+  fs::copy_file(testdata_witnesses() / "100.witness.json", dir / "100.witness.json");
+  auto in_folder = read_all(dir.string());
+  REQUIRE(in_folder.size() == 2);
+  CHECK(in_folder[0].block == 100);
+  CHECK(in_folder[1].error == "zeros.json: not a witness: expected a JSON array of blocks");
 }
 
 TEST_CASE("blocks are worked on in parallel and delivered in source order", "[witness][source]") {
