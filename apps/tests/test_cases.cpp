@@ -139,7 +139,7 @@ TEST_CASE("case blocks-3-and-5-only: a gap is not a failed link, both blocks pro
   CHECK_THAT(ranged.out, Catch::Contains("\"missing\":[4]") && Catch::Contains("\"not_provable\":0"));
 }
 
-TEST_CASE("case blocks-6-to-3-reversed: links are checked by number, whatever the order; all four provable",
+TEST_CASE("case blocks-6-to-3-reversed: links are checked by number, whatever the order, all four provable",
           "[apps][cases][shared]") {
   if (!test::have_shared_cases()) return;
   auto c = check_case("blocks-6-to-3-reversed");

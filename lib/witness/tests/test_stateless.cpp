@@ -323,7 +323,7 @@ TEST_CASE("Faults name the first failing transaction and key", "[witness][statel
   }
 }
 
-TEST_CASE("Blocks N and N+1 must chain, whatever their order; a gap is not a failed link", "[witness][stateless]") {
+TEST_CASE("Blocks N and N+1 must chain, whatever their order, and a gap is not a failed link", "[witness][stateless]") {
   Synthetic s = synthetic_block();
   // Block 101 claims to start from block 100's pre-state, not its post-state: a broken link.
   BlockWitness next = s.block, after_gap = s.block;
