@@ -71,8 +71,9 @@ int run(const std::string& witness_path, std::optional<uint64_t> block, const wi
 
   pipeline::Stopwatch check_watch;
   auto checked = pipeline::check_block(witness);
-  log(LogLevel::info, "check", fmt::format("block {}: native processing ok, {} Keccak inputs, took {:.2f}s", number,
-                                           checked.messages.size(), check_watch.seconds()));
+  log(LogLevel::info, "check",
+      fmt::format("block {}: native processing ok under {} rules, {} Keccak inputs, took {:.2f}s", number,
+                  checked.rules, checked.messages.size(), check_watch.seconds()));
   metrics.write({number, "check", -1, checked.messages.size(), check_watch.seconds(), pipeline::peak_memory_bytes(),
                  settings.attempt});
   if (previous) {

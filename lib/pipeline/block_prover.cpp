@@ -54,6 +54,7 @@ CheckedBlock check_block(const witness::BlockWitness& block) {
   v.gas_used = result.gas_used;
   v.tx_count = block.block_trace.txn_info.size();
   c.messages = std::move(result.keccak_preimages);
+  c.rules = std::move(result.rules);
   // An empty trie's root is keccak(rlp("")) without any node being hashed: hash it explicitly.
   const eth::Bytes empty_node = {0x80};
   auto roots = required_digests(v);

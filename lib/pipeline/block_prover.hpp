@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "eth/bytes.hpp"
@@ -34,6 +35,7 @@ struct BlockFailure : std::runtime_error {
 struct CheckedBlock {
   proof::PublicValues public_values;
   std::vector<eth::Bytes> messages;
+  std::string rules;  // the fork rules the processing applied (witness::BlockResult::rules)
 };
 
 // Processes the block natively. Throws BlockFailure with the reason when the witness is unprovable.
