@@ -161,7 +161,11 @@ bool has_writes(const AccountTrace& trace) {
 // ends non-empty is created, and a touched account left empty is removed (EIP-161), which is also why an
 // account the trace lists with balance zero is not created. What a revert undoes (storage, code, self-destruct)
 // cannot create an account: a reverted transaction declaring it for an account that did not exist is refused.
-void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded) {
+// A revert also undoes the touches of the calls it reverts, so an existing empty account a reverted transaction
+// lists is removed only when it is the fee recipient (touched by the fee payment, which is not reverted);
+// for any other, the trace cannot say whether it was touched outside the reverted calls, and the block is
+// refused.
+void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded, const Address& fee_recipient) {
   if (!has_writes(trace) && !trace.self_destructed) return;  // read only
   H256 key = eth::account_key(trace.address);
   std::optional<Account> existing = world.account(key);
@@ -187,6 +191,9 @@ void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded) {
     }
     // EIP-161: a touched account left empty is removed (and one that did not exist is not created).
     if (account.is_empty()) {
+      if (existing && !txn_succeeded && trace.address != fee_recipient)
+        fail("a reverted transaction leaves this existing account empty: whether EIP-161 removes it depends on "
+             "touches the trace does not show");
       if (existing) world.remove_account(key);
     } else {
       world.put_account(key, account);
@@ -256,7 +263,7 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
                          receipt.cumulative_gas, cumulative_gas));
       for (const AccountTrace& trace : txns[i].traces)
         in_context(fmt::format("account {}", eth::to_hex(trace.address)),
-                   [&] { apply_trace(world, trace, receipt.succeeded); });
+                   [&] { apply_trace(world, trace, receipt.succeeded, meta.block_beneficiary); });
       TxnResult& txn = result.txns.emplace_back();
       txn.gas_used = txn_meta.gas_used;
       txn.cumulative_gas = cumulative_gas;

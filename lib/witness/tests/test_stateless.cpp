@@ -365,6 +365,28 @@ TEST_CASE("Transaction outcome rules: a reverted transaction creates no storage,
                             "did not exist");
 }
 
+TEST_CASE("Transaction outcome rules: an existing account a reverted transaction leaves empty", "[witness][stateless]") {
+  // Account 100 exists with nonce 100 and balance 100; a reverted transaction lists it emptied.
+  Synthetic s = synthetic_block();
+  const Address emptied = address_of(100);
+  s.block.block_trace.txn_info[4].traces.push_back(
+      {.address = emptied, .balance = eth::U256(0), .nonce = eth::U256(0)});
+  SECTION("not the fee recipient: refused, the removal depends on touches the revert may undo") {
+    BlockResult result = process_block(s.block);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error.find("txn 4: account " + eth::to_hex(emptied) +
+                            ": a reverted transaction leaves this existing account empty") == 0);
+  }
+  SECTION("the fee recipient: removed (EIP-161; the fee payment's touch is not reverted)") {
+    s.block.other_data.b_data.b_meta.block_beneficiary = emptied;
+    s.post.accounts.erase(emptied);
+    BlockResult result = process_block(s.block);
+    INFO(result.error);
+    REQUIRE(result.ok);
+    CHECK(result.state_root == s.post.root());
+  }
+}
+
 TEST_CASE("Fork rules: each fork's system writes, by the chain's schedule or by the fields present",
           "[witness][stateless]") {
   for (SyntheticFork fork : {SyntheticFork{}, shanghai_mainnet, cancun_mainnet, prague_mainnet}) {
