@@ -78,6 +78,13 @@ struct World {
     return it->second;
   }
 
+  U256 slot_value(const H256& key, const Account& account, const H256& slot) {
+    return in_context(fmt::format("slot {}", eth::to_hex(slot)), [&] {
+      const Bytes* value = storage(key, account.storage_root).get(eth::storage_key(slot));
+      return value ? eth::decode_storage_value(*value) : U256();
+    });
+  }
+
   void write_slot(const H256& key, Account& account, const H256& slot, const U256& value) {
     in_context(fmt::format("slot {}", eth::to_hex(slot)), [&] {
       eth::Trie& trie = storage(key, account.storage_root);
@@ -159,8 +166,9 @@ bool has_writes(const AccountTrace& trace) {
 // reverted: a reverted transaction still pays its fee (Yellow Paper section 6: the sender's nonce and gas
 // payment, and the fee recipient's priority fee, survive the revert), so an account that did not exist and
 // ends non-empty is created, and a touched account left empty is removed (EIP-161), which is also why an
-// account the trace lists with balance zero is not created. What a revert undoes (storage, code, self-destruct)
-// cannot create an account: a reverted transaction declaring it for an account that did not exist is refused.
+// account the trace lists with balance zero is not created. What a revert undoes cannot be in its trace: a
+// reverted transaction declaring a self-destruct, created code or a changed storage value is refused (traces
+// list the slots a reverted call wrote, with the values they keep).
 // A revert also undoes the touches of the calls it reverts, so an existing empty account a reverted transaction
 // lists is removed only when it is the fee recipient (touched by the fee payment, which is not reverted);
 // for any other, the trace cannot say whether it was touched outside the reverted calls, and the block is
@@ -169,11 +177,8 @@ void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded, co
   if (!has_writes(trace) && !trace.self_destructed) return;  // read only
   H256 key = eth::account_key(trace.address);
   std::optional<Account> existing = world.account(key);
-  if (!existing && !txn_succeeded) {
-    bool writes_storage = std::ranges::any_of(trace.storage_written, [](const auto& w) { return !w.second.is_zero(); });
-    if (writes_storage || (trace.code_write && !trace.code_write->empty()) || trace.self_destructed)
-      fail("a reverted transaction declares storage, code or a self-destruct for an account that did not exist");
-  }
+  if (!txn_succeeded && (trace.self_destructed || trace.code_write))
+    fail("a reverted transaction declares a self-destruct or created code");
   if (has_writes(trace)) {
     if (!existing) world.pre.storage.erase(key);  // a new account starts with empty storage
     Account account = existing.value_or(Account{});
@@ -186,7 +191,11 @@ void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded, co
       account.code_hash = *trace.code_read;
     }
     if (!trace.storage_written.empty()) {
-      for (const auto& [slot, value] : trace.storage_written) world.write_slot(key, account, slot, value);
+      for (const auto& [slot, value] : trace.storage_written) {
+        if (!txn_succeeded && world.slot_value(key, account, slot) != value)
+          fail(fmt::format("a reverted transaction changes slot {}", eth::to_hex(slot)));
+        world.write_slot(key, account, slot, value);
+      }
       account.storage_root = world.storage(key, account.storage_root).root_hash(world.log);
     }
     // EIP-161: a touched account left empty is removed (and one that did not exist is not created).
