@@ -167,6 +167,15 @@ TEST_CASE("prove-range: a member claiming 1 TiB or above --max-witness-size fail
   CHECK(run(app("prove-range") + " src 1 2 --output-dir x --max-witness-size lots").status == 2);
 }
 
+TEST_CASE("prove-range: the same block twice is a warning naming both places") {
+  auto dir = scratch_dir("range-duplicates");
+  fs::create_directories(dir / "src");
+  for (const char* name : {"a.json", "b.json"})
+    fs::copy_file(testdata_dir() / "witnesses" / "100.witness.json", dir / "src" / name);
+  auto r = run(fmt::format("{} {} 100 100 --output-dir {}", app("prove-range"), q(dir / "src"), q(dir / "out")));
+  CHECK_THAT(r.err, Catch::Contains("block 100 appears twice: a.json block 0 and b.json block 0; the first one is used"));
+}
+
 TEST_CASE("prove-range: usage errors exit 2") {
   CHECK(run(app("prove-range") + " --help").status == 0);
   CHECK(run(app("prove-range") + " src 1 2").status == 2);

@@ -27,6 +27,7 @@ struct SourceBlock {
   uint64_t txs = 0;
   std::string json;   // "[element]": the block alone, as prove-witness reads it
   std::string error;  // set when the block did not parse
+  witness::BlockOrigin origin;
 };
 
 struct CollectedBlocks {
@@ -61,15 +62,18 @@ CollectedBlocks collect_blocks(const std::string& source, const witness::BlockRa
       if (!range.contains(*p.number)) continue;
       SourceBlock b;
       b.number = *p.number;
+      b.origin = p.origin;
       if (p.ok()) {
         b.txs = p.witness->block_trace.txn_info.size();
         b.json = fmt::format("[{}]", (*elements)[i]);
       } else {
         b.error = p.error;
       }
-      if (!out.blocks.emplace(b.number, std::move(b)).second)
-        log(LogLevel::warn, "range", fmt::format("block {} appears again in {}; the first one is used", *p.number,
-                                                 p.origin.source));
+      auto [it, inserted] = out.blocks.emplace(b.number, std::move(b));
+      if (!inserted)
+        log(LogLevel::warn, "range",
+            fmt::format("block {} appears twice: {} block {} and {} block {}; the first one is used", *p.number,
+                        it->second.origin.source, it->second.origin.index, p.origin.source, p.origin.index));
     }
   }
   return out;
