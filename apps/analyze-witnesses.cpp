@@ -42,7 +42,16 @@ const CheckOutcome* find_check(const Checks* checks, const BlockAnalysis& b) {
   return it == checks->end() ? nullptr : &it->second;
 }
 
-// Processes a parsed block and compares its roots with the real header when one applies.
+// The header whose hash is the block's parent hash, when the headers hold it.
+const witness::BlockHeader* find_parent_header(const std::vector<witness::BlockHeader>& headers,
+                                               const witness::BlockResult& result) {
+  for (const witness::BlockHeader& h : headers)
+    if (h.hash == result.parent_hash && result.parent_hash != eth::H256{}) return &h;
+  return nullptr;
+}
+
+// Processes a parsed block and compares it with the real header when one applies: number, parent hash, roots
+// and gas; and its pre-state root with the parent's state root when the parent's header is there too.
 CheckOutcome check_block(const witness::BlockParse& parsed, const std::vector<witness::BlockHeader>* headers) {
   CheckOutcome out;
   if (!parsed.witness) {
@@ -53,17 +62,22 @@ CheckOutcome check_block(const witness::BlockParse& parsed, const std::vector<wi
   pipeline::Stopwatch watch;
   out.result = witness::process_block(*parsed.witness);
   if (headers) out.header.emplace();
+  std::string difference;
   if (const witness::BlockHeader* header = headers ? witness::find_header(*headers, *parsed.witness) : nullptr) {
     out.header = header->source;
-    std::string difference = out.result.ok ? witness::compare_with_header(out.result, *header) : "";
+    if (out.result.ok) difference = witness::compare_with_header(out.result, *header);
     if (!difference.empty() && !out.result.pre_state_matches_checkpoint)
       difference += fmt::format("; the pre-image's root {} differs from the witness's checkpoint root {} too",
                                 eth::to_hex(out.result.pre_state_root),
                                 eth::to_hex(parsed.witness->other_data.checkpoint_state_trie_root));
-    if (!difference.empty()) {
-      out.result.ok = false;
-      out.result.error = difference;
-    }
+  }
+  const witness::BlockHeader* parent = headers ? find_parent_header(*headers, out.result) : nullptr;
+  if (parent && out.result.ok && difference.empty() && parent->state_root != out.result.pre_state_root)
+    difference = fmt::format("pre-state root {} differs from the parent's state root {} ({})",
+                             eth::to_hex(out.result.pre_state_root), eth::to_hex(parent->state_root), parent->source);
+  if (!difference.empty()) {
+    out.result.ok = false;
+    out.result.error = difference;
   }
   out.seconds = watch.seconds();
   return out;
@@ -148,6 +162,7 @@ std::string check_json(const CheckOutcome& c) {
                      c.header && !c.header->empty() ? pipeline::json_string(*c.header) : "null", c.seconds);
   if (c.header) out += fmt::format(",\"header_status\":\"{}\"", c.header->empty() ? "no header" : "matched");
   if (!r.rules.empty()) out += fmt::format(",\"rules\":{}", pipeline::json_string(r.rules));
+  if (r.ok) out += fmt::format(",\"pre_state_matches_checkpoint\":{}", r.pre_state_matches_checkpoint);
   return out;
 }
 
@@ -318,6 +333,7 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
       return pipeline::usage_error(tool, e.what());
     }
+    if (headers->empty()) return pipeline::usage_error(tool, fmt::format("{}: no header found", headers_path));
     pipeline::log(pipeline::LogLevel::info, "analyze", fmt::format("{} headers from {}", headers->size(), headers_path));
   }
 
@@ -380,6 +396,14 @@ int main(int argc, char** argv) {
                             totals.txs, totals.errors, missing.size(), seconds, bytes / 1e6 / std::max(seconds, 1e-9)));
   for (const BlockAnalysis& b : blocks)
     if (!b.ok()) pipeline::log(pipeline::LogLevel::error, "analyze", b.error);
+  for (const BlockAnalysis& b : blocks) {
+    const CheckOutcome* c = find_check(checked, b);
+    if (c && c->result.ok && !c->result.pre_state_matches_checkpoint)
+      pipeline::log(pipeline::LogLevel::warn, "check",
+                    fmt::format("{}: block {}: the pre-image's root {} is not the witness's checkpoint root: right "
+                                "only when the block is not the first of the range the witness was made for",
+                                b.origin.source, c->result.block, eth::to_hex(c->result.pre_state_root)));
+  }
   size_t not_provable = 0;
   for (const BlockAnalysis& b : blocks) {
     const CheckOutcome* c = find_check(checked, b);

@@ -137,6 +137,9 @@ std::string compare_with_header(const BlockResult& result, const BlockHeader& he
       differences.push_back(fmt::format("{} {} differs from the header's {}", name, eth::to_hex(computed),
                                         eth::to_hex(expected)));
   };
+  if (result.block != header.number)
+    differences.push_back(fmt::format("block number {} differs from the header's {}", result.block, header.number));
+  compare("parent hash", result.parent_hash, header.parent_hash);
   compare("state root", result.state_root, header.state_root);
   compare("receipts root", result.receipts_root, header.receipts_root);
   compare("transactions root", result.transactions_root, header.transactions_root);

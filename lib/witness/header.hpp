@@ -33,7 +33,8 @@ std::vector<BlockHeader> read_headers(const std::filesystem::path& path);
 // header with its number. nullptr when none applies.
 const BlockHeader* find_header(const std::vector<BlockHeader>& headers, const BlockWitness& block);
 
-// Empty when the result's roots equal the header's; otherwise which roots differ, with both values.
+// Empty when the result's number, parent hash, roots and gas used equal the header's; otherwise which differ,
+// with both values.
 std::string compare_with_header(const BlockResult& result, const BlockHeader& header);
 
 }  // namespace witprove::witness

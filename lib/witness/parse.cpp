@@ -9,6 +9,7 @@
 #include <simdjson.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 
@@ -201,11 +202,27 @@ class BlockParser {
     dom::object obj;
     check(v.get_object().get(obj), "expected an object");
     unsigned seen = 0;
+    std::vector<std::string_view> keys;  // a handful per object: a linear search is cheapest
     for (auto [key, value] : obj) {
       auto scope = enter_field(key);
+      // JSON allows a key twice; a witness field given twice is ambiguous, so it is refused, never merged.
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) fail("field given twice");
+      keys.push_back(key);
       seen |= on_field(key, value);
     }
     return seen;
+  }
+
+  // Fails when two members of a map parsed to the same key (the same address or slot written differently,
+  // e.g. in upper case): both would otherwise be applied.
+  template <class T, class Key>
+  void require_distinct(const std::vector<T>& members, Key&& key, std::string_view what) {
+    std::vector<decltype(key(members[0]))> keys;
+    keys.reserve(members.size());
+    for (const T& m : members) keys.push_back(key(m));
+    std::sort(keys.begin(), keys.end());
+    if (auto twice = std::adjacent_find(keys.begin(), keys.end()); twice != keys.end())
+      fail(fmt::format("{} {} given twice", what, eth::to_hex(*twice)));
   }
 
   // For maps keyed by hex (addresses, slots): paths read `.traces["0xab.."]`.
@@ -261,6 +278,12 @@ class BlockParser {
     return out;
   }
 
+  // Every hex value in a witness carries the 0x prefix: without it, "100" could be decimal or hex.
+  std::string_view hex_text(std::string_view text) {
+    if (!text.starts_with("0x")) fail(fmt::format("expected 0x-prefixed hex, found \"{}\"", excerpt(text)));
+    return text;
+  }
+
   static std::string excerpt(std::string_view s) {
     return s.size() <= 24 ? std::string(s) : fmt::format("{}...", s.substr(0, 24));
   }
@@ -275,7 +298,7 @@ class BlockParser {
       });
       return out;
     }
-    std::string_view text = string_text(v, "expected a hex string");
+    std::string_view text = hex_text(string_text(v, "expected a hex string"));
     auto out = eth::hex_to_bytes(text);
     if (!out) {
       if (eth::strip_hex_prefix(text).size() % 2) fail(fmt::format("odd number of hex digits in \"{}\"", excerpt(text)));
@@ -286,7 +309,7 @@ class BlockParser {
 
   template <size_t N>
   std::array<uint8_t, N> fixed_from_text(std::string_view text) {
-    auto out = eth::hex_to_fixed<N>(text);
+    auto out = eth::hex_to_fixed<N>(hex_text(text));
     if (!out)
       fail(fmt::format("expected exactly {} bytes ({} hex digits), found \"{}\"", N, 2 * N, excerpt(text)));
     return *out;
@@ -299,7 +322,7 @@ class BlockParser {
   Address address(dom::element v) { return fixed<20>(v); }
 
   U256 u256_from_text(std::string_view text) {
-    auto out = eth::u256_from_hex(text);
+    auto out = eth::u256_from_hex(hex_text(text));
     if (!out) fail(fmt::format("expected a hex quantity of at most 256 bits, found \"{}\"", excerpt(text)));
     return *out;
   }
@@ -483,6 +506,7 @@ class BlockParser {
           trace.address = fixed_from_text<20>(addr);
           account_trace(t, trace);
         });
+        require_distinct(txn.traces, [](const AccountTrace& t) { return t.address; }, "address");
         return 1;
       }
       if (key == "meta") return txn_meta(f, txn.meta), 2;
@@ -506,6 +530,7 @@ class BlockParser {
         map(f, [&](std::string_view slot, dom::element value) {
           t.storage_written.emplace_back(fixed_from_text<32>(slot), u256(value));
         });
+        require_distinct(t.storage_written, [](const auto& w) { return w.first; }, "slot");
       } else if (key == "code_usage") {
         code_usage(f, t);
       } else if (key == "self_destructed") {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <unordered_map>
 
 namespace witprove::witness {
 
@@ -154,6 +155,14 @@ struct SourceReader::Impl {
   std::string stream_name;  // name of a raw (non-tar) stream's one file
   std::string open_error;
   bool done = false;
+  // Names handed out so far, with how often: a tar may hold one name twice, and a folder may hold x.json
+  // beside x.json.gz; each file's name must tell it apart in reports.
+  std::unordered_map<std::string, size_t> names;
+
+  std::string unique_name(std::string name) {
+    size_t seen = names[name]++;
+    return seen ? fmt::format("{} (copy {})", name, seen + 1) : name;
+  }
 
   void skipped(const std::string& name, std::string_view why) const {
     if (options.on_skipped) options.on_skipped(name, why);
@@ -189,7 +198,13 @@ struct SourceReader::Impl {
       bool raw = archive_format(stream->handle) == ARCHIVE_FORMAT_RAW;
       std::string name = raw ? stream_name : archive_entry_pathname(entry);
       if (!raw) {
-        if (archive_entry_filetype(entry) != AE_IFREG) continue;
+        if (archive_entry_filetype(entry) == AE_IFDIR) continue;
+        if (archive_entry_filetype(entry) != AE_IFREG) {
+          skipped(name, "not a regular file");
+          continue;
+        }
+        if (strip_compression(name) != name)  // a compressed file inside an archive is not decompressed twice
+          return entry_error(name, "a compressed file inside an archive is not read: store it uncompressed");
         if (std::string_view why = skip_reason(name); !why.empty()) {
           skipped(name, why);
           continue;
@@ -226,8 +241,10 @@ SourceReader::SourceReader(const std::string& source, SourceOptions options) : i
     impl_->open_archive(source);
   } else if (fs::is_directory(source, ec)) {
     std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(source, ec))
+    for (const auto& entry : fs::directory_iterator(source, ec)) {
       if (entry.is_regular_file(ec)) files.push_back(entry.path());
+      else impl_->skipped(entry.path().filename().string(), "not a regular file");
+    }
     if (ec) throw SourceError(fmt::format("{}: {}", source, ec.message()));
     std::sort(files.begin(), files.end());
     for (auto& path : files) {
@@ -252,6 +269,7 @@ std::optional<SourceEntry> SourceReader::next() {
     if (impl_->done) return std::nullopt;
     auto entry = impl_->stream ? impl_->next_archive_entry() : impl_->next_file_entry();
     if (!entry) return std::nullopt;
+    entry->file.name = impl_->unique_name(std::move(entry->file.name));
     if (entry->error.empty() && looks_like_block_header(entry->file.json())) {
       impl_->skipped(entry->file.name, "block header content");
       continue;

@@ -173,12 +173,26 @@ bool has_writes(const AccountTrace& trace) {
 // lists is removed only when it is the fee recipient (touched by the fee payment, which is not reverted);
 // for any other, the trace cannot say whether it was touched outside the reverted calls, and the block is
 // refused.
-void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded, const Address& fee_recipient) {
+//
+// Code a transaction runs (code_usage.read) is the account's own code: a read of other code is refused. From
+// Cancun, SELFDESTRUCT deletes only an account created in the same transaction (EIP-6780).
+struct TxnContext {
+  bool succeeded = true;
+  Address fee_recipient{};
+  eth::Fork fork = eth::Fork::shanghai;
+};
+
+void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn) {
   if (!has_writes(trace) && !trace.self_destructed) return;  // read only
   H256 key = eth::account_key(trace.address);
   std::optional<Account> existing = world.account(key);
+  bool txn_succeeded = txn.succeeded;
   if (!txn_succeeded && (trace.self_destructed || trace.code_write))
     fail("a reverted transaction declares a self-destruct or created code");
+  if (trace.code_read && !trace.code_write && *trace.code_read != (existing ? existing->code_hash : eth::empty_keccak))
+    fail(fmt::format("code_usage.read {} is not the account's code", eth::to_hex(*trace.code_read)));
+  if (trace.self_destructed && txn.fork >= eth::Fork::cancun && existing && !trace.code_write)
+    fail("self-destruct of an account not created in this transaction: from Cancun it is not deleted (EIP-6780)");
   if (has_writes(trace)) {
     if (!existing) world.pre.storage.erase(key);  // a new account starts with empty storage
     Account account = existing.value_or(Account{});
@@ -187,8 +201,6 @@ void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded, co
     if (trace.code_write) {
       account.code_hash = world.hash_code(*trace.code_write);
       world.pre.code.emplace(account.code_hash, *trace.code_write);
-    } else if (trace.code_read) {
-      account.code_hash = *trace.code_read;
     }
     if (!trace.storage_written.empty()) {
       for (const auto& [slot, value] : trace.storage_written) {
@@ -199,8 +211,10 @@ void apply_trace(World& world, const AccountTrace& trace, bool txn_succeeded, co
       account.storage_root = world.storage(key, account.storage_root).root_hash(world.log);
     }
     // EIP-161: a touched account left empty is removed (and one that did not exist is not created).
+    if (!existing && !txn_succeeded && !account.is_empty() && trace.address != txn.fee_recipient)
+      fail("a reverted transaction creates this account, which is not the fee recipient");
     if (account.is_empty()) {
-      if (existing && !txn_succeeded && trace.address != fee_recipient)
+      if (existing && !txn_succeeded && trace.address != txn.fee_recipient)
         fail("a reverted transaction leaves this existing account empty: whether EIP-161 removes it depends on "
              "touches the trace does not show");
       if (existing) world.remove_account(key);
@@ -221,6 +235,8 @@ ForkRules fork_rules(const BlockMetadata& meta) {
   if (cancun_fields != 0 && cancun_fields != 3)
     fail("block_blob_gas_used, block_excess_blob_gas and parent_beacon_block_root come together (Cancun): some are "
          "missing");
+  if (!meta.block_difficulty.is_zero())
+    fail("difficulty is not zero: a proof-of-work block (its rewards are not modelled)");
   ForkRules rules;
   if (std::optional<eth::ForkSchedule> schedule = eth::known_fork_schedule(chain_id)) {
     rules.fork = eth::fork_at(*schedule, timestamp);
@@ -261,18 +277,20 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
     in_context(fmt::format("txn {}", i), [&] {
       const TxnMeta& txn_meta = txns[i].meta;
       Receipt receipt = in_context("receipt", [&] { return read_receipt(txn_meta.new_receipt_trie_node_byte); });
-      if (!txn_meta.byte_code.empty()) {
-        Bytes key = eth::rlp_uint(uint64_t{i});
-        transactions.put(key, txn_meta.byte_code);
-        receipts.put(key, std::move(receipt.trie_value));
-      }
+      if (txn_meta.byte_code.empty()) fail("the transaction's bytes (byte_code) are empty");
+      Bytes key = eth::rlp_uint(uint64_t{i});
+      transactions.put(key, txn_meta.byte_code);
+      receipts.put(key, std::move(receipt.trie_value));
+      if (txn_meta.gas_used > UINT64_MAX - cumulative_gas) fail("the transactions' gas overflows 64 bits");
       cumulative_gas += txn_meta.gas_used;
       if (receipt.cumulative_gas != cumulative_gas)
         fail(fmt::format("receipt's cumulative gas {} differs from the sum of gas used so far {}",
                          receipt.cumulative_gas, cumulative_gas));
       for (const AccountTrace& trace : txns[i].traces)
         in_context(fmt::format("account {}", eth::to_hex(trace.address)),
-                   [&] { apply_trace(world, trace, receipt.succeeded, meta.block_beneficiary); });
+                   [&] {
+                       apply_trace(world, trace, {receipt.succeeded, meta.block_beneficiary, rules.fork});
+                     });
       TxnResult& txn = result.txns.emplace_back();
       txn.gas_used = txn_meta.gas_used;
       txn.cumulative_gas = cumulative_gas;
@@ -316,6 +334,9 @@ BlockResult process_block(const BlockWitness& block, const ProcessOptions& optio
   BlockResult result;
   result.origin = block.origin;
   result.block = block_number(block);
+  result.chain_id = block.other_data.b_data.b_meta.block_chain_id.limbs[0];  // 64 bits, checked when parsed
+  if (!block.other_data.b_data.b_hashes.prev_hashes.empty())
+    result.parent_hash = block.other_data.b_data.b_hashes.prev_hashes.back();
   eth::PreimageLog log;
   eth::PreimageLog* log_ptr = options.record_keccak_preimages ? &log : nullptr;
   try {
@@ -333,11 +354,11 @@ BlockResult process_block(const BlockWitness& block, const ProcessOptions& optio
 }
 
 void check_chain_links(const std::vector<BlockResult*>& results) {
-  std::map<uint64_t, const BlockResult*> by_number;
-  for (const BlockResult* r : results) by_number.emplace(r->block, r);  // the first of a number is kept
+  std::map<std::pair<uint64_t, uint64_t>, const BlockResult*> by_number;  // (chain id, number)
+  for (const BlockResult* r : results) by_number.emplace(std::pair{r->chain_id, r->block}, r);  // first kept
   for (BlockResult* later : results) {
     if (later->block == 0 || !later->ok) continue;
-    auto earlier = by_number.find(later->block - 1);
+    auto earlier = by_number.find({later->chain_id, later->block - 1});
     if (earlier == by_number.end() || !earlier->second->ok) continue;  // a gap, or nothing to link to
     if (later->pre_state_root == earlier->second->state_root) continue;
     later->ok = false;

@@ -24,6 +24,8 @@ struct TxnResult {
 struct BlockResult {
   BlockOrigin origin;
   uint64_t block = 0;
+  uint64_t chain_id = 0;
+  H256 parent_hash{};  // the last of b_hashes.prev_hashes (zero when absent)
   bool ok = false;
   std::string error;  // the first failure: which transaction, account, slot or key, and what went wrong
 
@@ -75,7 +77,7 @@ std::vector<BlockResult> process_blocks(const std::vector<const BlockWitness*>& 
                                         const ProcessOptions& options = {});
 
 // Checks the links between the blocks of one file or range by number, whatever their order: block N+1's
-// pre-state root must equal block N's post-state root; a block whose predecessor is absent (a gap) or failed is
+// pre-state root must equal block N's post-state root (blocks of other chains are never linked); a block whose predecessor is absent (a gap) or failed is
 // not checked. A failed link marks block N+1 failed. With a number given twice, the first one is the link.
 void check_chain_links(const std::vector<BlockResult*>& results);
 

@@ -739,9 +739,9 @@ class ChainGenerator {
       call(tx, from, value);
     } else if (kind < 73) {  // contract creation
       create(tx, from, value);
-    } else if (kind < 78 && ledger_.contracts.size() > 1) {
-      // A self-destruct, its balance to the caller. (Removing a contract that exists before the transaction is
-      // pre-Cancun behaviour, kept on every chain here so that account removal is covered.)
+    } else if (kind < 78 && ledger_.contracts.size() > 1 && !cancun()) {
+      // A self-destruct, its balance to the caller. Removing a contract that exists before the transaction is
+      // Shanghai behaviour: from Cancun (EIP-6780) only a contract created in the same transaction is removed.
       Address victim = rng_.pick(ledger_.contracts);
       Touch& v = tx.touch(victim);  // touches live as long as the transaction
       tx.pay(from, victim, U256(0), 26000 + rng_.below(5000), call_data(rng_, 0), true);

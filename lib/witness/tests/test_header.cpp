@@ -49,6 +49,8 @@ TEST_CASE("Headers match blocks by hash, else by an unambiguous number, and repo
   CHECK(find_header(headers, block) == &headers[0]);
 
   BlockResult result;
+  result.block = 4;
+  result.parent_hash = headers[0].parent_hash;
   result.state_root = headers[0].state_root;
   result.receipts_root = headers[0].receipts_root;
   result.transactions_root = headers[0].transactions_root;
@@ -59,4 +61,12 @@ TEST_CASE("Headers match blocks by hash, else by an unambiguous number, and repo
   CHECK(difference.rfind("receipts root 0x", 0) == 0);
   CHECK(difference.find("differs from the header's 0x36832caba1c5") != std::string::npos);
   CHECK(difference.find("state root") == std::string::npos);
+  result.receipts_root[5] ^= 1;
+
+  // A header found by hash must also carry the witness's number and parent hash.
+  result.block = 5;
+  CHECK(compare_with_header(result, headers[0]).rfind("block number 5 differs from the header's 4", 0) == 0);
+  result.block = 4;
+  result.parent_hash[0] ^= 1;
+  CHECK(compare_with_header(result, headers[0]).rfind("parent hash 0x", 0) == 0);
 }

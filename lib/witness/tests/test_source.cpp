@@ -260,6 +260,41 @@ TEST_CASE("macOS metadata in a directory is skipped and reported, not read as br
                                             "100_header.json: block header file"});
 }
 
+TEST_CASE("files of the same name in one source get names that tell them apart", "[witness][source]") {
+  fs::path dir = test::scratch_dir("same-name");
+  std::string w100 = read_text(testdata_witnesses() / "100.witness.json");
+  std::string w200 = read_text(testdata_witnesses() / "200.separate.witness.json");
+  test::write_tar(dir / "twice.tar", {{"w.json", w100}, {"w.json", w200}}, Compression::none);
+  auto seen = read_all((dir / "twice.tar").string());
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].source == "w.json");
+  CHECK(seen[1].source == "w.json (copy 2)");
+  // A folder with x.json beside x.json.gz: both read, as two files.
+  fs::create_directories(dir / "folder");
+  std::ofstream(dir / "folder" / "w.json") << w100;
+  test::write_compressed(dir / "folder" / "w.json.gz", w200, Compression::gzip);
+  auto in_folder = read_all((dir / "folder").string());
+  REQUIRE(in_folder.size() == 2);
+  CHECK(in_folder[0].source != in_folder[1].source);
+}
+
+TEST_CASE("a compressed file inside an archive is an error for it, other entries are listed when skipped",
+          "[witness][source]") {
+  fs::path dir = test::scratch_dir("nested");
+  test::write_tar(dir / "nested.tar",
+                  {{"a.json.gz", "not read"}, {"100.witness.json", read_text(testdata_witnesses() / "100.witness.json")}},
+                  Compression::none);
+  auto seen = read_all((dir / "nested.tar").string());
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].error == "a.json.gz: a compressed file inside an archive is not read: store it uncompressed");
+  CHECK(seen[1].block == 100);
+  // A folder's subfolder is not read, and is listed as skipped.
+  fs::create_directories(dir / "folder" / "sub");
+  std::vector<std::string> skipped;
+  read_all((dir / "folder").string(), {}, recording_skips(skipped));
+  CHECK(skipped == std::vector<std::string>{"sub: not a regular file"});
+}
+
 TEST_CASE("a tar member claiming 1 TiB is an error for that member, nothing is allocated for it, the others are read",
           "[witness][source]") {
   fs::path dir = test::scratch_dir("claims");

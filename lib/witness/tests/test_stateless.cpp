@@ -134,6 +134,7 @@ Synthetic synthetic_block(bool beacon_contract = true, SyntheticFork fork = {}) 
   w.origin = {"synthetic.json", 0};
   BlockMetadata& meta = w.other_data.b_data.b_meta;
   meta.block_number = 100;
+  meta.block_beneficiary = h;  // the fee recipient, created by a reverted transaction's fee (txn 4)
   meta.block_chain_id = fork.chain_id;
   meta.block_timestamp = timestamp;
   if (fork.fork >= eth::Fork::cancun) {
@@ -197,11 +198,18 @@ Synthetic synthetic_block(bool beacon_contract = true, SyntheticFork fork = {}) 
   post.accounts[e].nonce = 1;
   post.set_code(e, created_code);
   post.storage[e][slot(0)] = 5;
-  // 3: c self-destructs.
-  add_txn(30000, true, false, {{.address = a, .nonce = eth::U256(9)}, {.address = c, .self_destructed = true}});
+  // 3: before Cancun, c self-destructs; from Cancun (EIP-6780) only a contract created in the same transaction
+  // can, so there c stays and i is created and self-destructed at once.
+  if (fork.fork < eth::Fork::cancun) {
+    add_txn(30000, true, false, {{.address = a, .nonce = eth::U256(9)}, {.address = c, .self_destructed = true}});
+    post.accounts.erase(c);
+    post.storage.erase(c);
+  } else {
+    add_txn(30000, true, false,
+            {{.address = a, .nonce = eth::U256(9)},
+             {.address = address_of(10), .nonce = eth::U256(1), .code_write = Bytes{0x33, 0xff}, .self_destructed = true}});
+  }
   post.accounts[a].nonce = 9;
-  post.accounts.erase(c);
-  post.storage.erase(c);
   // 4: a failed transaction: f, listed with a zero balance, is not created; h, a new fee recipient paid by the
   // reverted transaction, is (a reverted transaction still pays its fee).
   add_txn(25000, false, false,
@@ -346,6 +354,11 @@ TEST_CASE("Blocks N and N+1 must chain, whatever their order, and a gap is not a
   // The same number twice is not a link.
   std::vector<BlockResult> twice = process_blocks({&s.block, &s.block});
   CHECK((twice[0].ok && twice[1].ok));
+  // Blocks of another chain are never linked.
+  BlockWitness other_chain = next;
+  other_chain.other_data.b_data.b_meta.block_chain_id = 3151909;
+  std::vector<BlockResult> mixed = process_blocks({&s.block, &other_chain});
+  CHECK((mixed[0].ok && mixed[1].ok));
 }
 
 TEST_CASE("Transaction outcome rules: a reverted transaction's trace cannot declare what the revert undoes",
@@ -389,6 +402,58 @@ TEST_CASE("Transaction outcome rules: a reverted transaction's unchanged storage
   CHECK(result.state_root == s.post.root());
 }
 
+TEST_CASE("EIP-6780: from Cancun, a self-destruct of an account not created in the same transaction is refused",
+          "[witness][stateless]") {
+  Synthetic s = synthetic_block(true, cancun_mainnet);
+  s.block.block_trace.txn_info[3].traces.push_back({.address = address_of(3), .self_destructed = true});
+  BlockResult result = process_block(s.block);
+  CHECK_FALSE(result.ok);
+  CHECK(result.error == "txn 3: account " + eth::to_hex(address_of(3)) +
+                            ": self-destruct of an account not created in this transaction: from Cancun it is not "
+                            "deleted (EIP-6780)");
+}
+
+TEST_CASE("Traces: code a transaction runs is the account's own code", "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  SECTION("another code hash for an existing contract") {
+    s.block.block_trace.txn_info[1].traces[1].code_read = eth::keccak256(Bytes{1});
+  }
+  SECTION("code for an account that does not exist") {
+    s.block.block_trace.txn_info[0].traces.push_back({.address = address_of(11), .code_read = eth::keccak256(Bytes{1})});
+  }
+  BlockResult result = process_block(s.block);
+  CHECK_FALSE(result.ok);
+  CHECK(result.error.find("code_usage.read " + eth::to_hex(eth::keccak256(Bytes{1})) + " is not the account's code") !=
+        std::string::npos);
+}
+
+TEST_CASE("Transaction outcome rules: a reverted transaction creates no account but the fee recipient",
+          "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  s.block.block_trace.txn_info[4].traces.push_back({.address = address_of(12), .balance = eth::U256(5)});
+  BlockResult result = process_block(s.block);
+  CHECK_FALSE(result.ok);
+  CHECK(result.error == "txn 4: account " + eth::to_hex(address_of(12)) +
+                            ": a reverted transaction creates this account, which is not the fee recipient");
+}
+
+TEST_CASE("Block accounting: empty transaction bytes, gas that overflows, proof-of-work blocks are refused",
+          "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  SECTION("empty transaction bytes") {
+    s.block.block_trace.txn_info[2].meta.byte_code.clear();
+    CHECK(process_block(s.block).error == "txn 2: the transaction's bytes (byte_code) are empty");
+  }
+  SECTION("gas overflowing 64 bits") {
+    s.block.block_trace.txn_info[1].meta.gas_used = UINT64_MAX;
+    CHECK(process_block(s.block).error == "txn 1: the transactions' gas overflows 64 bits");
+  }
+  SECTION("a proof-of-work block") {
+    s.block.other_data.b_data.b_meta.block_difficulty = 0x20000;
+    CHECK(process_block(s.block).error.find("difficulty is not zero") == 0);
+  }
+}
+
 TEST_CASE("Transaction outcome rules: an existing account a reverted transaction leaves empty", "[witness][stateless]") {
   // Account 100 exists with nonce 100 and balance 100; a reverted transaction lists it emptied.
   Synthetic s = synthetic_block();
@@ -404,6 +469,9 @@ TEST_CASE("Transaction outcome rules: an existing account a reverted transaction
   SECTION("the fee recipient: removed (EIP-161; the fee payment's touch is not reverted)") {
     s.block.other_data.b_data.b_meta.block_beneficiary = emptied;
     s.post.accounts.erase(emptied);
+    auto& traces = s.block.block_trace.txn_info[4].traces;  // h is no longer the fee recipient: not paid
+    std::erase_if(traces, [](const AccountTrace& t) { return t.address == address_of(8); });
+    s.post.accounts.erase(address_of(8));
     BlockResult result = process_block(s.block);
     INFO(result.error);
     REQUIRE(result.ok);
