@@ -46,10 +46,8 @@ CollectedBlocks collect_blocks(const std::string& source, const witness::BlockRa
     }
     std::string error;
     auto elements = witness::split_blocks(entry->file.json(), error);
-    if (!elements) {
-      out.unattributed_errors.push_back(fmt::format("{}: {}", entry->file.name, error));
-      continue;
-    }
+    if (!error.empty()) out.unattributed_errors.push_back(fmt::format("{}: {}", entry->file.name, error));
+    if (!elements) continue;
     std::vector<witness::BlockParse> parsed(elements->size());
     tbb::parallel_for(size_t{0}, parsed.size(),
                       [&](size_t i) { parsed[i] = witness::parse_block(entry->file, (*elements)[i], i); });

@@ -688,7 +688,12 @@ std::optional<std::vector<std::string_view>> split_blocks(std::string_view json,
     error = "empty file";
     return std::nullopt;
   }
-  if (json[i] == '{') return std::vector{trim_end(json.substr(i, value_end(json, i) - i))};
+  if (json[i] == '{') {
+    size_t end = value_end(json, i);
+    if (end < json.size() && skip_space(json, end + 1) < json.size())
+      error = fmt::format("text after the end of the JSON object at byte {}", end + 1);
+    return std::vector{trim_end(json.substr(i, end - i))};
+  }
   if (json[i] != '[') {
     error = "not a witness: expected a JSON array of blocks";
     return std::nullopt;
@@ -709,7 +714,11 @@ std::optional<std::vector<std::string_view>> split_blocks(std::string_view json,
     if (json[end] == ',') continue;
     // ']' closes the array; another array may follow (concatenated files on standard input).
     i = skip_space(json, i);
-    if (i == json.size() || json[i] != '[') return blocks;
+    if (i == json.size()) return blocks;
+    if (json[i] != '[') {
+      error = fmt::format("text after the end of the JSON array at byte {}", i);
+      return blocks;
+    }
     i = skip_space(json, i + 1);
     if (i < json.size() && json[i] == ']') return blocks;
   }
@@ -763,6 +772,11 @@ std::vector<BlockParse> parse_witness_file(const JsonFile& file) {
   }
   std::vector<BlockParse> blocks(elements->size());
   tbb::parallel_for(size_t{0}, blocks.size(), [&](size_t i) { blocks[i] = parse_block(file, (*elements)[i], i); });
+  if (!error.empty()) {  // the blocks are read, and what follows them is an error of its own
+    BlockParse& trailing = blocks.emplace_back();
+    trailing.origin = {file.name, blocks.size() - 1};
+    trailing.error = fmt::format("{}: {}", file.name, error);
+  }
   return blocks;
 }
 

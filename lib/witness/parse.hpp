@@ -39,7 +39,8 @@ struct BlockParse {
 
 // The text of each element of the top-level JSON array (a lone top-level object counts as one element).
 // An element cut off by the end of the text is returned as is; parse_block reports it as truncated.
-// Returns nullopt (with `error` set) when the text is not an array or object at all.
+// Returns nullopt (with `error` set) when the text is not an array or object at all; returns the blocks with
+// `error` set when other text follows them.
 std::optional<std::vector<std::string_view>> split_blocks(std::string_view json, std::string& error);
 
 // Parses one element returned by split_blocks on file.json().

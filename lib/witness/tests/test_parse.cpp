@@ -282,6 +282,18 @@ TEST_CASE("split_blocks handles arrays, a lone object, concatenated arrays and t
   REQUIRE(cut_after->size() == 2);
   CHECK((*cut_after)[1].empty());
 
+  // Text after the blocks: the blocks are returned, and the rest is an error of its own.
+  error.clear();
+  auto trailing = split_blocks(R"([{"a":1}] garbage)", error);
+  REQUIRE(trailing);
+  CHECK(trailing->size() == 1);
+  CHECK(error == "text after the end of the JSON array at byte 10");
+  error.clear();
+  auto two_objects = split_blocks(R"({"a":1},{"b":2})", error);
+  REQUIRE(two_objects);
+  CHECK(error == "text after the end of the JSON object at byte 8");
+  error.clear();
+
   CHECK_FALSE(split_blocks("   ", error));
   CHECK(error == "empty file");
   CHECK_FALSE(split_blocks("hello", error));
@@ -387,6 +399,14 @@ TEST_CASE("missing required fields are named", "[witness][parse]") {
   CHECK_FALSE(meta.parent_beacon_block_root);
   CHECK_FALSE(meta.block_blob_gas_used);
   CHECK_FALSE(meta.block_excess_blob_gas);
+}
+
+TEST_CASE("text after the blocks of a file is an error, the blocks are still read", "[witness][parse]") {
+  std::string text = testdata("300-302.witness.json") + "\n]junk";
+  auto blocks = parse_text(text);
+  REQUIRE(blocks.size() == 4);
+  for (size_t i = 0; i < 3; ++i) CHECK(blocks[i].ok());
+  CHECK_THAT(blocks[3].error, Catch::StartsWith("test.json: text after the end of the JSON array at byte"));
 }
 
 TEST_CASE("one damaged block fails alone and keeps its number", "[witness][parse]") {
