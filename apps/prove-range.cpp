@@ -6,6 +6,7 @@
 
 #include "pipeline/cli.hpp"
 #include "pipeline/range.hpp"
+#include "stark/stark.hpp"
 
 namespace po = boost::program_options;
 using namespace witprove;
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
       ("jobs", po::value(&o.jobs)->value_name("N"), "blocks proved at once in standalone mode, sharing threads and memory (default 1); chained "
        "mode proves one block after the other")  //
       ("max-memory", po::value(&max_memory_text)->value_name("BYTES"), "memory budget for all jobs (K/M/G suffixes)")  //
+      ("parameter-set", po::value(&o.parameter_set)->value_name("NAME"),
+       "STARK parameter set for every block: compact (the default) or fast")  //
       ("segment-permutations", po::value(&o.segment_permutations)->value_name("N"),
        "Keccak-f permutations per segment proof (default: the prover's)")  //
       ("resume", po::bool_switch(&o.resume), "skip blocks whose proof in DIR already verifies")  //
@@ -68,6 +71,8 @@ int main(int argc, char** argv) {
     o.max_memory_bytes = *bytes;
   }
   if (o.jobs == 0) return pipeline::usage_error(tool, "--jobs must be at least 1");
+  if (!stark::find_parameter_set(o.parameter_set))
+    return pipeline::usage_error(tool, fmt::format("unknown --parameter-set {}", o.parameter_set));
   auto sources = pipeline::source_options(max_witness_size);
   if (!sources) return pipeline::usage_error(tool, "--max-witness-size must be a byte count such as 512M");
   o.source_options = std::move(*sources);

@@ -7,6 +7,7 @@
 #include "pipeline/block_prover.hpp"
 #include "pipeline/cli.hpp"
 #include "pipeline/verify.hpp"
+#include "stark/stark.hpp"
 #include "witness/source.hpp"
 
 namespace po = boost::program_options;
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
   std::string witness_path = "-", output, previous_path, metrics_path, max_memory_text, max_witness_size;
   std::optional<uint64_t> block;
   pipeline::ProveSettings settings;
-  std::string block_text;
+  std::string block_text, parameter_set = "compact";
   po::options_description options(
       "Usage: prove-witness [options] [--witness FILE|-] [--block N] --output FILE [--previous-proof FILE]\n\n"
       "Proves one block witness (zero-bin BlockProverInput JSON; standard input by default) into a proof file.\n"
@@ -124,6 +125,8 @@ int main(int argc, char** argv) {
       ("previous-proof", po::value(&previous_path)->value_name("FILE"), "proof of the parent block to chain onto")  //
       ("max-memory", po::value(&max_memory_text)->value_name("BYTES"),
        "memory budget (K/M/G suffixes): limits how many segments are proved at once")  //
+      ("parameter-set", po::value(&parameter_set)->value_name("NAME"),
+       "STARK parameter set: compact (blowup 8, smaller proofs; the default) or fast (blowup 2)")  //
       ("segment-permutations", po::value(&settings.parameters.segment_permutations)->value_name("N"),
        "Keccak-f permutations per segment proof (default 682)")  //
       ("metrics", po::value(&metrics_path)->value_name("FILE"), "append one JSON line per job to FILE")  //
@@ -144,6 +147,9 @@ int main(int argc, char** argv) {
   if (!sources) return pipeline::usage_error(tool, "--max-witness-size must be a byte count such as 512M");
   if (settings.parameters.segment_permutations == 0)
     return pipeline::usage_error(tool, "--segment-permutations must be positive");
+  const stark::ParameterSet* set = stark::find_parameter_set(parameter_set);
+  if (!set) return pipeline::usage_error(tool, fmt::format("unknown --parameter-set {}", parameter_set));
+  settings.parameters.stark = set->params;
   auto threads = pipeline::limit_threads(common.threads);
 
   try {

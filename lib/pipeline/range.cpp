@@ -184,6 +184,7 @@ RangeResult prove_range(const RangeOptions& o) {
                                        "--max-witness-size", std::to_string(b.json.size())};
       if (child_threads) argv.insert(argv.end(), {"--threads", std::to_string(child_threads)});
       if (child_memory) argv.insert(argv.end(), {"--max-memory", std::to_string(child_memory)});
+      argv.insert(argv.end(), {"--parameter-set", o.parameter_set});
       if (o.segment_permutations)
         argv.insert(argv.end(), {"--segment-permutations", std::to_string(o.segment_permutations)});
       if (previous) argv.insert(argv.end(), {"--previous-proof", previous->string()});

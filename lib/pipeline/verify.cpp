@@ -1,6 +1,7 @@
 #include "pipeline/verify.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -21,10 +22,14 @@ std::optional<std::string> verify_proof(const proof::ProofFile& f) {
     return fmt::format("statement {} version {} is not the one this build verifies ({} version {})", f.statement_id,
                        f.statement_version, air::kBlockStatementId, air::kBlockStatementVersion);
   const auto& params = f.parameters.stark;
-  if (auto bad = stark::validate(params)) return fmt::format("unusable parameters: {}", *bad);
-  if (params.conjectured_security_bits() < kMinSecurityBits)
-    return fmt::format("parameters give {} bits of conjectured security, below the {} required",
-                       params.conjectured_security_bits(), kMinSecurityBits);
+  if (!stark::parameter_set_of(params)) {
+    std::vector<std::string_view> names;
+    for (const stark::ParameterSet& set : stark::parameter_sets()) names.push_back(set.name);
+    return fmt::format("parameters (log blowup {}, {} queries, {} grinding bits, log FRI arity {}, log final "
+                       "polynomial length {}) are not a known parameter set ({})",
+                       params.log_blowup, params.num_queries, params.grinding_bits, params.log_fri_arity,
+                       params.log_final_poly_len, fmt::join(names, ", "));
+  }
   if (f.segments.empty()) return "the proof has no segments";
 
   std::vector<proof::Hash32> proved;

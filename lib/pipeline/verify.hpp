@@ -10,14 +10,12 @@
 
 namespace witprove::pipeline {
 
-// Proofs below this conjectured security are refused whatever their STARK says.
-inline constexpr unsigned kMinSecurityBits = 100;
-
 // The digests a block proof must prove: its pre-state, post-state, transactions and receipts roots.
 std::vector<proof::Hash32> required_digests(const proof::PublicValues& v);
 
 // Verifies every segment of the proof against its statement bytes and checks that the segments prove
-// exactly the required digests. nullopt when valid, else the reason.
+// exactly the required digests. The STARK parameters must be exactly one of stark::parameter_sets(); any
+// other values are refused whatever security they would claim. nullopt when valid, else the reason.
 std::optional<std::string> verify_proof(const proof::ProofFile& file);
 
 // The public values equal the real block's number, hashes, roots and gas used.

@@ -29,7 +29,8 @@ namespace witprove::proof {
 
 using Hash32 = std::array<uint8_t, 32>;
 
-inline constexpr uint32_t kFormatVersion = 1;
+// 2: Merkle leaves and nodes hashed with domain separation (a version-1 proof cannot verify).
+inline constexpr uint32_t kFormatVersion = 2;
 
 struct Parameters {
   stark::StarkParams stark;           // check_trace is not stored: it does not change the proof

@@ -16,9 +16,9 @@ using Digest = std::array<uint8_t, 32>;
 Digest sha256(ByteView data);
 // Hash of the concatenation a || b.
 Digest sha256(ByteView a, ByteView b);
-// Merkle node: SHA-256 of the two 32-byte children.
+// Merkle node: SHA-256 of 0x01 and the two 32-byte children.
 Digest compress(const Digest& left, const Digest& right);
-// Merkle leaf: SHA-256 of the elements as little-endian 64-bit words.
+// Merkle leaf: SHA-256 of 0x00 and the elements as little-endian 64-bit words.
 Digest hash_elements(std::span<const Fp> values);
 
 }  // namespace witprove::stark

@@ -599,14 +599,4 @@ Proof prove(std::span<const TableInstance> tables, const StarkParams& params, By
   return proof;
 }
 
-std::optional<std::string> validate(const StarkParams& p) {
-  if (p.log_blowup < 1 || p.log_blowup > 6) return fmt::format("log_blowup {} is outside [1, 6]", p.log_blowup);
-  if (p.num_queries < 1 || p.num_queries > 255) return fmt::format("num_queries {} is outside [1, 255]", p.num_queries);
-  if (p.grinding_bits > 30) return fmt::format("grinding_bits {} is above 30", p.grinding_bits);
-  if (p.log_fri_arity < 1 || p.log_fri_arity > protocol::kMaxLogArity)
-    return fmt::format("log_fri_arity {} is outside [1, {}]", p.log_fri_arity, protocol::kMaxLogArity);
-  if (p.log_final_poly_len > 10) return fmt::format("log_final_poly_len {} is above 10", p.log_final_poly_len);
-  return std::nullopt;
-}
-
 }  // namespace witprove::stark

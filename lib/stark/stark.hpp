@@ -13,6 +13,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -48,6 +49,19 @@ struct StarkParams {
 
 // Why parameters are unusable, if they are (e.g. blowup 0, more than 255 queries).
 std::optional<std::string> validate(const StarkParams& params);
+
+// The parameter sets a verifier accepts; docs/stark.md gives each one's conjectured and proven security. A
+// proof names its set by its values: values that are not exactly one of these sets are rejected, however
+// many bits they would claim.
+struct ParameterSet {
+  std::string_view name;
+  StarkParams params;
+};
+// "compact": blowup 8, 27 queries, 19 grinding bits (the smaller proof). "fast": blowup 2, 84 queries,
+// 16 grinding bits (a quarter of the extended trace to compute, hash and hold). Both at 100 bits conjectured.
+std::span<const ParameterSet> parameter_sets();
+const ParameterSet* find_parameter_set(std::string_view name);  // nullptr: no such set
+const ParameterSet* parameter_set_of(const StarkParams& params);  // nullptr: not a known set
 
 // Leaves of one Merkle tree opened at the query positions (sorted, distinct), and the batch proof.
 struct TreeOpening {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 
 #include "stark/merkle.hpp"
@@ -17,6 +18,24 @@ TEST_CASE("SHA-256 known answers") {
   CHECK(hex(sha256({})) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   const uint8_t abc[] = {'a', 'b', 'c'};
   CHECK(hex(sha256(abc)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("Merkle leaves and nodes are hashed with domain separation") {
+  // A leaf of eight elements has the same 64 bytes as a node's two children; their digests must differ, and
+  // each is SHA-256 of its tag byte (0x00 leaf, 0x01 node) and the bytes.
+  std::vector<Fp> elements;
+  for (uint64_t i = 0; i < 8; ++i) elements.push_back(Fp(0x0101010101010101ull * (i + 1)));
+  Digest left, right;
+  std::memcpy(left.data(), elements.data(), 32);
+  std::memcpy(right.data(), elements.data() + 4, 32);
+  std::vector<uint8_t> leaf_bytes = {0x00}, node_bytes = {0x01};
+  for (const Digest* d : {&left, &right}) {
+    leaf_bytes.insert(leaf_bytes.end(), d->begin(), d->end());
+    node_bytes.insert(node_bytes.end(), d->begin(), d->end());
+  }
+  CHECK(hash_elements(elements) == sha256(leaf_bytes));
+  CHECK(compress(left, right) == sha256(node_bytes));
+  CHECK(hash_elements(elements) != compress(left, right));
 }
 
 TEST_CASE("Merkle batch openings verify and detect tampering") {
