@@ -9,13 +9,14 @@
 
 namespace witprove::eth {
 
-// In activation order. Osaka and the blob-parameter forks after Prague add no system-level state writes,
-// so blocks after them follow Prague's rules.
+// In activation order. Osaka (EIP-7607) and the blob-parameter forks add no system-level state writes, so
+// their blocks follow Prague's rules; Osaka is named so that reports say which fork a block is in.
 enum class Fork : uint8_t {
   before_shanghai,  // Paris or earlier: not supported (no withdrawals; proof-of-work rewards before Paris)
   shanghai,         // EIP-4895 withdrawals
   cancun,           // EIP-4788 beacon roots write; EIP-4844 blob fields in the header
   prague,           // EIP-2935 history write; EIP-7002 / EIP-7251 request queue system calls
+  osaka,            // no change to the state rules
 };
 
 std::string_view fork_name(Fork fork);
@@ -27,6 +28,7 @@ struct ForkSchedule {
   uint64_t shanghai = 0;
   uint64_t cancun = 0;
   uint64_t prague = 0;
+  uint64_t osaka = 0;
 };
 
 // Mainnet (1), Sepolia (11155111), Holesky (17000) and Hoodi (560048); nullopt for any other chain.

@@ -54,8 +54,10 @@ Receipt read_receipt(ByteView raw) {
   }
   std::vector<eth::RlpItem> fields = eth::rlp_items(eth::rlp_decode(list));
   if (fields.size() != 4) fail(fmt::format("receipt has {} fields, expected 4", fields.size()));
-  // Status (EIP-658) is empty or 0x01; a 32-byte intermediate state root predates it and means success.
-  if (fields[0].payload.size() != 32) receipt.succeeded = eth::rlp_to_u64(fields[0]) != 0;
+  // Status (EIP-658, from Byzantium): empty (failure) or 0x01 (success); nothing else in a Shanghai or later block.
+  if (fields[0].is_list || fields[0].payload.size() > 1 || (fields[0].payload.size() == 1 && fields[0].payload[0] != 1))
+    fail("receipt status is neither 0 nor 1 (EIP-658)");
+  receipt.succeeded = fields[0].payload.size() == 1;
   receipt.cumulative_gas = eth::rlp_to_u64(fields[1]);
   return receipt;
 }
@@ -158,6 +160,53 @@ void check_request_queue(World& world, const Address& contract_address, std::str
   });
 }
 
+// EIP-7702 (Prague): an account's code may be a delegation designator, 0xef0100 followed by an address.
+bool is_delegation(ByteView code) { return code.size() == 23 && code[0] == 0xef && code[1] == 0x01 && code[2] == 0x00; }
+
+// Whether a transaction may set the code of an account that exists: a creation at an address with no code, nonce
+// or storage (EIP-684, EIP-7610), or from Prague an EIP-7702 delegation (set, changed or cleared) of an account
+// whose code is empty or already a delegation.
+bool may_set_code(World& world, const Account& existing, const Bytes& code, eth::Fork fork) {
+  bool pristine = existing.nonce == 0 && existing.code_hash == eth::empty_keccak &&
+                  existing.storage_root == eth::empty_trie_root;
+  if (pristine) return true;
+  if (fork < eth::Fork::prague || !(code.empty() || is_delegation(code))) return false;
+  if (existing.code_hash == eth::empty_keccak) return true;
+  auto current = world.pre.code.find(existing.code_hash);
+  return current != world.pre.code.end() && is_delegation(current->second);
+}
+
+// A reverted transaction changes only its sender (nonce + 1 and the gas payment) and the fee recipient
+// (Yellow Paper section 6.2). Before Prague, where EIP-7702 authorizations also survive a revert, at most one
+// account other than the fee recipient may change, and its nonce rises by one.
+void check_reverted_changes(World& world, const std::vector<AccountTrace>& traces, const Address& fee_recipient) {
+  const AccountTrace* sender = nullptr;
+  for (const AccountTrace& t : traces) {
+    if (t.address == fee_recipient || (!t.balance && !t.nonce)) continue;
+    Account before = world.account(eth::account_key(t.address)).value_or(Account{});
+    if ((!t.balance || *t.balance == before.balance) && (!t.nonce || *t.nonce == U256(before.nonce))) continue;
+    if (sender)
+      fail(fmt::format("accounts {} and {} both change in a reverted transaction: only its sender and the fee "
+                       "recipient can",
+                       eth::to_hex(sender->address), eth::to_hex(t.address)));
+    sender = &t;
+    if (!t.nonce || *t.nonce != U256(before.nonce + 1))
+      fail(fmt::format("account {} changes in a reverted transaction without its nonce rising by one, as its "
+                       "sender's must",
+                       eth::to_hex(t.address)));
+  }
+}
+
+// After the merge no empty account exists (EIP-7523), and the removal of one when touched (EIP-161) is not
+// modelled here: a pre-state holding one is refused rather than processed on a guess.
+void check_no_empty_accounts(const eth::Trie& state) {
+  eth::for_each_leaf(state, [](const eth::Nibbles& key, const Bytes& value) {
+    if (eth::decode_account(value).is_empty())
+      fail(fmt::format("the pre-state holds an empty account (key {}): none exist after the merge (EIP-7523)",
+                       eth::to_hex(eth::nibbles_to_bytes(key))));
+  });
+}
+
 bool has_writes(const AccountTrace& trace) {
   return trace.balance || trace.nonce || !trace.storage_written.empty() || trace.code_read || trace.code_write;
 }
@@ -191,6 +240,9 @@ void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn)
     fail("a reverted transaction declares a self-destruct or created code");
   if (trace.code_read && !trace.code_write && *trace.code_read != (existing ? existing->code_hash : eth::empty_keccak))
     fail(fmt::format("code_usage.read {} is not the account's code", eth::to_hex(*trace.code_read)));
+  if (trace.code_write && existing && !may_set_code(world, *existing, *trace.code_write, txn.fork))
+    fail("code_usage.write for an account that has code or a nonce: code is set only when an account is created "
+         "(EIP-684, EIP-7610), or from Prague to an EIP-7702 delegation");
   if (trace.self_destructed && txn.fork >= eth::Fork::cancun && existing && !trace.code_write)
     fail("self-destruct of an account not created in this transaction: from Cancun it is not deleted (EIP-6780)");
   if (has_writes(trace)) {
@@ -267,6 +319,7 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
     if (!root.empty()) world.log->record(root, eth::keccak256(root));
   }
   result.pre_state_matches_checkpoint = result.pre_state_root == block.other_data.checkpoint_state_trie_root;
+  check_no_empty_accounts(world.pre.state);
   if (rules.fork >= eth::Fork::cancun) write_beacon_root(world, meta);
   if (rules.fork >= eth::Fork::prague) write_parent_hash(world, block);
 
@@ -286,6 +339,8 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
       if (receipt.cumulative_gas != cumulative_gas)
         fail(fmt::format("receipt's cumulative gas {} differs from the sum of gas used so far {}",
                          receipt.cumulative_gas, cumulative_gas));
+      if (!receipt.succeeded && rules.fork < eth::Fork::prague)
+        check_reverted_changes(world, txns[i].traces, meta.block_beneficiary);
       for (const AccountTrace& trace : txns[i].traces)
         in_context(fmt::format("account {}", eth::to_hex(trace.address)),
                    [&] {

@@ -279,7 +279,7 @@ struct Ledger {
   eth::Trie state;
   std::unordered_map<H256, eth::Trie, eth::H256Hash> storage;  // by hashed address
   witness::CodeTable code;
-  std::vector<Address> eoas, contracts, empties;  // for picking: live accounts of each kind
+  std::vector<Address> eoas, contracts;  // for picking: live accounts of each kind
   std::unordered_map<Address, std::vector<H256>, AddressHash> slots;  // live storage slots of each contract
   // The block being built: the tries as they were before it, and its accesses.
   eth::Trie pre_state;
@@ -671,9 +671,8 @@ class ChainGenerator {
       Address a = rng_.fixed<20>();
       Account account;
       uint64_t kind = rng_.below(100);
-      if (kind < 5) {  // an empty account left from before EIP-161
-        ledger_.empties.push_back(a);
-      } else if (kind < 30) {
+      // No empty accounts: none exist after the merge (EIP-7523), and processing refuses a pre-state with one.
+      if (kind < 30) {
         Bytes code = random_code(rng_);
         account.code_hash = eth::keccak256(code);
         account.nonce = 1;
@@ -751,11 +750,6 @@ class ChainGenerator {
       v.self_destructed = true;
       v.after.reset();
       remove_from(ledger_.contracts, victim);
-    } else if (kind < 83 && !ledger_.empties.empty()) {  // touching an empty account removes it (EIP-161)
-      Address empty = rng_.pick(ledger_.empties);
-      tx.pay(from, empty, U256(0), 21000, {}, true);
-      tx.touch(empty).after.reset();
-      remove_from(ledger_.empties, empty);
     } else if (kind < 90) {  // a failed transaction
       if (rng_.percent(50) && !ledger_.contracts.empty()) {
         Address c = rng_.pick(ledger_.contracts);

@@ -7,13 +7,15 @@ using namespace witprove::eth;
 TEST_CASE("Fork schedules: mainnet activation boundaries") {
   auto mainnet = known_fork_schedule(1);
   REQUIRE(mainnet);
-  // The first block of each fork on mainnet: Shanghai 17034870, Cancun 19426587, Prague 22431084.
+  // Each fork's activation timestamp on mainnet (execution-specs fork criteria).
   CHECK(fork_at(*mainnet, 1681338455 - 1) == Fork::before_shanghai);
   CHECK(fork_at(*mainnet, 1681338455) == Fork::shanghai);
   CHECK(fork_at(*mainnet, 1710338135 - 1) == Fork::shanghai);
   CHECK(fork_at(*mainnet, 1710338135) == Fork::cancun);
   CHECK(fork_at(*mainnet, 1746612311 - 1) == Fork::cancun);
   CHECK(fork_at(*mainnet, 1746612311) == Fork::prague);
+  CHECK(fork_at(*mainnet, 1764798551 - 1) == Fork::prague);
+  CHECK(fork_at(*mainnet, 1764798551) == Fork::osaka);
 }
 
 TEST_CASE("Fork schedules: the public testnets are known, other chains are not") {

@@ -260,6 +260,15 @@ TEST_CASE("macOS metadata in a directory is skipped and reported, not read as br
                                             "100_header.json: block header file"});
 }
 
+TEST_CASE("a witness is never taken for a header file, wherever its block_trace is", "[witness][source]") {
+  std::string witness = read_text(testdata_witnesses() / "100.witness.json");
+  // A parentHash key early on and the block_trace key past the first 4 KiB.
+  std::string padded = "[{\"parentHash\": \"0x00\", \"padding\": \"" + std::string(5000, 'x') + "\", " +
+                       witness.substr(witness.find('{') + 1);
+  CHECK_FALSE(looks_like_block_header(padded));
+  CHECK(looks_like_block_header(R"([{"parentHash":"0x01","stateRoot":"0x02"}])"));
+}
+
 TEST_CASE("files of the same name in one source get names that tell them apart", "[witness][source]") {
   fs::path dir = test::scratch_dir("same-name");
   std::string w100 = read_text(testdata_witnesses() / "100.witness.json");

@@ -363,7 +363,8 @@ TEST_CASE("Blocks N and N+1 must chain, whatever their order, and a gap is not a
 
 TEST_CASE("Transaction outcome rules: a reverted transaction's trace cannot declare what the revert undoes",
           "[witness][stateless]") {
-  Synthetic s = synthetic_block();
+  // Prague: the sender-and-fee-recipient rule (below) does not apply, so this rule is what refuses.
+  Synthetic s = synthetic_block(true, prague_mainnet);
   TxnInfo& reverted = s.block.block_trace.txn_info[4];
   std::string expected;
   SECTION("storage for a new account") {
@@ -429,7 +430,8 @@ TEST_CASE("Traces: code a transaction runs is the account's own code", "[witness
 
 TEST_CASE("Transaction outcome rules: a reverted transaction creates no account but the fee recipient",
           "[witness][stateless]") {
-  Synthetic s = synthetic_block();
+  // Prague: the sender-and-fee-recipient rule (below) does not apply, so this rule is what refuses.
+  Synthetic s = synthetic_block(true, prague_mainnet);
   s.block.block_trace.txn_info[4].traces.push_back({.address = address_of(12), .balance = eth::U256(5)});
   BlockResult result = process_block(s.block);
   CHECK_FALSE(result.ok);
@@ -454,9 +456,73 @@ TEST_CASE("Block accounting: empty transaction bytes, gas that overflows, proof-
   }
 }
 
+TEST_CASE("Transaction outcome rules: before Prague a reverted transaction changes only its sender and the fee recipient",
+          "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  TxnInfo& reverted = s.block.block_trace.txn_info[4];  // a's nonce rises by one: a is the sender
+  SECTION("value moved to another existing account") {
+    reverted.traces.push_back({.address = address_of(101), .balance = eth::U256(1000)});
+    CHECK(process_block(s.block).error == "txn 4: accounts " + eth::to_hex(address_of(1)) + " and " +
+                                              eth::to_hex(address_of(101)) +
+                                              " both change in a reverted transaction: only its sender and the fee "
+                                              "recipient can");
+  }
+  SECTION("a sender whose nonce does not rise by one") {
+    reverted.traces[0].nonce = eth::U256(12);
+    CHECK(process_block(s.block).error == "txn 4: account " + eth::to_hex(address_of(1)) +
+                                              " changes in a reverted transaction without its nonce rising by one, "
+                                              "as its sender's must");
+  }
+}
+
+TEST_CASE("A pre-state holding an empty account is refused (EIP-7523)", "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  s.pre.accounts[address_of(13)] = {};
+  s.block.block_trace.trie_pre_images = CombinedPreImage{encode_compact(s.pre.pre_state())};
+  BlockResult result = process_block(s.block);
+  CHECK_FALSE(result.ok);
+  CHECK(result.error.find("the pre-state holds an empty account (key " +
+                          eth::to_hex(eth::account_key(address_of(13)))) == 0);
+}
+
+TEST_CASE("Code is set only at creation, or from Prague to an EIP-7702 delegation", "[witness][stateless]") {
+  Bytes delegation = {0xef, 0x01, 0x00};
+  delegation.resize(23, 0x42);
+  SECTION("new code for an existing contract: refused") {
+    Synthetic s = synthetic_block();
+    s.block.block_trace.txn_info[1].traces[1].code_write = Bytes{0x60, 0x00};
+    CHECK(process_block(s.block).error.find("code_usage.write for an account that has code or a nonce") !=
+          std::string::npos);
+  }
+  SECTION("a delegation of an account with a nonce, before Prague: refused") {
+    Synthetic s = synthetic_block(true, cancun_mainnet);
+    s.block.block_trace.txn_info[0].traces[0].code_write = delegation;
+    CHECK(process_block(s.block).error.find("code_usage.write for an account that has code or a nonce") !=
+          std::string::npos);
+  }
+  SECTION("a delegation of an account with a nonce, from Prague: set") {
+    Synthetic s = synthetic_block(true, prague_mainnet);
+    s.block.block_trace.txn_info[0].traces[0].code_write = delegation;
+    s.post.set_code(address_of(1), delegation);
+    BlockResult result = process_block(s.block);
+    INFO(result.error);
+    REQUIRE(result.ok);
+    CHECK(result.state_root == s.post.root());
+  }
+}
+
+TEST_CASE("A receipt status other than 0 or 1 is refused (EIP-658)", "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  Bytes status = eth::rlp_uint(uint64_t{2}), gas = eth::rlp_uint(uint64_t{21000});
+  s.block.block_trace.txn_info[0].meta.new_receipt_trie_node_byte =
+      eth::rlp_list({status, gas, eth::rlp_string(Bytes(256, 0)), eth::rlp_list({})});
+  CHECK(process_block(s.block).error == "txn 0: receipt: receipt status is neither 0 nor 1 (EIP-658)");
+}
+
 TEST_CASE("Transaction outcome rules: an existing account a reverted transaction leaves empty", "[witness][stateless]") {
   // Account 100 exists with nonce 100 and balance 100; a reverted transaction lists it emptied.
-  Synthetic s = synthetic_block();
+  // Prague: the sender-and-fee-recipient rule (below) does not apply, so this rule is what refuses.
+  Synthetic s = synthetic_block(true, prague_mainnet);
   const Address emptied = address_of(100);
   s.block.block_trace.txn_info[4].traces.push_back(
       {.address = emptied, .balance = eth::U256(0), .nonce = eth::U256(0)});
