@@ -87,7 +87,8 @@ std::vector<BlockWitness> generate(int blocks, int txs_per_block, int accounts) 
     w.origin = {"generated", static_cast<size_t>(b)};
     BlockMetadata& meta = w.other_data.b_data.b_meta;
     meta.block_number = static_cast<uint64_t>(b + 1);
-    meta.block_chain_id = 1;  // before Cancun by timestamp: no beacon root contract needed
+    meta.block_chain_id = 1;  // Shanghai on mainnet by timestamp: no beacon root contract needed
+    meta.block_timestamp = 1'700'000'000;
     w.block_trace.trie_pre_images = CombinedPreImage{compact};
     uint64_t cumulative = 0;
     for (int t = 0; t < txs_per_block; ++t) {
