@@ -44,6 +44,20 @@ TEST_CASE("prove-witness: an unprovable witness fails fast with the reason") {
   CHECK_FALSE(fs::exists(dir / "100.proof"));
 }
 
+TEST_CASE("prove-witness --parameter-set fast: a generated Prague block proves and verifies") {
+  auto dir = scratch_dir("prove-fast");
+  auto r = run(fmt::format("{} --witness {} --block 22500000 --parameter-set fast --output {}", app("prove-witness"),
+                           q(testdata_dir() / "generated" / "prague.json"), q(dir / "fast.proof")));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("under prague (mainnet schedule) rules") != std::string::npos);
+  auto v = run(fmt::format("{} --header {} {}", app("verify-proof"), q(testdata_dir() / "generated" / "prague_header.json"),
+                           q(dir / "fast.proof")));
+  INFO(v.out << v.err);
+  CHECK(v.status == 0);
+  CHECK(run(app("prove-witness") + " --output x --parameter-set tiny < /dev/null").status == 2);
+}
+
 TEST_CASE("prove-witness: usage errors exit 2") {
   CHECK(run(app("prove-witness") + " --help").status == 0);
   CHECK(run(app("prove-witness") + " < /dev/null").status == 2);  // no --output
