@@ -211,26 +211,23 @@ bool has_writes(const AccountTrace& trace) {
   return trace.balance || trace.nonce || !trace.storage_written.empty() || trace.code_read || trace.code_write;
 }
 
-// One account's declared changes in one transaction. The same rules hold whether the transaction succeeded or
-// reverted: a reverted transaction still pays its fee (Yellow Paper section 6: the sender's nonce and gas
-// payment, and the fee recipient's priority fee, survive the revert), so an account that did not exist and
-// ends non-empty is created, and a touched account left empty is removed (EIP-161), which is also why an
-// account the trace lists with balance zero is not created. What a revert undoes cannot be in its trace: a
-// reverted transaction declaring a self-destruct, created code or a changed storage value is refused (traces
-// list the slots a reverted call wrote, with the values they keep).
-// A revert also undoes the touches of the calls it reverts, so an existing empty account a reverted transaction
-// lists is removed only when it is the fee recipient (touched by the fee payment, which is not reverted);
-// for any other, the trace cannot say whether it was touched outside the reverted calls, and the block is
-// refused.
-//
-// Code a transaction runs (code_usage.read) is the account's own code: a read of other code is refused. From
-// Cancun, SELFDESTRUCT deletes only an account created in the same transaction (EIP-6780).
+// What apply_trace needs to know of the transaction.
 struct TxnContext {
-  bool succeeded = true;
+  bool succeeded = true;  // the receipt's status
   Address fee_recipient{};
   eth::Fork fork = eth::Fork::shanghai;
 };
 
+// One account's declared changes in one transaction (docs/processing.md, "Transactions", has each rule's
+// source). The same rules hold whether the transaction succeeded or reverted: a reverted transaction still
+// pays its fee, so an account that did not exist and ends non-empty (its fee recipient) is created, and a
+// touched account left empty is removed (EIP-161), which is why an account a trace lists with balance zero is
+// not created. What a revert undoes cannot be in its trace: a self-destruct, created code or a changed storage
+// value there is refused (traces list the slots a reverted call wrote, with the values they keep). A revert
+// also undoes the touches of its calls, so an existing account a reverted transaction leaves empty is removed
+// only as the fee recipient, and refused otherwise. Code a transaction runs (code_usage.read) is the account's
+// own; code is set only at creation or as an EIP-7702 delegation; from Cancun a self-destruct deletes only an
+// account created in the same transaction (EIP-6780).
 void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn) {
   if (!has_writes(trace) && !trace.self_destructed) return;  // read only
   H256 key = eth::account_key(trace.address);
