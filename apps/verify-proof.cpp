@@ -9,6 +9,7 @@
 #include "pipeline/cli.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/verify.hpp"
+#include "stark/stark.hpp"
 #include "witness/header.hpp"
 
 namespace po = boost::program_options;
@@ -58,7 +59,11 @@ std::string json_line(const Checked& c) {
   std::string out = fmt::format("{{\"proof\":{},\"block\":{},\"status\":\"{}\",\"error\":{}", pipeline::json_string(c.name),
                                 c.file ? std::to_string(c.file->public_values.block_number) : "null",
                                 c.error.empty() ? "valid" : "invalid", pipeline::json_string(c.error));
-  if (c.file) out += fmt::format(",\"public_values\":{}", proof::public_values_json(c.file->public_values));
+  if (c.file) {
+    const stark::ParameterSet* set = stark::parameter_set_of(c.file->parameters.stark);
+    out += fmt::format(",\"parameter_set\":{}", set ? pipeline::json_string(set->name) : "null");
+    out += fmt::format(",\"public_values\":{}", proof::public_values_json(c.file->public_values));
+  }
   return out + "}\n";
 }
 
@@ -75,7 +80,7 @@ int main(int argc, char** argv) {
       "for standard input. Damage (truncation, a changed byte, a wrong version, numbers rounded by a JSON tool)\n"
       "is reported before any verification work.\n"
       "--format json prints one JSON object per proof and line:\n"
-      "  {\"proof\":…,\"block\":N,\"status\":\"valid\"|\"invalid\",\"error\":…,\"public_values\":{…}}\n"
+      "  {\"proof\":…,\"block\":N,\"status\":\"valid\"|\"invalid\",\"error\":…,\"parameter_set\":…,\"public_values\":{…}}\n"
       "Exit status: 0 every proof (and link) holds, 1 otherwise, 2 usage error.\n\nOptions");
   pipeline::add_common_options(options, common);
   options.add_options()                                                                                        //

@@ -55,6 +55,8 @@ TEST_CASE("prove-witness --parameter-set fast: a generated Prague block proves a
                            q(dir / "fast.proof")));
   INFO(v.out << v.err);
   CHECK(v.status == 0);
+  auto json = run(fmt::format("{} --format json {}", app("verify-proof"), q(dir / "fast.proof")));
+  CHECK(json.out.find("\"parameter_set\":\"fast\"") != std::string::npos);
   CHECK(run(app("prove-witness") + " --output x --parameter-set tiny < /dev/null").status == 2);
 }
 
