@@ -781,9 +781,29 @@ std::vector<BlockParse> parse_witness_file(const JsonFile& file) {
 }
 
 bool looks_like_block_header(std::string_view json) {
-  // The whole text is searched: a witness whose block_trace comes late must never pass for a header.
-  if (json.find("\"block_trace\"") != std::string_view::npos) return false;
-  return json.find("\"parentHash\"") != std::string_view::npos;
+  if (json.find("\"parentHash\"") == std::string_view::npos) return false;  // the common case, without parsing
+  // Parsed, not searched: keys may be written with escapes ("block\u005ftrace"), and a witness must never pass
+  // for a header. A header is an object with parentHash and none of a witness's keys; a file of headers is one
+  // such object or a non-empty array of them. Text that does not parse is not a header (it is reported).
+  auto is_header = [](dom::element e) {
+    dom::object object;
+    if (e.get_object().get(object)) return false;
+    bool parent_hash = false;
+    for (auto [key, value] : object) {
+      if (key == "block_trace" || key == "other_data") return false;
+      parent_hash |= key == "parentHash";
+    }
+    return parent_hash;
+  };
+  dom::parser parser;
+  dom::element doc;
+  if (parser.parse(json.data(), json.size(), true).get(doc)) return false;
+  dom::array array;
+  if (doc.get_array().get(array)) return is_header(doc);
+  if (array.size() == 0) return false;
+  for (dom::element e : array)
+    if (!is_header(e)) return false;
+  return true;
 }
 
 }  // namespace witprove::witness

@@ -49,7 +49,8 @@ BlockParse parse_block(const JsonFile& file, std::string_view element, size_t in
 // Splits and parses every block of a file (several blocks in parallel).
 std::vector<BlockParse> parse_witness_file(const JsonFile& file);
 
-// True for a block header or full-block RPC file (`eth_getBlockByNumber` shape) rather than a witness.
+// True for a block header or full-block RPC file (`eth_getBlockByNumber` shape) rather than a witness: every
+// object in it has a parentHash key and no block_trace or other_data key (however the keys are escaped).
 bool looks_like_block_header(std::string_view json);
 
 }  // namespace witprove::witness

@@ -176,24 +176,31 @@ bool may_set_code(World& world, const Account& existing, const Bytes& code, eth:
   return current != world.pre.code.end() && is_delegation(current->second);
 }
 
-// A reverted transaction changes only its sender (nonce + 1 and the gas payment) and the fee recipient
-// (Yellow Paper section 6.2). Before Prague, where EIP-7702 authorizations also survive a revert, at most one
-// account other than the fee recipient may change, and its nonce rises by one.
-void check_reverted_changes(World& world, const std::vector<AccountTrace>& traces, const Address& fee_recipient) {
-  const AccountTrace* sender = nullptr;
+// A reverted transaction changes only its sender (nonce + 1 and the gas payment) and the fee recipient (the
+// priority fee) (Yellow Paper section 6.2); from Prague also the authorities of its EIP-7702 authorizations,
+// whose nonce rises by one (their delegation is set, no balance moves). So: every account that changes, other
+// than the fee recipient, has its nonce rise by one; at most one of them (the sender) may change balance, and
+// before Prague at most one may change at all. The fee recipient's nonce changes only as the sender's.
+void check_reverted_changes(World& world, const std::vector<AccountTrace>& traces, const Address& fee_recipient,
+                            eth::Fork fork) {
+  const AccountTrace* sender = nullptr;  // the one account whose balance (or before Prague, anything) changed
   for (const AccountTrace& t : traces) {
-    if (t.address == fee_recipient || (!t.balance && !t.nonce)) continue;
+    if (!t.balance && !t.nonce) continue;
     Account before = world.account(eth::account_key(t.address)).value_or(Account{});
-    if ((!t.balance || *t.balance == before.balance) && (!t.nonce || *t.nonce == U256(before.nonce))) continue;
+    bool balance_changes = t.balance && *t.balance != before.balance;
+    bool nonce_changes = t.nonce && *t.nonce != U256(before.nonce);
+    if (!balance_changes && !nonce_changes) continue;
+    if (t.address == fee_recipient && !nonce_changes) continue;
+    if (!t.nonce || *t.nonce != U256(before.nonce + 1))
+      fail(fmt::format("account {} changes in a reverted transaction without its nonce rising by one, as its "
+                       "sender's (or from Prague an authority's) must",
+                       eth::to_hex(t.address)));
+    if (!balance_changes && fork >= eth::Fork::prague) continue;  // an EIP-7702 authority
     if (sender)
       fail(fmt::format("accounts {} and {} both change in a reverted transaction: only its sender and the fee "
                        "recipient can",
                        eth::to_hex(sender->address), eth::to_hex(t.address)));
     sender = &t;
-    if (!t.nonce || *t.nonce != U256(before.nonce + 1))
-      fail(fmt::format("account {} changes in a reverted transaction without its nonce rising by one, as its "
-                       "sender's must",
-                       eth::to_hex(t.address)));
   }
 }
 
@@ -223,20 +230,26 @@ struct TxnContext {
 // pays its fee, so an account that did not exist and ends non-empty (its fee recipient) is created, and a
 // touched account left empty is removed (EIP-161), which is why an account a trace lists with balance zero is
 // not created. What a revert undoes cannot be in its trace: a self-destruct, created code or a changed storage
-// value there is refused (traces list the slots a reverted call wrote, with the values they keep). A revert
-// also undoes the touches of its calls, so an existing account a reverted transaction leaves empty is removed
-// only as the fee recipient, and refused otherwise. Code a transaction runs (code_usage.read) is the account's
-// own; code is set only at creation or as an EIP-7702 delegation; from Cancun a self-destruct deletes only an
-// account created in the same transaction (EIP-6780).
+// value there is refused (traces list the slots a reverted call wrote, with the values they keep), and which
+// accounts it may change at all is checked first (check_reverted_changes). Code a transaction runs
+// (code_usage.read) is the account's own; code is set only at creation or as an EIP-7702 delegation, and no
+// new code starts with 0xef (EIP-3541); from Cancun a self-destruct deletes only an account created in the
+// same transaction (EIP-6780).
 void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn) {
   if (!has_writes(trace) && !trace.self_destructed) return;  // read only
   H256 key = eth::account_key(trace.address);
   std::optional<Account> existing = world.account(key);
-  bool txn_succeeded = txn.succeeded;
+  const bool txn_succeeded = txn.succeeded;
   if (!txn_succeeded && (trace.self_destructed || trace.code_write))
     fail("a reverted transaction declares a self-destruct or created code");
   if (trace.code_read && !trace.code_write && *trace.code_read != (existing ? existing->code_hash : eth::empty_keccak))
     fail(fmt::format("code_usage.read {} is not the account's code", eth::to_hex(*trace.code_read)));
+  if (trace.code_write && !trace.code_write->empty() && (*trace.code_write)[0] == 0xef &&
+      !(txn.fork >= eth::Fork::prague && is_delegation(*trace.code_write)))
+    fail("new code starting with 0xef is refused (EIP-3541); only an EIP-7702 delegation, from Prague, may");
+  if (trace.code_write && existing && is_delegation(*trace.code_write) &&
+      (!trace.nonce || *trace.nonce <= U256(existing->nonce)))
+    fail("an EIP-7702 delegation is set without the authority's nonce rising");
   if (trace.code_write && existing && !may_set_code(world, *existing, *trace.code_write, txn.fork))
     fail("code_usage.write for an account that has code or a nonce: code is set only when an account is created "
          "(EIP-684, EIP-7610), or from Prague to an EIP-7702 delegation");
@@ -263,9 +276,6 @@ void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn)
     if (!existing && !txn_succeeded && !account.is_empty() && trace.address != txn.fee_recipient)
       fail("a reverted transaction creates this account, which is not the fee recipient");
     if (account.is_empty()) {
-      if (existing && !txn_succeeded && trace.address != txn.fee_recipient)
-        fail("a reverted transaction leaves this existing account empty: whether EIP-161 removes it depends on "
-             "touches the trace does not show");
       if (existing) world.remove_account(key);
     } else {
       world.put_account(key, account);
@@ -336,8 +346,7 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
       if (receipt.cumulative_gas != cumulative_gas)
         fail(fmt::format("receipt's cumulative gas {} differs from the sum of gas used so far {}",
                          receipt.cumulative_gas, cumulative_gas));
-      if (!receipt.succeeded && rules.fork < eth::Fork::prague)
-        check_reverted_changes(world, txns[i].traces, meta.block_beneficiary);
+      if (!receipt.succeeded) check_reverted_changes(world, txns[i].traces, meta.block_beneficiary, rules.fork);
       for (const AccountTrace& trace : txns[i].traces)
         in_context(fmt::format("account {}", eth::to_hex(trace.address)),
                    [&] {

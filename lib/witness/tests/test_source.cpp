@@ -266,7 +266,13 @@ TEST_CASE("a witness is never taken for a header file, wherever its block_trace 
   std::string padded = "[{\"parentHash\": \"0x00\", \"padding\": \"" + std::string(5000, 'x') + "\", " +
                        witness.substr(witness.find('{') + 1);
   CHECK_FALSE(looks_like_block_header(padded));
+  // A witness key written with an escape is still a witness key.
+  std::string escaped = witness;
+  escaped.replace(escaped.find("\"block_trace\""), 13, "\"block\\u005ftrace\"");
+  escaped.insert(escaped.find('{') + 1, "\"parentHash\": \"0x00\", ");
+  CHECK_FALSE(looks_like_block_header(escaped));
   CHECK(looks_like_block_header(R"([{"parentHash":"0x01","stateRoot":"0x02"}])"));
+  CHECK(looks_like_block_header(R"({"parentHash":"0x01","stateRoot":"0x02"})"));
 }
 
 TEST_CASE("files of the same name in one source get names that tell them apart", "[witness][source]") {

@@ -432,7 +432,8 @@ TEST_CASE("Transaction outcome rules: a reverted transaction creates no account 
           "[witness][stateless]") {
   // Prague: the sender-and-fee-recipient rule (below) does not apply, so this rule is what refuses.
   Synthetic s = synthetic_block(true, prague_mainnet);
-  s.block.block_trace.txn_info[4].traces.push_back({.address = address_of(12), .balance = eth::U256(5)});
+  s.block.block_trace.txn_info[4].traces.push_back(
+      {.address = address_of(12), .balance = eth::U256(5), .nonce = eth::U256(1)});
   BlockResult result = process_block(s.block);
   CHECK_FALSE(result.ok);
   CHECK(result.error == "txn 4: account " + eth::to_hex(address_of(12)) +
@@ -461,7 +462,7 @@ TEST_CASE("Transaction outcome rules: before Prague a reverted transaction chang
   Synthetic s = synthetic_block();
   TxnInfo& reverted = s.block.block_trace.txn_info[4];  // a's nonce rises by one: a is the sender
   SECTION("value moved to another existing account") {
-    reverted.traces.push_back({.address = address_of(101), .balance = eth::U256(1000)});
+    reverted.traces.push_back({.address = address_of(101), .balance = eth::U256(1000), .nonce = eth::U256(102)});
     CHECK(process_block(s.block).error == "txn 4: accounts " + eth::to_hex(address_of(1)) + " and " +
                                               eth::to_hex(address_of(101)) +
                                               " both change in a reverted transaction: only its sender and the fee "
@@ -471,8 +472,29 @@ TEST_CASE("Transaction outcome rules: before Prague a reverted transaction chang
     reverted.traces[0].nonce = eth::U256(12);
     CHECK(process_block(s.block).error == "txn 4: account " + eth::to_hex(address_of(1)) +
                                               " changes in a reverted transaction without its nonce rising by one, "
-                                              "as its sender's must");
+                                              "as its sender's (or from Prague an authority's) must");
   }
+  SECTION("the fee recipient's nonce") {
+    s.block.other_data.b_data.b_meta.block_beneficiary = address_of(101);
+    reverted.traces.insert(reverted.traces.begin(), {.address = address_of(101), .nonce = eth::U256(107)});
+    CHECK(process_block(s.block).error.find("txn 4: account " + eth::to_hex(address_of(101)) +
+                                            " changes in a reverted transaction without its nonce rising by one") == 0);
+  }
+}
+
+TEST_CASE("Transaction outcome rules: from Prague a reverted transaction changes no balance but its sender's and the "
+          "fee recipient's",
+          "[witness][stateless]") {
+  Synthetic s = synthetic_block(true, prague_mainnet);
+  TxnInfo& reverted = s.block.block_trace.txn_info[4];
+  // An authority's nonce may rise by one (EIP-7702); a second balance may not move.
+  reverted.traces.push_back({.address = address_of(101), .nonce = eth::U256(102)});
+  reverted.traces.push_back({.address = address_of(102), .balance = eth::U256(1), .nonce = eth::U256(103)});
+  reverted.traces.push_back({.address = address_of(103), .balance = eth::U256(1), .nonce = eth::U256(104)});
+  CHECK(process_block(s.block).error == "txn 4: accounts " + eth::to_hex(address_of(102)) + " and " +
+                                            eth::to_hex(address_of(103)) +
+                                            " both change in a reverted transaction: only its sender and the fee "
+                                            "recipient can");
 }
 
 TEST_CASE("A pre-state holding an empty account is refused (EIP-7523)", "[witness][stateless]") {
@@ -494,10 +516,22 @@ TEST_CASE("Code is set only at creation, or from Prague to an EIP-7702 delegatio
     CHECK(process_block(s.block).error.find("code_usage.write for an account that has code or a nonce") !=
           std::string::npos);
   }
-  SECTION("a delegation of an account with a nonce, before Prague: refused") {
+  SECTION("a delegation before Prague: refused (EIP-3541: no new code starts with 0xef)") {
     Synthetic s = synthetic_block(true, cancun_mainnet);
     s.block.block_trace.txn_info[0].traces[0].code_write = delegation;
-    CHECK(process_block(s.block).error.find("code_usage.write for an account that has code or a nonce") !=
+    CHECK(process_block(s.block).error.find("new code starting with 0xef is refused (EIP-3541)") != std::string::npos);
+  }
+  SECTION("code starting with 0xef: refused (EIP-3541)") {
+    Synthetic s = synthetic_block();
+    s.block.block_trace.txn_info[2].traces[1].code_write = Bytes{0xef, 0x00, 0x01};
+    CHECK(process_block(s.block).error.find("new code starting with 0xef is refused (EIP-3541)") != std::string::npos);
+  }
+  SECTION("a delegation without the authority's nonce rising: refused") {
+    Synthetic s = synthetic_block(true, prague_mainnet);
+    s.block.block_trace.txn_info[0].traces[1].code_write = delegation;  // d: created by txn 0 with no nonce
+    s.pre.accounts[address_of(4)] = {.nonce = 3, .balance = eth::U256(1)};
+    s.block.block_trace.trie_pre_images = CombinedPreImage{encode_compact(s.pre.pre_state())};
+    CHECK(process_block(s.block).error.find("an EIP-7702 delegation is set without the authority's nonce rising") !=
           std::string::npos);
   }
   SECTION("a delegation of an account with a nonce, from Prague: set") {
@@ -517,32 +551,6 @@ TEST_CASE("A receipt status other than 0 or 1 is refused (EIP-658)", "[witness][
   s.block.block_trace.txn_info[0].meta.new_receipt_trie_node_byte =
       eth::rlp_list({status, gas, eth::rlp_string(Bytes(256, 0)), eth::rlp_list({})});
   CHECK(process_block(s.block).error == "txn 0: receipt: receipt status is neither 0 nor 1 (EIP-658)");
-}
-
-TEST_CASE("Transaction outcome rules: an existing account a reverted transaction leaves empty", "[witness][stateless]") {
-  // Account 100 exists with nonce 100 and balance 100; a reverted transaction lists it emptied.
-  // Prague: the sender-and-fee-recipient rule (below) does not apply, so this rule is what refuses.
-  Synthetic s = synthetic_block(true, prague_mainnet);
-  const Address emptied = address_of(100);
-  s.block.block_trace.txn_info[4].traces.push_back(
-      {.address = emptied, .balance = eth::U256(0), .nonce = eth::U256(0)});
-  SECTION("not the fee recipient: refused, the removal depends on touches the revert may undo") {
-    BlockResult result = process_block(s.block);
-    CHECK_FALSE(result.ok);
-    CHECK(result.error.find("txn 4: account " + eth::to_hex(emptied) +
-                            ": a reverted transaction leaves this existing account empty") == 0);
-  }
-  SECTION("the fee recipient: removed (EIP-161; the fee payment's touch is not reverted)") {
-    s.block.other_data.b_data.b_meta.block_beneficiary = emptied;
-    s.post.accounts.erase(emptied);
-    auto& traces = s.block.block_trace.txn_info[4].traces;  // h is no longer the fee recipient: not paid
-    std::erase_if(traces, [](const AccountTrace& t) { return t.address == address_of(8); });
-    s.post.accounts.erase(address_of(8));
-    BlockResult result = process_block(s.block);
-    INFO(result.error);
-    REQUIRE(result.ok);
-    CHECK(result.state_root == s.post.root());
-  }
 }
 
 TEST_CASE("Fork rules: each fork's system writes, by the chain's schedule or by the fields present",
