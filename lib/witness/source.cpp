@@ -43,7 +43,6 @@ bool is_macos_metadata(std::string_view path) {
 std::string_view skip_reason(std::string_view path) {
   if (is_macos_metadata(path)) return "macOS metadata";
   if (!is_json_name(path)) return "not a .json file";
-  if (is_header_file_name(path)) return "block header file";
   return {};
 }
 

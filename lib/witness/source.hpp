@@ -54,8 +54,8 @@ struct SourceEntry {
 };
 
 // Reads a source's witness files one at a time, in order (directory entries sorted by name). Skipped: block
-// header and full-block RPC files (`*_header.json`, `*.block.json`, or such content), files not named
-// *.json (possibly compressed), and macOS metadata (`._*`, `.DS_Store`, anything under `__MACOSX/`).
+// header and full-block RPC files (by their content, looks_like_block_header, never by their name), files not
+// named *.json (possibly compressed), and macOS metadata (`._*`, `.DS_Store`, anything under `__MACOSX/`).
 class SourceReader {
  public:
   explicit SourceReader(const std::string& source, SourceOptions options = {});  // throws SourceError
@@ -70,7 +70,8 @@ class SourceReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// True for names of header and full-block RPC files kept beside witnesses.
+// True for the names header and full-block RPC files usually have beside witnesses (`*_header.json`,
+// `*.block.json`). Sources do not skip by name: a witness so named is still read.
 bool is_header_file_name(std::string_view name);
 
 // Parses the blocks of one source entry; a read error becomes one failed block.

@@ -182,26 +182,36 @@ bool may_set_code(World& world, const Account& existing, const Bytes& code, eth:
 // than the fee recipient, has its nonce rise by one; at most one of them (the sender) may change balance, and
 // before Prague at most one may change at all. The fee recipient's nonce changes only as the sender's.
 void check_reverted_changes(World& world, const std::vector<AccountTrace>& traces, const Address& fee_recipient,
-                            eth::Fork fork) {
+                            eth::Fork fork, bool set_code_txn) {
   const AccountTrace* sender = nullptr;  // the one account whose balance (or before Prague, anything) changed
+  U256 paid, earned;                     // the sender's loss and the fee recipient's gain
   for (const AccountTrace& t : traces) {
     if (!t.balance && !t.nonce) continue;
     Account before = world.account(eth::account_key(t.address)).value_or(Account{});
     bool balance_changes = t.balance && *t.balance != before.balance;
     bool nonce_changes = t.nonce && *t.nonce != U256(before.nonce);
     if (!balance_changes && !nonce_changes) continue;
-    if (t.address == fee_recipient && !nonce_changes) continue;
+    if (t.address == fee_recipient && !nonce_changes) {
+      if (eth::sub_underflows(*t.balance, before.balance, earned))
+        fail(fmt::format("the fee recipient {} loses balance in a reverted transaction", eth::to_hex(t.address)));
+      continue;
+    }
     if (!t.nonce || *t.nonce != U256(before.nonce + 1))
       fail(fmt::format("account {} changes in a reverted transaction without its nonce rising by one, as its "
                        "sender's (or from Prague an authority's) must",
                        eth::to_hex(t.address)));
-    if (!balance_changes && fork >= eth::Fork::prague) continue;  // an EIP-7702 authority
+    // From Prague, a type-4 transaction's authorities: nonce + 1, no balance.
+    if (!balance_changes && fork >= eth::Fork::prague && set_code_txn) continue;
     if (sender)
       fail(fmt::format("accounts {} and {} both change in a reverted transaction: only its sender and the fee "
                        "recipient can",
                        eth::to_hex(sender->address), eth::to_hex(t.address)));
     sender = &t;
+    if (t.balance && eth::sub_underflows(before.balance, *t.balance, paid))
+      fail(fmt::format("the sender {} gains balance in a reverted transaction", eth::to_hex(t.address)));
   }
+  if (earned > paid)
+    fail("the fee recipient gains more than the sender pays in a reverted transaction");
 }
 
 // After the merge no empty account exists (EIP-7523), and the removal of one when touched (EIP-161) is not
@@ -221,7 +231,6 @@ bool has_writes(const AccountTrace& trace) {
 // What apply_trace needs to know of the transaction.
 struct TxnContext {
   bool succeeded = true;  // the receipt's status
-  Address fee_recipient{};
   eth::Fork fork = eth::Fork::shanghai;
 };
 
@@ -247,9 +256,12 @@ void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn)
   if (trace.code_write && !trace.code_write->empty() && (*trace.code_write)[0] == 0xef &&
       !(txn.fork >= eth::Fork::prague && is_delegation(*trace.code_write)))
     fail("new code starting with 0xef is refused (EIP-3541); only an EIP-7702 delegation, from Prague, may");
-  if (trace.code_write && existing && is_delegation(*trace.code_write) &&
-      (!trace.nonce || *trace.nonce <= U256(existing->nonce)))
-    fail("an EIP-7702 delegation is set without the authority's nonce rising");
+  // Nonces never fall, and code is only ever set with the nonce rising: a creation starts at 1 (EIP-161), an
+  // EIP-7702 authorization raises its authority's.
+  U256 previous_nonce(existing ? existing->nonce : 0);
+  if (trace.nonce && *trace.nonce < previous_nonce) fail("the nonce falls");
+  if (trace.code_write && (!trace.nonce || *trace.nonce <= previous_nonce))
+    fail("code is set (code_usage.write) without the account's nonce rising");
   if (trace.code_write && existing && !may_set_code(world, *existing, *trace.code_write, txn.fork))
     fail("code_usage.write for an account that has code or a nonce: code is set only when an account is created "
          "(EIP-684, EIP-7610), or from Prague to an EIP-7702 delegation");
@@ -273,8 +285,6 @@ void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn)
       account.storage_root = world.storage(key, account.storage_root).root_hash(world.log);
     }
     // EIP-161: a touched account left empty is removed (and one that did not exist is not created).
-    if (!existing && !txn_succeeded && !account.is_empty() && trace.address != txn.fee_recipient)
-      fail("a reverted transaction creates this account, which is not the fee recipient");
     if (account.is_empty()) {
       if (existing) world.remove_account(key);
     } else {
@@ -346,11 +356,14 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
       if (receipt.cumulative_gas != cumulative_gas)
         fail(fmt::format("receipt's cumulative gas {} differs from the sum of gas used so far {}",
                          receipt.cumulative_gas, cumulative_gas));
-      if (!receipt.succeeded) check_reverted_changes(world, txns[i].traces, meta.block_beneficiary, rules.fork);
+      if (!receipt.succeeded) {
+        bool set_code_txn = !txn_meta.byte_code.empty() && txn_meta.byte_code[0] == 0x04;  // EIP-7702 type
+        check_reverted_changes(world, txns[i].traces, meta.block_beneficiary, rules.fork, set_code_txn);
+      }
       for (const AccountTrace& trace : txns[i].traces)
         in_context(fmt::format("account {}", eth::to_hex(trace.address)),
                    [&] {
-                       apply_trace(world, trace, {receipt.succeeded, meta.block_beneficiary, rules.fork});
+                       apply_trace(world, trace, {receipt.succeeded, rules.fork});
                      });
       TxnResult& txn = result.txns.emplace_back();
       txn.gas_used = txn_meta.gas_used;

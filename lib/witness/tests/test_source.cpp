@@ -257,7 +257,7 @@ TEST_CASE("macOS metadata in a directory is skipped and reported, not read as br
   CHECK(numbers(seen) == std::vector<uint64_t>{100});
   CHECK(errors(seen).empty());
   CHECK(skipped == std::vector<std::string>{".DS_Store: macOS metadata", "._100.witness.json: macOS metadata",
-                                            "100_header.json: block header file"});
+                                            "100_header.json: block header content"});
 }
 
 TEST_CASE("a witness is never taken for a header file, wherever its block_trace is", "[witness][source]") {
@@ -273,6 +273,13 @@ TEST_CASE("a witness is never taken for a header file, wherever its block_trace 
   CHECK_FALSE(looks_like_block_header(escaped));
   CHECK(looks_like_block_header(R"([{"parentHash":"0x01","stateRoot":"0x02"}])"));
   CHECK(looks_like_block_header(R"({"parentHash":"0x01","stateRoot":"0x02"})"));
+}
+
+TEST_CASE("a witness named like a header file is still read", "[witness][source]") {
+  fs::path dir = test::scratch_dir("header-named");
+  fs::copy_file(testdata_witnesses() / "100.witness.json", dir / "100_header.json");
+  fs::copy_file(testdata_witnesses() / "100.witness.json", dir / "100.block.json");
+  CHECK(numbers(read_all(dir.string())) == std::vector<uint64_t>{100, 100});
 }
 
 TEST_CASE("files of the same name in one source get names that tell them apart", "[witness][source]") {

@@ -213,10 +213,10 @@ Synthetic synthetic_block(bool beacon_contract = true, SyntheticFork fork = {}) 
   // 4: a failed transaction: f, listed with a zero balance, is not created; h, a new fee recipient paid by the
   // reverted transaction, is (a reverted transaction still pays its fee).
   add_txn(25000, false, false,
-          {{.address = a, .nonce = eth::U256(10)},
+          {{.address = a, .balance = eth::U256(8'999'999'999'999'999'000ULL), .nonce = eth::U256(10)},
            {.address = f, .balance = eth::U256(0)},
            {.address = h, .balance = eth::U256(777)}});
-  post.accounts[a].nonce = 10;
+  post.accounts[a].nonce = 10;  // a pays 1000, of which 777 to h (its balance is set again by txn 5)
   post.accounts[h] = {.balance = eth::U256(777)};
   // 5: d is emptied and removed (EIP-161).
   add_txn(21000, true, false,
@@ -366,6 +366,7 @@ TEST_CASE("Transaction outcome rules: a reverted transaction's trace cannot decl
   // Prague: the sender-and-fee-recipient rule (below) does not apply, so this rule is what refuses.
   Synthetic s = synthetic_block(true, prague_mainnet);
   TxnInfo& reverted = s.block.block_trace.txn_info[4];
+  reverted.meta.byte_code[0] = 0x04;  // a type-4 (EIP-7702) transaction: nonce-only changes are authorities
   std::string expected;
   SECTION("storage for a new account") {
     reverted.traces.push_back({.address = address_of(9), .storage_written = {{slot(1), 5}}});
@@ -430,14 +431,14 @@ TEST_CASE("Traces: code a transaction runs is the account's own code", "[witness
 
 TEST_CASE("Transaction outcome rules: a reverted transaction creates no account but the fee recipient",
           "[witness][stateless]") {
-  // Prague: the sender-and-fee-recipient rule (below) does not apply, so this rule is what refuses.
+  // A new account that gains balance in a reverted transaction is a second balance change beside the sender's.
   Synthetic s = synthetic_block(true, prague_mainnet);
   s.block.block_trace.txn_info[4].traces.push_back(
       {.address = address_of(12), .balance = eth::U256(5), .nonce = eth::U256(1)});
   BlockResult result = process_block(s.block);
   CHECK_FALSE(result.ok);
-  CHECK(result.error == "txn 4: account " + eth::to_hex(address_of(12)) +
-                            ": a reverted transaction creates this account, which is not the fee recipient");
+  CHECK(result.error == "txn 4: accounts " + eth::to_hex(address_of(1)) + " and " + eth::to_hex(address_of(12)) +
+                            " both change in a reverted transaction: only its sender and the fee recipient can");
 }
 
 TEST_CASE("Block accounting: empty transaction bytes, gas that overflows, proof-of-work blocks are refused",
@@ -474,6 +475,20 @@ TEST_CASE("Transaction outcome rules: before Prague a reverted transaction chang
                                               " changes in a reverted transaction without its nonce rising by one, "
                                               "as its sender's (or from Prague an authority's) must");
   }
+  SECTION("a sender whose balance rises") {
+    reverted.traces[0].balance = eth::U256(9'000'000'000'000'000'001ULL);
+    CHECK(process_block(s.block).error == "txn 4: the sender " + eth::to_hex(address_of(1)) +
+                                              " gains balance in a reverted transaction");
+  }
+  SECTION("a fee recipient gaining more than the sender pays") {
+    reverted.traces[2].balance = eth::U256(1001);  // h, the fee recipient; a pays 1000
+    CHECK(process_block(s.block).error == "txn 4: the fee recipient gains more than the sender pays in a reverted "
+                                          "transaction");
+  }
+  SECTION("a nonce-only change in a transaction that is not of type 4") {
+    reverted.traces.push_back({.address = address_of(101), .nonce = eth::U256(102)});
+    CHECK(process_block(s.block).error.find("both change in a reverted transaction") != std::string::npos);
+  }
   SECTION("the fee recipient's nonce") {
     s.block.other_data.b_data.b_meta.block_beneficiary = address_of(101);
     reverted.traces.insert(reverted.traces.begin(), {.address = address_of(101), .nonce = eth::U256(107)});
@@ -487,12 +502,13 @@ TEST_CASE("Transaction outcome rules: from Prague a reverted transaction changes
           "[witness][stateless]") {
   Synthetic s = synthetic_block(true, prague_mainnet);
   TxnInfo& reverted = s.block.block_trace.txn_info[4];
-  // An authority's nonce may rise by one (EIP-7702); a second balance may not move.
+  reverted.meta.byte_code[0] = 0x04;  // a type-4 (EIP-7702) transaction
+  // An authority's nonce may rise by one (EIP-7702); a second balance may not move (a is the sender).
   reverted.traces.push_back({.address = address_of(101), .nonce = eth::U256(102)});
   reverted.traces.push_back({.address = address_of(102), .balance = eth::U256(1), .nonce = eth::U256(103)});
   reverted.traces.push_back({.address = address_of(103), .balance = eth::U256(1), .nonce = eth::U256(104)});
-  CHECK(process_block(s.block).error == "txn 4: accounts " + eth::to_hex(address_of(102)) + " and " +
-                                            eth::to_hex(address_of(103)) +
+  CHECK(process_block(s.block).error == "txn 4: accounts " + eth::to_hex(address_of(1)) + " and " +
+                                            eth::to_hex(address_of(102)) +
                                             " both change in a reverted transaction: only its sender and the fee "
                                             "recipient can");
 }
@@ -513,6 +529,7 @@ TEST_CASE("Code is set only at creation, or from Prague to an EIP-7702 delegatio
   SECTION("new code for an existing contract: refused") {
     Synthetic s = synthetic_block();
     s.block.block_trace.txn_info[1].traces[1].code_write = Bytes{0x60, 0x00};
+    s.block.block_trace.txn_info[1].traces[1].nonce = eth::U256(1);
     CHECK(process_block(s.block).error.find("code_usage.write for an account that has code or a nonce") !=
           std::string::npos);
   }
@@ -531,8 +548,13 @@ TEST_CASE("Code is set only at creation, or from Prague to an EIP-7702 delegatio
     s.block.block_trace.txn_info[0].traces[1].code_write = delegation;  // d: created by txn 0 with no nonce
     s.pre.accounts[address_of(4)] = {.nonce = 3, .balance = eth::U256(1)};
     s.block.block_trace.trie_pre_images = CombinedPreImage{encode_compact(s.pre.pre_state())};
-    CHECK(process_block(s.block).error.find("an EIP-7702 delegation is set without the authority's nonce rising") !=
+    CHECK(process_block(s.block).error.find("code is set (code_usage.write) without the account's nonce rising") !=
           std::string::npos);
+  }
+  SECTION("a nonce that falls: refused") {
+    Synthetic s = synthetic_block();
+    s.block.block_trace.txn_info[0].traces[0].nonce = eth::U256(4);  // a had nonce 5
+    CHECK(process_block(s.block).error.find("txn 0: account " + eth::to_hex(address_of(1)) + ": the nonce falls") == 0);
   }
   SECTION("a delegation of an account with a nonce, from Prague: set") {
     Synthetic s = synthetic_block(true, prague_mainnet);
