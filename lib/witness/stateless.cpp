@@ -214,6 +214,25 @@ void check_reverted_changes(World& world, const std::vector<AccountTrace>& trace
     fail("the fee recipient gains more than the sender pays in a reverted transaction");
 }
 
+// Nonces never fall, and every transaction raises its sender's nonce by one (Yellow Paper section 6.2), so
+// some account's nonce rises by exactly one. Before Prague, an account without code can gain no other nonce
+// (only contracts' CREATEs and, from Prague, EIP-7702 authorizations add more).
+void check_nonces(World& world, const std::vector<AccountTrace>& traces, eth::Fork fork) {
+  bool sender_found = false;
+  for (const AccountTrace& t : traces) {
+    if (!t.nonce) continue;
+    std::optional<Account> before = world.account(eth::account_key(t.address));
+    uint64_t previous = before ? before->nonce : 0;
+    if (*t.nonce < U256(previous)) fail(fmt::format("account {}: the nonce falls", eth::to_hex(t.address)));
+    if (*t.nonce == U256(previous + 1)) sender_found = true;
+    bool has_code = t.code_write || (before && before->code_hash != eth::empty_keccak);
+    if (fork < eth::Fork::prague && !has_code && *t.nonce > U256(previous + 1))
+      fail(fmt::format("account {} without code gains more than one nonce in one transaction",
+                       eth::to_hex(t.address)));
+  }
+  if (!sender_found) fail("no account's nonce rises by one: every transaction raises its sender's");
+}
+
 // After the merge no empty account exists (EIP-7523), and the removal of one when touched (EIP-161) is not
 // modelled here: a pre-state holding one is refused rather than processed on a guess.
 void check_no_empty_accounts(const eth::Trie& state) {
@@ -256,10 +275,9 @@ void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn)
   if (trace.code_write && !trace.code_write->empty() && (*trace.code_write)[0] == 0xef &&
       !(txn.fork >= eth::Fork::prague && is_delegation(*trace.code_write)))
     fail("new code starting with 0xef is refused (EIP-3541); only an EIP-7702 delegation, from Prague, may");
-  // Nonces never fall, and code is only ever set with the nonce rising: a creation starts at 1 (EIP-161), an
-  // EIP-7702 authorization raises its authority's.
+  // Code is only ever set with the nonce rising: a creation starts at 1 (EIP-161), an EIP-7702 authorization
+  // raises its authority's. (That nonces never fall is checked for the whole transaction: check_nonces.)
   U256 previous_nonce(existing ? existing->nonce : 0);
-  if (trace.nonce && *trace.nonce < previous_nonce) fail("the nonce falls");
   if (trace.code_write && (!trace.nonce || *trace.nonce <= previous_nonce))
     fail("code is set (code_usage.write) without the account's nonce rising");
   if (trace.code_write && existing && !may_set_code(world, *existing, *trace.code_write, txn.fork))
@@ -356,6 +374,7 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
       if (receipt.cumulative_gas != cumulative_gas)
         fail(fmt::format("receipt's cumulative gas {} differs from the sum of gas used so far {}",
                          receipt.cumulative_gas, cumulative_gas));
+      check_nonces(world, txns[i].traces, rules.fork);
       if (!receipt.succeeded) {
         bool set_code_txn = !txn_meta.byte_code.empty() && txn_meta.byte_code[0] == 0x04;  // EIP-7702 type
         check_reverted_changes(world, txns[i].traces, meta.block_beneficiary, rules.fork, set_code_txn);

@@ -472,8 +472,7 @@ TEST_CASE("Transaction outcome rules: before Prague a reverted transaction chang
   SECTION("a sender whose nonce does not rise by one") {
     reverted.traces[0].nonce = eth::U256(12);
     CHECK(process_block(s.block).error == "txn 4: account " + eth::to_hex(address_of(1)) +
-                                              " changes in a reverted transaction without its nonce rising by one, "
-                                              "as its sender's (or from Prague an authority's) must");
+                                              " without code gains more than one nonce in one transaction");
   }
   SECTION("a sender whose balance rises") {
     reverted.traces[0].balance = eth::U256(9'000'000'000'000'000'001ULL);
@@ -491,9 +490,24 @@ TEST_CASE("Transaction outcome rules: before Prague a reverted transaction chang
   }
   SECTION("the fee recipient's nonce") {
     s.block.other_data.b_data.b_meta.block_beneficiary = address_of(101);
-    reverted.traces.insert(reverted.traces.begin(), {.address = address_of(101), .nonce = eth::U256(107)});
-    CHECK(process_block(s.block).error.find("txn 4: account " + eth::to_hex(address_of(101)) +
-                                            " changes in a reverted transaction without its nonce rising by one") == 0);
+    reverted.traces.insert(reverted.traces.begin(), {.address = address_of(101), .nonce = eth::U256(102)});
+    CHECK(process_block(s.block).error.find("both change in a reverted transaction") != std::string::npos);
+  }
+}
+
+TEST_CASE("Nonces: every transaction raises some account's nonce by one, none falls, and before Prague an account "
+          "without code gains at most one",
+          "[witness][stateless]") {
+  Synthetic s = synthetic_block();
+  SECTION("no nonce rises") {
+    s.block.block_trace.txn_info[0].traces[0].nonce.reset();
+    CHECK(process_block(s.block).error ==
+          "txn 0: no account's nonce rises by one: every transaction raises its sender's");
+  }
+  SECTION("an account without code gains several nonces") {
+    s.block.block_trace.txn_info[0].traces[0].nonce = eth::U256(9);  // a: 5 -> 9
+    CHECK(process_block(s.block).error == "txn 0: account " + eth::to_hex(address_of(1)) +
+                                              " without code gains more than one nonce in one transaction");
   }
 }
 
