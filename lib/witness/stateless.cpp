@@ -177,17 +177,19 @@ bool may_set_code(World& world, const Account& existing, const Bytes& code, eth:
 }
 
 // A reverted transaction changes only its sender (nonce + 1 and the gas payment) and the fee recipient (the
-// priority fee) (Yellow Paper section 6.2); from Prague also the authorities of its EIP-7702 authorizations,
-// whose nonce rises by one (their delegation is set, no balance moves). So: every account that changes, other
-// than the fee recipient, has its nonce rise by one; at most one of them (the sender) may change balance, and
-// before Prague at most one may change at all. The fee recipient's nonce changes only as the sender's.
-void check_reverted_changes(World& world, const std::vector<AccountTrace>& traces, const Address& fee_recipient,
-                            eth::Fork fork, bool set_code_txn) {
+// priority fee) (Yellow Paper section 6.2); from Prague also, in a type-4 transaction, the authorities of its
+// EIP-7702 authorizations, whose nonce rises by one (no balance moves). So: every account that changes, other
+// than the fee recipient's balance, has its nonce rise by one; at most one of them (the sender) changes
+// balance, never upwards, and otherwise at most one changes at all; the fee recipient gains no more than the
+// sender pays (the rest is the burnt base fee). `before` is accounts_before of the traces.
+void check_reverted_changes(const std::vector<AccountTrace>& traces, const std::vector<std::optional<Account>>& accounts,
+                            const Address& fee_recipient, eth::Fork fork, bool set_code_txn) {
   const AccountTrace* sender = nullptr;  // the one account whose balance (or before Prague, anything) changed
   U256 paid, earned;                     // the sender's loss and the fee recipient's gain
-  for (const AccountTrace& t : traces) {
+  for (size_t i = 0; i < traces.size(); ++i) {
+    const AccountTrace& t = traces[i];
     if (!t.balance && !t.nonce) continue;
-    Account before = world.account(eth::account_key(t.address)).value_or(Account{});
+    Account before = accounts[i].value_or(Account{});
     bool balance_changes = t.balance && *t.balance != before.balance;
     bool nonce_changes = t.nonce && *t.nonce != U256(before.nonce);
     if (!balance_changes && !nonce_changes) continue;
@@ -217,11 +219,13 @@ void check_reverted_changes(World& world, const std::vector<AccountTrace>& trace
 // Nonces never fall, and every transaction raises its sender's nonce by one (Yellow Paper section 6.2), so
 // some account's nonce rises by exactly one. Before Prague, an account without code can gain no other nonce
 // (only contracts' CREATEs and, from Prague, EIP-7702 authorizations add more).
-void check_nonces(World& world, const std::vector<AccountTrace>& traces, eth::Fork fork) {
+void check_nonces(const std::vector<AccountTrace>& traces, const std::vector<std::optional<Account>>& accounts,
+                  eth::Fork fork) {
   bool sender_found = false;
-  for (const AccountTrace& t : traces) {
+  for (size_t i = 0; i < traces.size(); ++i) {
+    const AccountTrace& t = traces[i];
     if (!t.nonce) continue;
-    std::optional<Account> before = world.account(eth::account_key(t.address));
+    const std::optional<Account>& before = accounts[i];
     uint64_t previous = before ? before->nonce : 0;
     if (*t.nonce < U256(previous)) fail(fmt::format("account {}: the nonce falls", eth::to_hex(t.address)));
     if (*t.nonce == U256(previous + 1)) sender_found = true;
@@ -247,6 +251,20 @@ bool has_writes(const AccountTrace& trace) {
   return trace.balance || trace.nonce || !trace.storage_written.empty() || trace.code_read || trace.code_write;
 }
 
+bool read_only(const AccountTrace& trace) { return !has_writes(trace) && !trace.self_destructed; }
+
+// The accounts a transaction's traces change, as they were before it (nullopt when absent, and for read-only
+// traces), read once for its checks and its application. Each address has one trace (the parser refuses an
+// address twice), so the state a trace is applied to is this one.
+std::vector<std::optional<Account>> accounts_before(World& world, const std::vector<AccountTrace>& traces) {
+  std::vector<std::optional<Account>> out(traces.size());
+  for (size_t i = 0; i < traces.size(); ++i)
+    if (!read_only(traces[i]))
+      out[i] = in_context(fmt::format("account {}", eth::to_hex(traces[i].address)),
+                          [&] { return world.account(eth::account_key(traces[i].address)); });
+  return out;
+}
+
 // What apply_trace needs to know of the transaction.
 struct TxnContext {
   bool succeeded = true;  // the receipt's status
@@ -263,10 +281,10 @@ struct TxnContext {
 // (code_usage.read) is the account's own; code is set only at creation or as an EIP-7702 delegation, and no
 // new code starts with 0xef (EIP-3541); from Cancun a self-destruct deletes only an account created in the
 // same transaction (EIP-6780).
-void apply_trace(World& world, const AccountTrace& trace, const TxnContext& txn) {
-  if (!has_writes(trace) && !trace.self_destructed) return;  // read only
+void apply_trace(World& world, const AccountTrace& trace, const std::optional<Account>& existing,
+                 const TxnContext& txn) {
+  if (read_only(trace)) return;
   H256 key = eth::account_key(trace.address);
-  std::optional<Account> existing = world.account(key);
   const bool txn_succeeded = txn.succeeded;
   if (!txn_succeeded && (trace.self_destructed || trace.code_write))
     fail("a reverted transaction declares a self-destruct or created code");
@@ -374,16 +392,16 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
       if (receipt.cumulative_gas != cumulative_gas)
         fail(fmt::format("receipt's cumulative gas {} differs from the sum of gas used so far {}",
                          receipt.cumulative_gas, cumulative_gas));
-      check_nonces(world, txns[i].traces, rules.fork);
+      const std::vector<AccountTrace>& traces = txns[i].traces;
+      std::vector<std::optional<Account>> before = accounts_before(world, traces);
+      check_nonces(traces, before, rules.fork);
       if (!receipt.succeeded) {
-        bool set_code_txn = !txn_meta.byte_code.empty() && txn_meta.byte_code[0] == 0x04;  // EIP-7702 type
-        check_reverted_changes(world, txns[i].traces, meta.block_beneficiary, rules.fork, set_code_txn);
+        bool set_code_txn = txn_meta.byte_code[0] == 0x04;  // EIP-7702 type (the bytes are not empty: above)
+        check_reverted_changes(traces, before, meta.block_beneficiary, rules.fork, set_code_txn);
       }
-      for (const AccountTrace& trace : txns[i].traces)
-        in_context(fmt::format("account {}", eth::to_hex(trace.address)),
-                   [&] {
-                       apply_trace(world, trace, {receipt.succeeded, rules.fork});
-                     });
+      for (size_t t = 0; t < traces.size(); ++t)
+        in_context(fmt::format("account {}", eth::to_hex(traces[t].address)),
+                   [&] { apply_trace(world, traces[t], before[t], {receipt.succeeded, rules.fork}); });
       TxnResult& txn = result.txns.emplace_back();
       txn.gas_used = txn_meta.gas_used;
       txn.cumulative_gas = cumulative_gas;
