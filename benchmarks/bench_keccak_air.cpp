@@ -3,8 +3,8 @@
 // phase. Each size and thread count runs in a child process so that peak memory is its own.
 // Prints one JSON line; sizes that do not fit in free memory are listed as skipped.
 // Options: --min-log N, --max-log N (defaults 10 and 14), --threads-list 1,2; --permutations N runs one
-// count instead (1365 fills 2^15 rows, the count Plonky3's figures use); --log-blowup B trades proof size
-// for speed (queries are raised to keep the default security).
+// count instead (1365 fills 2^15 rows, the count Plonky3's figures use); --parameter-set fast trades proof
+// size for speed (docs/stark.md).
 #include <oneapi/tbb/global_control.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -99,21 +99,22 @@ int main(int argc, char** argv) {
   std::vector<unsigned> thread_counts = {1, 2};
   std::vector<size_t> counts;
   stark::StarkParams params;
+  std::string_view set_name = "compact";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if ((arg == "--min-log" || arg == "--max-log" || arg == "--threads-list" || arg == "--permutations" ||
-         arg == "--log-blowup") &&
+         arg == "--parameter-set") &&
         i + 1 < argc) {
       const char* value = argv[++i];
       if (arg == "--permutations") counts = {parse_unsigned(value, "--permutations", 1u << 24)};
-      else if (arg == "--log-blowup") {
-        const unsigned security = params.conjectured_security_bits();
-        params.log_blowup = parse_unsigned(value, "--log-blowup", 4);
-        if (params.log_blowup < 2) {  // degree-3 constraints need a quotient of twice the trace height
-          std::fprintf(stderr, "bench_keccak_air: --log-blowup must be at least 2\n");
+      else if (arg == "--parameter-set") {
+        const stark::ParameterSet* set = stark::find_parameter_set(value);
+        if (!set) {
+          std::fprintf(stderr, "bench_keccak_air: unknown parameter set '%s'\n", value);
           return 2;
         }
-        params.num_queries = (security - params.grinding_bits + params.log_blowup - 1) / params.log_blowup;
+        set_name = set->name;
+        params = set->params;
       }
       else if (arg == "--min-log") min_log = parse_unsigned(value, "--min-log");
       else if (arg == "--max-log") max_log = parse_unsigned(value, "--max-log");
@@ -128,7 +129,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: bench_keccak_air [--min-log N] [--max-log N] [--threads-list 1,2] [--permutations N] "
-                   "[--log-blowup B]\n");
+                   "[--parameter-set compact|fast]\n");
       return 2;
     }
   }
@@ -178,14 +179,14 @@ int main(int argc, char** argv) {
     }
   std::printf(
       "{\"benchmark\":\"keccak_air\",\"field\":\"goldilocks\",\"rows_per_permutation\":%zu,\"columns\":%zu,"
-      "\"constraint_degree\":3,\"params\":{\"log_blowup\":%u,\"num_queries\":%u,\"grinding_bits\":%u,"
+      "\"constraint_degree\":3,\"parameter_set\":\"%.*s\",\"params\":{\"log_blowup\":%u,\"num_queries\":%u,\"grinding_bits\":%u,"
       "\"log_fri_arity\":%u,\"conjectured_security_bits\":%u},"
       // Figures to compare with (published reference figures): Plonky3's Goldilocks keccak-air and the goals.
       "\"reference\":{\"plonky3_goldilocks_permutations_per_second_1_thread\":208,"
       "\"plonky3_goldilocks_permutations_per_second_2_threads\":427,\"plonky3_goldilocks_proof_bytes_1365\":2700000,"
       "\"goal_permutations_per_second_per_thread\":600,\"goal_permutations_per_second_2_threads\":1100,"
       "\"goal_proof_bytes_1365\":675000,\"goal_verify_ms\":50},\"runs\":[%s]}\n",
-      air::keccak_perm::rounds, air::keccak_perm::width, params.log_blowup, params.num_queries, params.grinding_bits,
+      air::keccak_perm::rounds, air::keccak_perm::width, static_cast<int>(set_name.size()), set_name.data(), params.log_blowup, params.num_queries, params.grinding_bits,
       params.log_fri_arity, params.conjectured_security_bits(), results.c_str());
   return exit_code;
 }

@@ -20,20 +20,19 @@ using namespace witprove::stark;
 
 namespace {
 
+inline constexpr Bus<1> kValueBus{1, "bench.value"};
+
 // next_c = local_c * local_{c+1} + c on every transition: width constraints of degree 3.
 struct RecurrenceAir {
   size_t columns;
   std::string name() const { return "recurrence"; }
   size_t width() const { return columns; }
   size_t num_public_values() const { return 0; }
-  unsigned constraint_degree() const { return 3; }
-  std::vector<Interaction> interactions() const {
-    return {{0, {LinearCombination::column(0)}, LinearCombination::constant_value(Fp::one())}};
-  }
   template <class F>
   void eval(F& f) const {
     for (size_t c = 0; c < columns; ++c)
       f.assert_zero(f.is_transition() * (f.next(c) - f.local(c) * f.local((c + 1) % columns) - Fp(c)));
+    f.send(kValueBus, std::array{f.local(0)}, Fp::one());
   }
 };
 
@@ -42,12 +41,10 @@ struct ReceiverAir {
   std::string name() const { return "receiver"; }
   size_t width() const { return 2; }
   size_t num_public_values() const { return 0; }
-  unsigned constraint_degree() const { return 1; }
-  std::vector<Interaction> interactions() const {
-    return {{0, {LinearCombination::column(0)}, LinearCombination{{{1, -Fp::one()}}, Fp()}}};
-  }
   template <class F>
-  void eval(F&) const {}
+  void eval(F& f) const {
+    f.receive(kValueBus, std::array{f.local(0)}, f.local(1));
+  }
 };
 
 double since(std::chrono::steady_clock::time_point t) {

@@ -8,34 +8,9 @@
 namespace witprove::air {
 
 using stark::Fp;
-using stark::LinearCombination;
 using namespace keccak_perm;
 using detail::write_bits;
 using detail::write_limbs;
-
-std::vector<stark::Interaction> KeccakPermutationAir::interactions() const {
-  const Fp minus_one = -Fp::one();
-  stark::Interaction input{keccak_bus::permutation_input, {}, {{{static_cast<uint32_t>(input_mult), minus_one}}, Fp()}};
-  stark::Interaction output{keccak_bus::permutation_output, {}, {{{static_cast<uint32_t>(output_mult), minus_one}}, Fp()}};
-  input.values.push_back(LinearCombination::column(tag));
-  output.values.push_back(LinearCombination::column(tag));
-  for (uint32_t i = 0; i < 50; ++i) input.values.push_back(LinearCombination::column(state_limbs + i));
-  // Output lane 0 is chi's lane 0 with the last round constant's bits flipped: + 2^k (1 - 2 bit).
-  const uint64_t rc = eth::keccak_round_constants[rounds - 1];
-  for (uint32_t half = 0; half < 2; ++half) {
-    LinearCombination lc = LinearCombination::column(static_cast<uint32_t>(chi_limbs + half));
-    for (size_t j = 0; j < round_constant_bits.size(); ++j) {
-      const size_t z = round_constant_bits[j];
-      if (z / 32 != half || !((rc >> z) & 1)) continue;
-      const Fp weight = detail::pow2(z % 32);
-      lc.constant += weight;
-      lc.terms.push_back({static_cast<uint32_t>(chi_rc_bits + j), -(weight + weight)});
-    }
-    output.values.push_back(std::move(lc));
-  }
-  for (uint32_t i = 2; i < 50; ++i) output.values.push_back(LinearCombination::column(chi_limbs + i));
-  return {std::move(input), std::move(output)};
-}
 
 size_t keccak_permutation_height(size_t num_permutations) {
   return std::bit_ceil(std::max<size_t>(32, rounds * num_permutations));

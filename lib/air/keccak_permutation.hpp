@@ -14,8 +14,8 @@
 // 2,374 columns, constraint degree 3. The next round's input is chi's output with iota applied; the
 // permutation's output is read on its round-23 row as a linear combination of chi limbs and chi rc bits.
 //
-// Buses: round-0 rows receive (tag, 50 input limbs) on keccak_bus::permutation_input and round-23 rows
-// receive (tag, 50 output limbs) on keccak_bus::permutation_output; tags are distinct per permutation, so a
+// Buses: round-0 rows receive (tag, 50 input limbs) on bus::permutation_input and round-23 rows receive
+// (tag, 50 output limbs) on bus::permutation_output (air/buses.hpp); tags are distinct per permutation, so a
 // sender that sends both tuples with one tag proves output = keccak_f1600(input).
 #pragma once
 
@@ -26,18 +26,11 @@
 #include <string>
 #include <vector>
 
+#include "air/buses.hpp"
 #include "eth/keccak.hpp"
 #include "stark/air.hpp"
 
 namespace witprove::air {
-
-// Bus numbers of the Keccak tables (other tables use numbers outside 0x4b00..0x4bff).
-namespace keccak_bus {
-inline constexpr uint32_t permutation_input = 0x4b00;
-inline constexpr uint32_t permutation_output = 0x4b01;
-inline constexpr uint32_t message_block = 0x4b02;
-inline constexpr uint32_t digest = 0x4b03;
-}  // namespace keccak_bus
 
 namespace keccak_perm {
 inline constexpr size_t rounds = 24;
@@ -87,8 +80,6 @@ struct KeccakPermutationAir {
   std::string name() const { return "keccak_f1600"; }
   size_t width() const { return keccak_perm::width; }
   size_t num_public_values() const { return 0; }
-  unsigned constraint_degree() const { return 3; }
-  std::vector<stark::Interaction> interactions() const;
   template <class Folder>
   void eval(Folder& f) const;
 };
@@ -219,6 +210,25 @@ void KeccakPermutationAir::eval(Folder& f) const {
     }
     f.assert_zero(transition * sum);
   }
+
+  // Lookups. The tuples are fully constrained by this table (a permutation's input and output), so the
+  // multiplicities may be free: at most nonzero on round-0 and round-23 rows.
+  std::array<Expr, 51> input, output;
+  input[0] = output[0] = col(tag);
+  for (size_t i = 0; i < 50; ++i) input[1 + i] = col(state_limbs + i);
+  for (size_t i = 2; i < 50; ++i) output[1 + i] = col(chi_limbs + i);
+  // Output lane 0 is chi's lane 0 with the last round constant's bits flipped: bit xor 1 = bit + (1 - 2 bit).
+  const uint64_t last_rc = constants[rounds - 1];
+  for (size_t half = 0; half < 2; ++half) {
+    Expr limb = col(chi_limbs + half);
+    for (size_t j = 0; j < round_constant_bits.size(); ++j) {
+      const size_t z = round_constant_bits[j];
+      if (z / 32 == half && ((last_rc >> z) & 1)) limb = limb + (one - col(chi_rc_bits + j) * two) * pow2(z % 32);
+    }
+    output[1 + half] = limb;
+  }
+  f.receive(bus::permutation_input, input, col(input_mult));
+  f.receive(bus::permutation_output, output, col(output_mult));
 }
 
 }  // namespace witprove::air

@@ -15,73 +15,9 @@
 namespace witprove::air {
 
 using stark::Fp;
-using stark::LinearCombination;
 using namespace keccak_sponge;
 using keccak_perm::detail::write_bits;
 using keccak_perm::detail::write_limbs;
-
-namespace {
-
-uint32_t u32(size_t column) { return static_cast<uint32_t>(column); }
-
-LinearCombination columns_lc(std::initializer_list<std::pair<size_t, Fp>> terms) {
-  LinearCombination lc;
-  for (auto [c, w] : terms) lc.terms.push_back({u32(c), w});
-  return lc;
-}
-
-}  // namespace
-
-std::vector<stark::Interaction> KeccakSpongeAir::interactions() const {
-  const Fp one = Fp::one();
-  stark::Interaction input{keccak_bus::permutation_input, {LinearCombination::column(tag)},
-                           LinearCombination::column(permutation_input_mult)};
-  stark::Interaction output{keccak_bus::permutation_output, {LinearCombination::column(tag)},
-                            LinearCombination::column(permutation_output_mult)};
-  for (size_t i = 0; i < 50; ++i) {
-    input.values.push_back(LinearCombination::column(u32(limbs + i)));
-    output.values.push_back(LinearCombination::column(u32(limbs + i)));
-  }
-
-  // Message bytes (block rows): the padded block minus its padding (0x01 on the first padding byte, 0x80
-  // on byte 135).
-  stark::Interaction block{keccak_bus::message_block,
-                           {LinearCombination::column(message_id), LinearCombination::column(block_index)},
-                           LinearCombination::column(block_mult)};
-  for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
-    LinearCombination lc;
-    for (size_t k = 0; k < 32; ++k) lc.terms.push_back({u32(bits + 32 * limb + k), keccak_perm::detail::pow2(k)});
-    for (size_t b = 0; b < 4; ++b) {
-      const size_t k = 4 * limb + b;  // byte index in the block
-      const Fp weight = keccak_perm::detail::pow2(8 * b);
-      // pad start at k: is_data[k-1] - is_data[k] (1 - is_data[0] for k = 0)
-      if (k == 0) lc.constant = lc.constant - weight;
-      else lc.terms.push_back({u32(is_data + k - 1), -weight});
-      lc.terms.push_back({u32(is_data + k), weight});
-      if (k + 1 == rate_bytes) {  // 0x80 * (1 - is_data[135])
-        lc.constant = lc.constant - weight * Fp(0x80);
-        lc.terms.push_back({u32(is_data + k), weight * Fp(0x80)});
-      }
-    }
-    block.values.push_back(std::move(lc));
-  }
-
-  // Digest (last block row): length = 136 * block index + data bytes of the block; digest = output lanes 0..3.
-  LinearCombination length = columns_lc({{block_index, Fp(rate_bytes)}});
-  for (size_t k = 0; k < rate_bytes; ++k) length.terms.push_back({u32(is_data + k), one});
-  stark::Interaction digest{keccak_bus::digest, {LinearCombination::column(message_id), std::move(length)},
-                            LinearCombination::column(digest_mult)};
-  for (size_t i = 0; i < 8; ++i) digest.values.push_back(LinearCombination::column(u32(limbs + i)));
-  return {std::move(input), std::move(output), std::move(block), std::move(digest)};
-}
-
-std::vector<stark::Interaction> KeccakPublicDigestsAir::interactions() const {
-  stark::Interaction digest{keccak_bus::digest,
-                            {LinearCombination::column(message_id), LinearCombination::column(length)},
-                            columns_lc({{registers + 8 * count, -Fp::one()}})};
-  for (size_t i = 0; i < 8; ++i) digest.values.push_back(LinearCombination::column(u32(registers + i)));
-  return {std::move(digest)};
-}
 
 std::vector<Fp> digest_public_values(std::span<const eth::H256> digests) {
   std::vector<Fp> values;

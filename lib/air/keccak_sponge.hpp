@@ -15,7 +15,7 @@
 //                                        then capacity lanes 17..24); block row: limbs of its output
 // 1,285 columns, constraint degree 3.
 //
-// Bus tuples (32-bit limbs are little-endian: limb j of a lane is bytes 4j..4j+3 of it):
+// Bus tuples (air/buses.hpp; 32-bit limbs are little-endian: limb j of a lane is bytes 4j..4j+3 of it):
 //   permutation_input   (tag, 50 input limbs)    sent by real absorb rows, received by the permutation table
 //   permutation_output  (tag, 50 output limbs)   sent by real block rows, received likewise
 //   message_block       (message id, block index, 34 limbs of the block's message bytes, zero past the message end)
@@ -65,8 +65,6 @@ struct KeccakSpongeAir {
   std::string name() const { return "keccak_sponge"; }
   size_t width() const { return keccak_sponge::width; }
   size_t num_public_values() const { return 0; }
-  unsigned constraint_degree() const { return 3; }
-  std::vector<stark::Interaction> interactions() const;
   template <class Folder>
   void eval(Folder& f) const;
 };
@@ -83,8 +81,6 @@ struct KeccakPublicDigestsAir {
   std::string name() const { return "keccak_public_digests"; }
   size_t width() const { return registers + 9 * count; }
   size_t num_public_values() const { return 8 * count; }
-  unsigned constraint_degree() const { return 2; }
-  std::vector<stark::Interaction> interactions() const;
   template <class Folder>
   void eval(Folder& f) const;
 };
@@ -196,6 +192,42 @@ void KeccakSpongeAir::eval(Folder& f) const {
     f.assert_zero(absorb * col(is_first) * col(limbs + i));
     f.assert_zero(block_row * continues * (nxt(limbs + i) - col(limbs + i)));
   }
+
+  // Lookups. Every tuple is fully constrained by this table; the permutation multiplicities are the
+  // constrained is_real flags, the block and digest multiplicities count the receivers' requests.
+  std::array<Expr, 51> perm;
+  perm[0] = col(tag);
+  for (size_t i = 0; i < 50; ++i) perm[1 + i] = col(limbs + i);
+  f.send(bus::permutation_input, perm, col(permutation_input_mult));
+  f.send(bus::permutation_output, perm, col(permutation_output_mult));
+
+  // Message bytes (block rows): the padded block minus its padding (0x01 on the first padding byte, 0x80
+  // on byte 135). The first padding byte is where is_data falls: is_data[k-1] - is_data[k] (1 - is_data[0]).
+  std::array<Expr, 2 + 2 * rate_lanes> block;
+  block[0] = col(message_id);
+  block[1] = col(block_index);
+  for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
+    Expr value;
+    for (size_t b = 4; b-- > 0;) {
+      const size_t k = 4 * limb + b;  // byte index in the block
+      Expr byte = col(bits + 8 * k + 7);
+      for (size_t j = 7; j-- > 0;) byte = byte + byte + col(bits + 8 * k + j);
+      byte = byte - (k == 0 ? Expr(one - col(is_data)) : Expr(col(is_data + k - 1) - col(is_data + k)));
+      if (k + 1 == rate_bytes) byte = byte - (one - col(is_data + k)) * Fp(0x80);
+      value = value * Fp(256) + byte;
+    }
+    block[2 + limb] = value;
+  }
+  f.send(bus::message_block, block, col(block_mult));
+
+  // Digest (last block row): length = 136 * block index + data bytes of the block; digest = output lanes 0..3.
+  Expr length = col(block_index) * Fp(rate_bytes);
+  for (size_t k = 0; k < rate_bytes; ++k) length = length + col(is_data + k);
+  std::array<Expr, 10> digest;
+  digest[0] = col(message_id);
+  digest[1] = length;
+  for (size_t i = 0; i < 8; ++i) digest[2 + i] = col(limbs + i);
+  f.send(bus::digest, digest, col(digest_mult));
 }
 
 template <class Folder>
@@ -221,6 +253,13 @@ void KeccakPublicDigestsAir::eval(Folder& f) const {
     else
       f.assert_zero(transition * f.next(active + j));
   }
+  // Register 0 is received while its digest is active.
+  using Expr = decltype(f.local(0) + f.local(0));
+  std::array<Expr, 10> digest;
+  digest[0] = f.local(message_id);
+  digest[1] = f.local(length);
+  for (size_t l = 0; l < 8; ++l) digest[2 + l] = f.local(registers + l);
+  f.receive(bus::digest, digest, f.local(active));
 }
 
 }  // namespace witprove::air

@@ -30,7 +30,8 @@ namespace witprove::proof {
 using Hash32 = std::array<uint8_t, 32>;
 
 // 2: Merkle leaves and nodes hashed with domain separation (a version-1 proof cannot verify).
-inline constexpr uint32_t kFormatVersion = 2;
+// 3: LogUp fractions grouped two per auxiliary column (a version-2 proof has other auxiliary widths).
+inline constexpr uint32_t kFormatVersion = 3;
 
 struct Parameters {
   stark::StarkParams stark;           // check_trace is not stored: it does not change the proof

@@ -1,30 +1,41 @@
 // The AIR interface: what a table of the statement gives the STARK engine.
 //
-// A table is a row-major trace of field elements plus
-//  - polynomial constraints over the current and next row, written once as a template
-//    `template <class Folder> void eval(Folder& f) const` and evaluated by the engine on several
-//    folders (the prover's LDE, the verifier's out-of-domain point, the debug checker);
-//  - LogUp interactions: tuples of linear combinations of columns that the table sends to
-//    (positive multiplicity) or receives from (negative multiplicity) a bus. Across the tables of one
-//    proof every bus must balance; the engine builds the auxiliary running-sum columns itself.
+// A table is a row-major trace of field elements plus one template
+// `template <class Folder> void eval(Folder& f) const` that states, next to each other,
+//  - its polynomial constraints over the current and next row (f.assert_zero), and
+//  - its lookups: tuples it sends to or receives from a bus, with a multiplicity (f.send, f.receive).
+// The engine evaluates eval on several folders: symbolically once (constraint count and degree, the
+// lookups and their degrees: stark/symbolic.hpp), on the prover's LDE, at the verifier's out-of-domain
+// point, and on trace rows in the debug checker. Across the tables of one proof every bus must balance;
+// the engine builds the LogUp auxiliary columns and their constraints itself (stark/logup.hpp).
 //
 // Folder requirements (duck-typed):
-//   using Var;                      // a trace cell: Fp in the prover and checker, Fp2 in the verifier
+//   using Var;                      // an expression: Fp in the prover and checker, Fp2 in the verifier,
+//                                   // Sym in the symbolic folder; arithmetic with Fp constants gives Var
 //   Var local(size_t column) const; // current row
 //   Var next(size_t column) const;  // next row (the last row's next is row 0)
-//   auto is_first_row() const; auto is_last_row() const; auto is_transition() const;  // selectors
-//   Fp public_value(size_t i) const;
-//   void assert_zero(const Expr& e);  // Expr: Var, or any arithmetic of Var, Fp and selectors
+//   Var is_first_row() const; Var is_last_row() const; Var is_transition() const;  // selectors, degree 1
+//   public_value(size_t i) const;   // usable in expressions with Var
+//   void assert_zero(const Var& e);
 //   void assert_eq(a, b); void assert_bool(x);  // shorthands for assert_zero(a - b), assert_zero(x * (x - 1))
-// eval must emit the same number of constraints on every row (the engine counts them once).
+//   void send(const Bus<N>&, const std::array<Var, N>& tuple, multiplicity); receive(...) likewise
+// eval must be straight-line: the same constraints and lookups, in the same order, on every row
+// (a test per table checks this).
+//
+// Soundness rule for lookups (docs/stark.md): a sender whose tuple is not fully constrained by its own
+// table must have a constrained multiplicity (for example boolean, or a selector); otherwise the prover can
+// send a tuple with m on one row and -m on another and the bus still balances.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
-#include <type_traits>
 #include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "stark/field.hpp"
@@ -45,51 +56,49 @@ struct Trace {
   std::span<const Fp> row(size_t r) const { return {values.data() + r * width, width}; }
 };
 
-struct ColumnTerm {
-  uint32_t column;
-  Fp coefficient;
+// A bus: a channel on which tables send and receive tuples of N field elements, balanced with LogUp
+// (docs/stark.md). Each bus is declared once as a constant, its id and tuple length together; ids come from
+// one enumeration per statement so that they are unique by construction, and the engine refuses a proof
+// whose tables use one id with two names or lengths.
+template <size_t N>
+struct Bus {
+  uint32_t id;
+  std::string_view name;
+  static constexpr size_t arity = N;
 };
 
-// sum(coefficient * column) + constant over the current row's main columns.
-struct LinearCombination {
-  std::vector<ColumnTerm> terms;
-  Fp constant{};
-
-  static LinearCombination column(uint32_t c) { return {{{c, Fp::one()}}, Fp()}; }
-  static LinearCombination constant_value(Fp v) { return {{}, v}; }
-  template <class Row>
-  auto evaluate(const Row& row) const {
-    using V = std::decay_t<decltype(row[0])>;
-    V acc = V(constant);
-    for (const auto& t : terms) acc = acc + row[t.column] * t.coefficient;
-    return acc;
-  }
-};
-
-struct Interaction {
-  uint32_t bus;
-  std::vector<LinearCombination> values;
-  LinearCombination multiplicity;  // > 0 sends, < 0 receives (as field elements: -m)
-};
-
+class SymbolicFolder;
 class CheckFolder;
 class ProverFolder;
 class VerifierFolder;
+struct AirSummary;
 
-// A table as the engine sees it. Implemented by AirAdapter<T> around a plain struct T.
+// A table as the engine sees it. Implemented by AirAdapter<T> around a plain struct T. Everything else the
+// engine needs (constraint count and degree, the lookups) comes from a symbolic evaluation of eval,
+// computed once per Air object (summary()).
 class Air {
  public:
-  virtual ~Air() = default;
+  Air();
+  virtual ~Air();
+  Air(const Air&) = delete;
+  Air& operator=(const Air&) = delete;
+
   virtual std::string name() const = 0;
   virtual size_t width() const = 0;
   virtual size_t num_public_values() const = 0;
-  // Highest total degree of any constraint, counting selectors (is_transition etc.) as degree 1.
-  virtual unsigned constraint_degree() const = 0;
-  virtual std::vector<Interaction> interactions() const = 0;
 
+  virtual void eval(SymbolicFolder& f) const = 0;
   virtual void eval(CheckFolder& f) const = 0;
   virtual void eval(ProverFolder& f) const = 0;
   virtual void eval(VerifierFolder& f) const = 0;
+
+  // Constraint count and degree and the interactions, from a symbolic evaluation (stark/symbolic.hpp).
+  // Throws std::logic_error when eval is malformed (e.g. a bus with two tuple lengths).
+  const AirSummary& summary() const;
+
+ private:
+  mutable std::once_flag summary_once_;
+  mutable std::unique_ptr<AirSummary> summary_;
 };
 
 // First constraint violation found by the debug checker.
@@ -100,13 +109,30 @@ struct ConstraintFailure {
   std::string to_string() const;
 };
 
-// Shorthands shared by every folder.
+// Shorthands shared by every folder, and the lookup calls. send and receive take the tuple as an array of
+// the folder's Var (expressions over the current row, the next row and public values) and a multiplicity
+// expression; receive(bus, t, m) is send(bus, t, -m). Across the tables of one proof every bus must balance.
 template <class Folder>
 struct FolderShorthands {
   template <class A, class B>
-  void assert_eq(const A& a, const B& b) { static_cast<Folder*>(this)->assert_zero(a - b); }
+  void assert_eq(const A& a, const B& b) { self().assert_zero(a - b); }
   template <class A>
-  void assert_bool(const A& a) { static_cast<Folder*>(this)->assert_zero(a * (a - Fp::one())); }
+  void assert_bool(const A& a) { self().assert_zero(a * (a - Fp::one())); }
+
+  template <size_t N, class T, class M>
+  void send(const Bus<N>& bus, const std::array<T, N>& tuple, const M& multiplicity) {
+    using Var = typename Folder::Var;
+    static_assert(std::is_same_v<T, Var>, "a bus tuple holds the folder's Var");
+    self().interact(bus.id, bus.name, std::span<const Var>(tuple), Var(multiplicity));
+  }
+  template <size_t N, class T, class M>
+  void receive(const Bus<N>& bus, const std::array<T, N>& tuple, const M& multiplicity) {
+    using Var = typename Folder::Var;
+    send(bus, tuple, -Var(multiplicity));
+  }
+
+ private:
+  Folder& self() { return *static_cast<Folder*>(this); }
 };
 
 // Debug folder: evaluates every constraint on one row of a concrete trace.
@@ -116,7 +142,7 @@ class CheckFolder : public FolderShorthands<CheckFolder> {
   CheckFolder(const Trace& trace, std::span<const Fp> public_values)
       : trace_(trace), publics_(public_values) {}
 
-  void set_row(size_t r) { row_ = r; index_ = 0; first_failure_.reset(); }
+  void set_row(size_t r) { row_ = r; index_ = lookups_ = 0; first_failure_.reset(); }
   Var local(size_t c) const { return trace_.at(row_, c); }
   Var next(size_t c) const { return trace_.at((row_ + 1) % trace_.height, c); }
   Fp is_first_row() const { return row_ == 0 ? Fp::one() : Fp(); }
@@ -127,20 +153,26 @@ class CheckFolder : public FolderShorthands<CheckFolder> {
     if (!e.is_zero() && !first_failure_) first_failure_ = index_;
     ++index_;
   }
+  void interact(uint32_t, std::string_view, std::span<const Fp>, Fp) { ++lookups_; }  // balance: check_lookups
   std::optional<size_t> first_failure() const { return first_failure_; }
   size_t num_constraints() const { return index_; }  // after eval on a row
+  size_t num_lookups() const { return lookups_; }
 
  private:
   const Trace& trace_;
   std::span<const Fp> publics_;
   size_t row_ = 0;
-  size_t index_ = 0;
+  size_t index_ = 0, lookups_ = 0;
   std::optional<size_t> first_failure_;
 };
 
 // Evaluates every constraint of `air` on every row; returns the first failure (lowest row), if any.
 std::optional<ConstraintFailure> check_constraints(const Air& air, const Trace& trace,
                                                    std::span<const Fp> public_values);
+
+// Checks that eval is straight-line on this trace: every row emits as many constraints and lookups as the
+// symbolic evaluation found. Returns the first row that does not, described.
+std::optional<std::string> check_uniform(const Air& air, const Trace& trace, std::span<const Fp> public_values);
 
 // One table of a multi-table statement, as given to the debug lookup checker and the prover.
 struct TableInstance {
@@ -153,9 +185,9 @@ struct TableInstance {
 // received. Returns a description of the first imbalance, if any.
 std::optional<std::string> check_lookups(std::span<const TableInstance> tables);
 
-// Wraps a plain AIR struct T (with name(), width(), num_public_values(), constraint_degree(),
-// interactions() and a template eval(Folder&)) as an Air. The folder types must be complete where
-// this is instantiated: include "stark/folders.hpp" (prover and verifier folders) before using it.
+// Wraps a plain AIR struct T (with name(), width(), num_public_values() and a template eval(Folder&)) as an
+// Air. The folder types must be complete where this is instantiated: include "stark/folders.hpp" (symbolic,
+// prover and verifier folders) before using it.
 template <class T>
 class AirAdapter final : public Air {
  public:
@@ -164,8 +196,7 @@ class AirAdapter final : public Air {
   std::string name() const override { return t_.name(); }
   size_t width() const override { return t_.width(); }
   size_t num_public_values() const override { return t_.num_public_values(); }
-  unsigned constraint_degree() const override { return t_.constraint_degree(); }
-  std::vector<Interaction> interactions() const override { return t_.interactions(); }
+  void eval(SymbolicFolder& f) const override { t_.eval(f); }
   void eval(CheckFolder& f) const override { t_.eval(f); }
   void eval(ProverFolder& f) const override { t_.eval(f); }
   void eval(VerifierFolder& f) const override { t_.eval(f); }

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "stark/air.hpp"
+#include "stark/symbolic.hpp"
 
 namespace witprove::stark {
 
@@ -21,19 +22,38 @@ std::optional<ConstraintFailure> check_constraints(const Air& air, const Trace& 
   return std::nullopt;
 }
 
+std::optional<std::string> check_uniform(const Air& air, const Trace& trace, std::span<const Fp> public_values) {
+  const AirSummary& summary = air.summary();
+  CheckFolder folder(trace, public_values);
+  for (size_t r = 0; r < trace.height; ++r) {
+    folder.set_row(r);
+    air.eval(folder);
+    if (folder.num_constraints() != summary.num_constraints || folder.num_lookups() != summary.interactions.size())
+      return fmt::format("table {}: row {} emits {} constraints and {} lookups, the symbolic evaluation {} and {}",
+                         air.name(), r, folder.num_constraints(), folder.num_lookups(), summary.num_constraints,
+                         summary.interactions.size());
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_lookups(std::span<const TableInstance> tables) {
   // (bus, tuple) -> net multiplicity
   std::map<std::pair<uint32_t, std::vector<uint64_t>>, Fp> balance;
+  std::map<uint32_t, std::string> names;
   for (const auto& t : tables) {
-    for (const auto& inter : t.air->interactions()) {
-      for (size_t r = 0; r < t.trace->height; ++r) {
-        auto row = t.trace->row(r);
-        Fp m = inter.multiplicity.evaluate(row);
+    const AirSummary& summary = t.air->summary();
+    const RowProgram& program = summary.interaction_values;
+    std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
+    for (size_t r = 0; r < t.trace->height && !summary.interactions.empty(); ++r) {
+      program.evaluate(*t.trace, r, t.public_values, scratch, values);
+      for (const auto& in : summary.interactions) {
+        Fp m = values[in.first_output + in.arity];
         if (m.is_zero()) continue;
         std::vector<uint64_t> key;
-        key.reserve(inter.values.size());
-        for (const auto& v : inter.values) key.push_back(v.evaluate(row).value());
-        balance[{inter.bus, std::move(key)}] += m;
+        key.reserve(in.arity);
+        for (size_t j = 0; j < in.arity; ++j) key.push_back(values[in.first_output + j].value());
+        balance[{in.bus, std::move(key)}] += m;
+        names.emplace(in.bus, in.bus_name);
       }
     }
   }
@@ -41,7 +61,7 @@ std::optional<std::string> check_lookups(std::span<const TableInstance> tables) 
     if (m.is_zero()) continue;
     std::string tuple;
     for (size_t i = 0; i < key.second.size() && i < 8; ++i) tuple += fmt::format("{}{}", i ? "," : "", key.second[i]);
-    return fmt::format("bus {} does not balance: tuple ({}{}) has net multiplicity {}", key.first, tuple,
+    return fmt::format("bus {} does not balance: tuple ({}{}) has net multiplicity {}", names[key.first], tuple,
                        key.second.size() > 8 ? ",..." : "", m.value());
   }
   return std::nullopt;

@@ -1,11 +1,15 @@
 // The prover's and verifier's constraint folders. Both fold the constraints of a row into one value
-// sum(alpha^i * C_i) with powers of a transcript challenge alpha, in evaluation order.
+// sum(alpha^i * C_i) with powers of a transcript challenge alpha, in evaluation order: the AIR's constraints
+// and, as its lookups are met, the LogUp constraints (stark/logup.hpp), the running sum's last.
 #pragma once
 
 #include <cassert>
 #include <span>
+#include <vector>
 
 #include "stark/air.hpp"
+#include "stark/logup.hpp"
+#include "stark/symbolic.hpp"
 
 namespace witprove::stark {
 
@@ -27,6 +31,15 @@ class LazySum {
   uint64_t top_ = 0;
 };
 
+// What the LogUp constraints of a table need besides the auxiliary values: the layout, the challenges and
+// the table's sum divided by the trace height.
+struct LookupContext {
+  const logup::Layout* layout;
+  Fp2 gamma;
+  std::span<const Fp2> beta_powers;
+  Fp2 sum_step;
+};
+
 // Evaluates constraints at one point of the quotient domain; trace cells are base-field values.
 class ProverFolder : public FolderShorthands<ProverFolder> {
  public:
@@ -35,10 +48,12 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     Fp first, last, transition;
   };
 
-  ProverFolder(std::span<const Fp> public_values, std::span<const Fp2> alpha_powers)
-      : publics_(public_values), alpha_powers_(alpha_powers) {}
+  ProverFolder(std::span<const Fp> public_values, std::span<const Fp2> alpha_powers, const LookupContext& lookups)
+      : publics_(public_values), alpha_powers_(alpha_powers), lookups_(lookups),
+        logup_(*lookups.layout, lookups.gamma, lookups.beta_powers), h_(lookups.layout->num_groups()) {}
 
-  void set_point(const Fp* local, const Fp* next, Selectors s) {
+  // aux, aux_next: the auxiliary row here and at the next row (ignored without lookups).
+  void set_point(const Fp* local, const Fp* next, Selectors s, const Fp* aux, const Fp* aux_next) {
     local_ = local;
     next_ = next;
     sel_ = s;
@@ -46,6 +61,10 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     base_c1_ = LazySum();
     ext_acc_ = Fp2();
     index_ = 0;
+    if (const size_t g = h_.size()) {
+      for (size_t k = 0; k < g; ++k) h_[k] = Fp2(aux[2 * k], aux[2 * k + 1]);
+      logup_.start(h_, Fp2(aux[2 * g], aux[2 * g + 1]), Fp2(aux_next[2 * g], aux_next[2 * g + 1]));
+    }
   }
   Var local(size_t c) const { return local_[c]; }
   Var next(size_t c) const { return next_[c]; }
@@ -59,16 +78,25 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     base_c0_.add_product(a.c0, e);
     base_c1_.add_product(a.c1, e);
   }
-  // Engine constraints over extension-field auxiliary columns.
-  void assert_zero_ext(Fp2 e) {
-    assert(index_ < alpha_powers_.size());
-    ext_acc_ += alpha_powers_[index_++] * e;
+  void interact(uint32_t bus, std::string_view, std::span<const Fp> tuple, Fp multiplicity) {
+    if (auto c = logup_.add(bus, tuple, multiplicity)) assert_zero_ext(*c);
+  }
+  void finish_lookups() {
+    if (!h_.empty()) assert_zero_ext(logup_.running_sum(lookups_.sum_step));
   }
   Fp2 folded() const { return Fp2(base_c0_.value(), base_c1_.value()) + ext_acc_; }
 
  private:
+  void assert_zero_ext(Fp2 e) {
+    assert(index_ < alpha_powers_.size());
+    ext_acc_ += alpha_powers_[index_++] * e;
+  }
+
   std::span<const Fp> publics_;
   std::span<const Fp2> alpha_powers_;
+  LookupContext lookups_;
+  logup::RowConstraints<Fp> logup_;
+  std::vector<Fp2> h_;
   const Fp* local_ = nullptr;
   const Fp* next_ = nullptr;
   Selectors sel_{};
@@ -77,7 +105,8 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   size_t index_ = 0;
 };
 
-// Evaluates constraints at the out-of-domain point zeta from the opened values there.
+// Evaluates constraints at the out-of-domain point zeta from the opened values there. Auxiliary columns
+// are opened per base column; an extension value is c0 + x c1.
 class VerifierFolder : public FolderShorthands<VerifierFolder> {
  public:
   using Var = Fp2;
@@ -85,9 +114,17 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
     Fp2 first, last, transition;
   };
 
-  VerifierFolder(std::span<const Fp2> local, std::span<const Fp2> next, Selectors s,
-                 std::span<const Fp> public_values, Fp2 alpha)
-      : local_(local), next_(next), sel_(s), publics_(public_values), alpha_(alpha) {}
+  VerifierFolder(std::span<const Fp2> local, std::span<const Fp2> next, std::span<const Fp2> aux,
+                 std::span<const Fp2> aux_next, Selectors s, std::span<const Fp> public_values, Fp2 alpha,
+                 const LookupContext& lookups)
+      : local_(local), next_(next), sel_(s), publics_(public_values), alpha_(alpha), lookups_(lookups),
+        logup_(*lookups.layout, lookups.gamma, lookups.beta_powers), h_(lookups.layout->num_groups()) {
+    if (const size_t g = h_.size()) {
+      const Fp2 x(Fp(), Fp::one());
+      for (size_t k = 0; k < g; ++k) h_[k] = aux[2 * k] + x * aux[2 * k + 1];
+      logup_.start(h_, aux[2 * g] + x * aux[2 * g + 1], aux_next[2 * g] + x * aux_next[2 * g + 1]);
+    }
+  }
 
   Var local(size_t c) const { return local_[c]; }
   Var next(size_t c) const { return next_[c]; }
@@ -99,6 +136,12 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
     acc_ += power_ * e;
     power_ *= alpha_;
   }
+  void interact(uint32_t bus, std::string_view, std::span<const Fp2> tuple, Fp2 multiplicity) {
+    if (auto c = logup_.add(bus, tuple, multiplicity)) assert_zero(*c);
+  }
+  void finish_lookups() {
+    if (!h_.empty()) assert_zero(logup_.running_sum(lookups_.sum_step));
+  }
   Fp2 folded() const { return acc_; }
 
  private:
@@ -106,8 +149,18 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
   Selectors sel_;
   std::span<const Fp> publics_;
   Fp2 alpha_;
+  LookupContext lookups_;
+  logup::RowConstraints<Fp2> logup_;
+  std::vector<Fp2> h_;
   Fp2 power_ = Fp2::one();
   Fp2 acc_;
 };
+
+// A table's constraints at one point, AIR and LogUp, folded in the order prover and verifier share.
+template <class Folder>
+void eval_all_constraints(const Air& air, Folder& f) {
+  air.eval(f);
+  f.finish_lookups();
+}
 
 }  // namespace witprove::stark

@@ -21,18 +21,13 @@ void absorb_header(Transcript& t, ByteView statement, const StarkParams& params,
   }
 }
 
-unsigned log_quotient_chunks(const Air& air) {
-  // LogUp constraints have degree 2; a degree-d constraint divided by Z_H has degree (d - 1) n.
-  unsigned degree = std::max(air.constraint_degree(), 2u);
-  unsigned log = 0;
-  while ((1u << log) < degree - 1) ++log;
-  return log;
-}
-
-size_t max_tuple_length(std::span<const Interaction> interactions) {
-  size_t m = 0;
-  for (const auto& in : interactions) m = std::max(m, in.values.size());
-  return m;
+TableShape table_shape(const Air& air) {
+  TableShape t{&air.summary(), logup::layout(air.summary()), 0, 0, 0, 0};
+  t.degree = logup::table_degree(*t.summary, t.layout);
+  while ((1u << t.log_chunks) < t.degree - 1) ++t.log_chunks;
+  t.aux_width = t.layout.aux_width();
+  t.num_constraints = t.summary->num_constraints + t.layout.num_constraints();
+  return t;
 }
 
 FriSchedule fri_schedule(std::span<const unsigned> log_lde_sizes, const StarkParams& params) {

@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "stark/air.hpp"
+#include "stark/logup.hpp"
 #include "stark/ntt.hpp"
 #include "stark/stark.hpp"
 #include "stark/transcript.hpp"
 
 namespace witprove::stark::protocol {
 
-inline constexpr std::string_view kDomain = "witprove-stark-v1";
+inline constexpr std::string_view kDomain = "witprove-stark-v2";
 inline constexpr unsigned kMaxLogHeight = 26;  // per table; bounds every allocation the verifier makes
 inline constexpr unsigned kMaxLogArity = 4;
 
@@ -21,8 +22,18 @@ inline constexpr unsigned kMaxLogArity = 4;
 void absorb_header(Transcript& t, ByteView statement, const StarkParams& params, std::span<const Air* const> airs,
                    std::span<const uint32_t> log_heights, std::span<const std::vector<Fp>> public_values);
 
-// Number of quotient chunks (a power of two) for a table: enough for its AIR and the LogUp constraints.
-unsigned log_quotient_chunks(const Air& air);
+// What prover and verifier derive alike from a table's AIR: its symbolic summary, the LogUp layout, the
+// degree, the number of quotient chunks (a power of two: a degree-d constraint divided by Z_H has degree
+// (d - 1) n), the auxiliary width and the number of constraints folded per point.
+struct TableShape {
+  const AirSummary* summary;
+  logup::Layout layout;
+  unsigned degree;
+  unsigned log_chunks;
+  size_t aux_width;
+  size_t num_constraints;
+};
+TableShape table_shape(const Air& air);
 
 // Shift of a table's LDE coset: the FRI layer of the same size lives on generator^(2^(L0 - L)) · H.
 inline Fp layer_shift(unsigned log_top, unsigned log_size) { return pow(kGenerator, uint64_t{1} << (log_top - log_size)); }
@@ -30,17 +41,6 @@ inline Fp layer_shift(unsigned log_top, unsigned log_size) { return pow(kGenerat
 inline Fp layer_point(unsigned log_top, unsigned log_size, size_t index) {
   return layer_shift(log_top, log_size) * pow(two_adic_root(log_size), reverse_bits(index, log_size));
 }
-
-// LogUp: fingerprint of an interaction's tuple v_0..v_(J-1), gamma - (sum_j beta^j v_j + beta^J (bus + 1)).
-// The bus term ends the tuple, so tuples of different lengths (or buses) do not collide.
-template <class Row>
-Fp2 lookup_denominator(const Interaction& in, const Row& row, Fp2 gamma, std::span<const Fp2> beta_powers) {
-  size_t len = in.values.size();
-  Fp2 acc = gamma - beta_powers[len] * Fp(uint64_t{in.bus} + 1);
-  for (size_t j = 0; j < len; ++j) acc -= beta_powers[j] * in.values[j].evaluate(row);
-  return acc;
-}
-size_t max_tuple_length(std::span<const Interaction> interactions);
 
 struct FriRound {
   unsigned log_size;   // of this layer's codeword

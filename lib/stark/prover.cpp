@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <new>
+
+#include <sys/mman.h>
 
 #include "stark/folders.hpp"
 #include "stark/merkle.hpp"
@@ -29,22 +32,42 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
-// Leaves elements uninitialised when a vector is sized: every matrix is fully written right after it is
-// allocated, and zeroing hundreds of megabytes first costs a pass over memory.
+// Allocator for the prover's large matrices. Elements are left uninitialised when a vector is sized: every
+// matrix is fully written right after it is allocated, and zeroing hundreds of megabytes first costs a pass
+// over memory. Blocks of 2 MiB and more are mapped directly and marked for transparent huge pages: the
+// kernel then hands out (and zeroes) memory 2 MiB at a time instead of faulting in 4 KiB pages, which was a
+// fifth of the prover's time.
 template <class T>
-struct UninitializedAllocator : std::allocator<T> {
+struct MatrixAllocator {
+  using value_type = T;
+  static constexpr size_t kHugePage = size_t{1} << 21;
+  MatrixAllocator() = default;
   template <class U>
-  struct rebind {
-    using other = UninitializedAllocator<U>;
-  };
+  MatrixAllocator(const MatrixAllocator<U>&) noexcept {}  // NOLINT: rebinding
+  T* allocate(size_t n) {
+    const size_t bytes = n * sizeof(T);
+    if (bytes < kHugePage) return std::allocator<T>().allocate(n);
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    madvise(p, bytes, MADV_HUGEPAGE);  // advisory: without THP support this is a no-op
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t n) noexcept {
+    const size_t bytes = n * sizeof(T);
+    if (bytes < kHugePage) return std::allocator<T>().deallocate(p, n);
+    munmap(p, bytes);
+  }
   template <class U>
   void construct(U*) noexcept {}  // Fp is trivially copyable and destructible (an implicit-lifetime type)
+  template <class U, class... A>
+  void construct(U* p, A&&... a) { ::new (static_cast<void*>(p)) U(std::forward<A>(a)...); }
+  friend bool operator==(const MatrixAllocator&, const MatrixAllocator&) { return true; }
 };
 
 // Column-major matrix: column c is data[c * height, (c + 1) * height).
 struct ColumnMatrix {
   size_t width = 0, height = 0;
-  std::vector<Fp, UninitializedAllocator<Fp>> data;
+  std::vector<Fp, MatrixAllocator<Fp>> data;
   ColumnMatrix() = default;
   ColumnMatrix(size_t w, size_t h) : width(w), height(h), data(w * h) {}
   std::span<Fp> column(size_t c) { return {data.data() + c * height, height}; }
@@ -159,34 +182,46 @@ TreeOpening open_rows(const Committed& c, std::span<const size_t> rows) {
 
 struct TableState {
   const TableInstance* in;
-  std::vector<Interaction> interactions;
-  unsigned log_n = 0, log_chunks = 0;
+  protocol::TableShape shape;
+  unsigned log_n = 0;
   Fp shift;
   Committed main, aux, quotient;
   Fp2 lookup_sum;
 };
 
-// LogUp auxiliary trace: per interaction the inverse of its fingerprint (two base columns), then the
-// running sum S with S[i+1] = S[i] + sum_k m_k(i)/d_k(i) - L/n, so that the sum wraps around to S[0].
+// LogUp auxiliary trace (stark/logup.hpp): per group g the sum h_g of its fractions m_k / d_k, then the
+// running sum S with S[i+1] = S[i] + sum_g h_g(i) - L/n, so that the sum wraps around to S[0].
 Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_powers) {
   const Trace& main = *ts.in->trace;
-  size_t n = main.height, k_count = ts.interactions.size();
-  Trace aux(2 * (k_count + 1), n);
-  std::vector<Fp2> inv(n * k_count);
+  const AirSummary& summary = *ts.shape.summary;
+  const logup::Layout& layout = ts.shape.layout;
+  const RowProgram& program = summary.interaction_values;
+  size_t n = main.height, k_count = summary.interactions.size(), groups = layout.num_groups();
+  Trace aux(layout.aux_width(), n);
   std::vector<Fp2> terms(n);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const auto& r) {
-    for (size_t i = r.begin(); i < r.end(); ++i)
-      for (size_t k = 0; k < k_count; ++k)
-        inv[i * k_count + k] = protocol::lookup_denominator(ts.interactions[k], main.row(i), gamma, beta_powers);
-    std::span<Fp2> chunk(inv.data() + r.begin() * k_count, r.size() * k_count);
-    batch_inverse(chunk);
+    std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
+    std::vector<Fp2> inv(r.size() * k_count);
+    std::vector<Fp> mult(r.size() * k_count);
+    for (size_t i = r.begin(); i < r.end(); ++i) {
+      program.evaluate(main, i, ts.in->public_values, scratch, values);
+      for (size_t k = 0; k < k_count; ++k) {
+        const auto& in = summary.interactions[k];
+        std::span<const Fp> tuple(values.data() + in.first_output, in.arity);
+        inv[(i - r.begin()) * k_count + k] = logup::fingerprint(in.bus, tuple, gamma, beta_powers);
+        mult[(i - r.begin()) * k_count + k] = values[in.first_output + in.arity];
+      }
+    }
+    batch_inverse(std::span(inv));
     for (size_t i = r.begin(); i < r.end(); ++i) {
       Fp2 t;
-      for (size_t k = 0; k < k_count; ++k) {
-        Fp2 h = inv[i * k_count + k];
-        aux.at(i, 2 * k) = h.c0;
-        aux.at(i, 2 * k + 1) = h.c1;
-        t += h * ts.interactions[k].multiplicity.evaluate(main.row(i));
+      size_t k = 0;
+      for (size_t g = 0; g < groups; ++g) {
+        Fp2 h;
+        for (; k < layout.group_end[g]; ++k) h += inv[(i - r.begin()) * k_count + k] * mult[(i - r.begin()) * k_count + k];
+        aux.at(i, 2 * g) = h.c0;
+        aux.at(i, 2 * g + 1) = h.c1;
+        t += h;
       }
       terms[i] = t;
     }
@@ -197,8 +232,8 @@ Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_power
   Fp2 step = total * inverse(Fp(n));
   Fp2 s;
   for (size_t i = 0; i < n; ++i) {
-    aux.at(i, 2 * k_count) = s.c0;
-    aux.at(i, 2 * k_count + 1) = s.c1;
+    aux.at(i, 2 * groups) = s.c0;
+    aux.at(i, 2 * groups + 1) = s.c1;
     s += terms[i] - step;
   }
   return aux;
@@ -210,8 +245,8 @@ Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_power
 std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alpha_powers, Fp2 gamma,
                                   std::span<const Fp2> beta_powers) {
   const Air& air = *ts.in->air;
-  const unsigned log_size = ts.log_n + ts.log_chunks;
-  size_t n = size_t{1} << ts.log_n, chunks = size_t{1} << ts.log_chunks, size = n * chunks;
+  const unsigned log_chunks = ts.shape.log_chunks, log_size = ts.log_n + log_chunks;
+  size_t n = size_t{1} << ts.log_n, chunks = size_t{1} << log_chunks, size = n * chunks;
   Fp omega_n_inv = inverse(two_adic_root(ts.log_n));
   Fp n_inv = inverse(Fp(n));
 
@@ -236,8 +271,7 @@ std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alp
   };
 
   size_t main_w = ts.main.lde.width, aux_w = ts.aux.lde.width;
-  size_t k_count = ts.interactions.size();
-  Fp2 sum_step = ts.lookup_sum * n_inv;
+  const LookupContext lookups{&ts.shape.layout, gamma, beta_powers, ts.lookup_sum * n_inv};
   std::vector<Fp2> out(size);
   size_t block = rows_per_block(main_w + aux_w);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, size, block), [&](const auto& r) {
@@ -251,29 +285,15 @@ std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alp
       gather_rows(ts.aux.lde, r.begin(), rows, aux_buf.data());
       gather_rows(ts.aux.lde, next_rows, aux_next.data());
     }
-    ProverFolder folder(ts.in->public_values, alpha_powers);
+    ProverFolder folder(ts.in->public_values, alpha_powers, lookups);
     for (size_t j = r.begin(); j < r.end(); ++j) {
       size_t o = j - r.begin();
       Fp zh_j = zh[j >> ts.log_n];
       ProverFolder::Selectors sel{zh_j * den_first[j] * n_inv, zh_j * den_last[j] * n_inv * omega_n_inv,
                                   xs[j] - omega_n_inv};
-      const Fp* local = main_buf.data() + o * main_w;
-      folder.set_point(local, main_next.data() + o * main_w, sel);
-      air.eval(folder);
-      if (k_count) {
-        const Fp* a = aux_buf.data() + o * aux_w;
-        const Fp* a_next = aux_next.data() + o * aux_w;
-        std::span<const Fp> row(local, main_w);
-        Fp2 t;
-        for (size_t k = 0; k < k_count; ++k) {
-          Fp2 h(a[2 * k], a[2 * k + 1]);
-          const auto& in = ts.interactions[k];
-          folder.assert_zero_ext(h * protocol::lookup_denominator(in, row, gamma, beta_powers) - Fp2::one());
-          t += h * in.multiplicity.evaluate(row);
-        }
-        Fp2 s(a[2 * k_count], a[2 * k_count + 1]), s_next(a_next[2 * k_count], a_next[2 * k_count + 1]);
-        folder.assert_zero_ext(s_next - s - t + sum_step);
-      }
+      folder.set_point(main_buf.data() + o * main_w, main_next.data() + o * main_w, sel, aux_buf.data() + o * aux_w,
+                       aux_next.data() + o * aux_w);
+      eval_all_constraints(air, folder);
       out[j] = folder.folded() * zh_inv[j >> ts.log_n];
     }
   });
@@ -314,10 +334,11 @@ MerkleTree commit_layer(const std::vector<Fp2>& values, unsigned log_arity) {
   return build_merkle_tree(std::move(leaves));
 }
 
-void check_inputs(std::span<const TableInstance> tables, const StarkParams& params) {
+void check_inputs(std::span<const TableInstance> tables, std::span<const TableState> ts, const StarkParams& params) {
   if (auto e = validate(params)) throw ProveError(*e);
   if (tables.empty()) throw ProveError("no tables to prove");
-  for (const auto& t : tables) {
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const auto& t = tables[i];
     const Air& air = *t.air;
     const Trace& tr = *t.trace;
     if (tr.width != air.width() || tr.values.size() != tr.width * tr.height)
@@ -328,44 +349,43 @@ void check_inputs(std::span<const TableInstance> tables, const StarkParams& para
     if (t.public_values.size() != air.num_public_values())
       throw ProveError(fmt::format("table {}: {} public values given, the AIR takes {}", air.name(),
                                    t.public_values.size(), air.num_public_values()));
-    if (protocol::log_quotient_chunks(air) > params.log_blowup)
-      throw ProveError(fmt::format("table {}: constraint degree {} needs a larger blowup", air.name(),
-                                   air.constraint_degree()));
+    if (ts[i].shape.log_chunks > params.log_blowup)
+      throw ProveError(fmt::format("table {}: constraint degree {} needs a larger blowup", air.name(), ts[i].shape.degree));
   }
+  std::vector<const AirSummary*> summaries;
+  for (const auto& t : ts) summaries.push_back(t.shape.summary);
+  if (auto e = logup::check_buses(summaries)) throw ProveError(*e);
   if (!params.check_trace) return;
   for (const auto& t : tables)
     if (auto f = check_constraints(*t.air, *t.trace, t.public_values)) throw ProveError(f->to_string());
   if (auto e = check_lookups(tables)) throw ProveError(*e);
 }
 
-size_t count_constraints(const TableInstance& t) {
-  CheckFolder f(*t.trace, t.public_values);
-  f.set_row(0);
-  t.air->eval(f);
-  size_t k = t.air->interactions().size();
-  return f.num_constraints() + (k ? k + 1 : 0);
-}
-
 Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
                    ProveTimings& timings) {
-  check_inputs(tables, params);
   const unsigned lb = params.log_blowup;
   size_t num_tables = tables.size();
   std::vector<TableState> ts(num_tables);
   std::vector<unsigned> log_lde(num_tables);
   std::vector<uint32_t> log_heights(num_tables);
   std::vector<const Air*> airs(num_tables);
+  std::vector<const AirSummary*> summaries(num_tables);
   std::vector<std::vector<Fp>> publics(num_tables);
   for (size_t i = 0; i < num_tables; ++i) {
     ts[i].in = &tables[i];
-    ts[i].interactions = tables[i].air->interactions();
-    ts[i].log_n = static_cast<unsigned>(__builtin_ctzll(tables[i].trace->height));
-    ts[i].log_chunks = protocol::log_quotient_chunks(*tables[i].air);
+    try {
+      ts[i].shape = protocol::table_shape(*tables[i].air);
+    } catch (const std::logic_error& e) {
+      throw ProveError(e.what());
+    }
+    ts[i].log_n = static_cast<unsigned>(__builtin_ctzll(std::max<size_t>(tables[i].trace->height, 1)));
     log_lde[i] = ts[i].log_n + lb;
     log_heights[i] = ts[i].log_n;
     airs[i] = tables[i].air;
+    summaries[i] = ts[i].shape.summary;
     publics[i] = tables[i].public_values;
   }
+  check_inputs(tables, ts, params);
   FriSchedule schedule = protocol::fri_schedule(log_lde, params);
   Proof proof;
   for (size_t i = 0; i < num_tables; ++i) ts[i].shift = protocol::layer_shift(schedule.log_top, log_lde[i]);
@@ -384,11 +404,9 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
 
   // 2. LogUp auxiliary columns.
   Fp2 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
-  size_t max_tuple = 0;
-  for (const auto& t : ts) max_tuple = std::max(max_tuple, protocol::max_tuple_length(t.interactions));
-  std::vector<Fp2> beta_powers = powers(beta, max_tuple + 1);
+  std::vector<Fp2> beta_powers = logup::beta_powers(summaries, beta);
   for (size_t i = 0; i < num_tables; ++i) {
-    if (ts[i].interactions.empty()) continue;
+    if (ts[i].shape.aux_width == 0) continue;
     Trace aux;
     {
       PhaseTimer timer(timings.aux);
@@ -407,9 +425,9 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
     ColumnMatrix chunks;
     {
       PhaseTimer timer(timings.quotient);
-      std::vector<Fp2> alpha_powers = powers(alpha, count_constraints(tables[i]));
+      std::vector<Fp2> alpha_powers = powers(alpha, ts[i].shape.num_constraints);
       std::vector<Fp2> q = compute_quotient(ts[i], alpha_powers, gamma, beta_powers);
-      chunks = quotient_chunks(q, size_t{1} << ts[i].log_n, size_t{1} << ts[i].log_chunks, ts[i].shift);
+      chunks = quotient_chunks(q, size_t{1} << ts[i].log_n, size_t{1} << ts[i].shape.log_chunks, ts[i].shift);
     }
     ts[i].quotient = commit_coefficients(std::move(chunks), lb, ts[i].shift, timings);
     proof.tables[i].quotient_root = ts[i].quotient.tree.root();

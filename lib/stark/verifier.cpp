@@ -17,7 +17,7 @@ using Error = std::optional<std::string>;
 
 struct TableInfo {
   const Air* air;
-  std::vector<Interaction> interactions;
+  protocol::TableShape shape;
   unsigned log_n, log_lde, log_chunks;
   size_t main_w, aux_w, quot_w;
   std::vector<size_t> rows;  // opened LDE rows (sorted, distinct), bit-reversed order
@@ -49,23 +49,9 @@ Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> pu
   if (zh.is_zero() || den_first.is_zero() || den_last.is_zero()) return std::string("out-of-domain point lies in the trace domain");
   VerifierFolder::Selectors sel{zh * inverse(den_first) * n_inv, zh * inverse(den_last) * (n_inv * omega_inv),
                                 zeta - omega_inv};
-  VerifierFolder folder(tp.main_local, tp.main_next, sel, publics, alpha);
-  t.air->eval(folder);
-  if (!t.interactions.empty()) {
-    size_t k_count = t.interactions.size();
-    std::span<const Fp2> row(tp.main_local);
-    const auto& a = tp.aux_local;
-    const auto& a_next = tp.aux_next;
-    Fp2 term;
-    for (size_t k = 0; k < k_count; ++k) {
-      Fp2 h = a[2 * k] + Fp2(Fp(), Fp::one()) * a[2 * k + 1];
-      folder.assert_zero(h * protocol::lookup_denominator(t.interactions[k], row, gamma, beta_powers) - Fp2::one());
-      term += h * t.interactions[k].multiplicity.evaluate(row);
-    }
-    Fp2 x(Fp(), Fp::one());
-    Fp2 s = a[2 * k_count] + x * a[2 * k_count + 1], s_next = a_next[2 * k_count] + x * a_next[2 * k_count + 1];
-    folder.assert_zero(s_next - s - term + tp.lookup_sum * n_inv);
-  }
+  const LookupContext lookups{&t.shape.layout, gamma, beta_powers, tp.lookup_sum * n_inv};
+  VerifierFolder folder(tp.main_local, tp.main_next, tp.aux_local, tp.aux_next, sel, publics, alpha, lookups);
+  eval_all_constraints(*t.air, folder);
   Fp2 q, zeta_pow = Fp2::one();
   for (size_t i = 0; i < (size_t{1} << t.log_chunks); ++i) {
     q += zeta_pow * (tp.quotient_chunks[2 * i] + Fp2(Fp(), Fp::one()) * tp.quotient_chunks[2 * i + 1]);
@@ -94,20 +80,30 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   std::vector<TableInfo> info(num_tables);
   std::vector<unsigned> log_lde(num_tables);
   std::vector<uint32_t> log_heights(num_tables);
+  // The tables' shapes come from their AIRs alone, before anything in the proof is looked at.
+  std::vector<const AirSummary*> summaries;
+  for (size_t i = 0; i < num_tables; ++i) {
+    info[i].air = airs[i];
+    try {
+      info[i].shape = protocol::table_shape(*airs[i]);
+    } catch (const std::logic_error& e) {
+      return std::string(e.what());
+    }
+    summaries.push_back(info[i].shape.summary);
+  }
+  if (auto e = logup::check_buses(summaries)) return e;
   for (size_t i = 0; i < num_tables; ++i) {
     const auto& tp = proof.tables[i];
     auto& t = info[i];
-    t.air = airs[i];
     const std::string name = t.air->name();
     if (public_values[i].size() != t.air->num_public_values()) return fmt::format("table {}: wrong number of public values", name);
     if (tp.log_height < 1 || tp.log_height > protocol::kMaxLogHeight) return fmt::format("table {}: height 2^{} out of range", name, tp.log_height);
-    t.interactions = t.air->interactions();
     t.log_n = tp.log_height;
     t.log_lde = t.log_n + lb;
-    t.log_chunks = protocol::log_quotient_chunks(*t.air);
+    t.log_chunks = t.shape.log_chunks;
     if (t.log_chunks > lb) return fmt::format("table {}: constraint degree needs a larger blowup", name);
     t.main_w = t.air->width();
-    t.aux_w = t.interactions.empty() ? 0 : 2 * (t.interactions.size() + 1);
+    t.aux_w = t.shape.aux_width;
     t.quot_w = size_t{2} << t.log_chunks;
     if (tp.aux_root.has_value() != (t.aux_w > 0)) return fmt::format("table {}: auxiliary commitment presence is wrong", name);
     if (!tp.aux_root && !tp.lookup_sum.is_zero()) return fmt::format("table {}: lookup sum without interactions", name);
@@ -128,9 +124,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   protocol::absorb_header(transcript, statement, params, airs, log_heights, public_values);
   for (const auto& tp : proof.tables) transcript.absorb(tp.main_root);
   Fp2 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
-  size_t max_tuple = 0;
-  for (const auto& t : info) max_tuple = std::max(max_tuple, protocol::max_tuple_length(t.interactions));
-  std::vector<Fp2> beta_powers = powers(beta, max_tuple + 1);
+  std::vector<Fp2> beta_powers = logup::beta_powers(summaries, beta);
   Fp2 total_sum;
   for (const auto& tp : proof.tables) {
     if (!tp.aux_root) continue;

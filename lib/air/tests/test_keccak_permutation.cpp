@@ -6,6 +6,7 @@
 #include "eth/keccak.hpp"
 #include "keccak_test_util.hpp"
 #include "stark/folders.hpp"
+#include "stark/symbolic.hpp"
 
 using namespace witprove;
 using air::keccak_perm::rounds;
@@ -31,9 +32,10 @@ std::vector<uint64_t> limbs(const eth::KeccakState& s) {
   return out;
 }
 
-std::vector<uint64_t> tuple_at(const stark::Interaction& in, std::span<const Fp> row) {
+// The limbs of a permutation tuple (tag first).
+std::vector<uint64_t> limbs_of(const stark::LookupValues& lookup) {
   std::vector<uint64_t> values;
-  for (size_t i = 1; i < in.values.size(); ++i) values.push_back(in.values[i].evaluate(row).value());
+  for (size_t i = 1; i < lookup.tuple.size(); ++i) values.push_back(lookup.tuple[i].value());
   return values;
 }
 
@@ -68,18 +70,20 @@ TEST_CASE("keccak_perm: traces of several sizes satisfy the constraints and expo
     INFO((failure ? failure->to_string() : "ok"));
     CHECK_FALSE(failure);
 
-    auto interactions = air.interactions();
-    REQUIRE(interactions.size() == 2);
+    REQUIRE(air.summary().interactions.size() == 2);
     for (size_t p = 0; p < n; ++p) {
       eth::KeccakState expected = inputs[p];
       eth::keccak_f1600(expected);
-      auto first = trace.row(rounds * p), last = trace.row(rounds * p + rounds - 1);
-      CHECK(interactions[0].values[0].evaluate(first) == Fp(p));
-      CHECK(interactions[1].values[0].evaluate(last) == Fp(p));
-      CHECK(tuple_at(interactions[0], first) == limbs(inputs[p]));
-      CHECK(tuple_at(interactions[1], last) == limbs(expected));
-      CHECK(interactions[0].multiplicity.evaluate(first) == -Fp::one());
-      CHECK(interactions[1].multiplicity.evaluate(last) == -Fp::one());
+      auto input = stark::lookups_at(air, trace, rounds * p, {})[0];
+      auto output = stark::lookups_at(air, trace, rounds * p + rounds - 1, {})[1];
+      CHECK(input.bus == air::bus::permutation_input.id);
+      CHECK(output.bus == air::bus::permutation_output.id);
+      CHECK(input.tuple[0] == Fp(p));
+      CHECK(output.tuple[0] == Fp(p));
+      CHECK(limbs_of(input) == limbs(inputs[p]));
+      CHECK(limbs_of(output) == limbs(expected));
+      CHECK(input.multiplicity == -Fp::one());
+      CHECK(output.multiplicity == -Fp::one());
     }
   }
 }

@@ -6,6 +6,7 @@
 #include "air/keccak_sponge.hpp"
 #include "eth/keccak.hpp"
 #include "keccak_test_util.hpp"
+#include "stark/symbolic.hpp"
 
 using namespace witprove;
 using stark::Fp;
@@ -55,36 +56,36 @@ TEST_CASE("keccak_sponge: digests on the bus equal eth::keccak256 for messages o
 
   // Read every (message id, length, digest) the sponge sends, whatever its multiplicity.
   const auto& sponge = tables.traces[1];
-  const auto digest_bus = tables.airs[1]->interactions()[3];
-  REQUIRE(digest_bus.bus == air::keccak_bus::digest);
   size_t seen = 0;
   for (size_t r = 0; r < sponge.height; ++r) {
     auto row = sponge.row(r);
     if (row[sp::is_last] != Fp::one() || row[sp::is_real] != Fp::one() || row[sp::is_absorb] == Fp::one()) continue;
-    const size_t id = digest_bus.values[0].evaluate(row).value();
+    const auto digest = stark::lookups_at(*tables.airs[1], sponge, r, {})[3];
+    REQUIRE(digest.bus == air::bus::digest.id);
+    const size_t id = digest.tuple[0].value();
     REQUIRE(id < messages.size());
-    CHECK(digest_bus.values[1].evaluate(row) == Fp(messages[id].size()));
-    std::vector<Fp> limbs;
-    for (size_t l = 0; l < 8; ++l) limbs.push_back(digest_bus.values[2 + l].evaluate(row));
+    CHECK(digest.tuple[1] == Fp(messages[id].size()));
+    std::vector<Fp> limbs(digest.tuple.begin() + 2, digest.tuple.end());
     CHECK(digest_of(limbs) == eth::keccak256(messages[id]));
     ++seen;
   }
   CHECK(seen == messages.size());
 
   // The block bus carries the message bytes themselves (padding removed).
-  const auto block_bus = tables.airs[1]->interactions()[2];
   for (size_t r = 0; r < sponge.height; ++r) {
     auto row = sponge.row(r);
     if (row[sp::is_real] != Fp::one() || row[sp::is_absorb] == Fp::one()) continue;
-    const auto& msg = messages[block_bus.values[0].evaluate(row).value()];
-    const size_t block = block_bus.values[1].evaluate(row).value();
+    const auto block_lookup = stark::lookups_at(*tables.airs[1], sponge, r, {})[2];
+    REQUIRE(block_lookup.bus == air::bus::message_block.id);
+    const auto& msg = messages[block_lookup.tuple[0].value()];
+    const size_t block = block_lookup.tuple[1].value();
     uint8_t expected[sp::rate_bytes] = {};
     const size_t begin = sp::rate_bytes * block;
     if (begin < msg.size()) std::memcpy(expected, msg.data() + begin, std::min(sp::rate_bytes, msg.size() - begin));
     for (size_t l = 0; l < 34; ++l) {
       uint32_t v;
       std::memcpy(&v, expected + 4 * l, 4);
-      CHECK(block_bus.values[2 + l].evaluate(row) == Fp(v));
+      CHECK(block_lookup.tuple[2 + l] == Fp(v));
     }
   }
 }
@@ -174,4 +175,26 @@ TEST_CASE("keccak_sponge: no messages and no public digests still give valid tab
   CHECK(tables.traces[0].height == air::keccak_permutation_height(0));
   CHECK(tables.traces[1].height == 2);
   CHECK_FALSE(check_all(tables));
+}
+
+TEST_CASE("keccak tables: symbolic degrees and lookups, the same on every row") {
+  auto messages = random_messages(std::vector<size_t>{0, 135, 300}, 11);
+  auto tables = air::build_keccak_tables(messages, std::vector<eth::H256>{eth::keccak256(messages[2])});
+  REQUIRE(tables.airs.size() == 3);
+  const auto& perm = tables.airs[0]->summary();
+  const auto& sponge = tables.airs[1]->summary();
+  const auto& digests = tables.airs[2]->summary();
+  CHECK(perm.constraint_degree == 3);
+  CHECK(sponge.constraint_degree == 3);
+  CHECK(digests.constraint_degree == 2);
+  CHECK(perm.interactions.size() == 2);
+  CHECK(sponge.interactions.size() == 4);
+  CHECK(digests.interactions.size() == 1);
+  for (const auto* s : {&perm, &sponge, &digests})
+    for (const auto& in : s->interactions) CHECK(in.fingerprint_degree <= 1);  // linear tuples: two per column
+  for (const auto& in : tables.instances()) {
+    auto problem = stark::check_uniform(*in.air, *in.trace, in.public_values);
+    INFO(problem.value_or("ok"));
+    CHECK_FALSE(problem);
+  }
 }

@@ -13,8 +13,6 @@ struct FibonacciAir {
   std::string name() const { return "fibonacci"; }
   size_t width() const { return 2; }
   size_t num_public_values() const { return 3; }
-  unsigned constraint_degree() const { return 2; }
-  std::vector<Interaction> interactions() const { return {}; }
   template <class F>
   void eval(F& f) const {
     auto a = f.local(0), b = f.local(1);
@@ -38,7 +36,10 @@ inline Trace fibonacci_trace(size_t height, std::vector<Fp>& publics) {
   return t;
 }
 
-// Sends (x, x^3) on bus 0 and x on bus 1 for every row; x < 2^bits. Columns: x, y = x^3, z = x*y (degree 3
+inline constexpr Bus<2> cube_bus{1, "test.cube"};
+inline constexpr Bus<1> value_bus{2, "test.value"};
+
+// Sends (x, x^3) on cube_bus and x on value_bus for every row; x < 2^bits. Columns: x, y = x^3, z = x*y (degree 3
 // constraints so the quotient has two chunks), plus a wide block of columns that repeat x * (c + 1)
 // to exercise wider traces.
 struct CubeSenderAir {
@@ -46,39 +47,31 @@ struct CubeSenderAir {
   std::string name() const { return "cube-sender"; }
   size_t width() const { return 3 + extra; }
   size_t num_public_values() const { return 0; }
-  unsigned constraint_degree() const { return 3; }
-  std::vector<Interaction> interactions() const {
-    using LC = LinearCombination;
-    return {{0, {LC::column(0), LC::column(1)}, LC::constant_value(Fp::one())},
-            {1, {LC::column(0)}, LC::constant_value(Fp::one())}};
-  }
   template <class F>
   void eval(F& f) const {
     auto x = f.local(0);
     f.assert_zero(f.local(1) - x * x * x);
     f.assert_eq(f.local(2), x * f.local(1));
     for (size_t c = 0; c < extra; ++c) f.assert_eq(f.local(3 + c), x * Fp(c + 1));
+    f.send(cube_bus, std::array{x, f.local(1)}, Fp::one());
+    f.send(value_bus, std::array{x}, Fp::one());
   }
 };
 
-// Receives (v, v^3) on bus 0 with multiplicity m0 and v on bus 1 with multiplicity m1, v = row index.
+// Receives (v, v^3) on cube_bus with multiplicity m0 and v on value_bus with multiplicity m1, v = row index.
 // Columns: v, w = v^3, m0, m1.
 struct CubeTableAir {
   std::string name() const { return "cube-table"; }
   size_t width() const { return 4; }
   size_t num_public_values() const { return 0; }
-  unsigned constraint_degree() const { return 3; }
-  std::vector<Interaction> interactions() const {
-    using LC = LinearCombination;
-    return {{0, {LC::column(0), LC::column(1)}, LinearCombination{{{2, -Fp::one()}}, Fp()}},
-            {1, {LC::column(0)}, LinearCombination{{{3, -Fp::one()}}, Fp()}}};
-  }
   template <class F>
   void eval(F& f) const {
     auto v = f.local(0);
     f.assert_zero(f.is_first_row() * v);
     f.assert_zero(f.is_transition() * (f.next(0) - v - Fp::one()));
     f.assert_eq(f.local(1), v * v * v);
+    f.receive(cube_bus, std::array{v, f.local(1)}, f.local(2));
+    f.receive(value_bus, std::array{v}, f.local(3));
   }
 };
 

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "stark/protocol.hpp"
+#include "stark/symbolic.hpp"
 #include "test_airs.hpp"
 
 using namespace witprove::stark;
@@ -241,34 +243,29 @@ TEST_CASE("parameters are validated and the default meets 100 bits") {
 }
 
 namespace {
-// Sends (x) on bus 7 from every row.
+// Sends (x) on bus 7 from every row; another table receives (x, 0) on bus 7, a tuple of another length.
 struct SendOneAir {
   std::string name() const { return "send-one"; }
   size_t width() const { return 1; }
   size_t num_public_values() const { return 0; }
-  unsigned constraint_degree() const { return 1; }
-  std::vector<Interaction> interactions() const {
-    return {{7, {LinearCombination::column(0)}, LinearCombination::constant_value(Fp::one())}};
-  }
   template <class F>
-  void eval(F&) const {}
+  void eval(F& f) const {
+    f.send(Bus<1>{7, "test.seven"}, std::array{f.local(0)}, Fp::one());
+  }
 };
-// Receives (x, 0) on bus 7 with multiplicity m: a longer tuple with a trailing zero.
 struct ReceiveTwoAir {
   std::string name() const { return "receive-two"; }
   size_t width() const { return 2; }
   size_t num_public_values() const { return 0; }
-  unsigned constraint_degree() const { return 1; }
-  std::vector<Interaction> interactions() const {
-    return {{7, {LinearCombination::column(0), LinearCombination::constant_value(Fp())},
-             LinearCombination{{{1, -Fp::one()}}, Fp()}}};
-  }
   template <class F>
-  void eval(F&) const {}
+  void eval(F& f) const {
+    using Var = typename F::Var;
+    f.receive(Bus<2>{7, "test.seven"}, std::array{f.local(0), Var(Fp())}, f.local(1));
+  }
 };
 }  // namespace
 
-TEST_CASE("tuples of different lengths on one bus do not balance") {
+TEST_CASE("one bus id with two tuple lengths is refused by prover and verifier") {
   AirAdapter<SendOneAir> send{SendOneAir{}};
   AirAdapter<ReceiveTwoAir> receive{ReceiveTwoAir{}};
   Trace s(1, 8), r(2, 8);
@@ -278,11 +275,92 @@ TEST_CASE("tuples of different lengths on one bus do not balance") {
     r.at(i, 1) = Fp::one();
   }
   std::vector<TableInstance> in{{&send, &s, {}}, {&receive, &r, {}}};
-  CHECK(check_lookups(in).has_value());
   StarkParams p = test_params();
   p.check_trace = false;
-  Proof proof = prove(in, p, bytes_of("t"));
+  CHECK_THROWS_WITH(prove(in, p, bytes_of("t")), Catch::Contains("bus 7 is used as test.seven with 1 values"));
+  // The verifier refuses the pair from the AIRs alone, whatever the proof.
   const Air* airs[] = {&send, &receive};
   std::vector<std::vector<Fp>> publics(2);
-  CHECK(verify(airs, publics, proof, p, bytes_of("t")).has_value());
+  Proof proof;
+  proof.tables.resize(2);
+  auto error = verify(airs, publics, proof, p, bytes_of("t"));
+  REQUIRE(error.has_value());
+  CHECK_THAT(*error, Catch::Contains("bus 7 is used as test.seven with 1 values and as test.seven with 2"));
+}
+
+TEST_CASE("symbolic evaluation derives each table's constraints, degree and lookups") {
+  Fixture fx;
+  const AirSummary& fib = fx.fib.summary();
+  CHECK(fib.num_constraints == 5);
+  CHECK(fib.constraint_degree == 2);  // selector times a cell
+  CHECK(fib.interactions.empty());
+
+  const AirSummary& sender = fx.sender.summary();
+  CHECK(sender.num_constraints == 2 + 6);
+  CHECK(sender.constraint_degree == 3);  // x^3
+  REQUIRE(sender.interactions.size() == 2);
+  CHECK(sender.interactions[0].bus == cube_bus.id);
+  CHECK(sender.interactions[0].bus_name == "test.cube");
+  CHECK(sender.interactions[0].arity == 2);
+  CHECK(sender.interactions[0].fingerprint_degree == 1);
+  CHECK(sender.interactions[0].multiplicity_degree == 0);
+  // Two fractions share one auxiliary column: h d1 d2 - d2 - d1 has degree 3, within the table's.
+  auto shape = protocol::table_shape(fx.sender);
+  CHECK(shape.layout.group_end == std::vector<uint32_t>{2});
+  CHECK(shape.aux_width == 4);
+  CHECK(shape.num_constraints == sender.num_constraints + 2);
+
+  // Each table emits the same constraints and lookups on every row.
+  for (const auto& t : fx.instances()) CHECK(check_uniform(*t.air, *t.trace, t.public_values) == std::nullopt);
+}
+
+namespace {
+// Claims (x, y) with y = x^3 by sending it to the cube table, y itself unconstrained: by the LogUp
+// soundness rule the multiplicity must then be constrained, here to be boolean.
+struct ClaimAir {
+  bool constrain_multiplicity = true;
+  std::string name() const { return "claims"; }
+  size_t width() const { return 3; }
+  size_t num_public_values() const { return 0; }
+  template <class F>
+  void eval(F& f) const {
+    if (constrain_multiplicity) f.assert_bool(f.local(2));
+    f.send(cube_bus, std::array{f.local(0), f.local(1)}, f.local(2));
+  }
+};
+
+// A forged claim (2, 9) sent with multiplicity 1 on one row and -1 on the next: the bus balances without
+// the cube table ever receiving it. Returns the verifier's answer on the proof of it.
+std::optional<std::string> forged_claim_verdict(bool constrain_multiplicity) {
+  AirAdapter<ClaimAir> claims{ClaimAir{constrain_multiplicity}};
+  AirAdapter<CubeTableAir> table{CubeTableAir{}};
+  Trace c(3, 8), t(4, 16);
+  c.at(0, 0) = c.at(1, 0) = Fp(2);
+  c.at(0, 1) = c.at(1, 1) = Fp(9);
+  c.at(0, 2) = Fp::one();
+  c.at(1, 2) = -Fp::one();
+  for (size_t r = 0; r < t.height; ++r) {
+    t.at(r, 0) = Fp(r);
+    t.at(r, 1) = Fp(r) * Fp(r) * Fp(r);
+  }
+  std::vector<TableInstance> in{{&claims, &c, {}}, {&table, &t, {}}};
+  REQUIRE(check_lookups(in) == std::nullopt);  // the forgery balances
+  StarkParams p = test_params();
+  p.check_trace = false;
+  Proof proof = prove(in, p, bytes_of("claims"));
+  const Air* airs[] = {&claims, &table};
+  std::vector<std::vector<Fp>> publics(2);
+  return verify(airs, publics, proof, p, bytes_of("claims"));
+}
+}  // namespace
+
+TEST_CASE("LogUp: a constrained multiplicity stops m and -m from carrying a forged tuple") {
+  auto verdict = forged_claim_verdict(true);
+  REQUIRE(verdict.has_value());
+  CHECK_THAT(*verdict, Catch::Contains("claims: constraints do not match the quotient"));
+}
+
+TEST_CASE("LogUp: with a free multiplicity m and -m carry a forged tuple (why the rule exists)") {
+  // The engine cannot tell which tuples a table constrains: the rule is the AIR author's to follow.
+  CHECK(forged_claim_verdict(false) == std::nullopt);
 }

@@ -1,0 +1,107 @@
+// LogUp (Haböck, "Multivariate lookups based on logarithmic derivatives", ePrint 2022/1530), as prover and
+// verifier both compute it. Internal to lib/stark.
+//
+// Every lookup k of a table contributes the fraction m_k / d_k per row, with the fingerprint
+//   d_k = gamma - (sum_j beta^j v_j + beta^J (bus + 1))      for the tuple v_0..v_(J-1)
+// (the bus term ends the tuple, so tuples of different lengths or buses do not collide). Fractions are
+// grouped: one auxiliary extension column h_g per group holds the sum of its fractions, constrained by
+//   h_g · prod_(k in g) d_k - sum_(k in g) m_k prod_(l in g, l != k) d_l = 0,
+// and one running-sum column S with S[i+1] = S[i] + sum_g h_g[i] - L/n wraps around to S[0], where L is the
+// table's sum (in the proof); all tables' L add to zero. A group takes as many consecutive lookups as the
+// table's degree allows, at least one.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "stark/field.hpp"
+#include "stark/symbolic.hpp"
+
+namespace witprove::stark::logup {
+
+struct Layout {
+  std::vector<uint32_t> group_end;  // group g holds lookups [group_end[g-1], group_end[g])
+  unsigned degree = 0;              // highest degree of the LogUp constraints (0 without lookups)
+
+  size_t num_groups() const { return group_end.size(); }
+  // Auxiliary base columns: (c0, c1) of each h_g, then of S.
+  size_t aux_width() const { return group_end.empty() ? 0 : 2 * (group_end.size() + 1); }
+  size_t num_constraints() const { return group_end.empty() ? 0 : group_end.size() + 1; }
+};
+
+// Groups consecutive lookups while the group constraint stays within max(max_degree, the degree a single
+// lookup needs).
+Layout layout(std::span<const InteractionInfo> interactions, unsigned max_degree);
+
+// The table's degree: its AIR constraints' and its LogUp constraints', at least 2.
+inline unsigned table_degree(const AirSummary& s, const Layout& l) { return std::max({s.constraint_degree, l.degree, 2u}); }
+
+// Layout for a table: groups sized to the AIR's own degree (so lookups never raise it when avoidable).
+inline Layout layout(const AirSummary& s) { return layout(s.interactions, std::max(s.constraint_degree, 2u)); }
+
+// Why the tables' buses disagree (one id with two names or tuple lengths), if they do.
+std::optional<std::string> check_buses(std::span<const AirSummary* const> tables);
+
+template <class V>
+Fp2 fingerprint(uint32_t bus, std::span<const V> tuple, Fp2 gamma, std::span<const Fp2> beta_powers) {
+  Fp2 acc = gamma - beta_powers[tuple.size()] * Fp(uint64_t{bus} + 1);
+  for (size_t j = 0; j < tuple.size(); ++j) acc -= beta_powers[j] * tuple[j];
+  return acc;
+}
+
+// Powers of beta for the longest tuple of the tables, plus one for the bus term.
+std::vector<Fp2> beta_powers(std::span<const AirSummary* const> tables, Fp2 beta);
+
+// The LogUp constraints of one row in the order both folders emit them: a group's constraint when its last
+// lookup is added, the running-sum constraint at the end. V: the tuples' values (Fp in the prover, Fp2 in
+// the verifier).
+template <class V>
+class RowConstraints {
+ public:
+  RowConstraints(const Layout& layout, Fp2 gamma, std::span<const Fp2> beta_powers)
+      : layout_(&layout), gamma_(gamma), beta_powers_(beta_powers) {}
+
+  // h: the groups' auxiliary values at this point; s, s_next: the running sum here and on the next row.
+  void start(std::span<const Fp2> h, Fp2 s, Fp2 s_next) {
+    h_ = h;
+    s_ = s;
+    s_next_ = s_next;
+    lookup_ = group_ = 0;
+    num_ = Fp2();
+    den_ = Fp2::one();
+  }
+
+  // Adds lookup m / d(tuple); returns the group's constraint when this lookup closes it.
+  std::optional<Fp2> add(uint32_t bus, std::span<const V> tuple, const V& multiplicity) {
+    Fp2 d = fingerprint(bus, tuple, gamma_, beta_powers_);
+    num_ = num_ * d + den_ * multiplicity;
+    den_ *= d;
+    if (++lookup_ != layout_->group_end[group_]) return std::nullopt;
+    Fp2 c = h_[group_] * den_ - num_;
+    ++group_;
+    num_ = Fp2();
+    den_ = Fp2::one();
+    return c;
+  }
+
+  // S' - S - sum_g h_g + L/n, given sum_step = L/n.
+  Fp2 running_sum(Fp2 sum_step) const {
+    Fp2 c = s_next_ - s_ + sum_step;
+    for (const Fp2& h : h_) c -= h;
+    return c;
+  }
+
+ private:
+  const Layout* layout_;
+  Fp2 gamma_;
+  std::span<const Fp2> beta_powers_;
+  std::span<const Fp2> h_;
+  Fp2 s_, s_next_, num_, den_ = Fp2::one();
+  size_t lookup_ = 0, group_ = 0;
+};
+
+}  // namespace witprove::stark::logup
