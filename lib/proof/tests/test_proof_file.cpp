@@ -104,9 +104,9 @@ TEST_CASE("proof file: truncation, trailing bytes, magic and version are named")
   CHECK_THAT(message_of([&] { decode(bad_magic); }), Catch::Contains("magic"));
 
   auto bad_version = bytes;
-  bad_version[8] = 1;  // a proof of the previous format (Merkle trees without domain separation)
+  bad_version[8] = 2;  // a proof of the previous format (one LogUp fraction per auxiliary column)
   CHECK_THAT(message_of([&] { decode(bad_version); }),
-             Catch::Contains("unsupported proof format version 1 (this build reads version 2)"));
+             Catch::Contains("unsupported proof format version 2 (this build reads version 3)"));
 }
 
 TEST_CASE("proof file: JSON round trip keeps 64-bit values exact") {
