@@ -119,6 +119,24 @@ constexpr Fp2 inverse(Fp2 a) {
   return {a.c0 * inv, -(a.c1 * inv)};
 }
 
+// Sum of 128-bit products, reduced once at the end: three 64-bit limbs (the top one counts carries out of
+// 2^128), so each constraint costs a multiply and three additions instead of a modular reduction.
+class LazySum {
+ public:
+  void add_product(Fp a, Fp b) {
+    unsigned __int128 p = static_cast<unsigned __int128>(a.value()) * b.value();
+    unsigned __int128 before = low_;
+    low_ += p;
+    top_ += low_ < before;
+  }
+  // low + top * 2^128 mod p, with 2^128 = -2^32 (mod p).
+  Fp value() const { return Fp::reduce128(low_) - Fp(top_) * Fp(uint64_t{1} << 32); }
+
+ private:
+  unsigned __int128 low_ = 0;
+  uint64_t top_ = 0;
+};
+
 // Replaces every element by its inverse with one field inversion (Montgomery's trick). Zeros stay zero.
 template <class F>
 void batch_inverse(std::span<F> values) {

@@ -21,6 +21,11 @@ void absorb_header(Transcript& t, ByteView statement, const StarkParams& params,
   }
 }
 
+void absorb_openings(Transcript& t, const TableProof& tp) {
+  for (const auto* v : {&tp.main_local, &tp.main_next, &tp.aux_local, &tp.aux_next, &tp.quotient_chunks})
+    t.absorb(std::span<const Fp2>(*v));
+}
+
 TableShape table_shape(const Air& air) {
   TableShape t{&air.summary(), logup::layout(air.summary()), 0, 0, 0, 0};
   t.degree = logup::table_degree(*t.summary, t.layout);

@@ -1,12 +1,14 @@
 // The verifier: replays the transcript, checks the constraints at the out-of-domain point against the
-// quotient, the LogUp sums, and every FRI query down to the final polynomial. Every shape in the proof
+// quotient, the LogUp sums, and every FRI query down to the final polynomial (openings in pcs.cpp, FRI in
+// fri.cpp). Every shape in the proof
 // is checked against the AIRs and parameters before it is used.
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "stark/folders.hpp"
-#include "stark/merkle.hpp"
+#include "stark/fri.hpp"
+#include "stark/pcs.hpp"
 #include "stark/protocol.hpp"
 #include "stark/stark.hpp"
 
@@ -22,20 +24,6 @@ struct TableInfo {
   size_t main_w, aux_w, quot_w;
   std::vector<size_t> rows;  // opened LDE rows (sorted, distinct), bit-reversed order
 };
-
-Error check_opening(const TreeOpening& o, const Digest& root, unsigned log_leaves, std::span<const size_t> indices,
-                    size_t width, std::string_view what) {
-  if (o.rows.size() != indices.size()) return fmt::format("{}: {} rows opened, {} expected", what, o.rows.size(), indices.size());
-  std::vector<Digest> leaves;
-  leaves.reserve(o.rows.size());
-  for (const auto& row : o.rows) {
-    if (row.size() != width) return fmt::format("{}: opened row has {} values, {} expected", what, row.size(), width);
-    leaves.push_back(hash_elements(row));
-  }
-  if (!verify_merkle_batch(root, log_leaves, indices, leaves, o.siblings))
-    return fmt::format("{}: Merkle opening does not match the commitment", what);
-  return std::nullopt;
-}
 
 // Constraints at zeta: sum(alpha^i C_i(zeta)) must equal Z_H(zeta) · Q(zeta).
 Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> publics, Fp2 zeta, Fp2 alpha,
@@ -59,11 +47,6 @@ Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> pu
   }
   if (!(folder.folded() == zh * q)) return fmt::format("table {}: constraints do not match the quotient at the out-of-domain point", t.air->name());
   return std::nullopt;
-}
-
-template <class T>
-size_t index_of(std::span<const T> sorted, T v) {
-  return static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin());
 }
 
 }  // namespace
@@ -115,10 +98,10 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   }
   protocol::FriSchedule schedule = protocol::fri_schedule(log_lde, params);
   size_t final_len = size_t{1} << (schedule.log_final_size - lb);
-  const auto& fri = proof.fri;
-  if (fri.layer_roots.size() != schedule.rounds.size() || fri.layer_openings.size() != schedule.rounds.size())
+  const auto& fri_proof = proof.fri;
+  if (fri_proof.layer_roots.size() != schedule.rounds.size() || fri_proof.layer_openings.size() != schedule.rounds.size())
     return std::string("wrong number of FRI layers");
-  if (fri.final_poly.size() != final_len) return std::string("wrong final polynomial length");
+  if (fri_proof.final_poly.size() != final_len) return std::string("wrong final polynomial length");
 
   Transcript transcript(protocol::kDomain);
   protocol::absorb_header(transcript, statement, params, airs, log_heights, public_values);
@@ -136,112 +119,53 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   Fp2 alpha = transcript.challenge_ext();
   for (const auto& tp : proof.tables) transcript.absorb(tp.quotient_root);
   Fp2 zeta = transcript.challenge_ext();
-  for (const auto& tp : proof.tables)
-    for (const auto* v : {&tp.main_local, &tp.main_next, &tp.aux_local, &tp.aux_next, &tp.quotient_chunks})
-      transcript.absorb(std::span<const Fp2>(*v));
+  for (const auto& tp : proof.tables) protocol::absorb_openings(transcript, tp);
   for (size_t i = 0; i < num_tables; ++i)
     if (auto e = check_ood(info[i], proof.tables[i], public_values[i], zeta, alpha, gamma, beta_powers)) return e;
 
+  // DEEP and FRI.
   Fp2 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
-  std::vector<Fp2> betas;
-  for (size_t r = 0; r < schedule.rounds.size(); ++r) {
-    transcript.absorb(fri.layer_roots[r]);
-    betas.push_back(transcript.challenge_ext());
-  }
-  transcript.absorb(std::span<const Fp2>(fri.final_poly));
-  if (!transcript.check_pow(fri.pow_nonce, params.grinding_bits)) return std::string("proof-of-work nonce is invalid");
-  transcript.absorb_u64(fri.pow_nonce);
-  std::vector<size_t> queries(params.num_queries);
-  for (auto& q : queries) q = transcript.challenge_index(schedule.log_top);
+  std::vector<Fp2> betas = fri::replay_commit(fri_proof, transcript);
+  auto drawn = fri::draw_queries(transcript, fri_proof.pow_nonce, params, schedule.log_top);
+  if (!drawn) return std::string("proof-of-work nonce is invalid");
+  const std::vector<size_t>& queries = *drawn;
 
-  // Openings of the tables' trees.
-  std::vector<Fp2> lambda_start(num_tables);  // lambda^(first column index) per table
-  Fp2 lp = Fp2::one();
-  std::vector<Fp2> a_at_zeta(num_tables), b_at_next(num_tables);
+  // Openings of the tables' trees at the queried rows.
+  std::vector<pcs::DeepTerms> deep(num_tables);
+  Fp2 lambda_pow = Fp2::one();
   for (size_t i = 0; i < num_tables; ++i) {
     auto& t = info[i];
     const auto& tp = proof.tables[i];
-    lambda_start[i] = lp;
-    auto fold_ood = [&](std::span<const Fp2> at_zeta, std::span<const Fp2> at_next) {
-      for (size_t c = 0; c < at_zeta.size(); ++c) {
-        a_at_zeta[i] += lp * at_zeta[c];
-        if (!at_next.empty()) b_at_next[i] += lp * at_next[c];
-        lp *= lambda;
-      }
-    };
-    fold_ood(tp.main_local, tp.main_next);
-    fold_ood(tp.aux_local, tp.aux_next);
-    fold_ood(tp.quotient_chunks, {});
-    for (size_t q : queries) t.rows.push_back(q >> (schedule.log_top - t.log_lde));
-    std::sort(t.rows.begin(), t.rows.end());
-    t.rows.erase(std::unique(t.rows.begin(), t.rows.end()), t.rows.end());
+    deep[i] = pcs::deep_terms(tp.main_local, tp.main_next, tp.aux_local, tp.aux_next, tp.quotient_chunks, lambda,
+                              lambda_pow);
+    t.rows = fri::query_positions(queries, schedule.log_top, t.log_lde);
     const std::string name = t.air->name();
-    if (auto e = check_opening(tp.main_opening, tp.main_root, t.log_lde, t.rows, t.main_w, name + " main")) return e;
+    if (auto e = pcs::check_opening(tp.main_opening, tp.main_root, t.log_lde, t.rows, t.main_w, name + " main")) return e;
     if (tp.aux_root) {
-      if (auto e = check_opening(tp.aux_opening, *tp.aux_root, t.log_lde, t.rows, t.aux_w, name + " auxiliary")) return e;
+      if (auto e = pcs::check_opening(tp.aux_opening, *tp.aux_root, t.log_lde, t.rows, t.aux_w, name + " auxiliary")) return e;
     } else if (!tp.aux_opening.rows.empty() || !tp.aux_opening.siblings.empty()) {
       return fmt::format("table {}: auxiliary opening without commitment", name);
     }
-    if (auto e = check_opening(tp.quotient_opening, tp.quotient_root, t.log_lde, t.rows, t.quot_w, name + " quotient")) return e;
-  }
-  // Openings of the FRI layers.
-  std::vector<std::vector<size_t>> layer_groups(schedule.rounds.size());
-  for (size_t r = 0; r < schedule.rounds.size(); ++r) {
-    const auto& round = schedule.rounds[r];
-    auto& groups = layer_groups[r];
-    for (size_t q : queries) groups.push_back(q >> (schedule.log_top - round.log_size) >> round.log_arity);
-    std::sort(groups.begin(), groups.end());
-    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
-    if (auto e = check_opening(fri.layer_openings[r], fri.layer_roots[r], round.log_size - round.log_arity, groups,
-                               size_t{2} << round.log_arity, fmt::format("FRI layer {}", r)))
-      return e;
+    if (auto e = pcs::check_opening(tp.quotient_opening, tp.quotient_root, t.log_lde, t.rows, t.quot_w, name + " quotient")) return e;
   }
 
-  // The DEEP codeword of table i at a query, from its opened rows.
-  auto reduced_value = [&](size_t i, size_t q) {
+  // The DEEP value of table i at a query, from its opened rows (LDE rows are in the layer's bit-reversed order).
+  auto deep_value = [&](size_t i, size_t q) {
     const auto& t = info[i];
     const auto& tp = proof.tables[i];
-    size_t idx = q >> (schedule.log_top - t.log_lde);  // LDE rows are in the layer's bit-reversed order
-    size_t k = index_of<size_t>(t.rows, idx);
-    Fp x = protocol::layer_point(schedule.log_top, t.log_lde, idx);
-    Fp2 a, b, p = lambda_start[i];
-    for (Fp v : tp.main_opening.rows[k]) { a += p * v; p *= lambda; }
-    if (tp.aux_root)
-      for (Fp v : tp.aux_opening.rows[k]) { a += p * v; p *= lambda; }
-    b = a;
-    for (Fp v : tp.quotient_opening.rows[k]) { a += p * v; p *= lambda; }
-    Fp2 zeta_next = zeta * two_adic_root(t.log_n);
-    return (a - a_at_zeta[i]) * inverse(Fp2(x) - zeta) + mu * (b - b_at_next[i]) * inverse(Fp2(x) - zeta_next);
+    size_t idx = q >> (schedule.log_top - t.log_lde);
+    size_t k = static_cast<size_t>(std::lower_bound(t.rows.begin(), t.rows.end(), idx) - t.rows.begin());
+    std::vector<std::span<const Fp>> with_next{tp.main_opening.rows[k]};
+    if (tp.aux_root) with_next.push_back(tp.aux_opening.rows[k]);
+    return pcs::deep_value(with_next, tp.quotient_opening.rows[k], deep[i], lambda, mu, zeta,
+                           zeta * two_adic_root(t.log_n), protocol::layer_point(schedule.log_top, t.log_lde, idx));
   };
-  auto rolled_in = [&](unsigned log_size, size_t q) {
+  return fri::verify_queries(fri_proof, schedule, betas, queries, [&](unsigned log_size, size_t q) {
     Fp2 sum;
     for (size_t i = 0; i < num_tables; ++i)
-      if (log_lde[i] == log_size) sum += reduced_value(i, q);
+      if (log_lde[i] == log_size) sum += deep_value(i, q);
     return sum;
-  };
-
-  Fp final_shift = protocol::layer_shift(schedule.log_top, schedule.log_final_size);
-  for (size_t q : queries) {
-    Fp2 value = rolled_in(schedule.log_top, q);
-    for (size_t r = 0; r < schedule.rounds.size(); ++r) {
-      const auto& round = schedule.rounds[r];
-      size_t idx = q >> (schedule.log_top - round.log_size);
-      size_t g = idx >> round.log_arity, pos = idx & ((size_t{1} << round.log_arity) - 1);
-      const auto& row = fri.layer_openings[r].rows[index_of<size_t>(layer_groups[r], g)];
-      std::vector<Fp2> group(size_t{1} << round.log_arity);
-      for (size_t j = 0; j < group.size(); ++j) group[j] = Fp2(row[2 * j], row[2 * j + 1]);
-      if (!(group[pos] == value)) return fmt::format("FRI layer {}: query {} is inconsistent with the previous layer", r, q);
-      unsigned log_groups = round.log_size - round.log_arity;
-      Fp s = protocol::layer_point(schedule.log_top, round.log_size, g << round.log_arity);
-      value = protocol::fold_group(group, s, betas[r]) + pow(betas[r], group.size()) * rolled_in(log_groups, q);
-    }
-    size_t idx = q >> (schedule.log_top - schedule.log_final_size);
-    Fp x = final_shift * pow(two_adic_root(schedule.log_final_size), reverse_bits(idx, schedule.log_final_size));
-    Fp2 expected;
-    for (size_t j = fri.final_poly.size(); j-- > 0;) expected = expected * x + fri.final_poly[j];
-    if (!(expected == value)) return fmt::format("FRI query {} does not match the final polynomial", q);
-  }
-  return std::nullopt;
+  });
 }
 
 }  // namespace witprove::stark

@@ -1,0 +1,64 @@
+// The polynomial commitment: committing column polynomials by their coset LDE in a Merkle tree of rows,
+// opening them at the out-of-domain points zeta and zeta·w, and the DEEP codeword that FRI then proves
+// low-degree. Prover and verifier sides of each step sit together. Internal to lib/stark.
+//
+// DEEP batching, per table over its committed columns in order (main, auxiliary, quotient), with powers of
+// lambda continuing from table to table:
+//   D(x) = sum_k lambda^k (p_k(x) - p_k(zeta)) / (x - zeta)
+//        + mu · sum_(k in main, auxiliary) lambda^k (p_k(x) - p_k(zeta w)) / (x - zeta w).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <optional>
+#include <vector>
+
+#include "stark/matrix.hpp"
+#include "stark/merkle.hpp"
+#include "stark/stark.hpp"
+
+namespace witprove::stark::pcs {
+
+// A committed matrix: coefficients, and the LDE on shift·H in bit-reversed order (the order of the FRI
+// layer of the same size), one Merkle leaf per row.
+struct Committed {
+  ColumnMatrix coeffs;
+  ColumnMatrix lde;
+  MerkleTree tree;
+};
+
+// Prover: interpolates the trace's columns and commits their LDE (blowup 2^log_blowup) on shift·H.
+Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
+// Prover: commits columns given by their coefficients.
+Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings);
+// Prover: every column polynomial's value at `point`.
+std::vector<Fp2> evaluate_columns(const ColumnMatrix& coeffs, Fp2 point);
+// Prover: the LDE rows at `rows` (sorted, distinct) with their batch Merkle proof.
+TreeOpening open_rows(const Committed& c, std::span<const size_t> rows);
+
+// Verifier: the opened rows hash to leaves at `rows` under `root`, each `width` values wide.
+std::optional<std::string> check_opening(const TreeOpening& o, const Digest& root, unsigned log_leaves,
+                                         std::span<const size_t> rows, size_t width, std::string_view what);
+
+// One table's share of the DEEP batch: its out-of-domain values, and lambda^(its first column).
+struct DeepTerms {
+  Fp2 lambda_first;
+  Fp2 at_zeta;  // sum_k lambda^k p_k(zeta), all columns
+  Fp2 at_next;  // sum_k lambda^k p_k(zeta w), main and auxiliary columns
+};
+// Both sides: folds a table's out-of-domain values, advancing `lambda_pow` past its columns.
+DeepTerms deep_terms(std::span<const Fp2> main_local, std::span<const Fp2> main_next, std::span<const Fp2> aux_local,
+                     std::span<const Fp2> aux_next, std::span<const Fp2> quotient, Fp2 lambda, Fp2& lambda_pow);
+
+// Prover: a table's DEEP codeword on its LDE coset shift·H (bit-reversed), from its committed matrices
+// (main, optional aux, quotient).
+std::vector<Fp2> deep_codeword(std::span<const ColumnMatrix* const> with_next, const ColumnMatrix& quotient,
+                               const DeepTerms& terms, Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next, Fp shift,
+                               unsigned log_blowup);
+
+// Verifier: the DEEP value at LDE point x from a table's opened rows (main, optional aux, quotient).
+Fp2 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,
+               Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next, Fp x);
+
+}  // namespace witprove::stark::pcs
