@@ -183,9 +183,177 @@ bool available() {
 
 }  // namespace avx512
 
-bool vector_stage(size_t h) { return h >= avx512::kLanes && avx512::available(); }
+// Four Goldilocks lanes in AVX2, same arithmetic as Fp. AVX2 compares only signed 64-bit integers, so
+// unsigned comparisons flip the sign bit of both sides first. Used for stages of half-width >= 4 when the
+// CPU has AVX2 but not AVX-512F.
+namespace avx2 {
+
+constexpr size_t kLanes = 4;
+
+__attribute__((target("avx2"))) inline __m256i flip(__m256i x) {
+  return _mm256_xor_si256(x, _mm256_set1_epi64x(INT64_MIN));
+}
+// All ones where a < b as unsigned integers.
+__attribute__((target("avx2"))) inline __m256i less(__m256i a, __m256i b) { return _mm256_cmpgt_epi64(flip(b), flip(a)); }
+
+__attribute__((target("avx2"))) inline __m256i canonical(__m256i s) {
+  const __m256i p = _mm256_set1_epi64x(static_cast<int64_t>(Fp::P));
+  return _mm256_sub_epi64(s, _mm256_andnot_si256(less(s, p), p));
+}
+
+__attribute__((target("avx2"))) inline __m256i add(__m256i a, __m256i b) {
+  const __m256i eps = _mm256_set1_epi64x(static_cast<int64_t>(Fp::EPSILON));
+  __m256i s = _mm256_add_epi64(a, b);
+  s = _mm256_add_epi64(s, _mm256_and_si256(less(s, a), eps));
+  return canonical(s);
+}
+
+__attribute__((target("avx2"))) inline __m256i sub(__m256i a, __m256i b) {
+  const __m256i eps = _mm256_set1_epi64x(static_cast<int64_t>(Fp::EPSILON));
+  __m256i d = _mm256_sub_epi64(a, b);
+  return _mm256_sub_epi64(d, _mm256_and_si256(less(a, b), eps));
+}
+
+__attribute__((target("avx2"))) inline __m256i mul(__m256i a, __m256i b) {
+  const __m256i eps = _mm256_set1_epi64x(static_cast<int64_t>(Fp::EPSILON));
+  // 128-bit products from four 32x32 partial products.
+  __m256i a_hi = _mm256_srli_epi64(a, 32), b_hi = _mm256_srli_epi64(b, 32);
+  __m256i ll = _mm256_mul_epu32(a, b), lh = _mm256_mul_epu32(a, b_hi);
+  __m256i hl = _mm256_mul_epu32(a_hi, b), hh = _mm256_mul_epu32(a_hi, b_hi);
+  __m256i mid = _mm256_add_epi64(lh, hl);
+  __m256i mid_carry = less(mid, lh);
+  __m256i lo = _mm256_add_epi64(ll, _mm256_slli_epi64(mid, 32));
+  __m256i lo_carry = less(lo, ll);
+  __m256i hi = _mm256_add_epi64(hh, _mm256_srli_epi64(mid, 32));
+  hi = _mm256_add_epi64(hi, _mm256_and_si256(mid_carry, _mm256_set1_epi64x(int64_t{1} << 32)));
+  hi = _mm256_sub_epi64(hi, lo_carry);  // the mask is -1 where there is a carry
+  // Reduce as Fp::reduce128: 2^64 = 2^32 - 1 and 2^96 = -1.
+  __m256i hi_hi = _mm256_srli_epi64(hi, 32), hi_lo = _mm256_and_si256(hi, eps);
+  __m256i t0 = _mm256_sub_epi64(lo, hi_hi);
+  t0 = _mm256_sub_epi64(t0, _mm256_and_si256(less(lo, hi_hi), eps));
+  __m256i t1 = _mm256_sub_epi64(_mm256_slli_epi64(hi_lo, 32), hi_lo);
+  __m256i s = _mm256_add_epi64(t0, t1);
+  s = _mm256_add_epi64(s, _mm256_and_si256(less(s, t0), eps));
+  return canonical(s);
+}
+
+__attribute__((target("avx2"))) void dif_stage(Fp* a, size_t n, size_t h, const Fp* w) {
+  for (size_t start = 0; start < n; start += 2 * h) {
+    Fp* lo = a + start;
+    Fp* hi = lo + h;
+    for (size_t j = 0; j < h; j += kLanes) {
+      auto* lo_j = reinterpret_cast<__m256i*>(lo + j);
+      auto* hi_j = reinterpret_cast<__m256i*>(hi + j);
+      __m256i x = _mm256_loadu_si256(lo_j), y = _mm256_loadu_si256(hi_j);
+      __m256i t = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j));
+      _mm256_storeu_si256(lo_j, add(x, y));
+      _mm256_storeu_si256(hi_j, mul(sub(x, y), t));
+    }
+  }
+}
+
+__attribute__((target("avx2"))) void dit_stage(Fp* a, size_t n, size_t h, const Fp* w) {
+  for (size_t start = 0; start < n; start += 2 * h) {
+    Fp* lo = a + start;
+    Fp* hi = lo + h;
+    for (size_t j = 0; j < h; j += kLanes) {
+      auto* lo_j = reinterpret_cast<__m256i*>(lo + j);
+      auto* hi_j = reinterpret_cast<__m256i*>(hi + j);
+      __m256i x = _mm256_loadu_si256(lo_j);
+      __m256i t = mul(_mm256_loadu_si256(hi_j), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j)));
+      _mm256_storeu_si256(lo_j, add(x, t));
+      _mm256_storeu_si256(hi_j, sub(x, t));
+    }
+  }
+}
+
+// The stages of half-width 2 and 1 pair lanes of one vector; they run on two vectors A, B at a time:
+// half-width 2 pairs the 128-bit halves ([a0 a1 b0 b1] with [a2 a3 b2 b3]), half-width 1 the even and odd
+// lanes ([a0 b0 a2 b2] with [a1 b1 a3 b3]), and the same shuffles put the results back.
+__attribute__((target("avx2"))) inline void halves(__m256i a, __m256i b, __m256i& x, __m256i& y) {
+  x = _mm256_permute2x128_si256(a, b, 0x20);
+  y = _mm256_permute2x128_si256(a, b, 0x31);
+}
+__attribute__((target("avx2"))) inline void evens_odds(__m256i a, __m256i b, __m256i& x, __m256i& y) {
+  x = _mm256_unpacklo_epi64(a, b);
+  y = _mm256_unpackhi_epi64(a, b);
+}
+
+// DIF stages of half-width 2 then 1 (twiddle 1), for n >= 8.
+__attribute__((target("avx2"))) void dif_tail(Fp* a, size_t n, const Fp* tw) {
+  const __m256i w2 = _mm256_setr_epi64x(static_cast<int64_t>(tw[1].value()), static_cast<int64_t>(tw[2].value()),
+                                        static_cast<int64_t>(tw[1].value()), static_cast<int64_t>(tw[2].value()));
+  for (size_t i = 0; i < n; i += 2 * kLanes) {
+    auto* pa = reinterpret_cast<__m256i*>(a + i);
+    auto* pb = reinterpret_cast<__m256i*>(a + i + kLanes);
+    __m256i x, y, va = _mm256_loadu_si256(pa), vb = _mm256_loadu_si256(pb);
+    halves(va, vb, x, y);
+    halves(add(x, y), mul(sub(x, y), w2), va, vb);
+    evens_odds(va, vb, x, y);
+    evens_odds(add(x, y), sub(x, y), va, vb);
+    _mm256_storeu_si256(pa, va);
+    _mm256_storeu_si256(pb, vb);
+  }
+}
+
+// DIT stages of half-width 1 (twiddle 1) then 2, for n >= 8.
+__attribute__((target("avx2"))) void dit_head(Fp* a, size_t n, const Fp* tw) {
+  const __m256i w2 = _mm256_setr_epi64x(static_cast<int64_t>(tw[1].value()), static_cast<int64_t>(tw[2].value()),
+                                        static_cast<int64_t>(tw[1].value()), static_cast<int64_t>(tw[2].value()));
+  for (size_t i = 0; i < n; i += 2 * kLanes) {
+    auto* pa = reinterpret_cast<__m256i*>(a + i);
+    auto* pb = reinterpret_cast<__m256i*>(a + i + kLanes);
+    __m256i x, y, t, va = _mm256_loadu_si256(pa), vb = _mm256_loadu_si256(pb);
+    evens_odds(va, vb, x, y);
+    evens_odds(add(x, y), sub(x, y), va, vb);
+    halves(va, vb, x, y);
+    t = mul(y, w2);
+    halves(add(x, t), sub(x, t), va, vb);
+    _mm256_storeu_si256(pa, va);
+    _mm256_storeu_si256(pb, vb);
+  }
+}
+
+// out[i] = in[i] * base^i: four running powers, advanced by base^4.
+__attribute__((target("avx2"))) void scale_by_powers(const Fp* in, Fp* out, size_t n, Fp base) {
+  alignas(32) Fp start[kLanes];
+  Fp acc = Fp::one();
+  for (auto& x : start) {
+    x = acc;
+    acc *= base;
+  }
+  __m256i powers = _mm256_load_si256(reinterpret_cast<const __m256i*>(start));
+  const __m256i step = _mm256_set1_epi64x(static_cast<int64_t>(acc.value()));
+  for (size_t i = 0; i < n; i += kLanes) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
+                        mul(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), powers));
+    powers = mul(powers, step);
+  }
+}
+
+bool available() {
+  static const bool yes = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  return yes;
+}
+
+}  // namespace avx2
+
+enum class Simd { none, avx2, avx512 };
+Simd simd() {
+  static const Simd s = avx512::available() ? Simd::avx512 : avx2::available() ? Simd::avx2 : Simd::none;
+  return s;
+}
+// The vector width a stage of half-width h runs at (0: scalar).
+size_t vector_lanes(size_t h) {
+  switch (simd()) {
+    case Simd::avx512: return h >= avx512::kLanes ? avx512::kLanes : 0;
+    case Simd::avx2: return h >= avx2::kLanes ? avx2::kLanes : 0;
+    case Simd::none: return 0;
+  }
+  return 0;
+}
 #else
-bool vector_stage(size_t) { return false; }
+size_t vector_lanes(size_t) { return 0; }
 #endif
 
 // Decimation in frequency: natural order in, bit-reversed order out.
@@ -197,12 +365,17 @@ void dif(std::span<Fp> v) {
   for (size_t h = n / 2; h >= 1; h >>= 1) {
     const Fp* w = tw.data() + h - 1;
 #if defined(__x86_64__)
-    if (vector_stage(h)) {
-      avx512::dif_stage(a, n, h, w);
+    if (const size_t lanes = vector_lanes(h)) {
+      if (lanes == avx512::kLanes) avx512::dif_stage(a, n, h, w);
+      else avx2::dif_stage(a, n, h, w);
       continue;
     }
-    if (h == 4 && n >= 2 * avx512::kLanes && avx512::available()) {
+    if (h == 4 && n >= 2 * avx512::kLanes && simd() == Simd::avx512) {
       avx512::dif_tail(a, n, tw.data());
+      break;
+    }
+    if (h == 2 && n >= 2 * avx2::kLanes && simd() == Simd::avx2) {
+      avx2::dif_tail(a, n, tw.data());
       break;
     }
 #endif
@@ -226,11 +399,19 @@ void transform(std::span<Fp> v, bool inverse) {
   const auto& tw = twiddles(log_n, inverse);
   bit_reverse_permute(v);
   Fp* a = v.data();
-  for (size_t h = 1; h < n; h <<= 1) {
+  size_t first_h = 1;
+#if defined(__x86_64__)
+  if (n >= 2 * avx2::kLanes && simd() == Simd::avx2) {
+    avx2::dit_head(a, n, tw.data());
+    first_h = 4;
+  }
+#endif
+  for (size_t h = first_h; h < n; h <<= 1) {
     const Fp* w = tw.data() + h - 1;
 #if defined(__x86_64__)
-    if (vector_stage(h)) {
-      avx512::dit_stage(a, n, h, w);
+    if (const size_t lanes = vector_lanes(h)) {
+      if (lanes == avx512::kLanes) avx512::dit_stage(a, n, h, w);
+      else avx2::dit_stage(a, n, h, w);
       continue;
     }
 #endif
@@ -275,8 +456,9 @@ void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> 
     Fp coset_shift = shift * pow(w, reverse_bits(t, log_cosets));
     std::span<Fp> block = out.subspan(t * n, n);
 #if defined(__x86_64__)
-    if (vector_stage(n)) {
-      avx512::scale_by_powers(coeffs.data(), block.data(), n, coset_shift);
+    if (const size_t lanes = vector_lanes(n)) {
+      if (lanes == avx512::kLanes) avx512::scale_by_powers(coeffs.data(), block.data(), n, coset_shift);
+      else avx2::scale_by_powers(coeffs.data(), block.data(), n, coset_shift);
       dif(block);
       continue;
     }
