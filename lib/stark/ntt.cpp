@@ -446,30 +446,46 @@ void coset_intt(std::span<Fp> values, Fp shift) {
   }
 }
 
-void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out) {
-  size_t n = coeffs.size(), cosets = out.size() / n;
+namespace {
+
+// block[i] = coeffs[i] * base^i (block and coeffs may be the same array).
+void scale_by_powers(const Fp* coeffs, Fp* block, size_t n, Fp base) {
+#if defined(__x86_64__)
+  if (const size_t lanes = vector_lanes(n)) {
+    if (lanes == avx512::kLanes) avx512::scale_by_powers(coeffs, block, n, base);
+    else avx2::scale_by_powers(coeffs, block, n, base);
+    return;
+  }
+#endif
+  Fp acc = Fp::one();
+  for (size_t i = 0; i < n; ++i) {
+    block[i] = coeffs[i] * acc;
+    acc *= base;
+  }
+}
+
+// Block t of the output holds the coset shift · w^rev(t) · H_n in bit-reversed order, which makes the
+// whole output bit-reversed over shift · H_out. Blocks are written last to first, so that block 0 may
+// hold the coefficients until it is written.
+void extend(const Fp* coeffs, size_t n, Fp shift, std::span<Fp> out) {
+  size_t cosets = out.size() / n;
   unsigned log_cosets = static_cast<unsigned>(__builtin_ctzll(cosets));
   Fp w = two_adic_root(static_cast<unsigned>(__builtin_ctzll(out.size())));
-  // Block t holds the coset shift · w^rev(t) · H_n in bit-reversed order, which makes the whole output
-  // bit-reversed over shift · H_out.
-  for (size_t t = 0; t < cosets; ++t) {
-    Fp coset_shift = shift * pow(w, reverse_bits(t, log_cosets));
+  for (size_t t = cosets; t-- > 0;) {
     std::span<Fp> block = out.subspan(t * n, n);
-#if defined(__x86_64__)
-    if (const size_t lanes = vector_lanes(n)) {
-      if (lanes == avx512::kLanes) avx512::scale_by_powers(coeffs.data(), block.data(), n, coset_shift);
-      else avx2::scale_by_powers(coeffs.data(), block.data(), n, coset_shift);
-      dif(block);
-      continue;
-    }
-#endif
-    Fp acc = Fp::one();
-    for (size_t i = 0; i < n; ++i) {
-      block[i] = coeffs[i] * acc;
-      acc *= coset_shift;
-    }
+    scale_by_powers(coeffs, block.data(), n, shift * pow(w, reverse_bits(t, log_cosets)));
     dif(block);
   }
+}
+
+}  // namespace
+
+void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out) {
+  extend(coeffs.data(), coeffs.size(), shift, out);
+}
+
+void coset_lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift) {
+  extend(buffer.data(), buffer.size() >> log_blowup, shift, buffer);
 }
 
 }  // namespace witprove::stark

@@ -49,6 +49,9 @@ void coset_intt(std::span<Fp> values, Fp shift);
 // trace subgroup, each cache-resident), with no permutation pass: the bit-reversed order is the natural
 // output order of decimation in frequency.
 void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out);
+// The same in place: `buffer` holds the n coefficients in its first n entries and receives the extension
+// (n = buffer.size() >> log_blowup), so that no separate coefficient array is kept.
+void coset_lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift);
 
 // [1, x, x^2, ..., x^(n-1)]
 template <class F>

@@ -7,54 +7,75 @@
 
 namespace witprove::stark::pcs {
 
-Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings) {
+namespace {
+
+// Commits `width` columns whose coefficients fill_coefficients(c, first n entries of column c's LDE) writes.
+template <class Fill>
+Committed commit_columns(size_t width, size_t n, unsigned log_blowup, Fp shift, ProveTimings& timings, Fill fill) {
   Committed c;
-  size_t n = coeffs.height, w = coeffs.width, big = n << log_blowup;
+  const size_t big = n << log_blowup;
+  c.log_n = static_cast<unsigned>(__builtin_ctzll(n));
+  c.shift = shift;
   {
     PhaseTimer timer(timings.lde);
-    c.lde = ColumnMatrix(w, big);
-    tbb::parallel_for(size_t{0}, w, [&](size_t col) { coset_lde_bit_reversed(coeffs.column(col), shift, c.lde.column(col)); });
+    c.lde = ColumnMatrix(width, big);
+    // Eight columns per task, so that a row-major source is read a cache line at a time.
+    constexpr size_t kTile = 8;
+    tbb::parallel_for(size_t{0}, (width + kTile - 1) / kTile, [&](size_t tile) {
+      const size_t first = tile * kTile, last = std::min(first + kTile, width);
+      fill(first, last, c.lde);
+      for (size_t col = first; col < last; ++col) coset_lde_bit_reversed_in_place(c.lde.column(col), log_blowup, shift);
+    });
   }
   PhaseTimer timer(timings.commit);
-  c.coeffs = std::move(coeffs);
   std::vector<Digest> leaves(big);
-  size_t block = rows_per_block(w);
+  size_t block = rows_per_block(width);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, big, block), [&](const auto& r) {
-    std::vector<Fp> buf(r.size() * w);
+    std::vector<Fp> buf(r.size() * width);
     gather_rows(c.lde, r.begin(), r.size(), buf.data());
-    for (size_t i = 0; i < r.size(); ++i) leaves[r.begin() + i] = hash_elements({buf.data() + i * w, w});
+    for (size_t i = 0; i < r.size(); ++i) leaves[r.begin() + i] = hash_elements({buf.data() + i * width, width});
   });
   c.tree = build_merkle_tree(std::move(leaves));
   return c;
 }
 
+}  // namespace
+
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings) {
-  ColumnMatrix coeffs(trace.width, trace.height);
-  {
-    PhaseTimer timer(timings.lde);
-    // Eight columns per task, so that each trace row is read a cache line at a time.
-    constexpr size_t kTile = 8;
-    tbb::parallel_for(size_t{0}, (trace.width + kTile - 1) / kTile, [&](size_t tile) {
-      size_t first = tile * kTile, last = std::min(first + kTile, trace.width);
-      for (size_t r = 0; r < trace.height; ++r) {
-        const Fp* row = trace.values.data() + r * trace.width;
-        for (size_t col = first; col < last; ++col) coeffs.data[col * trace.height + r] = row[col];
-      }
-      for (size_t col = first; col < last; ++col) intt(coeffs.column(col));
-    });
-  }
-  return commit_coefficients(std::move(coeffs), log_blowup, shift, timings);
+  return commit_columns(trace.width, trace.height, log_blowup, shift, timings, [&](size_t first, size_t last, ColumnMatrix& lde) {
+    for (size_t r = 0; r < trace.height; ++r) {
+      const Fp* row = trace.values.data() + r * trace.width;
+      for (size_t col = first; col < last; ++col) lde.data[col * lde.height + r] = row[col];
+    }
+    for (size_t col = first; col < last; ++col) intt(lde.column(col).first(trace.height));
+  });
 }
 
-std::vector<Fp2> evaluate_columns(const ColumnMatrix& coeffs, Fp2 point) {
-  std::vector<Fp2> pw = powers(point, coeffs.height);
-  std::vector<Fp2> out(coeffs.width);
-  tbb::parallel_for(size_t{0}, coeffs.width, [&](size_t col) {
-    auto c = coeffs.column(col);
+Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings) {
+  return commit_columns(coeffs.width, coeffs.height, log_blowup, shift, timings, [&](size_t first, size_t last, ColumnMatrix& lde) {
+    for (size_t col = first; col < last; ++col) std::copy_n(coeffs.column(col).begin(), coeffs.height, lde.column(col).begin());
+  });
+}
+
+// Barycentric evaluation on the coset s·H_n held by the first n LDE rows (x_j = s·w^rev(j)):
+//   p(z) = (z^n - s^n) / (n s^n) · sum_j v_j x_j / (z - x_j).
+std::vector<Fp2> evaluate_columns(const Committed& c, Fp2 point) {
+  const unsigned log_n = c.log_n;
+  const size_t n = size_t{1} << log_n;
+  std::vector<Fp> natural = powers(two_adic_root(log_n), n);
+  std::vector<Fp2> weights(n), inv(n);
+  for (size_t j = 0; j < n; ++j) inv[j] = point - c.shift * natural[reverse_bits(j, log_n)];
+  batch_inverse(std::span(inv));
+  const Fp s_n = pow(c.shift, n);
+  const Fp2 factor = (pow(point, n) - s_n) * inverse(Fp(n) * s_n);
+  for (size_t j = 0; j < n; ++j) weights[j] = factor * (c.shift * natural[reverse_bits(j, log_n)]) * inv[j];
+  std::vector<Fp2> out(c.lde.width);
+  tbb::parallel_for(size_t{0}, c.lde.width, [&](size_t col) {
+    const Fp* v = c.lde.column(col).data();
     LazySum re, im;
-    for (size_t i = 0; i < c.size(); ++i) {
-      re.add_product(pw[i].c0, c[i]);
-      im.add_product(pw[i].c1, c[i]);
+    for (size_t j = 0; j < n; ++j) {
+      re.add_product(weights[j].c0, v[j]);
+      im.add_product(weights[j].c1, v[j]);
     }
     out[col] = Fp2(re.value(), im.value());
   });
@@ -102,60 +123,45 @@ DeepTerms deep_terms(std::span<const Fp2> main_local, std::span<const Fp2> main_
   return t;
 }
 
-std::vector<Fp2> deep_codeword(std::span<const ColumnMatrix* const> with_next, const ColumnMatrix& quotient,
-                               const DeepTerms& terms, Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next, Fp shift,
-                               unsigned log_blowup) {
-  // Combined on coefficients (a: every column, b: those also opened at zeta·w), then extended.
-  const size_t n = quotient.height, big = n << log_blowup;
+std::vector<Fp2> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
+                               const DeepTerms& terms, Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next) {
+  const size_t big = quotient.lde.height;
+  // Columns with their lambda powers; the first next_columns are also opened at zeta·w.
   std::vector<std::pair<const Fp*, Fp2>> columns;
   Fp2 p = terms.lambda_first;
-  for (const ColumnMatrix* m : with_next)
-    for (size_t c = 0; c < m->width; ++c, p *= lambda) columns.push_back({m->column(c).data(), p});
+  for (const Committed* m : with_next)
+    for (size_t c = 0; c < m->lde.width; ++c, p *= lambda) columns.push_back({m->lde.column(c).data(), p});
   const size_t next_columns = columns.size();
-  for (size_t c = 0; c < quotient.width; ++c, p *= lambda) columns.push_back({quotient.column(c).data(), p});
-
-  std::vector<Fp> parts[4];  // a.c0, a.c1, b.c0, b.c1 coefficients, then their LDE
-  for (auto& part : parts) part.resize(n);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const auto& r) {
-    std::vector<LazySum> re(r.size()), im(r.size());
-    for (size_t c = 0; c < columns.size(); ++c) {
-      auto [col, coeff] = columns[c];
-      for (size_t j = r.begin(); j < r.end(); ++j) {
-        re[j - r.begin()].add_product(coeff.c0, col[j]);
-        im[j - r.begin()].add_product(coeff.c1, col[j]);
-      }
-      if (c + 1 == next_columns)
-        for (size_t j = r.begin(); j < r.end(); ++j) {
-          parts[2][j] = re[j - r.begin()].value();
-          parts[3][j] = im[j - r.begin()].value();
-        }
-    }
-    for (size_t j = r.begin(); j < r.end(); ++j) {
-      parts[0][j] = re[j - r.begin()].value();
-      parts[1][j] = im[j - r.begin()].value();
-    }
-  });
-  std::vector<Fp> lde[4];
-  tbb::parallel_for(0, 4, [&](int k) {
-    lde[k].resize(big);
-    coset_lde_bit_reversed(parts[k], shift, lde[k]);
-  });
+  for (size_t c = 0; c < quotient.lde.width; ++c, p *= lambda) columns.push_back({quotient.lde.column(c).data(), p});
 
   const unsigned log_big = static_cast<unsigned>(__builtin_ctzll(big));
-  std::vector<Fp> xs = powers(two_adic_root(log_big), big);
+  const std::vector<Fp> natural = powers(two_adic_root(log_big), big);
+  const Fp shift = quotient.shift;
   std::vector<Fp2> out(big);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 4096), [&](const auto& r) {
-    std::vector<Fp2> inv_z(r.size()), inv_zn(r.size());
-    for (size_t j = r.begin(); j < r.end(); ++j) {
-      Fp x = xs[reverse_bits(j, log_big)] * shift;
-      inv_z[j - r.begin()] = x - zeta;
-      inv_zn[j - r.begin()] = x - zeta_next;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 1024), [&](const auto& r) {
+    const size_t m = r.size();
+    // a: every column, b: those also opened at zeta·w, combined with lambda powers at each point.
+    std::vector<LazySum> re(m), im(m);
+    std::vector<Fp2> b(m), inv_z(m), inv_zn(m);
+    for (size_t c = 0; c < columns.size(); ++c) {
+      auto [col, coeff] = columns[c];
+      for (size_t j = 0; j < m; ++j) {
+        re[j].add_product(coeff.c0, col[r.begin() + j]);
+        im[j].add_product(coeff.c1, col[r.begin() + j]);
+      }
+      if (c + 1 == next_columns)
+        for (size_t j = 0; j < m; ++j) b[j] = Fp2(re[j].value(), im[j].value());
+    }
+    for (size_t j = 0; j < m; ++j) {
+      const Fp x = shift * natural[reverse_bits(r.begin() + j, log_big)];
+      inv_z[j] = x - zeta;
+      inv_zn[j] = x - zeta_next;
     }
     batch_inverse(std::span(inv_z));
     batch_inverse(std::span(inv_zn));
-    for (size_t j = r.begin(); j < r.end(); ++j) {
-      Fp2 a(lde[0][j], lde[1][j]), b(lde[2][j], lde[3][j]);
-      out[j] = (a - terms.at_zeta) * inv_z[j - r.begin()] + mu * (b - terms.at_next) * inv_zn[j - r.begin()];
+    for (size_t j = 0; j < m; ++j) {
+      const Fp2 a(re[j].value(), im[j].value());
+      out[r.begin() + j] = (a - terms.at_zeta) * inv_z[j] + mu * (b[j] - terms.at_next) * inv_zn[j];
     }
   });
   return out;

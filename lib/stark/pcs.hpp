@@ -20,20 +20,22 @@
 
 namespace witprove::stark::pcs {
 
-// A committed matrix: coefficients, and the LDE on shift·H in bit-reversed order (the order of the FRI
-// layer of the same size), one Merkle leaf per row.
+// A committed matrix: the LDE on shift·H_(n·blowup) in bit-reversed order (the order of the FRI layer of
+// the same size), one Merkle leaf per row. No coefficients are kept: the first n rows are the coset
+// shift·H_n in bit-reversed order, enough to evaluate each column anywhere (barycentric formula).
 struct Committed {
-  ColumnMatrix coeffs;
   ColumnMatrix lde;
   MerkleTree tree;
+  unsigned log_n = 0;
+  Fp shift;
 };
 
 // Prover: interpolates the trace's columns and commits their LDE (blowup 2^log_blowup) on shift·H.
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: commits columns given by their coefficients.
-Committed commit_coefficients(ColumnMatrix coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings);
-// Prover: every column polynomial's value at `point`.
-std::vector<Fp2> evaluate_columns(const ColumnMatrix& coeffs, Fp2 point);
+Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings);
+// Prover: every column polynomial's value at `point` (not on the coset).
+std::vector<Fp2> evaluate_columns(const Committed& c, Fp2 point);
 // Prover: the LDE rows at `rows` (sorted, distinct) with their batch Merkle proof.
 TreeOpening open_rows(const Committed& c, std::span<const size_t> rows);
 
@@ -51,11 +53,10 @@ struct DeepTerms {
 DeepTerms deep_terms(std::span<const Fp2> main_local, std::span<const Fp2> main_next, std::span<const Fp2> aux_local,
                      std::span<const Fp2> aux_next, std::span<const Fp2> quotient, Fp2 lambda, Fp2& lambda_pow);
 
-// Prover: a table's DEEP codeword on its LDE coset shift·H (bit-reversed), from its committed matrices
-// (main, optional aux, quotient).
-std::vector<Fp2> deep_codeword(std::span<const ColumnMatrix* const> with_next, const ColumnMatrix& quotient,
-                               const DeepTerms& terms, Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next, Fp shift,
-                               unsigned log_blowup);
+// Prover: a table's DEEP codeword on its LDE coset (bit-reversed), from its committed matrices (main,
+// optional aux, quotient), point by point.
+std::vector<Fp2> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
+                               const DeepTerms& terms, Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next);
 
 // Verifier: the DEEP value at LDE point x from a table's opened rows (main, optional aux, quotient).
 Fp2 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,

@@ -260,7 +260,7 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
       std::vector<Fp2> q = compute_quotient(ts[i], alpha_powers, gamma, beta_powers);
       chunks = quotient_chunks(q, size_t{1} << ts[i].log_n, size_t{1} << ts[i].shape.log_chunks, ts[i].shift);
     }
-    ts[i].quotient = pcs::commit_coefficients(std::move(chunks), lb, ts[i].shift, timings);
+    ts[i].quotient = pcs::commit_coefficients(chunks, lb, ts[i].shift, timings);
     proof.tables[i].quotient_root = ts[i].quotient.tree.root();
     transcript.absorb(proof.tables[i].quotient_root);
   }
@@ -271,13 +271,13 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   for (size_t i = 0; i < num_tables; ++i) {
     auto& tp = proof.tables[i];
     Fp2 zeta_next = zeta * two_adic_root(ts[i].log_n);
-    tp.main_local = pcs::evaluate_columns(ts[i].main.coeffs, zeta);
-    tp.main_next = pcs::evaluate_columns(ts[i].main.coeffs, zeta_next);
+    tp.main_local = pcs::evaluate_columns(ts[i].main, zeta);
+    tp.main_next = pcs::evaluate_columns(ts[i].main, zeta_next);
     if (tp.aux_root) {
-      tp.aux_local = pcs::evaluate_columns(ts[i].aux.coeffs, zeta);
-      tp.aux_next = pcs::evaluate_columns(ts[i].aux.coeffs, zeta_next);
+      tp.aux_local = pcs::evaluate_columns(ts[i].aux, zeta);
+      tp.aux_next = pcs::evaluate_columns(ts[i].aux, zeta_next);
     }
-    tp.quotient_chunks = pcs::evaluate_columns(ts[i].quotient.coeffs, zeta);
+    tp.quotient_chunks = pcs::evaluate_columns(ts[i].quotient, zeta);
     protocol::absorb_openings(transcript, tp);
   }
 
@@ -290,10 +290,9 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
     const auto& tp = proof.tables[i];
     const auto terms = pcs::deep_terms(tp.main_local, tp.main_next, tp.aux_local, tp.aux_next, tp.quotient_chunks,
                                        lambda, lambda_pow);
-    std::vector<const ColumnMatrix*> with_next{&ts[i].main.coeffs};
-    if (tp.aux_root) with_next.push_back(&ts[i].aux.coeffs);
-    codewords[i] = pcs::deep_codeword(with_next, ts[i].quotient.coeffs, terms, lambda, mu, zeta,
-                                      zeta * two_adic_root(ts[i].log_n), ts[i].shift, lb);
+    std::vector<const pcs::Committed*> with_next{&ts[i].main};
+    if (tp.aux_root) with_next.push_back(&ts[i].aux);
+    codewords[i] = pcs::deep_codeword(with_next, ts[i].quotient, terms, lambda, mu, zeta, zeta * two_adic_root(ts[i].log_n));
     log_lde[i] = ts[i].log_n + lb;
   }
 
