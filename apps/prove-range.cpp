@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       ("retries", po::value(&o.retries)->value_name("N"), "extra attempts for transient failures (default 0)")  //
       ("jobs", po::value(&o.jobs)->value_name("N"), "blocks proved at once in standalone mode, sharing threads and memory (default 1); chained "
        "mode proves one block after the other")  //
-      ("max-memory", po::value(&max_memory_text)->value_name("BYTES"), "memory budget for all jobs (K/M/G suffixes)")  //
+      ("max-memory", po::value(&max_memory_text)->value_name("BYTES"), "memory cap for all jobs (K/M/G suffixes), shared evenly; see prove-witness --help")  //
       ("parameter-set", po::value(&o.parameter_set)->value_name("NAME"),
        "STARK parameter set for every block: compact (the default) or fast")  //
       ("segment-permutations", po::value(&o.segment_permutations)->value_name("N"),

@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
       ("output,o", po::value(&output)->value_name("FILE"), "where to write the proof (required)")             //
       ("previous-proof", po::value(&previous_path)->value_name("FILE"), "proof of the parent block to chain onto")  //
       ("max-memory", po::value(&max_memory_text)->value_name("BYTES"),
-       "memory budget (K/M/G suffixes): limits how many segments are proved at once")  //
+       "memory cap (K/M/G suffixes; default the machine's memory): segments run at once and their size stay within it; a block that cannot fit is refused")  //
       ("parameter-set", po::value(&parameter_set)->value_name("NAME"),
        "STARK parameter set: compact (blowup 8, smaller proofs; the default) or fast (blowup 2)")  //
       ("segment-permutations", po::value(&settings.parameters.segment_permutations)->value_name("N"),

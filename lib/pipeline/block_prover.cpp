@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 #include <tbb/parallel_pipeline.h>
-#include <tbb/task_arena.h>
+#include <tbb/global_control.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,10 +29,21 @@ uint64_t physical_memory_bytes() {
 }
 
 uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& params) {
-  // The permutation table dominates: the prover holds its trace, the low-degree extension and the
-  // Merkle tree over it (0.43 GB measured for 2,048 rows at blowup 8, against 0.39 GB estimated).
+  // The permutation table dominates: the prover holds its trace and its low-degree extension, then the
+  // sponge's, the quotient's and the Merkle trees (one more trace's worth covers them: 3.0 GB measured
+  // for 682 permutations at blowup 8 against 3.1 GB estimated, 1.14 GB at blowup 2 against 1.24 GB).
   uint64_t trace = air::keccak_permutation_height(permutations) * air::keccak_perm::width * sizeof(uint64_t);
   return trace * (2 + (uint64_t{1} << params.log_blowup));
+}
+
+uint64_t segment_permutations_within(uint64_t budget, uint64_t wanted, const stark::StarkParams& params) {
+  uint64_t low = 0, high = wanted;  // the estimate grows with the segment: binary search for the last fit
+  while (low < high) {
+    uint64_t mid = low + (high - low + 1) / 2;
+    if (segment_memory_bytes(mid, params) <= budget) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
 
 CheckedBlock check_block(const witness::BlockWitness& block) {
@@ -65,14 +76,39 @@ CheckedBlock check_block(const witness::BlockWitness& block) {
 }
 
 proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& settings, MetricsLog& metrics) {
-  const auto& params = settings.parameters;
   const uint64_t number = block.public_values.block_number;
+  // The memory budget (by default the machine's memory) is a cap: segments shrink to fit it, and a block
+  // that cannot fit is refused rather than run over it.
+  const uint64_t budget = settings.max_memory_bytes ? settings.max_memory_bytes : physical_memory_bytes();
+  proof::Parameters params = settings.parameters;
+  const uint64_t fitting = segment_permutations_within(budget, params.segment_permutations, params.stark);
+  if (fitting == 0)
+    throw BlockFailure(fmt::format("not provable within the {:.2f} GB memory budget: the smallest segment needs about "
+                                   "{:.2f} GB",
+                                   budget / 1e9, segment_memory_bytes(1, params.stark) / 1e9),
+                       false);
+  if (fitting < params.segment_permutations) {
+    log(LogLevel::warn, "prove",
+        fmt::format("block {}: segments of at most {} permutations instead of {}, to stay within the {:.2f} GB memory "
+                    "budget",
+                    number, fitting, params.segment_permutations, budget / 1e9));
+    params.segment_permutations = static_cast<uint32_t>(fitting);
+  }
   std::vector<air::SegmentPlan> plan;
   try {
     plan = air::plan_segments(block.messages, required_digests(block.public_values), params.segment_permutations);
   } catch (const std::invalid_argument& e) {
     throw BlockFailure(fmt::format("not provable: {}", e.what()), false);
   }
+  // A message longer than a segment gets a segment of its own, which may not fit.
+  uint64_t largest = 0;
+  for (const auto& s : plan) largest = std::max(largest, s.permutations);
+  const uint64_t per_segment = segment_memory_bytes(largest, params.stark);
+  if (per_segment > budget)
+    throw BlockFailure(fmt::format("not provable within the {:.2f} GB memory budget: a message of {} permutations "
+                                   "needs a segment of about {:.2f} GB",
+                                   budget / 1e9, largest, per_segment / 1e9),
+                       false);
 
   proof::ProofFile file;
   file.statement_id = air::kBlockStatementId;
@@ -85,18 +121,10 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
     file.segments[i].public_digests = plan[i].public_digests;
   }
 
-  // More segments at once than threads gains nothing; the memory budget (by default the machine's
-  // memory) may allow fewer.
-  uint64_t largest = 0;
-  for (const auto& s : plan) largest = std::max(largest, s.permutations);
-  uint64_t budget = settings.max_memory_bytes ? settings.max_memory_bytes : physical_memory_bytes();
-  size_t by_threads = std::min<size_t>(plan.size(), std::max(1, tbb::this_task_arena::max_concurrency()));
-  uint64_t per_segment = segment_memory_bytes(largest, params.stark);
-  size_t concurrency = std::clamp<size_t>(budget / per_segment, 1, by_threads);
-  if (per_segment > budget)
-    log(LogLevel::warn, "prove",
-        fmt::format("block {}: a segment needs about {:.1f} GB, more than the {:.1f} GB budget; proving one at a time",
-                    number, per_segment / 1e9, budget / 1e9));
+  // More segments at once than threads gains nothing; the budget may allow fewer.
+  const auto threads = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+  const size_t by_threads = std::min<size_t>(plan.size(), std::max<size_t>(1, threads));
+  const size_t concurrency = std::clamp<size_t>(budget / per_segment, 1, by_threads);
   uint64_t total_perms = 0;
   for (const auto& s : plan) total_perms += s.permutations;
   log(LogLevel::info, "prove",

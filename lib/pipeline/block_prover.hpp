@@ -22,6 +22,9 @@ uint64_t physical_memory_bytes();
 
 // Estimated peak memory of proving one segment of `permutations` Keccak-f permutations.
 uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& params);
+// The largest segment size, at most `wanted` permutations, whose estimated memory fits `budget` bytes;
+// 0 when not even one permutation fits.
+uint64_t segment_permutations_within(uint64_t budget, uint64_t wanted, const stark::StarkParams& params);
 
 // Why a block was not proved. `transient` failures (out of memory) may succeed on a retry; the others
 // (an unprovable witness, a previous proof that is not the parent) never will.

@@ -35,7 +35,7 @@ const proof::ProofFile& proved_block() {
   static const proof::ProofFile file = [] {
     ProveSettings settings;
     settings.parameters.segment_permutations = 8;  // several segments
-    settings.max_memory_bytes = 1;                 // one at a time
+    settings.max_memory_bytes = segment_memory_bytes(8, settings.parameters.stark);  // one at a time
     MetricsLog metrics;
     return prove_block(synthetic_block(5), settings, metrics);
   }();
@@ -49,6 +49,37 @@ TEST_CASE("verify: a proved block verifies, in several segments") {
   CHECK(f.segments.size() > 1);
   CHECK_FALSE(verify_proof(f));
   CHECK(proof::decode(proof::encode(f)) == f);
+}
+
+TEST_CASE("prove: a memory budget below a segment's estimate shrinks the segments to fit") {
+  ProveSettings settings;
+  settings.parameters.segment_permutations = 8;
+  const auto& stark_params = settings.parameters.stark;
+  settings.max_memory_bytes = segment_memory_bytes(4, stark_params);
+  const uint64_t fitting = segment_permutations_within(settings.max_memory_bytes, 8, stark_params);
+  CHECK(fitting >= 4);
+  CHECK(fitting < 8);
+  CHECK(segment_memory_bytes(fitting, stark_params) <= settings.max_memory_bytes);
+  CHECK(segment_memory_bytes(fitting + 1, stark_params) > settings.max_memory_bytes);
+  MetricsLog metrics;
+  auto f = prove_block(synthetic_block(5), settings, metrics);
+  CHECK(f.parameters.segment_permutations == fitting);
+  for (const auto& s : f.segments) CHECK(s.permutations <= fitting);
+  CHECK_FALSE(verify_proof(f));
+}
+
+TEST_CASE("prove: a memory budget too small for any segment refuses the block with the reason") {
+  ProveSettings settings;
+  settings.max_memory_bytes = segment_memory_bytes(1, settings.parameters.stark) - 1;
+  CHECK(segment_permutations_within(settings.max_memory_bytes, 682, settings.parameters.stark) == 0);
+  MetricsLog metrics;
+  try {
+    (void)prove_block(synthetic_block(5), settings, metrics);
+    FAIL("proved over the memory budget");
+  } catch (const BlockFailure& e) {
+    CHECK_THAT(e.what(), Catch::Contains("not provable within the") && Catch::Contains("GB memory budget"));
+    CHECK_FALSE(e.transient);
+  }
 }
 
 TEST_CASE("prove: the same block and parameters give byte-identical proofs") {
