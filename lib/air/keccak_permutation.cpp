@@ -3,7 +3,6 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <bit>
-#include <stdexcept>
 
 namespace witprove::air {
 
@@ -19,8 +18,7 @@ size_t keccak_permutation_height(size_t num_permutations) {
 namespace {
 
 // Fills the rows of one permutation (fewer than 24 when the trace ends first).
-void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_tag, const eth::KeccakState& input,
-                      uint32_t multiplicity) {
+void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_tag, const eth::KeccakState& input) {
   uint64_t a[25];
   std::copy(input.begin(), input.end(), a);
   const size_t end = std::min(trace.height, first_row + rounds);
@@ -28,8 +26,6 @@ void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_
     auto row = trace.row(first_row + r);
     row[round_flags + r] = Fp::one();
     row[tag] = Fp(permutation_tag);
-    if (r == 0) row[input_mult] = Fp(multiplicity);
-    if (r == rounds - 1) row[output_mult] = Fp(multiplicity);
     for (size_t i = 0; i < 25; ++i) write_limbs(row, state_limbs + 2 * i, a[i]);
 
     uint64_t c[5], mixed[5], theta[25];
@@ -57,18 +53,13 @@ void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_
 
 }  // namespace
 
-stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs,
-                                               std::span<const uint32_t> multiplicities) {
-  if (!multiplicities.empty() && multiplicities.size() != inputs.size())
-    throw std::invalid_argument("generate_keccak_permutation_trace: one multiplicity per input expected");
+stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs) {
   stark::Trace trace(width, keccak_permutation_height(inputs.size()));
   const size_t slots = (trace.height + rounds - 1) / rounds;
   const eth::KeccakState zero{};
   tbb::parallel_for(tbb::blocked_range<size_t>(0, slots, 16), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t p = range.begin(); p < range.end(); ++p) {
-      const bool real = p < inputs.size();
-      fill_permutation(trace, rounds * p, p, real ? inputs[p] : zero,
-                       real && !multiplicities.empty() ? multiplicities[p] : 0);
+      fill_permutation(trace, rounds * p, p, p < inputs.size() ? inputs[p] : zero);
     }
   });
   return trace;

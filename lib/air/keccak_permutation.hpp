@@ -87,11 +87,10 @@ struct KeccakPermutationAir {
 // Rows needed for n permutations: a power of two holding 24 n rows (at least 32).
 size_t keccak_permutation_height(size_t num_permutations);
 
-// One permutation per input, in order, with its bus multiplicity (empty: all zero, for a table nothing
-// looks up). Rows past the last input are filled with permutations of the zero state, multiplicity zero.
-// Generated in parallel.
-stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs,
-                                               std::span<const uint32_t> multiplicities = {});
+// One permutation per input, in order, multiplicities zero (stark::count_multiplicities fills them from
+// the senders). Rows past the last input are filled with permutations of the zero state. Generated in
+// parallel.
+stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -212,7 +211,8 @@ void KeccakPermutationAir::eval(Folder& f) const {
   }
 
   // Lookups. The tuples are fully constrained by this table (a permutation's input and output), so the
-  // multiplicities may be free: at most nonzero on round-0 and round-23 rows.
+  // multiplicities may be free, except that they are zero off round-0 and round-23 rows (above); the
+  // engine counts them from what the sponge sends (stark::count_multiplicities).
   std::array<Expr, 51> input, output;
   input[0] = output[0] = col(tag);
   for (size_t i = 0; i < 50; ++i) input[1 + i] = col(state_limbs + i);
@@ -227,8 +227,8 @@ void KeccakPermutationAir::eval(Folder& f) const {
     }
     output[1 + half] = limb;
   }
-  f.receive(bus::permutation_input, input, col(input_mult));
-  f.receive(bus::permutation_output, output, col(output_mult));
+  f.receive_counted(bus::permutation_input, input, input_mult);
+  f.receive_counted(bus::permutation_output, output, output_mult);
 }
 
 }  // namespace witprove::air

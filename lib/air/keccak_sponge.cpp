@@ -173,8 +173,7 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
     fill_sponge_block(sponge.row(2 * index), sponge.row(2 * index + 1), s);
   }
 
-  std::vector<uint32_t> perm_mult(blocks, 1);
-  t.traces.push_back(generate_keccak_permutation_trace(perm_inputs, perm_mult));
+  t.traces.push_back(generate_keccak_permutation_trace(perm_inputs));
   t.traces.push_back(std::move(sponge));
 
   if (!public_digests.empty()) {
@@ -194,6 +193,8 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
     }
     t.traces.push_back(std::move(pub));
   }
+  // The permutation table receives what the sponge sends, once per block.
+  stark::count_multiplicities(t.air_pointers(), t.traces, t.public_values);
   return t;
 }
 

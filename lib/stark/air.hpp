@@ -109,6 +109,13 @@ struct ConstraintFailure {
   std::string to_string() const;
 };
 
+// Which way a lookup goes; a counted receive names the multiplicity column the engine fills.
+enum class Direction : uint8_t { send, receive, receive_counted };
+struct LookupKind {
+  Direction direction;
+  uint32_t counted_column;
+};
+
 // Shorthands shared by every folder, and the lookup calls. send and receive take the tuple as an array of
 // the folder's Var (expressions over the current row, the next row and public values) and a multiplicity
 // expression; receive(bus, t, m) is send(bus, t, -m). Across the tables of one proof every bus must balance.
@@ -121,17 +128,32 @@ struct FolderShorthands {
 
   template <size_t N, class T, class M>
   void send(const Bus<N>& bus, const std::array<T, N>& tuple, const M& multiplicity) {
-    using Var = typename Folder::Var;
-    static_assert(std::is_same_v<T, Var>, "a bus tuple holds the folder's Var");
-    self().interact(bus.id, bus.name, std::span<const Var>(tuple), Var(multiplicity));
+    add_lookup(bus, tuple, multiplicity, Direction::send);
   }
   template <size_t N, class T, class M>
   void receive(const Bus<N>& bus, const std::array<T, N>& tuple, const M& multiplicity) {
     using Var = typename Folder::Var;
-    send(bus, tuple, -Var(multiplicity));
+    add_lookup(bus, tuple, -Var(multiplicity), Direction::receive);
+  }
+  // Receives with multiplicity column `column`, which count_multiplicities fills from what the tables
+  // send on the bus: for lookup tables whose rows hold distinct tuples. Constraints that say where the
+  // column may be nonzero stay the table's to write.
+  template <size_t N, class T>
+  void receive_counted(const Bus<N>& bus, const std::array<T, N>& tuple, size_t column) {
+    using Var = typename Folder::Var;
+    add_lookup(bus, tuple, -Var(self().local(column)), Direction::receive_counted, column);
   }
 
  private:
+  template <size_t N, class T, class M>
+  void add_lookup(const Bus<N>& bus, const std::array<T, N>& tuple, const M& multiplicity, Direction direction,
+                  size_t counted_column = 0) {
+    using Var = typename Folder::Var;
+    static_assert(std::is_same_v<T, Var>, "a bus tuple holds the folder's Var");
+    self().interact(bus.id, bus.name, std::span<const Var>(tuple), Var(multiplicity),
+                    LookupKind{direction, static_cast<uint32_t>(counted_column)});
+  }
+
   Folder& self() { return *static_cast<Folder*>(this); }
 };
 
@@ -153,7 +175,7 @@ class CheckFolder : public FolderShorthands<CheckFolder> {
     if (!e.is_zero() && !first_failure_) first_failure_ = index_;
     ++index_;
   }
-  void interact(uint32_t, std::string_view, std::span<const Fp>, Fp) { ++lookups_; }  // balance: check_lookups
+  void interact(uint32_t, std::string_view, std::span<const Fp>, Fp, LookupKind) { ++lookups_; }  // balance: check_lookups
   std::optional<size_t> first_failure() const { return first_failure_; }
   size_t num_constraints() const { return index_; }  // after eval on a row
   size_t num_lookups() const { return lookups_; }
@@ -173,6 +195,12 @@ std::optional<ConstraintFailure> check_constraints(const Air& air, const Trace& 
 // Checks that eval is straight-line on this trace: every row emits as many constraints and lookups as the
 // symbolic evaluation found. Returns the first row that does not, described.
 std::optional<std::string> check_uniform(const Air& air, const Trace& trace, std::span<const Fp> public_values);
+
+// Fills the multiplicity columns of counted receives (receive_counted): each row's count of the tuples
+// the tables send on that bus with that row's tuple (a tuple several rows hold is counted on the first).
+// Throws std::invalid_argument naming the bus and table when a sent tuple has no receiving row.
+void count_multiplicities(std::span<const Air* const> airs, std::span<Trace> traces,
+                          std::span<const std::vector<Fp>> public_values);
 
 // One table of a multi-table statement, as given to the debug lookup checker and the prover.
 struct TableInstance {

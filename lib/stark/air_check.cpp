@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <stdexcept>
 
 #include "stark/air.hpp"
 #include "stark/symbolic.hpp"
@@ -65,6 +66,49 @@ std::optional<std::string> check_lookups(std::span<const TableInstance> tables) 
                        key.second.size() > 8 ? ",..." : "", m.value());
   }
   return std::nullopt;
+}
+
+void count_multiplicities(std::span<const Air* const> airs, std::span<Trace> traces,
+                          std::span<const std::vector<Fp>> public_values) {
+  // The counted receives: (bus, tuple) -> the receiving table, row and column (first row holding it).
+  struct Slot {
+    size_t table, row;
+    uint32_t column;
+  };
+  std::map<std::pair<uint32_t, std::vector<uint64_t>>, Slot> slots;
+  std::map<uint32_t, bool> counted_bus;
+  auto for_each_lookup = [&](size_t t, auto&& on_lookup) {
+    const AirSummary& summary = airs[t]->summary();
+    const RowProgram& program = summary.interaction_values;
+    std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
+    for (size_t r = 0; r < traces[t].height && !summary.interactions.empty(); ++r) {
+      program.evaluate(traces[t], r, public_values[t], scratch, values);
+      for (const auto& in : summary.interactions) {
+        std::vector<uint64_t> key(in.arity);
+        for (size_t j = 0; j < in.arity; ++j) key[j] = values[in.first_output + j].value();
+        on_lookup(in, r, std::move(key), values[in.first_output + in.arity]);
+      }
+    }
+  };
+  for (size_t t = 0; t < airs.size(); ++t) {
+    for (const auto& in : airs[t]->summary().interactions)
+      if (in.kind.direction == Direction::receive_counted) {
+        counted_bus[in.bus] = true;
+        for (size_t r = 0; r < traces[t].height; ++r) traces[t].at(r, in.kind.counted_column) = Fp();
+      }
+    for_each_lookup(t, [&](const InteractionInfo& in, size_t r, std::vector<uint64_t> key, Fp) {
+      if (in.kind.direction == Direction::receive_counted) slots.emplace(std::pair{in.bus, std::move(key)}, Slot{t, r, in.kind.counted_column});
+    });
+  }
+  for (size_t t = 0; t < airs.size(); ++t)
+    for_each_lookup(t, [&](const InteractionInfo& in, size_t, std::vector<uint64_t> key, Fp m) {
+      if (in.kind.direction != Direction::send || m.is_zero() || !counted_bus.count(in.bus)) return;
+      auto it = slots.find({in.bus, key});
+      if (it == slots.end())
+        throw std::invalid_argument(fmt::format("bus {}: table {} sends a tuple no table receives", in.bus_name,
+                                                airs[t]->name()));
+      traces[it->second.table].at(it->second.row, it->second.column) += m;
+    });
 }
 
 }  // namespace witprove::stark

@@ -60,7 +60,7 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     base_c0_.add_product(a.c0, e);
     base_c1_.add_product(a.c1, e);
   }
-  void interact(uint32_t bus, std::string_view, std::span<const Fp> tuple, Fp multiplicity) {
+  void interact(uint32_t bus, std::string_view, std::span<const Fp> tuple, Fp multiplicity, LookupKind) {
     if (auto c = logup_.add(bus, tuple, multiplicity)) assert_zero_ext(*c);
   }
   void finish_lookups() {
@@ -118,7 +118,7 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
     acc_ += power_ * e;
     power_ *= alpha_;
   }
-  void interact(uint32_t bus, std::string_view, std::span<const Fp2> tuple, Fp2 multiplicity) {
+  void interact(uint32_t bus, std::string_view, std::span<const Fp2> tuple, Fp2 multiplicity, LookupKind) {
     if (auto c = logup_.add(bus, tuple, multiplicity)) assert_zero(*c);
   }
   void finish_lookups() {

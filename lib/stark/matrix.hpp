@@ -2,8 +2,6 @@
 // evaluation, and a phase timer. Internal to lib/stark.
 #pragma once
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -26,30 +24,34 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
-// Allocator for the prover's large matrices. Elements are left uninitialised when a vector is sized: every
-// matrix is fully written right after it is allocated, and zeroing hundreds of megabytes first costs a pass
-// over memory. Blocks of 2 MiB and more are mapped directly and marked for transparent huge pages: the
-// kernel then hands out (and zeroes) memory 2 MiB at a time instead of faulting in 4 KiB pages, which was a
-// fifth of the prover's time.
+// Large blocks (2 MiB and more) for the prover's matrices: mapped directly, marked for transparent huge
+// pages (the kernel then hands out and zeroes memory 2 MiB at a time instead of faulting in 4 KiB pages),
+// and kept mapped when freed, so that the next proof of the same shape (the next segment of a block)
+// reuses them instead of having the kernel zero fresh pages again (a fifth of the prover's time). A request
+// no kept block matches exactly first unmaps every kept block, so the process never holds more than the
+// largest set of matrices one proof needed.
+void* acquire_block(size_t bytes);
+void release_block(void* p, size_t bytes) noexcept;
+inline constexpr size_t kLargeBlock = size_t{1} << 21;
+
+// Allocator for the prover's matrices. Elements are left uninitialised when a vector is sized: every matrix
+// is fully written right after it is allocated, and zeroing hundreds of megabytes first costs a pass over
+// memory.
 template <class T>
 struct MatrixAllocator {
   using value_type = T;
-  static constexpr size_t kHugePage = size_t{1} << 21;
   MatrixAllocator() = default;
   template <class U>
   MatrixAllocator(const MatrixAllocator<U>&) noexcept {}  // NOLINT: rebinding
   T* allocate(size_t n) {
     const size_t bytes = n * sizeof(T);
-    if (bytes < kHugePage) return std::allocator<T>().allocate(n);
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    madvise(p, bytes, MADV_HUGEPAGE);  // advisory: without THP support this is a no-op
-    return static_cast<T*>(p);
+    if (bytes < kLargeBlock) return std::allocator<T>().allocate(n);
+    return static_cast<T*>(acquire_block(bytes));
   }
   void deallocate(T* p, size_t n) noexcept {
     const size_t bytes = n * sizeof(T);
-    if (bytes < kHugePage) return std::allocator<T>().deallocate(p, n);
-    munmap(p, bytes);
+    if (bytes < kLargeBlock) return std::allocator<T>().deallocate(p, n);
+    release_block(p, bytes);
   }
   template <class U>
   void construct(U*) noexcept {}  // Fp is trivially copyable and destructible (an implicit-lifetime type)

@@ -102,8 +102,11 @@ Sym SymbolicFolder::public_value(size_t i) const {
   return leaf(Op::public_value, static_cast<uint32_t>(i), 0);
 }
 
-void SymbolicFolder::interact(uint32_t bus, std::string_view name, std::span<const Sym> tuple, Sym multiplicity) {
-  interactions.push_back({bus, std::string(name), {tuple.begin(), tuple.end()}, multiplicity});
+void SymbolicFolder::interact(uint32_t bus, std::string_view name, std::span<const Sym> tuple, Sym multiplicity,
+                              LookupKind kind) {
+  if (kind.direction == Direction::receive_counted && kind.counted_column >= width_)
+    throw std::logic_error(fmt::format("counted multiplicity column {}, the table has {}", kind.counted_column, width_));
+  interactions.push_back({bus, std::string(name), {tuple.begin(), tuple.end()}, multiplicity, kind});
 }
 
 void RowProgram::evaluate(const Trace& trace, size_t r, std::span<const Fp> public_values, std::span<Fp> scratch,
@@ -191,7 +194,7 @@ AirSummary summarize(const Air& air) {
       throw std::logic_error(fmt::format("table {}: bus {} is used as {} with {} values and as {} with {}", air.name(),
                                          in.bus, it->second.first, it->second.second, in.name, in.tuple.size()));
     InteractionInfo info{in.bus, in.name, static_cast<uint32_t>(in.tuple.size()), 0, in.multiplicity.degree(),
-                         roots.size()};
+                         roots.size(), in.kind};
     for (Sym v : in.tuple) {
       info.fingerprint_degree = std::max(info.fingerprint_degree, v.degree());
       roots.push_back(v);

@@ -62,6 +62,7 @@ struct InteractionInfo {
   unsigned fingerprint_degree;   // highest degree among the tuple's entries
   unsigned multiplicity_degree;
   size_t first_output;           // the tuple, then the multiplicity, in RowProgram outputs from here
+  LookupKind kind;               // send, receive, or receive counted into a column
 };
 
 // What the symbolic evaluation of one table found.
@@ -99,13 +100,14 @@ class SymbolicFolder : public FolderShorthands<SymbolicFolder> {
   Sym is_transition() const { return leaf(SymbolicNode::Op::is_transition, 0, 1); }
   Sym public_value(size_t i) const;
   void assert_zero(Sym e) { constraints.push_back(e); }
-  void interact(uint32_t bus, std::string_view name, std::span<const Sym> tuple, Sym multiplicity);
+  void interact(uint32_t bus, std::string_view name, std::span<const Sym> tuple, Sym multiplicity, LookupKind kind);
 
   struct Interaction {
     uint32_t bus;
     std::string name;
     std::vector<Sym> tuple;
     Sym multiplicity;
+    LookupKind kind;
   };
   std::vector<Sym> constraints;
   std::vector<Interaction> interactions;

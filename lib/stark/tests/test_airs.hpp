@@ -58,7 +58,8 @@ struct CubeSenderAir {
   }
 };
 
-// Receives (v, v^3) on cube_bus with multiplicity m0 and v on value_bus with multiplicity m1, v = row index.
+// Receives (v, v^3) on cube_bus with multiplicity m0 and v on value_bus with multiplicity m1, v = row index;
+// m0 and m1 are counted columns (count_multiplicities fills them; cube_pair counts them by hand).
 // Columns: v, w = v^3, m0, m1.
 struct CubeTableAir {
   std::string name() const { return "cube-table"; }
@@ -70,8 +71,8 @@ struct CubeTableAir {
     f.assert_zero(f.is_first_row() * v);
     f.assert_zero(f.is_transition() * (f.next(0) - v - Fp::one()));
     f.assert_eq(f.local(1), v * v * v);
-    f.receive(cube_bus, std::array{v, f.local(1)}, f.local(2));
-    f.receive(value_bus, std::array{v}, f.local(3));
+    f.receive_counted(cube_bus, std::array{v, f.local(1)}, 2);
+    f.receive_counted(value_bus, std::array{v}, 3);
   }
 };
 

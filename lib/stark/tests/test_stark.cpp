@@ -364,3 +364,19 @@ TEST_CASE("LogUp: with a free multiplicity m and -m carry a forged tuple (why th
   // The engine cannot tell which tuples a table constrains: the rule is the AIR author's to follow.
   CHECK(forged_claim_verdict(false) == std::nullopt);
 }
+
+TEST_CASE("count_multiplicities fills a lookup table's counts from what the senders sent") {
+  Fixture fx;
+  std::vector<Trace> traces{fx.pair.sender, fx.pair.table};
+  for (size_t r = 0; r < traces[1].height; ++r) traces[1].at(r, 2) = traces[1].at(r, 3) = Fp(12345);  // stale
+  const Air* airs[] = {&fx.sender, &fx.table};
+  std::vector<std::vector<Fp>> publics(2);
+  count_multiplicities(airs, traces, publics);
+  CHECK(traces[1].values == fx.pair.table.values);  // the counts cube_pair made by hand
+
+  // A sent tuple that no row receives is named.
+  traces[0].at(3, 0) = Fp(1000);
+  traces[0].at(3, 1) = Fp(1000) * Fp(1000) * Fp(1000);
+  CHECK_THROWS_WITH(count_multiplicities(airs, traces, publics),
+                    Catch::Contains("bus test.cube: table cube-sender sends a tuple no table receives"));
+}
