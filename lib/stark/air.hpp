@@ -14,6 +14,7 @@
 //                                   // Sym in the symbolic folder; arithmetic with Fp constants gives Var
 //   Var local(size_t column) const; // current row
 //   Var next(size_t column) const;  // next row (the last row's next is row 0)
+//   Var fixed(size_t c) const; Var fixed_next(size_t c) const;  // fixed columns (Air::fixed_trace)
 //   Var is_first_row() const; Var is_last_row() const; Var is_transition() const;  // selectors, degree 1
 //   public_value(size_t i) const;   // usable in expressions with Var
 //   void assert_zero(const Var& e);
@@ -86,6 +87,11 @@ class Air {
   virtual std::string name() const = 0;
   virtual size_t width() const = 0;
   virtual size_t num_public_values() const = 0;
+  // Fixed (preprocessed) columns: a function of the height alone, computed by prover and verifier alike
+  // and never taken from the prover (for example a byte range or round constants). Read in eval with
+  // f.fixed(c) and f.fixed_next(c).
+  virtual size_t num_fixed() const = 0;
+  virtual Trace fixed_trace(size_t height) const = 0;
 
   virtual void eval(SymbolicFolder& f) const = 0;
   virtual void eval(CheckFolder& f) const = 0;
@@ -96,9 +102,14 @@ class Air {
   // Throws std::logic_error when eval is malformed (e.g. a bus with two tuple lengths).
   const AirSummary& summary() const;
 
+  // The fixed trace at `height`, computed once per height (empty width without fixed columns).
+  const Trace& fixed_at(size_t height) const;
+
  private:
   mutable std::once_flag summary_once_;
   mutable std::unique_ptr<AirSummary> summary_;
+  mutable std::mutex fixed_mutex_;
+  mutable std::vector<std::unique_ptr<Trace>> fixed_;
 };
 
 // First constraint violation found by the debug checker.
@@ -161,12 +172,14 @@ struct FolderShorthands {
 class CheckFolder : public FolderShorthands<CheckFolder> {
  public:
   using Var = Fp;
-  CheckFolder(const Trace& trace, std::span<const Fp> public_values)
-      : trace_(trace), publics_(public_values) {}
+  CheckFolder(const Trace& trace, std::span<const Fp> public_values, const Trace& fixed)
+      : trace_(trace), publics_(public_values), fixed_(fixed) {}
 
   void set_row(size_t r) { row_ = r; index_ = lookups_ = 0; first_failure_.reset(); }
   Var local(size_t c) const { return trace_.at(row_, c); }
   Var next(size_t c) const { return trace_.at((row_ + 1) % trace_.height, c); }
+  Var fixed(size_t c) const { return fixed_.at(row_, c); }
+  Var fixed_next(size_t c) const { return fixed_.at((row_ + 1) % trace_.height, c); }
   Fp is_first_row() const { return row_ == 0 ? Fp::one() : Fp(); }
   Fp is_last_row() const { return row_ + 1 == trace_.height ? Fp::one() : Fp(); }
   Fp is_transition() const { return row_ + 1 == trace_.height ? Fp() : Fp::one(); }
@@ -183,6 +196,7 @@ class CheckFolder : public FolderShorthands<CheckFolder> {
  private:
   const Trace& trace_;
   std::span<const Fp> publics_;
+  const Trace& fixed_;
   size_t row_ = 0;
   size_t index_ = 0, lookups_ = 0;
   std::optional<size_t> first_failure_;
@@ -213,8 +227,8 @@ struct TableInstance {
 // received. Returns a description of the first imbalance, if any.
 std::optional<std::string> check_lookups(std::span<const TableInstance> tables);
 
-// Wraps a plain AIR struct T (with name(), width(), num_public_values() and a template eval(Folder&)) as an
-// Air. The folder types must be complete where this is instantiated: include "stark/folders.hpp" (symbolic,
+// Wraps a plain AIR struct T (with name(), width(), num_public_values() and a template eval(Folder&), and
+// optionally num_fixed() and fixed_trace(height)) as an Air. The folder types must be complete where this is instantiated: include "stark/folders.hpp" (symbolic,
 // prover and verifier folders) before using it.
 template <class T>
 class AirAdapter final : public Air {
@@ -224,6 +238,14 @@ class AirAdapter final : public Air {
   std::string name() const override { return t_.name(); }
   size_t width() const override { return t_.width(); }
   size_t num_public_values() const override { return t_.num_public_values(); }
+  size_t num_fixed() const override {
+    if constexpr (requires { t_.num_fixed(); }) return t_.num_fixed();
+    else return 0;
+  }
+  Trace fixed_trace(size_t height) const override {
+    if constexpr (requires { t_.fixed_trace(height); }) return t_.fixed_trace(height);
+    else return Trace(0, height);
+  }
   void eval(SymbolicFolder& f) const override { t_.eval(f); }
   void eval(CheckFolder& f) const override { t_.eval(f); }
   void eval(ProverFolder& f) const override { t_.eval(f); }

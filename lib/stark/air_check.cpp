@@ -14,7 +14,7 @@ std::string ConstraintFailure::to_string() const {
 
 std::optional<ConstraintFailure> check_constraints(const Air& air, const Trace& trace,
                                                    std::span<const Fp> public_values) {
-  CheckFolder folder(trace, public_values);
+  CheckFolder folder(trace, public_values, air.fixed_at(trace.height));
   for (size_t r = 0; r < trace.height; ++r) {
     folder.set_row(r);
     air.eval(folder);
@@ -25,7 +25,7 @@ std::optional<ConstraintFailure> check_constraints(const Air& air, const Trace& 
 
 std::optional<std::string> check_uniform(const Air& air, const Trace& trace, std::span<const Fp> public_values) {
   const AirSummary& summary = air.summary();
-  CheckFolder folder(trace, public_values);
+  CheckFolder folder(trace, public_values, air.fixed_at(trace.height));
   for (size_t r = 0; r < trace.height; ++r) {
     folder.set_row(r);
     air.eval(folder);
@@ -44,9 +44,10 @@ std::optional<std::string> check_lookups(std::span<const TableInstance> tables) 
   for (const auto& t : tables) {
     const AirSummary& summary = t.air->summary();
     const RowProgram& program = summary.interaction_values;
+    const Trace& fixed = t.air->fixed_at(t.trace->height);
     std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
     for (size_t r = 0; r < t.trace->height && !summary.interactions.empty(); ++r) {
-      program.evaluate(*t.trace, r, t.public_values, scratch, values);
+      program.evaluate(*t.trace, fixed, r, t.public_values, scratch, values);
       for (const auto& in : summary.interactions) {
         Fp m = values[in.first_output + in.arity];
         if (m.is_zero()) continue;
@@ -80,9 +81,10 @@ void count_multiplicities(std::span<const Air* const> airs, std::span<Trace> tra
   auto for_each_lookup = [&](size_t t, auto&& on_lookup) {
     const AirSummary& summary = airs[t]->summary();
     const RowProgram& program = summary.interaction_values;
+    const Trace& fixed = airs[t]->fixed_at(traces[t].height);
     std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
     for (size_t r = 0; r < traces[t].height && !summary.interactions.empty(); ++r) {
-      program.evaluate(traces[t], r, public_values[t], scratch, values);
+      program.evaluate(traces[t], fixed, r, public_values[t], scratch, values);
       for (const auto& in : summary.interactions) {
         std::vector<uint64_t> key(in.arity);
         for (size_t j = 0; j < in.arity; ++j) key[j] = values[in.first_output + j].value();

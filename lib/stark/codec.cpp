@@ -122,8 +122,10 @@ std::vector<uint8_t> serialize(const Proof& proof) {
     if (t.aux_root) w.digest(*t.aux_root);
     w.fp2(t.lookup_sum);
     w.digest(t.quotient_root);
-    for (const auto* v : {&t.main_local, &t.main_next, &t.aux_local, &t.aux_next, &t.quotient_chunks}) w.fp2s(*v);
-    for (const auto* o : {&t.main_opening, &t.aux_opening, &t.quotient_opening}) w.opening(*o);
+    for (const auto* v : {&t.fixed_local, &t.fixed_next, &t.main_local, &t.main_next, &t.aux_local, &t.aux_next,
+                          &t.quotient_chunks})
+      w.fp2s(*v);
+    for (const auto* o : {&t.fixed_opening, &t.main_opening, &t.aux_opening, &t.quotient_opening}) w.opening(*o);
   }
   w.digests(proof.fri.layer_roots);
   w.fp2s(proof.fri.final_poly);
@@ -153,9 +155,11 @@ std::variant<Proof, std::string> deserialize(ByteView bytes, const StarkParams& 
       if (has_aux) t.aux_root = r.digest();
       t.lookup_sum = r.fp2();
       t.quotient_root = r.digest();
-      for (auto* v : {&t.main_local, &t.main_next, &t.aux_local, &t.aux_next, &t.quotient_chunks})
+      for (auto* v : {&t.fixed_local, &t.fixed_next, &t.main_local, &t.main_next, &t.aux_local, &t.aux_next,
+                      &t.quotient_chunks})
         *v = r.fp2s(kMaxColumns, "out-of-domain values");
-      for (auto* o : {&t.main_opening, &t.aux_opening, &t.quotient_opening}) *o = r.opening(queries, max_siblings, "table opening");
+      for (auto* o : {&t.fixed_opening, &t.main_opening, &t.aux_opening, &t.quotient_opening})
+        *o = r.opening(queries, max_siblings, "table opening");
     }
     p.fri.layer_roots = r.digests(depth, "FRI layer roots");
     p.fri.final_poly = r.fp2s(size_t{1} << params.log_final_poly_len, "final polynomial");

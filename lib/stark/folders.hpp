@@ -34,10 +34,14 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
       : publics_(public_values), alpha_powers_(alpha_powers), lookups_(lookups),
         logup_(*lookups.layout, lookups.gamma, lookups.beta_powers), h_(lookups.layout->num_groups()) {}
 
-  // aux, aux_next: the auxiliary row here and at the next row (ignored without lookups).
-  void set_point(const Fp* local, const Fp* next, Selectors s, const Fp* aux, const Fp* aux_next) {
+  // Rows at this point and the next: main, fixed (ignored without fixed columns) and auxiliary (ignored
+  // without lookups).
+  void set_point(const Fp* local, const Fp* next, const Fp* fixed, const Fp* fixed_next, Selectors s, const Fp* aux,
+                 const Fp* aux_next) {
     local_ = local;
     next_ = next;
+    fixed_ = fixed;
+    fixed_next_ = fixed_next;
     sel_ = s;
     base_c0_ = LazySum();
     base_c1_ = LazySum();
@@ -50,6 +54,8 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   }
   Var local(size_t c) const { return local_[c]; }
   Var next(size_t c) const { return next_[c]; }
+  Var fixed(size_t c) const { return fixed_[c]; }
+  Var fixed_next(size_t c) const { return fixed_next_[c]; }
   Fp is_first_row() const { return sel_.first; }
   Fp is_last_row() const { return sel_.last; }
   Fp is_transition() const { return sel_.transition; }
@@ -81,6 +87,8 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   std::vector<Fp2> h_;
   const Fp* local_ = nullptr;
   const Fp* next_ = nullptr;
+  const Fp* fixed_ = nullptr;
+  const Fp* fixed_next_ = nullptr;
   Selectors sel_{};
   LazySum base_c0_, base_c1_;
   Fp2 ext_acc_;
@@ -96,20 +104,25 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
     Fp2 first, last, transition;
   };
 
-  VerifierFolder(std::span<const Fp2> local, std::span<const Fp2> next, std::span<const Fp2> aux,
-                 std::span<const Fp2> aux_next, Selectors s, std::span<const Fp> public_values, Fp2 alpha,
+  // Opened values at zeta and zeta·w of the main, fixed and auxiliary columns.
+  struct Openings {
+    std::span<const Fp2> local, next, fixed, fixed_next, aux, aux_next;
+  };
+  VerifierFolder(const Openings& o, Selectors s, std::span<const Fp> public_values, Fp2 alpha,
                  const LookupContext& lookups)
-      : local_(local), next_(next), sel_(s), publics_(public_values), alpha_(alpha), lookups_(lookups),
+      : local_(o.local), next_(o.next), fixed_(o.fixed), fixed_next_(o.fixed_next), sel_(s), publics_(public_values), alpha_(alpha), lookups_(lookups),
         logup_(*lookups.layout, lookups.gamma, lookups.beta_powers), h_(lookups.layout->num_groups()) {
     if (const size_t g = h_.size()) {
       const Fp2 x(Fp(), Fp::one());
-      for (size_t k = 0; k < g; ++k) h_[k] = aux[2 * k] + x * aux[2 * k + 1];
-      logup_.start(h_, aux[2 * g] + x * aux[2 * g + 1], aux_next[2 * g] + x * aux_next[2 * g + 1]);
+      for (size_t k = 0; k < g; ++k) h_[k] = o.aux[2 * k] + x * o.aux[2 * k + 1];
+      logup_.start(h_, o.aux[2 * g] + x * o.aux[2 * g + 1], o.aux_next[2 * g] + x * o.aux_next[2 * g + 1]);
     }
   }
 
   Var local(size_t c) const { return local_[c]; }
   Var next(size_t c) const { return next_[c]; }
+  Var fixed(size_t c) const { return fixed_[c]; }
+  Var fixed_next(size_t c) const { return fixed_next_[c]; }
   Fp2 is_first_row() const { return sel_.first; }
   Fp2 is_last_row() const { return sel_.last; }
   Fp2 is_transition() const { return sel_.transition; }
@@ -127,7 +140,7 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
   Fp2 folded() const { return acc_; }
 
  private:
-  std::span<const Fp2> local_, next_;
+  std::span<const Fp2> local_, next_, fixed_, fixed_next_;
   Selectors sel_;
   std::span<const Fp> publics_;
   Fp2 alpha_;

@@ -107,8 +107,7 @@ std::optional<std::string> check_opening(const TreeOpening& o, const Digest& roo
   return std::nullopt;
 }
 
-DeepTerms deep_terms(std::span<const Fp2> main_local, std::span<const Fp2> main_next, std::span<const Fp2> aux_local,
-                     std::span<const Fp2> aux_next, std::span<const Fp2> quotient, Fp2 lambda, Fp2& lambda_pow) {
+DeepTerms deep_terms(const TableProof& tp, Fp2 lambda, Fp2& lambda_pow) {
   DeepTerms t{lambda_pow, Fp2(), Fp2()};
   auto fold = [&](std::span<const Fp2> at_zeta, std::span<const Fp2> at_next) {
     for (size_t c = 0; c < at_zeta.size(); ++c) {
@@ -117,9 +116,10 @@ DeepTerms deep_terms(std::span<const Fp2> main_local, std::span<const Fp2> main_
       lambda_pow *= lambda;
     }
   };
-  fold(main_local, main_next);
-  fold(aux_local, aux_next);
-  fold(quotient, {});
+  fold(tp.fixed_local, tp.fixed_next);
+  fold(tp.main_local, tp.main_next);
+  fold(tp.aux_local, tp.aux_next);
+  fold(tp.quotient_chunks, {});
   return t;
 }
 

@@ -49,16 +49,17 @@ struct DeepTerms {
   Fp2 at_zeta;  // sum_k lambda^k p_k(zeta), all columns
   Fp2 at_next;  // sum_k lambda^k p_k(zeta w), main and auxiliary columns
 };
-// Both sides: folds a table's out-of-domain values, advancing `lambda_pow` past its columns.
-DeepTerms deep_terms(std::span<const Fp2> main_local, std::span<const Fp2> main_next, std::span<const Fp2> aux_local,
-                     std::span<const Fp2> aux_next, std::span<const Fp2> quotient, Fp2 lambda, Fp2& lambda_pow);
+// Both sides: folds a table's out-of-domain values in commitment order (fixed, main, auxiliary, then the
+// quotient), advancing `lambda_pow` past its columns.
+DeepTerms deep_terms(const TableProof& tp, Fp2 lambda, Fp2& lambda_pow);
 
-// Prover: a table's DEEP codeword on its LDE coset (bit-reversed), from its committed matrices (main,
-// optional aux, quotient), point by point.
+// Prover: a table's DEEP codeword on its LDE coset (bit-reversed), from its committed matrices in
+// commitment order (the ones opened at zeta·w too: fixed if any, main, aux if any; then the quotient),
+// point by point.
 std::vector<Fp2> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
                                const DeepTerms& terms, Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next);
 
-// Verifier: the DEEP value at LDE point x from a table's opened rows (main, optional aux, quotient).
+// Verifier: the DEEP value at LDE point x from a table's opened rows in the same order.
 Fp2 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,
                Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next, Fp x);
 

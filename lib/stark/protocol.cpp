@@ -22,7 +22,8 @@ void absorb_header(Transcript& t, ByteView statement, const StarkParams& params,
 }
 
 void absorb_openings(Transcript& t, const TableProof& tp) {
-  for (const auto* v : {&tp.main_local, &tp.main_next, &tp.aux_local, &tp.aux_next, &tp.quotient_chunks})
+  for (const auto* v : {&tp.fixed_local, &tp.fixed_next, &tp.main_local, &tp.main_next, &tp.aux_local, &tp.aux_next,
+                        &tp.quotient_chunks})
     t.absorb(std::span<const Fp2>(*v));
 }
 

@@ -22,7 +22,8 @@ inline constexpr unsigned kMaxLogArity = 4;
 void absorb_header(Transcript& t, ByteView statement, const StarkParams& params, std::span<const Air* const> airs,
                    std::span<const uint32_t> log_heights, std::span<const std::vector<Fp>> public_values);
 
-// Absorbs a table's out-of-domain values: main and auxiliary at zeta and zeta·w, then the quotient chunks.
+// Absorbs a table's out-of-domain values: fixed, main and auxiliary at zeta and zeta·w, then the quotient
+// chunks.
 void absorb_openings(Transcript& t, const TableProof& tp);
 
 // What prover and verifier derive alike from a table's AIR: its symbolic summary, the LogUp layout, the

@@ -19,9 +19,10 @@ namespace {
 struct TableState {
   const TableInstance* in;
   protocol::TableShape shape;
+  const Trace* fixed_trace = nullptr;
   unsigned log_n = 0;
   Fp shift;
-  pcs::Committed main, aux, quotient;
+  pcs::Committed fixed, main, aux, quotient;  // fixed: only with fixed columns
   Fp2 lookup_sum;
 };
 
@@ -40,7 +41,7 @@ Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_power
     std::vector<Fp2> inv(r.size() * k_count);
     std::vector<Fp> mult(r.size() * k_count);
     for (size_t i = r.begin(); i < r.end(); ++i) {
-      program.evaluate(main, i, ts.in->public_values, scratch, values);
+      program.evaluate(main, *ts.fixed_trace, i, ts.in->public_values, scratch, values);
       for (size_t k = 0; k < k_count; ++k) {
         const auto& in = summary.interactions[k];
         std::span<const Fp> tuple(values.data() + in.first_output, in.arity);
@@ -106,20 +107,25 @@ std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alp
     return (s - low) | reverse_bits((reverse_bits(low, ts.log_n) + 1) & (n - 1), ts.log_n);
   };
 
-  size_t main_w = ts.main.lde.width, aux_w = ts.aux.lde.width;
+  size_t main_w = ts.main.lde.width, aux_w = ts.aux.lde.width, fixed_w = ts.fixed.lde.width;
   const LookupContext lookups{&ts.shape.layout, gamma, beta_powers, ts.lookup_sum * n_inv};
   std::vector<Fp2> out(size);
-  size_t block = rows_per_block(main_w + aux_w);
+  size_t block = rows_per_block(main_w + aux_w + fixed_w);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, size, block), [&](const auto& r) {
     size_t rows = r.size();
     std::vector<size_t> next_rows(rows);
     for (size_t o = 0; o < rows; ++o) next_rows[o] = next_position(r.begin() + o);
-    std::vector<Fp> main_buf(rows * main_w), main_next(rows * main_w), aux_buf(rows * aux_w), aux_next(rows * aux_w);
+    std::vector<Fp> main_buf(rows * main_w), main_next(rows * main_w), aux_buf(rows * aux_w), aux_next(rows * aux_w),
+        fixed_buf(rows * fixed_w), fixed_next(rows * fixed_w);
     gather_rows(ts.main.lde, r.begin(), rows, main_buf.data());
     gather_rows(ts.main.lde, next_rows, main_next.data());
     if (aux_w) {
       gather_rows(ts.aux.lde, r.begin(), rows, aux_buf.data());
       gather_rows(ts.aux.lde, next_rows, aux_next.data());
+    }
+    if (fixed_w) {
+      gather_rows(ts.fixed.lde, r.begin(), rows, fixed_buf.data());
+      gather_rows(ts.fixed.lde, next_rows, fixed_next.data());
     }
     ProverFolder folder(ts.in->public_values, alpha_powers, lookups);
     for (size_t j = r.begin(); j < r.end(); ++j) {
@@ -127,8 +133,8 @@ std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alp
       Fp zh_j = zh[j >> ts.log_n];
       ProverFolder::Selectors sel{zh_j * den_first[j] * n_inv, zh_j * den_last[j] * n_inv * omega_n_inv,
                                   xs[j] - omega_n_inv};
-      folder.set_point(main_buf.data() + o * main_w, main_next.data() + o * main_w, sel, aux_buf.data() + o * aux_w,
-                       aux_next.data() + o * aux_w);
+      folder.set_point(main_buf.data() + o * main_w, main_next.data() + o * main_w, fixed_buf.data() + o * fixed_w,
+                       fixed_next.data() + o * fixed_w, sel, aux_buf.data() + o * aux_w, aux_next.data() + o * aux_w);
       eval_all_constraints(air, folder);
       out[j] = folder.folded() * zh_inv[j >> ts.log_n];
     }
@@ -223,6 +229,14 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   Proof proof;
   proof.tables.resize(num_tables);
 
+  // 0. Fixed columns: committed like traces; the verifier computes the same roots from the AIRs.
+  for (size_t i = 0; i < num_tables; ++i) {
+    ts[i].fixed_trace = &tables[i].air->fixed_at(tables[i].trace->height);
+    if (ts[i].fixed_trace->width == 0) continue;
+    ts[i].fixed = pcs::commit_trace(*ts[i].fixed_trace, lb, ts[i].shift, timings);
+    transcript.absorb(ts[i].fixed.tree.root());
+  }
+
   // 1. Main traces.
   for (size_t i = 0; i < num_tables; ++i) {
     ts[i].main = pcs::commit_trace(*tables[i].trace, lb, ts[i].shift, timings);
@@ -271,6 +285,10 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   for (size_t i = 0; i < num_tables; ++i) {
     auto& tp = proof.tables[i];
     Fp2 zeta_next = zeta * two_adic_root(ts[i].log_n);
+    if (ts[i].fixed_trace->width) {
+      tp.fixed_local = pcs::evaluate_columns(ts[i].fixed, zeta);
+      tp.fixed_next = pcs::evaluate_columns(ts[i].fixed, zeta_next);
+    }
     tp.main_local = pcs::evaluate_columns(ts[i].main, zeta);
     tp.main_next = pcs::evaluate_columns(ts[i].main, zeta_next);
     if (tp.aux_root) {
@@ -288,9 +306,10 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   Fp2 lambda_pow = Fp2::one();
   for (size_t i = 0; i < num_tables; ++i) {
     const auto& tp = proof.tables[i];
-    const auto terms = pcs::deep_terms(tp.main_local, tp.main_next, tp.aux_local, tp.aux_next, tp.quotient_chunks,
-                                       lambda, lambda_pow);
-    std::vector<const pcs::Committed*> with_next{&ts[i].main};
+    const auto terms = pcs::deep_terms(tp, lambda, lambda_pow);
+    std::vector<const pcs::Committed*> with_next;
+    if (ts[i].fixed_trace->width) with_next.push_back(&ts[i].fixed);
+    with_next.push_back(&ts[i].main);
     if (tp.aux_root) with_next.push_back(&ts[i].aux);
     codewords[i] = pcs::deep_codeword(with_next, ts[i].quotient, terms, lambda, mu, zeta, zeta * two_adic_root(ts[i].log_n));
     log_lde[i] = ts[i].log_n + lb;
@@ -304,6 +323,7 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   for (size_t i = 0; i < num_tables; ++i) {
     auto rows = fri::query_positions(queries, schedule.log_top, log_lde[i]);
     auto& tp = proof.tables[i];
+    if (ts[i].fixed_trace->width) tp.fixed_opening = pcs::open_rows(ts[i].fixed, rows);
     tp.main_opening = pcs::open_rows(ts[i].main, rows);
     if (tp.aux_root) tp.aux_opening = pcs::open_rows(ts[i].aux, rows);
     tp.quotient_opening = pcs::open_rows(ts[i].quotient, rows);

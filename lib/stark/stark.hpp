@@ -71,14 +71,15 @@ struct TreeOpening {
 
 struct TableProof {
   uint32_t log_height = 0;
+  // The fixed columns' commitment is not in the proof: the verifier computes it from the AIR.
   Digest main_root{};
   // Present when the table has lookup interactions.
   std::optional<Digest> aux_root;
   Fp2 lookup_sum;  // this table's LogUp sum; zero without interactions. All tables' sums add to zero.
   Digest quotient_root{};
   // Out-of-domain openings at zeta and zeta·omega (next row), one value per committed base column.
-  std::vector<Fp2> main_local, main_next, aux_local, aux_next, quotient_chunks;
-  TreeOpening main_opening, aux_opening, quotient_opening;
+  std::vector<Fp2> fixed_local, fixed_next, main_local, main_next, aux_local, aux_next, quotient_chunks;
+  TreeOpening fixed_opening, main_opening, aux_opening, quotient_opening;
 };
 
 struct FriProof {

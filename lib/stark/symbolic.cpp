@@ -86,15 +86,15 @@ Sym operator-(Sym a) {
 
 Sym SymbolicFolder::leaf(Op op, uint32_t a, uint8_t degree) const { return push({op, degree, a, 0, Fp()}); }
 
-Sym SymbolicFolder::local(size_t c) const {
-  if (c >= width_) throw std::logic_error(fmt::format("column {} read, the table has {}", c, width_));
-  return leaf(Op::local, static_cast<uint32_t>(c), 1);
+Sym SymbolicFolder::cell(Op op, size_t c, size_t limit, const char* what) const {
+  if (c >= limit) throw std::logic_error(fmt::format("{} column {} read, the table has {}", what, c, limit));
+  return leaf(op, static_cast<uint32_t>(c), 1);
 }
 
-Sym SymbolicFolder::next(size_t c) const {
-  if (c >= width_) throw std::logic_error(fmt::format("column {} read, the table has {}", c, width_));
-  return leaf(Op::next, static_cast<uint32_t>(c), 1);
-}
+Sym SymbolicFolder::local(size_t c) const { return cell(Op::local, c, width_, "trace"); }
+Sym SymbolicFolder::next(size_t c) const { return cell(Op::next, c, width_, "trace"); }
+Sym SymbolicFolder::fixed(size_t c) const { return cell(Op::fixed, c, num_fixed_, "fixed"); }
+Sym SymbolicFolder::fixed_next(size_t c) const { return cell(Op::fixed_next, c, num_fixed_, "fixed"); }
 
 Sym SymbolicFolder::public_value(size_t i) const {
   if (i >= num_public_values_)
@@ -109,8 +109,8 @@ void SymbolicFolder::interact(uint32_t bus, std::string_view name, std::span<con
   interactions.push_back({bus, std::string(name), {tuple.begin(), tuple.end()}, multiplicity, kind});
 }
 
-void RowProgram::evaluate(const Trace& trace, size_t r, std::span<const Fp> public_values, std::span<Fp> scratch,
-                          std::span<Fp> out) const {
+void RowProgram::evaluate(const Trace& trace, const Trace& fixed, size_t r, std::span<const Fp> public_values,
+                          std::span<Fp> scratch, std::span<Fp> out) const {
   const size_t next_row = (r + 1) % trace.height;
   for (size_t i = 0; i < nodes.size(); ++i) {
     const auto& n = nodes[i];
@@ -119,6 +119,8 @@ void RowProgram::evaluate(const Trace& trace, size_t r, std::span<const Fp> publ
       case Op::constant: v = n.value; break;
       case Op::local: v = trace.at(r, n.a); break;
       case Op::next: v = trace.at(next_row, n.a); break;
+      case Op::fixed: v = fixed.at(r, n.a); break;
+      case Op::fixed_next: v = fixed.at(next_row, n.a); break;
       case Op::public_value: v = public_values[n.a]; break;
       case Op::is_first_row: v = Fp(r == 0); break;
       case Op::is_last_row: v = Fp(r + 1 == trace.height); break;
@@ -176,7 +178,7 @@ class ArenaScope {
 AirSummary summarize(const Air& air) {
   std::vector<SymbolicNode> nodes{SymbolicNode{}};  // node 0: the constant zero
   ArenaScope scope(nodes);
-  SymbolicFolder f(air.width(), air.num_public_values(), nodes);
+  SymbolicFolder f(air.width(), air.num_fixed(), air.num_public_values(), nodes);
   try {
     air.eval(f);
   } catch (const std::logic_error& e) {
@@ -209,7 +211,7 @@ AirSummary summarize(const Air& air) {
 std::vector<LookupValues> lookups_at(const Air& air, const Trace& trace, size_t r, std::span<const Fp> public_values) {
   const AirSummary& s = air.summary();
   std::vector<Fp> scratch(s.interaction_values.nodes.size()), values(s.interaction_values.outputs.size());
-  s.interaction_values.evaluate(trace, r, public_values, scratch, values);
+  s.interaction_values.evaluate(trace, air.fixed_at(trace.height), r, public_values, scratch, values);
   std::vector<LookupValues> out;
   for (const auto& in : s.interactions) {
     auto first = values.begin() + static_cast<ptrdiff_t>(in.first_output);
@@ -224,6 +226,18 @@ Air::~Air() = default;
 const AirSummary& Air::summary() const {
   std::call_once(summary_once_, [&] { summary_ = std::make_unique<AirSummary>(summarize(*this)); });
   return *summary_;
+}
+
+const Trace& Air::fixed_at(size_t height) const {
+  std::lock_guard lock(fixed_mutex_);
+  for (const auto& t : fixed_)
+    if (t->height == height) return *t;
+  auto t = std::make_unique<Trace>(fixed_trace(height));
+  if (t->width != num_fixed() || t->height != height || t->values.size() != t->width * height)
+    throw std::logic_error(fmt::format("table {}: fixed trace is {} x {}, expected {} x {}", name(), t->width, t->height,
+                                       num_fixed(), height));
+  fixed_.push_back(std::move(t));
+  return *fixed_.back();
 }
 
 }  // namespace witprove::stark

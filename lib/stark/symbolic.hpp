@@ -18,10 +18,12 @@
 namespace witprove::stark {
 
 struct SymbolicNode {
-  enum class Op : uint8_t { constant, local, next, public_value, is_first_row, is_last_row, is_transition, add, sub, mul, neg };
+  enum class Op : uint8_t {
+    constant, local, next, fixed, fixed_next, public_value, is_first_row, is_last_row, is_transition, add, sub, mul, neg
+  };
   Op op = Op::constant;
   uint8_t degree = 0;
-  uint32_t a = 0, b = 0;  // operands (node indices); for local / next / public_value, a is the index
+  uint32_t a = 0, b = 0;  // operands (node indices); for cells and public values, a is the column or index
   Fp value;               // constants
 };
 
@@ -50,9 +52,10 @@ struct RowProgram {
   std::vector<SymbolicNode> nodes;
   std::vector<uint32_t> outputs;  // node per output
 
-  // Values of the outputs on row r (its next row is r + 1, wrapping). scratch: nodes.size() elements.
-  void evaluate(const Trace& trace, size_t r, std::span<const Fp> public_values, std::span<Fp> scratch,
-                std::span<Fp> out) const;
+  // Values of the outputs on row r (its next row is r + 1, wrapping) of the trace and the fixed trace.
+  // scratch: nodes.size() elements.
+  void evaluate(const Trace& trace, const Trace& fixed, size_t r, std::span<const Fp> public_values,
+                std::span<Fp> scratch, std::span<Fp> out) const;
 };
 
 struct InteractionInfo {
@@ -90,11 +93,13 @@ std::vector<LookupValues> lookups_at(const Air& air, const Trace& trace, size_t 
 class SymbolicFolder : public FolderShorthands<SymbolicFolder> {
  public:
   using Var = Sym;
-  SymbolicFolder(size_t width, size_t num_public_values, std::vector<SymbolicNode>& arena)
-      : width_(width), num_public_values_(num_public_values), arena_(arena) {}
+  SymbolicFolder(size_t width, size_t num_fixed, size_t num_public_values, std::vector<SymbolicNode>& arena)
+      : width_(width), num_fixed_(num_fixed), num_public_values_(num_public_values), arena_(arena) {}
 
   Sym local(size_t c) const;
   Sym next(size_t c) const;
+  Sym fixed(size_t c) const;
+  Sym fixed_next(size_t c) const;
   Sym is_first_row() const { return leaf(SymbolicNode::Op::is_first_row, 0, 1); }
   Sym is_last_row() const { return leaf(SymbolicNode::Op::is_last_row, 0, 1); }
   Sym is_transition() const { return leaf(SymbolicNode::Op::is_transition, 0, 1); }
@@ -114,7 +119,8 @@ class SymbolicFolder : public FolderShorthands<SymbolicFolder> {
 
  private:
   Sym leaf(SymbolicNode::Op op, uint32_t a, uint8_t degree) const;
-  size_t width_, num_public_values_;
+  Sym cell(SymbolicNode::Op op, size_t c, size_t limit, const char* what) const;
+  size_t width_, num_fixed_, num_public_values_;
   std::vector<SymbolicNode>& arena_;
 };
 

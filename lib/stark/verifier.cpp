@@ -21,7 +21,8 @@ struct TableInfo {
   const Air* air;
   protocol::TableShape shape;
   unsigned log_n, log_lde, log_chunks;
-  size_t main_w, aux_w, quot_w;
+  size_t main_w, aux_w, quot_w, fixed_w;
+  std::optional<Digest> fixed_root;  // computed from the AIR, never read from the proof
   std::vector<size_t> rows;  // opened LDE rows (sorted, distinct), bit-reversed order
 };
 
@@ -38,7 +39,8 @@ Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> pu
   VerifierFolder::Selectors sel{zh * inverse(den_first) * n_inv, zh * inverse(den_last) * (n_inv * omega_inv),
                                 zeta - omega_inv};
   const LookupContext lookups{&t.shape.layout, gamma, beta_powers, tp.lookup_sum * n_inv};
-  VerifierFolder folder(tp.main_local, tp.main_next, tp.aux_local, tp.aux_next, sel, publics, alpha, lookups);
+  VerifierFolder folder({tp.main_local, tp.main_next, tp.fixed_local, tp.fixed_next, tp.aux_local, tp.aux_next}, sel,
+                        publics, alpha, lookups);
   eval_all_constraints(*t.air, folder);
   Fp2 q, zeta_pow = Fp2::one();
   for (size_t i = 0; i < (size_t{1} << t.log_chunks); ++i) {
@@ -86,12 +88,14 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     t.log_chunks = t.shape.log_chunks;
     if (t.log_chunks > lb) return fmt::format("table {}: constraint degree needs a larger blowup", name);
     t.main_w = t.air->width();
+    t.fixed_w = t.air->num_fixed();
     t.aux_w = t.shape.aux_width;
     t.quot_w = size_t{2} << t.log_chunks;
     if (tp.aux_root.has_value() != (t.aux_w > 0)) return fmt::format("table {}: auxiliary commitment presence is wrong", name);
     if (!tp.aux_root && !tp.lookup_sum.is_zero()) return fmt::format("table {}: lookup sum without interactions", name);
     if (tp.main_local.size() != t.main_w || tp.main_next.size() != t.main_w || tp.aux_local.size() != t.aux_w ||
-        tp.aux_next.size() != t.aux_w || tp.quotient_chunks.size() != t.quot_w)
+        tp.aux_next.size() != t.aux_w || tp.quotient_chunks.size() != t.quot_w || tp.fixed_local.size() != t.fixed_w ||
+        tp.fixed_next.size() != t.fixed_w)
       return fmt::format("table {}: wrong number of out-of-domain values", name);
     log_lde[i] = t.log_lde;
     log_heights[i] = tp.log_height;
@@ -105,6 +109,14 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
 
   Transcript transcript(protocol::kDomain);
   protocol::absorb_header(transcript, statement, params, airs, log_heights, public_values);
+  for (size_t i = 0; i < num_tables; ++i) {
+    auto& t = info[i];
+    if (t.fixed_w == 0) continue;
+    ProveTimings unused;
+    const Fp shift = protocol::layer_shift(schedule.log_top, t.log_lde);
+    t.fixed_root = pcs::commit_trace(t.air->fixed_at(size_t{1} << t.log_n), lb, shift, unused).tree.root();
+    transcript.absorb(*t.fixed_root);
+  }
   for (const auto& tp : proof.tables) transcript.absorb(tp.main_root);
   Fp2 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
   std::vector<Fp2> beta_powers = logup::beta_powers(summaries, beta);
@@ -136,10 +148,14 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   for (size_t i = 0; i < num_tables; ++i) {
     auto& t = info[i];
     const auto& tp = proof.tables[i];
-    deep[i] = pcs::deep_terms(tp.main_local, tp.main_next, tp.aux_local, tp.aux_next, tp.quotient_chunks, lambda,
-                              lambda_pow);
+    deep[i] = pcs::deep_terms(tp, lambda, lambda_pow);
     t.rows = fri::query_positions(queries, schedule.log_top, t.log_lde);
     const std::string name = t.air->name();
+    if (t.fixed_root) {
+      if (auto e = pcs::check_opening(tp.fixed_opening, *t.fixed_root, t.log_lde, t.rows, t.fixed_w, name + " fixed")) return e;
+    } else if (!tp.fixed_opening.rows.empty() || !tp.fixed_opening.siblings.empty()) {
+      return fmt::format("table {}: fixed opening without fixed columns", name);
+    }
     if (auto e = pcs::check_opening(tp.main_opening, tp.main_root, t.log_lde, t.rows, t.main_w, name + " main")) return e;
     if (tp.aux_root) {
       if (auto e = pcs::check_opening(tp.aux_opening, *tp.aux_root, t.log_lde, t.rows, t.aux_w, name + " auxiliary")) return e;
@@ -155,7 +171,9 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     const auto& tp = proof.tables[i];
     size_t idx = q >> (schedule.log_top - t.log_lde);
     size_t k = static_cast<size_t>(std::lower_bound(t.rows.begin(), t.rows.end(), idx) - t.rows.begin());
-    std::vector<std::span<const Fp>> with_next{tp.main_opening.rows[k]};
+    std::vector<std::span<const Fp>> with_next;
+    if (t.fixed_root) with_next.push_back(tp.fixed_opening.rows[k]);
+    with_next.push_back(tp.main_opening.rows[k]);
     if (tp.aux_root) with_next.push_back(tp.aux_opening.rows[k]);
     return pcs::deep_value(with_next, tp.quotient_opening.rows[k], deep[i], lambda, mu, zeta,
                            zeta * two_adic_root(t.log_n), protocol::layer_point(schedule.log_top, t.log_lde, idx));

@@ -380,3 +380,97 @@ TEST_CASE("count_multiplicities fills a lookup table's counts from what the send
   CHECK_THROWS_WITH(count_multiplicities(airs, traces, publics),
                     Catch::Contains("bus test.cube: table cube-sender sends a tuple no table receives"));
 }
+
+namespace {
+inline constexpr Bus<1> byte_bus{3, "test.byte"};
+
+// The bytes 0..255 as a fixed column (zero on rows past 255), received with counted multiplicities: a
+// value sent on byte_bus is a byte. `offset` makes a forged variant whose fixed column is shifted.
+struct ByteRangeAir {
+  uint64_t offset = 0;
+  std::string name() const { return "byte-range"; }
+  size_t width() const { return 1; }
+  size_t num_public_values() const { return 0; }
+  size_t num_fixed() const { return 1; }
+  Trace fixed_trace(size_t height) const {
+    Trace t(1, height);
+    for (size_t r = 0; r < std::min<size_t>(height, 256); ++r) t.at(r, 0) = Fp(r + offset);
+    return t;
+  }
+  template <class F>
+  void eval(F& f) const {
+    f.receive_counted(byte_bus, std::array{f.fixed(0)}, 0);
+  }
+};
+
+// Sends every value of its column as a byte.
+struct ByteSenderAir {
+  std::string name() const { return "byte-sender"; }
+  size_t width() const { return 1; }
+  size_t num_public_values() const { return 0; }
+  template <class F>
+  void eval(F& f) const {
+    f.send(byte_bus, std::array{f.local(0)}, Fp::one());
+  }
+};
+
+struct ByteFixture {
+  AirAdapter<ByteRangeAir> range{ByteRangeAir{}};
+  AirAdapter<ByteSenderAir> sender{ByteSenderAir{}};
+  std::vector<Trace> traces{Trace(1, 64), Trace(1, 256)};
+  std::vector<std::vector<Fp>> publics{{}, {}};
+
+  explicit ByteFixture(uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    for (size_t r = 0; r < 64; ++r) traces[0].at(r, 0) = Fp(rng() % 256);
+  }
+  std::vector<const Air*> airs() const { return {&sender, &range}; }
+  std::vector<TableInstance> instances(const Air& range_air) const {
+    return {{&sender, &traces[0], {}}, {&range_air, &traces[1], {}}};
+  }
+};
+}  // namespace
+
+TEST_CASE("fixed columns: a byte range table proves every sent value is a byte") {
+  ByteFixture fx(5);
+  count_multiplicities(fx.airs(), fx.traces, fx.publics);
+  auto in = fx.instances(fx.range);
+  CHECK(check_lookups(in) == std::nullopt);
+  CHECK(check_uniform(fx.range, fx.traces[1], {}) == std::nullopt);
+  CHECK(fx.range.summary().interactions[0].fingerprint_degree == 1);
+  Proof proof = prove(in, test_params(), bytes_of("bytes"));
+  CHECK(proof.tables[1].fixed_local.size() == 1);
+  CHECK(verify(fx.airs(), fx.publics, proof, test_params(), bytes_of("bytes")) == std::nullopt);
+  CHECK(deserialize(serialize(proof), test_params()).index() == 0);
+}
+
+TEST_CASE("fixed columns: a value past the range cannot be sent") {
+  ByteFixture fx(6);
+  fx.traces[0].at(7, 0) = Fp(256);
+  CHECK_THROWS_WITH(count_multiplicities(fx.airs(), fx.traces, fx.publics),
+                    Catch::Contains("bus test.byte: table byte-sender sends a tuple no table receives"));
+  // Counts that balance everything else still leave the bus unbalanced, and the proof does not verify.
+  fx.traces[0].at(7, 0) = Fp(3);
+  count_multiplicities(fx.airs(), fx.traces, fx.publics);
+  fx.traces[0].at(7, 0) = Fp(256);
+  StarkParams p = test_params();
+  p.check_trace = false;
+  Proof proof = prove(fx.instances(fx.range), p, bytes_of("bytes"));
+  CHECK(verify(fx.airs(), fx.publics, proof, p, bytes_of("bytes")).has_value());
+}
+
+TEST_CASE("fixed columns: a proof made with other fixed values is rejected") {
+  // The forger's range table holds 1..256, so 256 balances; the verifier computes the real fixed column.
+  ByteFixture fx(7);
+  AirAdapter<ByteRangeAir> forged{ByteRangeAir{1}};
+  fx.traces[0].at(0, 0) = Fp(256);
+  std::vector<const Air*> forged_airs{&fx.sender, &forged};
+  for (size_t r = 1; r < 64; ++r) fx.traces[0].at(r, 0) = Fp(1 + r % 200);
+  count_multiplicities(forged_airs, fx.traces, fx.publics);
+  auto in = fx.instances(forged);
+  REQUIRE(check_lookups(in) == std::nullopt);
+  Proof proof = prove(in, test_params(), bytes_of("bytes"));
+  REQUIRE(verify(forged_airs, fx.publics, proof, test_params(), bytes_of("bytes")) == std::nullopt);
+  auto error = verify(fx.airs(), fx.publics, proof, test_params(), bytes_of("bytes"));
+  REQUIRE(error.has_value());
+}
