@@ -2,10 +2,10 @@
 // opening them at the out-of-domain points zeta and zeta·w, and the DEEP codeword that FRI then proves
 // low-degree. Prover and verifier sides of each step sit together. Internal to lib/stark.
 //
-// DEEP batching, per table over its committed columns in order (main, auxiliary, quotient), with powers of
+// DEEP batching, per table over its committed columns in order (fixed, main, auxiliary, quotient), with powers of
 // lambda continuing from table to table:
 //   D(x) = sum_k lambda^k (p_k(x) - p_k(zeta)) / (x - zeta)
-//        + mu · sum_(k in main, auxiliary) lambda^k (p_k(x) - p_k(zeta w)) / (x - zeta w).
+//        + mu · sum_(k in fixed, main, auxiliary) lambda^k (p_k(x) - p_k(zeta w)) / (x - zeta w).
 #pragma once
 
 #include <span>
