@@ -3,7 +3,7 @@
 # prove-witness then verify-proof --header for every block of MANIFEST.tsv that has a header, and the
 # chained range of witness_b3_b6.json checked with verify-proof --chain.
 #
-#   scripts/prove-shared.sh [--threads N] OUTDIR [WITNESS_DIR]
+#   scripts/prove-shared.sh [--threads N] [--parameter-set NAME] [--max-memory BYTES] OUTDIR [WITNESS_DIR]
 #
 # WITNESS_DIR defaults to ../shared/witnesses beside the project. Tools come from $WITPROVE_BIN, else
 # build/apps. Exit 0 when every proof verifies, 1 otherwise, 2 on usage errors.
@@ -14,10 +14,10 @@ usage() {
   exit 2
 }
 
-threads=()
+options=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --threads) [ $# -ge 2 ] || usage; threads=(--threads "$2"); shift 2 ;;
+    --threads|--parameter-set|--max-memory) [ $# -ge 2 ] || usage; options+=("$1" "$2"); shift 2 ;;
     -h|--help) usage ;;
     -*) echo "prove-shared: unknown option $1" >&2; usage ;;
     *) break ;;
@@ -43,7 +43,7 @@ while IFS=$'\t' read -r file _ block txs _ _ _ header _; do
   total=$((total + 1))
   proof=$outdir/$block.proof
   start=$(date +%s)
-  if "$bin/prove-witness" ${threads[@]+"${threads[@]}"} --witness "$witnesses/$file" --block "$block" \
+  if "$bin/prove-witness" ${options[@]+"${options[@]}"} --witness "$witnesses/$file" --block "$block" \
        --output "$proof" --metrics "$outdir/metrics.jsonl" 2>"$outdir/$block.log" &&
      "$bin/verify-proof" --header "$witnesses/$header" "$proof" >>"$outdir/verify.txt" 2>>"$outdir/$block.log"; then
     echo "block $block ($txs txs): proved and verified against $header in $(( $(date +%s) - start ))s"
@@ -55,7 +55,7 @@ done < <(tail -n +2 "$manifest" | sort -t$'\t' -k4,4n)
 
 chain=$outdir/b3_b6
 total=$((total + 1))
-if "$bin/prove-range" ${threads[@]+"${threads[@]}"} --mode chained --output-dir "$chain" \
+if "$bin/prove-range" ${options[@]+"${options[@]}"} --mode chained --output-dir "$chain" \
      "$witnesses/witness_b3_b6.json" 3 6 >/dev/null 2>"$outdir/b3_b6.log" &&
    "$bin/verify-proof" --chain "$chain" >>"$outdir/verify.txt" 2>>"$outdir/b3_b6.log"; then
   echo "witness_b3_b6.json: blocks 3..6 proved chained, chain verified"

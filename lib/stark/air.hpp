@@ -15,7 +15,8 @@
 //   Var local(size_t column) const; // current row
 //   Var next(size_t column) const;  // next row (the last row's next is row 0)
 //   Var fixed(size_t c) const; Var fixed_next(size_t c) const;  // fixed columns (Air::fixed_trace)
-//   Var is_first_row() const; Var is_last_row() const; Var is_transition() const;  // selectors, degree 1
+//   Var is_first_row() const; Var is_last_row() const; Var is_transition() const;  // selectors, degree 1:
+//                                   // 1 on the first / last / every row but the last, 0 elsewhere
 //   public_value(size_t i) const;   // usable in expressions with Var
 //   void assert_zero(const Var& e);
 //   void assert_eq(a, b); void assert_bool(x);  // shorthands for assert_zero(a - b), assert_zero(x * (x - 1))
@@ -87,11 +88,13 @@ class Air {
   virtual std::string name() const = 0;
   virtual size_t width() const = 0;
   virtual size_t num_public_values() const = 0;
-  // Fixed (preprocessed) columns: a function of the height alone, computed by prover and verifier alike
-  // and never taken from the prover (for example a byte range or round constants). Read in eval with
-  // f.fixed(c) and f.fixed_next(c).
+  // Fixed (preprocessed) columns: the same in every proof, computed by prover and verifier alike and never
+  // taken from the prover (for example a byte range or round constants). Read in eval with f.fixed(c)
+  // and f.fixed_next(c). Their height is the table's: a table with fixed columns always has
+  // fixed_trace().height rows (a power of two), so a prover cannot pick other fixed values by picking
+  // another height. fixed_trace is not called when num_fixed() is 0.
   virtual size_t num_fixed() const = 0;
-  virtual Trace fixed_trace(size_t height) const = 0;
+  virtual Trace fixed_trace() const = 0;
 
   virtual void eval(SymbolicFolder& f) const = 0;
   virtual void eval(CheckFolder& f) const = 0;
@@ -102,14 +105,15 @@ class Air {
   // Throws std::logic_error when eval is malformed (e.g. a bus with two tuple lengths).
   const AirSummary& summary() const;
 
-  // The fixed trace at `height`, computed once per height (empty width without fixed columns).
-  const Trace& fixed_at(size_t height) const;
+  // The fixed trace, computed once (0 x 0 without fixed columns). Throws std::logic_error when
+  // fixed_trace() has not num_fixed() columns or its height is not a power of two of at least 2.
+  const Trace& fixed() const;
 
  private:
   mutable std::once_flag summary_once_;
   mutable std::unique_ptr<AirSummary> summary_;
-  mutable std::mutex fixed_mutex_;
-  mutable std::vector<std::unique_ptr<Trace>> fixed_;
+  mutable std::once_flag fixed_once_;
+  mutable std::unique_ptr<Trace> fixed_;
 };
 
 // First constraint violation found by the debug checker.
@@ -212,7 +216,9 @@ std::optional<std::string> check_uniform(const Air& air, const Trace& trace, std
 
 // Fills the multiplicity columns of counted receives (receive_counted): each row's count of the tuples
 // the tables send on that bus with that row's tuple (a tuple several rows hold is counted on the first).
-// Throws std::invalid_argument naming the bus and table when a sent tuple has no receiving row.
+// Only sends are counted: on a counted bus every receive should be counted, and no tuple or multiplicity
+// should read a counted column. Throws std::invalid_argument naming the bus and table when a sent tuple
+// has no receiving row, or when a trace does not match its AIR.
 void count_multiplicities(std::span<const Air* const> airs, std::span<Trace> traces,
                           std::span<const std::vector<Fp>> public_values);
 
@@ -228,7 +234,7 @@ struct TableInstance {
 std::optional<std::string> check_lookups(std::span<const TableInstance> tables);
 
 // Wraps a plain AIR struct T (with name(), width(), num_public_values() and a template eval(Folder&), and
-// optionally num_fixed() and fixed_trace(height)) as an Air. The folder types must be complete where this is instantiated: include "stark/folders.hpp" (symbolic,
+// optionally num_fixed() and fixed_trace()) as an Air. The folder types must be complete where this is instantiated: include "stark/folders.hpp" (symbolic,
 // prover and verifier folders) before using it.
 template <class T>
 class AirAdapter final : public Air {
@@ -242,9 +248,9 @@ class AirAdapter final : public Air {
     if constexpr (requires { t_.num_fixed(); }) return t_.num_fixed();
     else return 0;
   }
-  Trace fixed_trace(size_t height) const override {
-    if constexpr (requires { t_.fixed_trace(height); }) return t_.fixed_trace(height);
-    else return Trace(0, height);
+  Trace fixed_trace() const override {
+    if constexpr (requires { t_.fixed_trace(); }) return t_.fixed_trace();
+    else return Trace();
   }
   void eval(SymbolicFolder& f) const override { t_.eval(f); }
   void eval(CheckFolder& f) const override { t_.eval(f); }

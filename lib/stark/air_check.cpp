@@ -7,6 +7,19 @@
 #include "stark/symbolic.hpp"
 
 namespace witprove::stark {
+namespace {
+
+// The fixed trace of `air` for a trace of `trace`'s height; throws std::invalid_argument when the heights
+// differ.
+const Trace& fixed_for(const Air& air, const Trace& trace) {
+  const Trace& fixed = air.fixed();
+  if (air.num_fixed() && fixed.height != trace.height)
+    throw std::invalid_argument(fmt::format("table {}: {} rows, its fixed columns have {}", air.name(), trace.height,
+                                            fixed.height));
+  return fixed;
+}
+
+}  // namespace
 
 std::string ConstraintFailure::to_string() const {
   return fmt::format("table {}: constraint {} fails at row {}", table, constraint, row);
@@ -14,7 +27,7 @@ std::string ConstraintFailure::to_string() const {
 
 std::optional<ConstraintFailure> check_constraints(const Air& air, const Trace& trace,
                                                    std::span<const Fp> public_values) {
-  CheckFolder folder(trace, public_values, air.fixed_at(trace.height));
+  CheckFolder folder(trace, public_values, fixed_for(air, trace));
   for (size_t r = 0; r < trace.height; ++r) {
     folder.set_row(r);
     air.eval(folder);
@@ -25,7 +38,7 @@ std::optional<ConstraintFailure> check_constraints(const Air& air, const Trace& 
 
 std::optional<std::string> check_uniform(const Air& air, const Trace& trace, std::span<const Fp> public_values) {
   const AirSummary& summary = air.summary();
-  CheckFolder folder(trace, public_values, air.fixed_at(trace.height));
+  CheckFolder folder(trace, public_values, fixed_for(air, trace));
   for (size_t r = 0; r < trace.height; ++r) {
     folder.set_row(r);
     air.eval(folder);
@@ -44,7 +57,7 @@ std::optional<std::string> check_lookups(std::span<const TableInstance> tables) 
   for (const auto& t : tables) {
     const AirSummary& summary = t.air->summary();
     const RowProgram& program = summary.interaction_values;
-    const Trace& fixed = t.air->fixed_at(t.trace->height);
+    const Trace& fixed = fixed_for(*t.air, *t.trace);
     std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
     for (size_t r = 0; r < t.trace->height && !summary.interactions.empty(); ++r) {
       program.evaluate(*t.trace, fixed, r, t.public_values, scratch, values);
@@ -78,10 +91,16 @@ void count_multiplicities(std::span<const Air* const> airs, std::span<Trace> tra
   };
   std::map<std::pair<uint32_t, std::vector<uint64_t>>, Slot> slots;
   std::map<uint32_t, bool> counted_bus;
+  if (traces.size() != airs.size() || public_values.size() != airs.size())
+    throw std::invalid_argument("count_multiplicities: one trace and one list of public values per table");
+  for (size_t t = 0; t < airs.size(); ++t)
+    if (traces[t].width != airs[t]->width() || traces[t].values.size() != traces[t].width * traces[t].height)
+      throw std::invalid_argument(fmt::format("table {}: trace width {} does not match the AIR's {}", airs[t]->name(),
+                                              traces[t].width, airs[t]->width()));
   auto for_each_lookup = [&](size_t t, auto&& on_lookup) {
     const AirSummary& summary = airs[t]->summary();
     const RowProgram& program = summary.interaction_values;
-    const Trace& fixed = airs[t]->fixed_at(traces[t].height);
+    const Trace& fixed = fixed_for(*airs[t], traces[t]);
     std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
     for (size_t r = 0; r < traces[t].height && !summary.interactions.empty(); ++r) {
       program.evaluate(traces[t], fixed, r, public_values[t], scratch, values);

@@ -1,7 +1,7 @@
 // Proof codec. Layout (little-endian): u32 table count, then per table
 //   u32 log_height | main root | u8 has_aux [aux root] | Fp2 lookup sum | quotient root |
-//   5 x Fp2 vector (main at zeta, main at zeta·w, aux at zeta, aux at zeta·w, quotient chunks at zeta) |
-//   3 x tree opening (main, aux, quotient)
+//   7 x Fp2 vector (fixed at zeta, fixed at zeta·w, main at zeta, main at zeta·w, aux at zeta, aux at zeta·w,
+//   quotient chunks at zeta) | 4 x tree opening (fixed, main, aux, quotient)
 // then FRI: Digest vector (layer roots) | Fp2 vector (final polynomial) | u64 nonce | u32 count + tree openings.
 // Vectors are u32 count + items; a tree opening is u32 rows, u32 row width, the rows' Fp values, then a
 // Digest vector of siblings. Fp is a canonical u64, Fp2 two of them.

@@ -131,8 +131,8 @@ std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alp
     for (size_t j = r.begin(); j < r.end(); ++j) {
       size_t o = j - r.begin();
       Fp zh_j = zh[j >> ts.log_n];
-      ProverFolder::Selectors sel{zh_j * den_first[j] * n_inv, zh_j * den_last[j] * n_inv * omega_n_inv,
-                                  xs[j] - omega_n_inv};
+      const Fp last = zh_j * den_last[j] * n_inv * omega_n_inv;
+      ProverFolder::Selectors sel{zh_j * den_first[j] * n_inv, last, Fp::one() - last};
       folder.set_point(main_buf.data() + o * main_w, main_next.data() + o * main_w, fixed_buf.data() + o * fixed_w,
                        fixed_next.data() + o * fixed_w, sel, aux_buf.data() + o * aux_w, aux_next.data() + o * aux_w);
       eval_all_constraints(air, folder);
@@ -173,6 +173,9 @@ void check_inputs(std::span<const TableInstance> tables, std::span<const TableSt
     if (tr.height < 2 || (tr.height & (tr.height - 1)) || tr.height > (size_t{1} << protocol::kMaxLogHeight))
       throw ProveError(fmt::format("table {}: height {} is not a power of two in [2, 2^{}]", air.name(), tr.height,
                                    protocol::kMaxLogHeight));
+    if (air.num_fixed() && air.fixed().height != tr.height)
+      throw ProveError(fmt::format("table {}: {} rows, its fixed columns have {}", air.name(), tr.height,
+                                   air.fixed().height));
     if (t.public_values.size() != air.num_public_values())
       throw ProveError(fmt::format("table {}: {} public values given, the AIR takes {}", air.name(),
                                    t.public_values.size(), air.num_public_values()));
@@ -231,7 +234,7 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
 
   // 0. Fixed columns: committed like traces; the verifier computes the same roots from the AIRs.
   for (size_t i = 0; i < num_tables; ++i) {
-    ts[i].fixed_trace = &tables[i].air->fixed_at(tables[i].trace->height);
+    ts[i].fixed_trace = &tables[i].air->fixed();
     if (ts[i].fixed_trace->width == 0) continue;
     ts[i].fixed = pcs::commit_trace(*ts[i].fixed_trace, lb, ts[i].shift, timings);
     transcript.absorb(ts[i].fixed.tree.root());

@@ -211,7 +211,7 @@ AirSummary summarize(const Air& air) {
 std::vector<LookupValues> lookups_at(const Air& air, const Trace& trace, size_t r, std::span<const Fp> public_values) {
   const AirSummary& s = air.summary();
   std::vector<Fp> scratch(s.interaction_values.nodes.size()), values(s.interaction_values.outputs.size());
-  s.interaction_values.evaluate(trace, air.fixed_at(trace.height), r, public_values, scratch, values);
+  s.interaction_values.evaluate(trace, air.fixed(), r, public_values, scratch, values);
   std::vector<LookupValues> out;
   for (const auto& in : s.interactions) {
     auto first = values.begin() + static_cast<ptrdiff_t>(in.first_output);
@@ -228,16 +228,17 @@ const AirSummary& Air::summary() const {
   return *summary_;
 }
 
-const Trace& Air::fixed_at(size_t height) const {
-  std::lock_guard lock(fixed_mutex_);
-  for (const auto& t : fixed_)
-    if (t->height == height) return *t;
-  auto t = std::make_unique<Trace>(fixed_trace(height));
-  if (t->width != num_fixed() || t->height != height || t->values.size() != t->width * height)
-    throw std::logic_error(fmt::format("table {}: fixed trace is {} x {}, expected {} x {}", name(), t->width, t->height,
-                                       num_fixed(), height));
-  fixed_.push_back(std::move(t));
-  return *fixed_.back();
+const Trace& Air::fixed() const {
+  std::call_once(fixed_once_, [&] {
+    auto t = std::make_unique<Trace>(num_fixed() ? fixed_trace() : Trace());
+    const size_t h = t->height;
+    if (num_fixed() && (t->width != num_fixed() || h < 2 || (h & (h - 1)) || t->values.size() != t->width * h))
+      throw std::logic_error(fmt::format("table {}: fixed trace is {} x {}, expected {} columns and a power-of-two "
+                                         "height",
+                                         name(), t->width, h, num_fixed()));
+    fixed_ = std::move(t);
+  });
+  return *fixed_;
 }
 
 }  // namespace witprove::stark

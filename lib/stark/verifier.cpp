@@ -36,8 +36,8 @@ Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> pu
   Fp n_inv = inverse(Fp(n));
   Fp2 den_first = zeta - Fp::one(), den_last = zeta - omega_inv;
   if (zh.is_zero() || den_first.is_zero() || den_last.is_zero()) return std::string("out-of-domain point lies in the trace domain");
-  VerifierFolder::Selectors sel{zh * inverse(den_first) * n_inv, zh * inverse(den_last) * (n_inv * omega_inv),
-                                zeta - omega_inv};
+  const Fp2 last = zh * inverse(den_last) * (n_inv * omega_inv);
+  VerifierFolder::Selectors sel{zh * inverse(den_first) * n_inv, last, Fp2(Fp::one()) - last};
   const LookupContext lookups{&t.shape.layout, gamma, beta_powers, tp.lookup_sum * n_inv};
   VerifierFolder folder({tp.main_local, tp.main_next, tp.fixed_local, tp.fixed_next, tp.aux_local, tp.aux_next}, sel,
                         publics, alpha, lookups);
@@ -71,6 +71,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     info[i].air = airs[i];
     try {
       info[i].shape = protocol::table_shape(*airs[i]);
+      (void)airs[i]->fixed();
     } catch (const std::logic_error& e) {
       return std::string(e.what());
     }
@@ -89,6 +90,9 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     if (t.log_chunks > lb) return fmt::format("table {}: constraint degree needs a larger blowup", name);
     t.main_w = t.air->width();
     t.fixed_w = t.air->num_fixed();
+    // A table with fixed columns has their height: checked before the verifier commits them.
+    if (t.fixed_w && (size_t{1} << t.log_n) != t.air->fixed().height)
+      return fmt::format("table {}: height 2^{}, its fixed columns have {} rows", name, t.log_n, t.air->fixed().height);
     t.aux_w = t.shape.aux_width;
     t.quot_w = size_t{2} << t.log_chunks;
     if (tp.aux_root.has_value() != (t.aux_w > 0)) return fmt::format("table {}: auxiliary commitment presence is wrong", name);
@@ -114,7 +118,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     if (t.fixed_w == 0) continue;
     ProveTimings unused;
     const Fp shift = protocol::layer_shift(schedule.log_top, t.log_lde);
-    t.fixed_root = pcs::commit_trace(t.air->fixed_at(size_t{1} << t.log_n), lb, shift, unused).tree.root();
+    t.fixed_root = pcs::commit_trace(t.air->fixed(), lb, shift, unused).tree.root();
     transcript.absorb(*t.fixed_root);
   }
   for (const auto& tp : proof.tables) transcript.absorb(tp.main_root);

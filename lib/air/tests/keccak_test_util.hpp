@@ -14,7 +14,7 @@ namespace witprove::air::test {
 // read row from + 1.
 inline std::optional<size_t> failure_around(const stark::Air& air, const stark::Trace& trace,
                                             std::span<const stark::Fp> public_values, size_t row) {
-  stark::CheckFolder folder(trace, public_values, air.fixed_at(trace.height));
+  stark::CheckFolder folder(trace, public_values, air.fixed());
   for (size_t r : {(row + trace.height - 1) % trace.height, row}) {
     folder.set_row(r);
     air.eval(folder);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <random>
 
 #include "stark/protocol.hpp"
@@ -384,7 +385,7 @@ TEST_CASE("count_multiplicities fills a lookup table's counts from what the send
 namespace {
 inline constexpr Bus<1> byte_bus{3, "test.byte"};
 
-// The bytes 0..255 as a fixed column (zero on rows past 255), received with counted multiplicities: a
+// The bytes 0..255 as a fixed column (so the table has 256 rows), received with counted multiplicities: a
 // value sent on byte_bus is a byte. `offset` makes a forged variant whose fixed column is shifted.
 struct ByteRangeAir {
   uint64_t offset = 0;
@@ -392,9 +393,9 @@ struct ByteRangeAir {
   size_t width() const { return 1; }
   size_t num_public_values() const { return 0; }
   size_t num_fixed() const { return 1; }
-  Trace fixed_trace(size_t height) const {
-    Trace t(1, height);
-    for (size_t r = 0; r < std::min<size_t>(height, 256); ++r) t.at(r, 0) = Fp(r + offset);
+  Trace fixed_trace() const {
+    Trace t(1, 256);
+    for (size_t r = 0; r < 256; ++r) t.at(r, 0) = Fp(r + offset);
     return t;
   }
   template <class F>
@@ -473,4 +474,52 @@ TEST_CASE("fixed columns: a proof made with other fixed values is rejected") {
   REQUIRE(verify(forged_airs, fx.publics, proof, test_params(), bytes_of("bytes")) == std::nullopt);
   auto error = verify(fx.airs(), fx.publics, proof, test_params(), bytes_of("bytes"));
   REQUIRE(error.has_value());
+}
+
+namespace {
+// Sends its value with the transition selector as multiplicity: every row but the last.
+struct TransitionSenderAir {
+  std::string name() const { return "transition-sender"; }
+  size_t width() const { return 1; }
+  size_t num_public_values() const { return 0; }
+  template <class F>
+  void eval(F& f) const {
+    f.send(byte_bus, std::array{f.local(0)}, f.is_transition());
+  }
+};
+}  // namespace
+
+TEST_CASE("selectors are 0 or 1 on every row in the proof as in the checker (is_transition as a multiplicity)") {
+  AirAdapter<TransitionSenderAir> sender{TransitionSenderAir{}};
+  AirAdapter<ByteRangeAir> range{ByteRangeAir{}};
+  std::vector<Trace> traces{Trace(1, 64), Trace(1, 256)};
+  for (size_t r = 0; r < 64; ++r) traces[0].at(r, 0) = Fp(r * 3 % 256);
+  traces[0].at(63, 0) = Fp(1000);  // the last row sends nothing, so 1000 need not be a byte
+  std::vector<std::vector<Fp>> publics{{}, {}};
+  std::vector<const Air*> airs{&sender, &range};
+  count_multiplicities(airs, traces, publics);
+  std::vector<TableInstance> in{{&sender, &traces[0], {}}, {&range, &traces[1], {}}};
+  REQUIRE(check_lookups(in) == std::nullopt);
+  Proof proof = prove(in, test_params(), bytes_of("t"));
+  CHECK(verify(airs, publics, proof, test_params(), bytes_of("t")) == std::nullopt);
+}
+
+TEST_CASE("fixed columns: a table at another height than its fixed columns is refused, before any work") {
+  ByteFixture fx(5);
+  count_multiplicities(fx.airs(), fx.traces, fx.publics);
+  Proof proof = prove(fx.instances(fx.range), test_params(), bytes_of("bytes"));
+  // A forger claims 2^20 rows for the range table (so that the verifier would commit 2^20 fixed rows).
+  proof.tables[1].log_height = 20;
+  const auto start = std::chrono::steady_clock::now();
+  auto verdict = verify(fx.airs(), fx.publics, proof, test_params(), bytes_of("bytes"));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(verdict.has_value());
+  CHECK_THAT(*verdict, Catch::Contains("byte-range: height 2^20, its fixed columns have 256 rows"));
+  CHECK(seconds < 0.5);
+  // The prover refuses a trace of another height.
+  fx.traces[1] = Trace(1, 512);
+  StarkParams p = test_params();
+  p.check_trace = false;
+  CHECK_THROWS_WITH(prove(fx.instances(fx.range), p, bytes_of("bytes")),
+                    Catch::Contains("byte-range: 512 rows, its fixed columns have 256"));
 }
