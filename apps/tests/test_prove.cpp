@@ -69,3 +69,30 @@ TEST_CASE("prove-witness: usage errors exit 2") {
   CHECK(r.status == 1);
   CHECK(r.err.find("choose one with --block N") != std::string::npos);
 }
+
+TEST_CASE("prove-witness --max-memory is a cap: segments shrink to fit, a block that cannot fit is refused") {
+  auto dir = scratch_dir("prove-cap");
+  const auto witness = testdata_dir() / "generated" / "prague.json";
+  auto metrics = dir / "metrics.jsonl";
+  auto r = run(fmt::format("{} --witness {} --block 22500000 --parameter-set fast --max-memory 512M --metrics {} "
+                           "--output {}",
+                           app("prove-witness"), q(witness), q(metrics), q(dir / "capped.proof")));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("segments of at most 170 permutations instead of 682") != std::string::npos);
+  // Every job's peak (the process's peak resident memory) stays within the cap.
+  const std::string text = read_text(metrics);
+  size_t jobs = 0;
+  for (size_t at = text.find("\"peak_memory_bytes\":"); at != std::string::npos;
+       at = text.find("\"peak_memory_bytes\":", at + 1), ++jobs)
+    CHECK(std::stoull(text.substr(at + 20)) <= (uint64_t{512} << 20));
+  CHECK(jobs > 0);
+  CHECK(run(fmt::format("{} {}", app("verify-proof"), q(dir / "capped.proof"))).status == 0);
+
+  auto refused = run(fmt::format("{} --witness {} --block 22500000 --max-memory 1M --output {}", app("prove-witness"),
+                                 q(witness), q(dir / "refused.proof")));
+  CHECK(refused.status == 1);
+  CHECK(refused.err.find("not provable within the 1 MB memory budget: the smallest segment needs about") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "refused.proof"));
+}

@@ -36,6 +36,15 @@ uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& p
   return trace * (2 + (uint64_t{1} << params.log_blowup));
 }
 
+namespace {
+
+// "3.1 GB", or "512 MB" below a gigabyte.
+std::string memory_text(uint64_t bytes) {
+  return bytes >= 1'000'000'000 ? fmt::format("{:.1f} GB", bytes / 1e9) : fmt::format("{} MB", bytes / 1'000'000);
+}
+
+}  // namespace
+
 uint64_t segment_permutations_within(uint64_t budget, uint64_t wanted, const stark::StarkParams& params) {
   uint64_t low = 0, high = wanted;  // the estimate grows with the segment: binary search for the last fit
   while (low < high) {
@@ -83,15 +92,13 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
   proof::Parameters params = settings.parameters;
   const uint64_t fitting = segment_permutations_within(budget, params.segment_permutations, params.stark);
   if (fitting == 0)
-    throw BlockFailure(fmt::format("not provable within the {:.2f} GB memory budget: the smallest segment needs about "
-                                   "{:.2f} GB",
-                                   budget / 1e9, segment_memory_bytes(1, params.stark) / 1e9),
+    throw BlockFailure(fmt::format("not provable within the {} memory budget: the smallest segment needs about {}",
+                                   memory_text(budget), memory_text(segment_memory_bytes(1, params.stark))),
                        false);
   if (fitting < params.segment_permutations) {
     log(LogLevel::warn, "prove",
-        fmt::format("block {}: segments of at most {} permutations instead of {}, to stay within the {:.2f} GB memory "
-                    "budget",
-                    number, fitting, params.segment_permutations, budget / 1e9));
+        fmt::format("block {}: segments of at most {} permutations instead of {}, to stay within the {} memory budget",
+                    number, fitting, params.segment_permutations, memory_text(budget)));
     params.segment_permutations = static_cast<uint32_t>(fitting);
   }
   std::vector<air::SegmentPlan> plan;
@@ -105,9 +112,9 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
   for (const auto& s : plan) largest = std::max(largest, s.permutations);
   const uint64_t per_segment = segment_memory_bytes(largest, params.stark);
   if (per_segment > budget)
-    throw BlockFailure(fmt::format("not provable within the {:.2f} GB memory budget: a message of {} permutations "
-                                   "needs a segment of about {:.2f} GB",
-                                   budget / 1e9, largest, per_segment / 1e9),
+    throw BlockFailure(fmt::format("not provable within the {} memory budget: a message of {} permutations needs a "
+                                   "segment of about {}",
+                                   memory_text(budget), largest, memory_text(per_segment)),
                        false);
 
   proof::ProofFile file;
