@@ -29,6 +29,7 @@
 // send a tuple with m on one row and -m on another and the bus still balances.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -40,18 +41,19 @@
 #include <type_traits>
 #include <vector>
 
+#include "stark/buffer.hpp"
 #include "stark/field.hpp"
 
 namespace witprove::stark {
 
-// Row-major trace; height is a power of two.
+// Row-major trace; height is a power of two. Zero when made; held on large blocks (stark/buffer.hpp).
 struct Trace {
   size_t width = 0;
   size_t height = 0;
-  std::vector<Fp> values;
+  std::vector<Fp, LargeBlockAllocator<Fp>> values;
 
   Trace() = default;
-  Trace(size_t w, size_t h) : width(w), height(h), values(w * h) {}
+  Trace(size_t w, size_t h) : width(w), height(h), values(w * h) { std::fill(values.begin(), values.end(), Fp()); }
   Fp& at(size_t row, size_t column) { return values[row * width + column]; }
   Fp at(size_t row, size_t column) const { return values[row * width + column]; }
   std::span<Fp> row(size_t r) { return {values.data() + r * width, width}; }

@@ -1,5 +1,5 @@
-// The prover's matrices: column-major storage on huge pages, gathering rows for hashing and constraint
-// evaluation, and a phase timer. Internal to lib/stark.
+// The prover's matrices: column-major storage (on large blocks, stark/buffer.hpp), gathering rows for
+// hashing and constraint evaluation, and a phase timer. Internal to lib/stark.
 #pragma once
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "stark/buffer.hpp"
 #include "stark/field.hpp"
 
 namespace witprove::stark {
@@ -24,46 +25,10 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
-// Large blocks (2 MiB and more) for the prover's matrices: mapped directly, marked for transparent huge
-// pages (the kernel then hands out and zeroes memory 2 MiB at a time instead of faulting in 4 KiB pages),
-// and kept mapped when freed, so that the next proof of the same shape (the next segment of a block)
-// reuses them instead of having the kernel zero fresh pages again (a fifth of the prover's time). A request
-// no kept block matches exactly first unmaps every kept block, so the process never holds more than the
-// largest set of matrices one proof needed.
-void* acquire_block(size_t bytes);
-void release_block(void* p, size_t bytes) noexcept;
-inline constexpr size_t kLargeBlock = size_t{1} << 21;
-
-// Allocator for the prover's matrices. Elements are left uninitialised when a vector is sized: every matrix
-// is fully written right after it is allocated, and zeroing hundreds of megabytes first costs a pass over
-// memory.
-template <class T>
-struct MatrixAllocator {
-  using value_type = T;
-  MatrixAllocator() = default;
-  template <class U>
-  MatrixAllocator(const MatrixAllocator<U>&) noexcept {}  // NOLINT: rebinding
-  T* allocate(size_t n) {
-    const size_t bytes = n * sizeof(T);
-    if (bytes < kLargeBlock) return std::allocator<T>().allocate(n);
-    return static_cast<T*>(acquire_block(bytes));
-  }
-  void deallocate(T* p, size_t n) noexcept {
-    const size_t bytes = n * sizeof(T);
-    if (bytes < kLargeBlock) return std::allocator<T>().deallocate(p, n);
-    release_block(p, bytes);
-  }
-  template <class U>
-  void construct(U*) noexcept {}  // Fp is trivially copyable and destructible (an implicit-lifetime type)
-  template <class U, class... A>
-  void construct(U* p, A&&... a) { ::new (static_cast<void*>(p)) U(std::forward<A>(a)...); }
-  friend bool operator==(const MatrixAllocator&, const MatrixAllocator&) { return true; }
-};
-
 // Column-major matrix: column c is data[c * height, (c + 1) * height).
 struct ColumnMatrix {
   size_t width = 0, height = 0;
-  std::vector<Fp, MatrixAllocator<Fp>> data;
+  std::vector<Fp, LargeBlockAllocator<Fp>> data;
   ColumnMatrix() = default;
   ColumnMatrix(size_t w, size_t h) : width(w), height(h), data(w * h) {}
   std::span<Fp> column(size_t c) { return {data.data() + c * height, height}; }

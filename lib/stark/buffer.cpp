@@ -1,4 +1,4 @@
-#include "stark/matrix.hpp"
+#include "stark/buffer.hpp"
 
 #include <sys/mman.h>
 

@@ -1,0 +1,47 @@
+// Large blocks of memory for traces and the prover's matrices. Blocks of 2 MiB and more are mapped
+// directly, marked for transparent huge pages (the kernel then hands out and zeroes memory 2 MiB at a time
+// instead of faulting in 4 KiB pages, and walking a matrix across rows stops missing the TLB on every
+// row), and kept mapped when freed, so that the next proof of the same shape (the next segment of a block)
+// reuses them instead of having the kernel zero fresh pages again. A request that no kept block matches
+// exactly first unmaps every kept block, so a process never holds more than the largest set of blocks one
+// proof needed.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <utility>
+
+namespace witprove::stark {
+
+inline constexpr size_t kLargeBlock = size_t{1} << 21;
+void* acquire_block(size_t bytes);  // throws std::bad_alloc
+void release_block(void* p, size_t bytes) noexcept;
+
+// Allocator on large blocks. Elements are left uninitialised when a vector is sized (a matrix that is
+// fully written right after it is allocated would otherwise cost a pass over memory for nothing); smaller
+// vectors use the standard allocator.
+template <class T>
+struct LargeBlockAllocator {
+  using value_type = T;
+  LargeBlockAllocator() = default;
+  template <class U>
+  LargeBlockAllocator(const LargeBlockAllocator<U>&) noexcept {}  // NOLINT: rebinding
+  T* allocate(size_t n) {
+    const size_t bytes = n * sizeof(T);
+    if (bytes < kLargeBlock) return std::allocator<T>().allocate(n);
+    return static_cast<T*>(acquire_block(bytes));
+  }
+  void deallocate(T* p, size_t n) noexcept {
+    const size_t bytes = n * sizeof(T);
+    if (bytes < kLargeBlock) return std::allocator<T>().deallocate(p, n);
+    release_block(p, bytes);
+  }
+  template <class U>
+  void construct(U*) noexcept {}  // default-initialisation: left as is (trivial element types only)
+  template <class U, class... A>
+  void construct(U* p, A&&... a) { ::new (static_cast<void*>(p)) U(std::forward<A>(a)...); }
+  friend bool operator==(const LargeBlockAllocator&, const LargeBlockAllocator&) { return true; }
+};
+
+}  // namespace witprove::stark
