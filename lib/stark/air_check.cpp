@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -50,28 +51,44 @@ std::optional<std::string> check_uniform(const Air& air, const Trace& trace, std
   return std::nullopt;
 }
 
-std::optional<std::string> check_lookups(std::span<const TableInstance> tables) {
-  // (bus, tuple) -> net multiplicity
-  std::map<std::pair<uint32_t, std::vector<uint64_t>>, Fp> balance;
-  std::map<uint32_t, std::string> names;
-  for (const auto& t : tables) {
-    const AirSummary& summary = t.air->summary();
-    const RowProgram& program = summary.interaction_values;
-    const Trace& fixed = fixed_for(*t.air, *t.trace);
-    std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
-    for (size_t r = 0; r < t.trace->height && !summary.interactions.empty(); ++r) {
-      program.evaluate(*t.trace, fixed, r, t.public_values, scratch, values);
-      for (const auto& in : summary.interactions) {
-        Fp m = values[in.first_output + in.arity];
-        if (m.is_zero()) continue;
-        std::vector<uint64_t> key;
-        key.reserve(in.arity);
-        for (size_t j = 0; j < in.arity; ++j) key.push_back(values[in.first_output + j].value());
-        balance[{in.bus, std::move(key)}] += m;
-        names.emplace(in.bus, in.bus_name);
-      }
-    }
+namespace {
+
+// Calls on_lookup(lookup, row, tuple, multiplicity) for every lookup of every row of a table's trace.
+template <class OnLookup>
+void for_each_lookup(const Air& air, const Trace& trace, std::span<const Fp> public_values, OnLookup&& on_lookup) {
+  const AirSummary& summary = air.summary();
+  if (summary.interactions.empty()) return;
+  const RowProgram& program = summary.interaction_values;
+  const Trace& fixed = fixed_for(air, trace);
+  std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
+  for (size_t r = 0; r < trace.height; ++r) {
+    program.evaluate(trace, fixed, r, public_values, scratch, values);
+    for (const auto& in : summary.interactions)
+      on_lookup(in, r, std::span<const Fp>(values.data() + in.first_output, in.arity),
+                values[in.first_output + in.arity]);
   }
+}
+
+using TupleKey = std::pair<uint32_t, std::vector<uint64_t>>;  // bus, tuple
+
+TupleKey key_of(uint32_t bus, std::span<const Fp> tuple) {
+  TupleKey key{bus, std::vector<uint64_t>(tuple.size())};
+  for (size_t j = 0; j < tuple.size(); ++j) key.second[j] = tuple[j].value();
+  return key;
+}
+
+}  // namespace
+
+std::optional<std::string> check_lookups(std::span<const TableInstance> tables) {
+  std::map<TupleKey, Fp> balance;  // net multiplicity
+  std::map<uint32_t, std::string> names;
+  for (const auto& t : tables)
+    for_each_lookup(*t.air, *t.trace, t.public_values,
+                    [&](const InteractionInfo& in, size_t, std::span<const Fp> tuple, Fp m) {
+                      if (m.is_zero()) return;
+                      balance[key_of(in.bus, tuple)] += m;
+                      names.emplace(in.bus, in.bus_name);
+                    });
   for (const auto& [key, m] : balance) {
     if (m.is_zero()) continue;
     std::string tuple;
@@ -84,52 +101,53 @@ std::optional<std::string> check_lookups(std::span<const TableInstance> tables) 
 
 void count_multiplicities(std::span<const Air* const> airs, std::span<Trace> traces,
                           std::span<const std::vector<Fp>> public_values) {
-  // The counted receives: (bus, tuple) -> the receiving table, row and column (first row holding it).
-  struct Slot {
-    size_t table, row;
-    uint32_t column;
-  };
-  std::map<std::pair<uint32_t, std::vector<uint64_t>>, Slot> slots;
-  std::map<uint32_t, bool> counted_bus;
   if (traces.size() != airs.size() || public_values.size() != airs.size())
     throw std::invalid_argument("count_multiplicities: one trace and one list of public values per table");
   for (size_t t = 0; t < airs.size(); ++t)
     if (traces[t].width != airs[t]->width() || traces[t].values.size() != traces[t].width * traces[t].height)
       throw std::invalid_argument(fmt::format("table {}: trace width {} does not match the AIR's {}", airs[t]->name(),
                                               traces[t].width, airs[t]->width()));
-  auto for_each_lookup = [&](size_t t, auto&& on_lookup) {
-    const AirSummary& summary = airs[t]->summary();
-    const RowProgram& program = summary.interaction_values;
-    const Trace& fixed = fixed_for(*airs[t], traces[t]);
-    std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
-    for (size_t r = 0; r < traces[t].height && !summary.interactions.empty(); ++r) {
-      program.evaluate(traces[t], fixed, r, public_values[t], scratch, values);
-      for (const auto& in : summary.interactions) {
-        std::vector<uint64_t> key(in.arity);
-        for (size_t j = 0; j < in.arity; ++j) key[j] = values[in.first_output + j].value();
-        on_lookup(in, r, std::move(key), values[in.first_output + in.arity]);
-      }
-    }
+  auto has = [&](size_t t, auto&& pred) {
+    const auto& lookups = airs[t]->summary().interactions;
+    return std::any_of(lookups.begin(), lookups.end(), pred);
   };
+
+  // The counted receives: (bus, tuple) -> the receiving table, row and column (first row holding it).
+  struct Slot {
+    size_t table, row;
+    uint32_t column;
+  };
+  std::map<TupleKey, Slot> slots;
+  std::map<uint32_t, bool> counted_bus;
   for (size_t t = 0; t < airs.size(); ++t) {
+    if (!has(t, [](const InteractionInfo& in) { return in.kind.direction == Direction::receive_counted; })) continue;
     for (const auto& in : airs[t]->summary().interactions)
       if (in.kind.direction == Direction::receive_counted) {
         counted_bus[in.bus] = true;
         for (size_t r = 0; r < traces[t].height; ++r) traces[t].at(r, in.kind.counted_column) = Fp();
       }
-    for_each_lookup(t, [&](const InteractionInfo& in, size_t r, std::vector<uint64_t> key, Fp) {
-      if (in.kind.direction == Direction::receive_counted) slots.emplace(std::pair{in.bus, std::move(key)}, Slot{t, r, in.kind.counted_column});
-    });
+    for_each_lookup(*airs[t], traces[t], public_values[t],
+                    [&](const InteractionInfo& in, size_t r, std::span<const Fp> tuple, Fp) {
+                      if (in.kind.direction == Direction::receive_counted)
+                        slots.emplace(key_of(in.bus, tuple), Slot{t, r, in.kind.counted_column});
+                    });
   }
-  for (size_t t = 0; t < airs.size(); ++t)
-    for_each_lookup(t, [&](const InteractionInfo& in, size_t, std::vector<uint64_t> key, Fp m) {
-      if (in.kind.direction != Direction::send || m.is_zero() || !counted_bus.count(in.bus)) return;
-      auto it = slots.find({in.bus, key});
-      if (it == slots.end())
-        throw std::invalid_argument(fmt::format("bus {}: table {} sends a tuple no table receives", in.bus_name,
-                                                airs[t]->name()));
-      traces[it->second.table].at(it->second.row, it->second.column) += m;
-    });
+  // The sends on those buses, counted into the slots.
+  auto counted_send = [&](const InteractionInfo& in) {
+    return in.kind.direction == Direction::send && counted_bus.count(in.bus);
+  };
+  for (size_t t = 0; t < airs.size(); ++t) {
+    if (!has(t, counted_send)) continue;
+    for_each_lookup(*airs[t], traces[t], public_values[t],
+                    [&](const InteractionInfo& in, size_t, std::span<const Fp> tuple, Fp m) {
+                      if (!counted_send(in) || m.is_zero()) return;
+                      auto it = slots.find(key_of(in.bus, tuple));
+                      if (it == slots.end())
+                        throw std::invalid_argument(fmt::format("bus {}: table {} sends a tuple no table receives",
+                                                                in.bus_name, airs[t]->name()));
+                      traces[it->second.table].at(it->second.row, it->second.column) += m;
+                    });
+  }
 }
 
 }  // namespace witprove::stark

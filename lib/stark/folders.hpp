@@ -31,7 +31,7 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   };
 
   ProverFolder(std::span<const Fp> public_values, std::span<const Fp2> alpha_powers, const LookupContext& lookups)
-      : publics_(public_values), alpha_powers_(alpha_powers), lookups_(lookups),
+      : publics_(public_values), alpha_powers_(alpha_powers), sum_step_(lookups.sum_step),
         logup_(*lookups.layout, lookups.gamma, lookups.beta_powers), h_(lookups.layout->num_groups()) {}
 
   // Rows at this point and the next: main, fixed (ignored without fixed columns) and auxiliary (ignored
@@ -70,7 +70,7 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     if (auto c = logup_.add(bus, tuple, multiplicity)) assert_zero_ext(*c);
   }
   void finish_lookups() {
-    if (!h_.empty()) assert_zero_ext(logup_.running_sum(lookups_.sum_step));
+    if (!h_.empty()) assert_zero_ext(logup_.running_sum(sum_step_));
   }
   Fp2 folded() const { return Fp2(base_c0_.value(), base_c1_.value()) + ext_acc_; }
 
@@ -82,7 +82,7 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
 
   std::span<const Fp> publics_;
   std::span<const Fp2> alpha_powers_;
-  LookupContext lookups_;
+  Fp2 sum_step_;
   logup::RowConstraints<Fp> logup_;
   std::vector<Fp2> h_;
   const Fp* local_ = nullptr;
@@ -110,8 +110,8 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
   };
   VerifierFolder(const Openings& o, Selectors s, std::span<const Fp> public_values, Fp2 alpha,
                  const LookupContext& lookups)
-      : local_(o.local), next_(o.next), fixed_(o.fixed), fixed_next_(o.fixed_next), sel_(s), publics_(public_values), alpha_(alpha), lookups_(lookups),
-        logup_(*lookups.layout, lookups.gamma, lookups.beta_powers), h_(lookups.layout->num_groups()) {
+      : local_(o.local), next_(o.next), fixed_(o.fixed), fixed_next_(o.fixed_next), sel_(s), publics_(public_values),
+        alpha_(alpha), sum_step_(lookups.sum_step), logup_(*lookups.layout, lookups.gamma, lookups.beta_powers), h_(lookups.layout->num_groups()) {
     if (const size_t g = h_.size()) {
       const Fp2 x(Fp(), Fp::one());
       for (size_t k = 0; k < g; ++k) h_[k] = o.aux[2 * k] + x * o.aux[2 * k + 1];
@@ -135,7 +135,7 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
     if (auto c = logup_.add(bus, tuple, multiplicity)) assert_zero(*c);
   }
   void finish_lookups() {
-    if (!h_.empty()) assert_zero(logup_.running_sum(lookups_.sum_step));
+    if (!h_.empty()) assert_zero(logup_.running_sum(sum_step_));
   }
   Fp2 folded() const { return acc_; }
 
@@ -144,7 +144,7 @@ class VerifierFolder : public FolderShorthands<VerifierFolder> {
   Selectors sel_;
   std::span<const Fp> publics_;
   Fp2 alpha_;
-  LookupContext lookups_;
+  Fp2 sum_step_;
   logup::RowConstraints<Fp2> logup_;
   std::vector<Fp2> h_;
   Fp2 power_ = Fp2::one();

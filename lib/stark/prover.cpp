@@ -193,7 +193,7 @@ void check_inputs(std::span<const TableInstance> tables, std::span<const TableSt
 
 // Every table's state before anything is committed; the transcript header absorbed.
 std::vector<TableState> start(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-                              Transcript& transcript, protocol::FriSchedule& schedule) {
+                              Transcript& transcript, protocol::FriSchedule& schedule, std::vector<unsigned>& log_lde) {
   const size_t num_tables = tables.size();
   std::vector<TableState> ts(num_tables);
   for (size_t i = 0; i < num_tables; ++i) {
@@ -206,7 +206,8 @@ std::vector<TableState> start(std::span<const TableInstance> tables, const Stark
     ts[i].log_n = static_cast<unsigned>(__builtin_ctzll(std::max<size_t>(tables[i].trace->height, 1)));
   }
   check_inputs(tables, ts, params);
-  std::vector<unsigned> log_lde(num_tables);
+  for (size_t i = 0; i < num_tables; ++i) ts[i].fixed_trace = &tables[i].air->fixed();
+  log_lde.assign(num_tables, 0);
   std::vector<uint32_t> log_heights(num_tables);
   std::vector<const Air*> airs(num_tables);
   std::vector<std::vector<Fp>> publics(num_tables);
@@ -227,14 +228,14 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   const unsigned lb = params.log_blowup;
   Transcript transcript(protocol::kDomain);
   protocol::FriSchedule schedule;
-  std::vector<TableState> ts = start(tables, params, statement, transcript, schedule);
+  std::vector<unsigned> log_lde;  // per table, log of its LDE size
+  std::vector<TableState> ts = start(tables, params, statement, transcript, schedule, log_lde);
   const size_t num_tables = ts.size();
   Proof proof;
   proof.tables.resize(num_tables);
 
   // 0. Fixed columns: committed like traces; the verifier computes the same roots from the AIRs.
   for (size_t i = 0; i < num_tables; ++i) {
-    ts[i].fixed_trace = &tables[i].air->fixed();
     if (ts[i].fixed_trace->width == 0) continue;
     ts[i].fixed = pcs::commit_trace(*ts[i].fixed_trace, lb, ts[i].shift, timings);
     transcript.absorb(ts[i].fixed.tree.root());
@@ -305,7 +306,6 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   // 5. DEEP codewords.
   Fp2 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
   std::vector<std::vector<Fp2>> codewords(num_tables);
-  std::vector<unsigned> log_lde(num_tables);
   Fp2 lambda_pow = Fp2::one();
   for (size_t i = 0; i < num_tables; ++i) {
     const auto& tp = proof.tables[i];
@@ -315,7 +315,6 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
     with_next.push_back(&ts[i].main);
     if (tp.aux_root) with_next.push_back(&ts[i].aux);
     codewords[i] = pcs::deep_codeword(with_next, ts[i].quotient, terms, lambda, mu, zeta, zeta * two_adic_root(ts[i].log_n));
-    log_lde[i] = ts[i].log_n + lb;
   }
 
   // 6. FRI: commit phase, grinding, queries.

@@ -20,8 +20,8 @@ using Error = std::optional<std::string>;
 struct TableInfo {
   const Air* air;
   protocol::TableShape shape;
-  unsigned log_n, log_lde, log_chunks;
-  size_t main_w, aux_w, quot_w, fixed_w;
+  unsigned log_n, log_lde;
+  size_t main_w, quot_w, fixed_w;
   std::optional<Digest> fixed_root;  // computed from the AIR, never read from the proof
   std::vector<size_t> rows;  // opened LDE rows (sorted, distinct), bit-reversed order
 };
@@ -43,7 +43,7 @@ Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> pu
                         publics, alpha, lookups);
   eval_all_constraints(*t.air, folder);
   Fp2 q, zeta_pow = Fp2::one();
-  for (size_t i = 0; i < (size_t{1} << t.log_chunks); ++i) {
+  for (size_t i = 0; i < (size_t{1} << t.shape.log_chunks); ++i) {
     q += zeta_pow * (tp.quotient_chunks[2 * i] + Fp2(Fp(), Fp::one()) * tp.quotient_chunks[2 * i + 1]);
     zeta_pow *= zeta_n;
   }
@@ -86,19 +86,18 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     if (tp.log_height < 1 || tp.log_height > protocol::kMaxLogHeight) return fmt::format("table {}: height 2^{} out of range", name, tp.log_height);
     t.log_n = tp.log_height;
     t.log_lde = t.log_n + lb;
-    t.log_chunks = t.shape.log_chunks;
-    if (t.log_chunks > lb) return fmt::format("table {}: constraint degree needs a larger blowup", name);
+    if (t.shape.log_chunks > lb) return fmt::format("table {}: constraint degree needs a larger blowup", name);
     t.main_w = t.air->width();
     t.fixed_w = t.air->num_fixed();
     // A table with fixed columns has their height: checked before the verifier commits them.
     if (t.fixed_w && (size_t{1} << t.log_n) != t.air->fixed().height)
       return fmt::format("table {}: height 2^{}, its fixed columns have {} rows", name, t.log_n, t.air->fixed().height);
-    t.aux_w = t.shape.aux_width;
-    t.quot_w = size_t{2} << t.log_chunks;
-    if (tp.aux_root.has_value() != (t.aux_w > 0)) return fmt::format("table {}: auxiliary commitment presence is wrong", name);
+    t.quot_w = size_t{2} << t.shape.log_chunks;
+    const size_t aux_w = t.shape.aux_width;
+    if (tp.aux_root.has_value() != (aux_w > 0)) return fmt::format("table {}: auxiliary commitment presence is wrong", name);
     if (!tp.aux_root && !tp.lookup_sum.is_zero()) return fmt::format("table {}: lookup sum without interactions", name);
-    if (tp.main_local.size() != t.main_w || tp.main_next.size() != t.main_w || tp.aux_local.size() != t.aux_w ||
-        tp.aux_next.size() != t.aux_w || tp.quotient_chunks.size() != t.quot_w || tp.fixed_local.size() != t.fixed_w ||
+    if (tp.main_local.size() != t.main_w || tp.main_next.size() != t.main_w || tp.aux_local.size() != aux_w ||
+        tp.aux_next.size() != aux_w || tp.quotient_chunks.size() != t.quot_w || tp.fixed_local.size() != t.fixed_w ||
         tp.fixed_next.size() != t.fixed_w)
       return fmt::format("table {}: wrong number of out-of-domain values", name);
     log_lde[i] = t.log_lde;
@@ -162,7 +161,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     }
     if (auto e = pcs::check_opening(tp.main_opening, tp.main_root, t.log_lde, t.rows, t.main_w, name + " main")) return e;
     if (tp.aux_root) {
-      if (auto e = pcs::check_opening(tp.aux_opening, *tp.aux_root, t.log_lde, t.rows, t.aux_w, name + " auxiliary")) return e;
+      if (auto e = pcs::check_opening(tp.aux_opening, *tp.aux_root, t.log_lde, t.rows, t.shape.aux_width, name + " auxiliary")) return e;
     } else if (!tp.aux_opening.rows.empty() || !tp.aux_opening.siblings.empty()) {
       return fmt::format("table {}: auxiliary opening without commitment", name);
     }
