@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <memory>
-#include <new>
 #include <span>
 #include <vector>
 
