@@ -74,7 +74,7 @@ TEST_CASE("prove-witness --max-memory is a cap: segments shrink to fit, a block 
   auto dir = scratch_dir("prove-cap");
   const auto witness = testdata_dir() / "generated" / "prague.json";
   auto metrics = dir / "metrics.jsonl";
-  auto r = run(fmt::format("{} --witness {} --block 22500000 --parameter-set fast --max-memory 512M --metrics {} "
+  auto r = run(fmt::format("{} --witness {} --block 22500000 --parameter-set fast --max-memory 256M --metrics {} "
                            "--output {}",
                            app("prove-witness"), q(witness), q(metrics), q(dir / "capped.proof")));
   INFO(r.err);
@@ -85,7 +85,7 @@ TEST_CASE("prove-witness --max-memory is a cap: segments shrink to fit, a block 
   size_t jobs = 0;
   for (size_t at = text.find("\"peak_memory_bytes\":"); at != std::string::npos;
        at = text.find("\"peak_memory_bytes\":", at + 1), ++jobs)
-    CHECK(std::stoull(text.substr(at + 20)) <= (uint64_t{512} << 20));
+    CHECK(std::stoull(text.substr(at + 20)) <= (uint64_t{256} << 20));
   CHECK(jobs > 0);
   CHECK(run(fmt::format("{} {}", app("verify-proof"), q(dir / "capped.proof"))).status == 0);
 

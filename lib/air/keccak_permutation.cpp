@@ -26,7 +26,7 @@ void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_
     auto row = trace.row(first_row + r);
     row[round_flags + r] = Fp::one();
     row[tag] = Fp(permutation_tag);
-    for (size_t i = 0; i < 25; ++i) write_limbs(row, state_limbs + 2 * i, a[i]);
+    for (size_t i = 0; i < 25; ++i) write_limbs(row, state_limbs + limbs_per_lane * i, a[i]);
 
     uint64_t c[5], mixed[5], theta[25];
     for (size_t x = 0; x < 5; ++x) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
@@ -45,8 +45,8 @@ void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_
     for (size_t y = 0; y < 5; ++y)
       for (size_t x = 0; x < 5; ++x)
         a[x + 5 * y] = b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
-    for (size_t i = 0; i < 25; ++i) write_limbs(row, chi_limbs + 2 * i, a[i]);
-    for (size_t j = 0; j < round_constant_bits.size(); ++j) row[chi_rc_bits + j] = Fp((a[0] >> round_constant_bits[j]) & 1);
+    for (size_t i = 0; i < 25; ++i) write_limbs(row, chi_limbs + limbs_per_lane * i, a[i]);
+    for (size_t j = 0; j < round_constant_bits.size(); ++j) row[chi_rc_bits + j] = (a[0] >> round_constant_bits[j]) & 1 ? Fp::one() : Fp();
     a[0] ^= eth::keccak_round_constants[r];
   }
 }

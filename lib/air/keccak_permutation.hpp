@@ -5,17 +5,17 @@
 //   tag            1  permutation number: constant over a permutation, +1 after its last round
 //   input mult     1  LogUp multiplicity of (tag, input) on round-0 rows, zero elsewhere
 //   output mult    1  LogUp multiplicity of (tag, output) on round-23 rows, zero elsewhere
-//   state limbs   50  the round's input state A, 32-bit limbs (lane x + 5y: low half, high half)
+//   state limbs  100  the round's input state A, 16-bit limbs (lane x + 5y at 4 (x + 5y), least significant first)
 //   theta bits  1600  A' = theta(A), bit z of lane i at i * 64 + z
 //   column bits  320  C[x][z] = xor over y of A[x][y][z]
 //   mixed bits   320  C'[x][z] = C[x][z] xor C[x-1][z] xor C[x+1][z-1] = xor over y of A'[x][y][z]
-//   chi limbs     50  A'' = chi(pi(rho(A'))), 32-bit limbs
+//   chi limbs    100  A'' = chi(pi(rho(A'))), 16-bit limbs
 //   chi rc bits    7  bits 0, 1, 3, 7, 15, 31, 63 of A'' lane 0: the only bits iota's constants flip
-// 2,374 columns, constraint degree 3. The next round's input is chi's output with iota applied; the
+// 2,474 columns, constraint degree 3. Limbs are 16 bits so that a limb is a field element (p < 2^31). The next round's input is chi's output with iota applied; the
 // permutation's output is read on its round-23 row as a linear combination of chi limbs and chi rc bits.
 //
-// Buses: round-0 rows receive (tag, 50 input limbs) on bus::permutation_input and round-23 rows receive
-// (tag, 50 output limbs) on bus::permutation_output (air/buses.hpp); tags are distinct per permutation, so a
+// Buses: round-0 rows receive (tag, 100 input limbs) on bus::permutation_input and round-23 rows receive
+// (tag, 100 output limbs) on bus::permutation_output (air/buses.hpp); tags are distinct per permutation, so a
 // sender that sends both tuples with one tag proves output = keccak_f1600(input).
 #pragma once
 
@@ -34,19 +34,22 @@ namespace witprove::air {
 
 namespace keccak_perm {
 inline constexpr size_t rounds = 24;
+inline constexpr size_t limb_bits = 16;
+inline constexpr size_t limbs_per_lane = 64 / limb_bits;
+inline constexpr size_t state_limb_count = 25 * limbs_per_lane;
 inline constexpr size_t round_flags = 0;
 inline constexpr size_t tag = round_flags + rounds;
 inline constexpr size_t input_mult = tag + 1;
 inline constexpr size_t output_mult = input_mult + 1;
 inline constexpr size_t state_limbs = output_mult + 1;
-inline constexpr size_t theta_bits = state_limbs + 50;
+inline constexpr size_t theta_bits = state_limbs + state_limb_count;
 inline constexpr size_t column_bits = theta_bits + 1600;
 inline constexpr size_t mixed_bits = column_bits + 320;
-inline constexpr size_t chi_limbs = mixed_bits + 320;  // lane i at chi_limbs + 2 * i + half
+inline constexpr size_t chi_limbs = mixed_bits + 320;  // lane i at chi_limbs + limbs_per_lane * i + limb
 // Every round constant has its ones among bits 2^j - 1 (0, 1, 3, 7, 15, 31, 63); iota only flips those
 // bits of lane 0, so chi's lane-0 output is kept as bits there.
 inline constexpr std::array<uint8_t, 7> round_constant_bits = {0, 1, 3, 7, 15, 31, 63};
-inline constexpr size_t chi_rc_bits = chi_limbs + 50;
+inline constexpr size_t chi_rc_bits = chi_limbs + state_limb_count;
 inline constexpr size_t width = chi_rc_bits + round_constant_bits.size();
 
 // rho rotates lane (x, y) left by rho_offsets[x + 5y]: offset (t+1)(t+2)/2 along the walk
@@ -96,13 +99,12 @@ stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState>
 
 namespace keccak_perm::detail {
 inline constexpr stark::Fp pow2(unsigned k) { return stark::Fp(uint64_t{1} << k); }
-// Trace writers shared by the Keccak tables: a lane as 64 bit cells, or as two 32-bit limbs.
+// Trace writers shared by the Keccak tables: a lane as 64 bit cells, or as four 16-bit limbs.
 inline void write_bits(std::span<stark::Fp> row, size_t offset, uint64_t value) {
-  for (size_t z = 0; z < 64; ++z) row[offset + z] = stark::Fp((value >> z) & 1);
+  for (size_t z = 0; z < 64; ++z) row[offset + z] = (value >> z) & 1 ? stark::Fp::one() : stark::Fp();
 }
 inline void write_limbs(std::span<stark::Fp> row, size_t offset, uint64_t value) {
-  row[offset] = stark::Fp(static_cast<uint32_t>(value));
-  row[offset + 1] = stark::Fp(value >> 32);
+  for (size_t l = 0; l < limbs_per_lane; ++l) row[offset + l] = stark::Fp((value >> (limb_bits * l)) & 0xFFFF);
 }
 }  // namespace keccak_perm::detail
 
@@ -159,13 +161,14 @@ void KeccakPermutationAir::eval(Folder& f) const {
       f.assert_zero(s * (s - two) * (s - four));
     }
   // The state limbs are A = A' xor D.
+  constexpr size_t top = limb_bits - 1;
   for (size_t lane = 0; lane < 25; ++lane)
-    for (size_t half = 0; half < 2; ++half) {
-      const size_t x = lane % 5;
-      auto a_bit = [&](size_t k) { return xor2(col(theta_bits + 64 * lane + 32 * half + k), d[64 * x + 32 * half + k]); };
-      Expr limb = a_bit(31);
-      for (size_t k = 31; k-- > 0;) limb = limb + limb + a_bit(k);  // Horner: doublings, no products
-      f.assert_zero(limb - col(state_limbs + 2 * lane + half));
+    for (size_t l = 0; l < limbs_per_lane; ++l) {
+      const size_t x = lane % 5, z0 = limb_bits * l;
+      auto a_bit = [&](size_t k) { return xor2(col(theta_bits + 64 * lane + z0 + k), d[64 * x + z0 + k]); };
+      Expr limb = a_bit(top);
+      for (size_t k = top; k-- > 0;) limb = limb + limb + a_bit(k);  // Horner: doublings, no products
+      f.assert_zero(limb - col(state_limbs + limbs_per_lane * lane + l));
     }
 
   // Chi over B = pi(rho(A')): A''[x][y] = B[x][y] xor (not B[x+1][y] and B[x+2][y]).
@@ -180,10 +183,10 @@ void KeccakPermutationAir::eval(Folder& f) const {
     return xor2(b0, t);
   };
   for (size_t lane = 0; lane < 25; ++lane)
-    for (size_t half = 0; half < 2; ++half) {
-      Expr limb = chi(lane, 32 * half + 31);
-      for (size_t k = 31; k-- > 0;) limb = limb + limb + chi(lane, 32 * half + k);
-      f.assert_zero(limb - col(chi_limbs + 2 * lane + half));
+    for (size_t l = 0; l < limbs_per_lane; ++l) {
+      Expr limb = chi(lane, limb_bits * l + top);
+      for (size_t k = top; k-- > 0;) limb = limb + limb + chi(lane, limb_bits * l + k);
+      f.assert_zero(limb - col(chi_limbs + limbs_per_lane * lane + l));
     }
   for (size_t j = 0; j < round_constant_bits.size(); ++j)
     f.assert_zero(chi(0, round_constant_bits[j]) - col(chi_rc_bits + j));
@@ -192,20 +195,20 @@ void KeccakPermutationAir::eval(Folder& f) const {
   // round's constant has it: bit xor rc = bit + rc (1 - 2 bit), with rc = sum of the flags of rounds 0..22
   // whose constant has bit z. Summing only rounds 0..22 folds the "not last round" selector into rc and
   // keeps the degree at 3.
-  for (size_t i = 2; i < 50; ++i)
+  for (size_t i = limbs_per_lane; i < state_limb_count; ++i)
     f.assert_zero(transition * not_last_round * (f.next(state_limbs + i) - col(chi_limbs + i)));
   const auto& constants = eth::keccak_round_constants;
-  for (size_t half = 0; half < 2; ++half) {
-    Expr sum = not_last_round * (f.next(state_limbs + half) - col(chi_limbs + half));
+  for (size_t l = 0; l < limbs_per_lane; ++l) {
+    Expr sum = not_last_round * (f.next(state_limbs + l) - col(chi_limbs + l));
     for (size_t j = 0; j < round_constant_bits.size(); ++j) {
       const size_t z = round_constant_bits[j];
-      if (z / 32 != half) continue;
+      if (z / limb_bits != l) continue;
       size_t r0 = 0;
       while (!((constants[r0] >> z) & 1)) ++r0;
       Expr rc = col(round_flags + r0);
       for (size_t r = r0 + 1; r + 1 < rounds; ++r)
         if ((constants[r] >> z) & 1) rc = rc + col(round_flags + r);
-      sum = sum - rc * (one - col(chi_rc_bits + j) * two) * pow2(z % 32);
+      sum = sum - rc * (one - col(chi_rc_bits + j) * two) * pow2(z % limb_bits);
     }
     f.assert_zero(transition * sum);
   }
@@ -213,19 +216,20 @@ void KeccakPermutationAir::eval(Folder& f) const {
   // Lookups. The tuples are fully constrained by this table (a permutation's input and output), so the
   // multiplicities may be free, except that they are zero off round-0 and round-23 rows (above); the
   // engine counts them from what the sponge sends (stark::count_multiplicities).
-  std::array<Expr, 51> input, output;
+  std::array<Expr, 1 + state_limb_count> input, output;
   input[0] = output[0] = col(tag);
-  for (size_t i = 0; i < 50; ++i) input[1 + i] = col(state_limbs + i);
-  for (size_t i = 2; i < 50; ++i) output[1 + i] = col(chi_limbs + i);
+  for (size_t i = 0; i < state_limb_count; ++i) input[1 + i] = col(state_limbs + i);
+  for (size_t i = limbs_per_lane; i < state_limb_count; ++i) output[1 + i] = col(chi_limbs + i);
   // Output lane 0 is chi's lane 0 with the last round constant's bits flipped: bit xor 1 = bit + (1 - 2 bit).
   const uint64_t last_rc = constants[rounds - 1];
-  for (size_t half = 0; half < 2; ++half) {
-    Expr limb = col(chi_limbs + half);
+  for (size_t l = 0; l < limbs_per_lane; ++l) {
+    Expr limb = col(chi_limbs + l);
     for (size_t j = 0; j < round_constant_bits.size(); ++j) {
       const size_t z = round_constant_bits[j];
-      if (z / 32 == half && ((last_rc >> z) & 1)) limb = limb + (one - col(chi_rc_bits + j) * two) * pow2(z % 32);
+      if (z / limb_bits == l && ((last_rc >> z) & 1))
+        limb = limb + (one - col(chi_rc_bits + j) * two) * pow2(z % limb_bits);
     }
-    output[1 + half] = limb;
+    output[1 + l] = limb;
   }
   f.receive_counted(bus::permutation_input, input, input_mult);
   f.receive_counted(bus::permutation_output, output, output_mult);

@@ -21,13 +21,9 @@ using keccak_perm::detail::write_limbs;
 
 std::vector<Fp> digest_public_values(std::span<const eth::H256> digests) {
   std::vector<Fp> values;
-  values.reserve(8 * digests.size());
+  values.reserve(digest_limbs * digests.size());
   for (const auto& d : digests)
-    for (size_t l = 0; l < 8; ++l) {
-      uint32_t limb;
-      std::memcpy(&limb, d.data() + 4 * l, 4);
-      values.push_back(Fp(limb));
-    }
+    for (size_t l = 0; l < digest_limbs; ++l) values.push_back(Fp(d[2 * l] | uint32_t{d[2 * l + 1]} << 8));
   return values;
 }
 
@@ -67,12 +63,12 @@ eth::KeccakState fill_sponge_block(std::span<Fp> absorb_row, std::span<Fp> block
     write_bits(block_row, bits + 64 * lane, m);
     input[lane] ^= m;
   }
-  for (size_t lane = 0; lane < 25; ++lane) write_limbs(absorb_row, limbs + 2 * lane, input[lane]);
+  for (size_t lane = 0; lane < 25; ++lane) write_limbs(absorb_row, limbs + limbs_per_lane * lane, input[lane]);
   return input;
 }
 
 void write_output(std::span<Fp> block_row, const eth::KeccakState& output) {
-  for (size_t lane = 0; lane < 25; ++lane) write_limbs(block_row, limbs + 2 * lane, output[lane]);
+  for (size_t lane = 0; lane < 25; ++lane) write_limbs(block_row, limbs + limbs_per_lane * lane, output[lane]);
 }
 
 void pad_block(SpongeBlock& s, eth::ByteView data) {
@@ -187,8 +183,8 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
       row[air.message_id] = Fp(m);
       row[air.length] = Fp(messages[m].size());
       for (size_t j = 0; r + j < count; ++j) {
-        for (size_t l = 0; l < 8; ++l) row[air.registers + 8 * j + l] = values[8 * (r + j) + l];
-        row[air.registers + 8 * count + j] = Fp::one();
+        for (size_t l = 0; l < air.limbs; ++l) row[air.registers + air.limbs * j + l] = values[air.limbs * (r + j) + l];
+        row[air.registers + air.limbs * count + j] = Fp::one();
       }
     }
     t.traces.push_back(std::move(pub));

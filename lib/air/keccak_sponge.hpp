@@ -11,23 +11,23 @@
 //   is data[136]                         block row: 1 for the block's message bytes, then 0 (padding); absorb row: 0
 //   bits[1088]                           absorb row: rate lanes 0..16 of the state (zero on a first block);
 //                                        block row: the padded block (byte k = bits 8k..8k+7)
-//   limbs[50]                            absorb row: 32-bit limbs of the permutation input (state xor block,
+//   limbs[100]                           absorb row: 16-bit limbs of the permutation input (state xor block,
 //                                        then capacity lanes 17..24); block row: limbs of its output
-// 1,285 columns, constraint degree 3.
+// 1,335 columns, constraint degree 3.
 //
-// Bus tuples (air/buses.hpp; 32-bit limbs are little-endian: limb j of a lane is bytes 4j..4j+3 of it):
-//   permutation_input   (tag, 50 input limbs)    sent by real absorb rows, received by the permutation table
-//   permutation_output  (tag, 50 output limbs)   sent by real block rows, received likewise
-//   message_block       (message id, block index, 34 limbs of the block's message bytes, zero past the message end)
+// Bus tuples (air/buses.hpp; 16-bit limbs are little-endian: limb j of a lane is bytes 2j, 2j+1 of it):
+//   permutation_input   (tag, 100 input limbs)   sent by real absorb rows, received by the permutation table
+//   permutation_output  (tag, 100 output limbs)  sent by real block rows, received likewise
+//   message_block       (message id, block index, 68 limbs of the block's message bytes, zero past the message end)
 //                       sent by block rows with the block multiplicity, for tables that own the message bytes
-//   digest              (message id, length in bytes, 8 limbs of the digest: digest bytes 4j..4j+3 in limb j)
+//   digest              (message id, length in bytes, 16 limbs of the digest: digest bytes 2j, 2j+1 in limb j)
 //                       sent by a message's last block row with the digest multiplicity
 // Message ids are 0, 1, 2, ... in table order (the index in the list given to build_keccak_tables) and
 // blocks of a message are consecutive, so a receiver that gets every block of message id m and the digest
 // tuple of m knows that its bytes hash to that digest.
 //
 // Public-digests table: receives (message id, length, digest) once for each required digest, its digest
-// limbs tied to the public values (8 per digest), so a proof shows each public digest is the Keccak-256 of
+// limbs tied to the public values (16 per digest), so a proof shows each public digest is the Keccak-256 of
 // some message it hashed.
 #pragma once
 
@@ -44,6 +44,11 @@ namespace witprove::air {
 namespace keccak_sponge {
 inline constexpr size_t rate_bytes = 136;
 inline constexpr size_t rate_lanes = 17;
+using keccak_perm::limb_bits;
+using keccak_perm::limbs_per_lane;
+using keccak_perm::state_limb_count;
+inline constexpr size_t rate_limbs = limbs_per_lane * rate_lanes;
+inline constexpr size_t digest_limbs = 256 / limb_bits;
 inline constexpr size_t message_id = 0;
 inline constexpr size_t block_index = 1;
 inline constexpr size_t tag = 2;
@@ -58,7 +63,7 @@ inline constexpr size_t permutation_output_mult = 10;
 inline constexpr size_t is_data = 11;
 inline constexpr size_t bits = is_data + rate_bytes;
 inline constexpr size_t limbs = bits + 64 * rate_lanes;
-inline constexpr size_t width = limbs + 50;
+inline constexpr size_t width = limbs + state_limb_count;
 }  // namespace keccak_sponge
 
 struct KeccakSpongeAir {
@@ -76,16 +81,17 @@ struct KeccakPublicDigestsAir {
 
   static constexpr size_t message_id = 0;
   static constexpr size_t length = 1;
-  static constexpr size_t registers = 2;  // digest j limb l at registers + 8 j + l, then `count` active flags
+  static constexpr size_t limbs = keccak_sponge::digest_limbs;
+  static constexpr size_t registers = 2;  // digest j limb l at registers + limbs j + l, then `count` active flags
 
   std::string name() const { return "keccak_public_digests"; }
-  size_t width() const { return registers + 9 * count; }
-  size_t num_public_values() const { return 8 * count; }
+  size_t width() const { return registers + (limbs + 1) * count; }
+  size_t num_public_values() const { return limbs * count; }
   template <class Folder>
   void eval(Folder& f) const;
 };
 
-// The 8 public values of a digest: little-endian 32-bit limbs.
+// The 16 public values of a digest: little-endian 16-bit limbs.
 std::vector<stark::Fp> digest_public_values(std::span<const eth::H256> digests);
 
 // The Keccak tables of one proof, in proving order: permutation, sponge, and public digests when any
@@ -170,46 +176,46 @@ void KeccakSpongeAir::eval(Folder& f) const {
 
   // Absorb: on an absorb row, input limbs = state bits (this row) xor block bits (next row); a first block
   // starts from the zero state. A block row's output is the next block's state when the message goes on.
-  for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
-    auto s = [&](size_t k) { return col(bits + 32 * limb + k); };
-    auto m = [&](size_t k) { return nxt(bits + 32 * limb + k); };
+  constexpr size_t top = limb_bits - 1;
+  for (size_t limb = 0; limb < rate_limbs; ++limb) {
+    auto s = [&](size_t k) { return col(bits + limb_bits * limb + k); };
+    auto m = [&](size_t k) { return nxt(bits + limb_bits * limb + k); };
     auto absorbed = [&](size_t k) {
       auto sm = s(k) * m(k);
       return s(k) + m(k) - sm - sm;
     };
-    Expr in_limb = absorbed(31), state_limb = s(31);
-    for (size_t k = 31; k-- > 0;) {  // Horner: doublings, no products
+    Expr in_limb = absorbed(top), state_limb = s(top), next_state_limb = m(top);
+    for (size_t k = top; k-- > 0;) {  // Horner: doublings, no products
       in_limb = in_limb + in_limb + absorbed(k);
       state_limb = state_limb + state_limb + s(k);
+      next_state_limb = next_state_limb + next_state_limb + m(k);
     }
     f.assert_zero(absorb * (in_limb - col(limbs + limb)));
     f.assert_zero(absorb * col(is_first) * state_limb);
-    Expr next_state_limb = nxt(bits + 32 * limb + 31);
-    for (size_t k = 31; k-- > 0;) next_state_limb = next_state_limb + next_state_limb + nxt(bits + 32 * limb + k);
     f.assert_zero(block_row * continues * (next_state_limb - col(limbs + limb)));
   }
-  for (size_t i = 2 * rate_lanes; i < 50; ++i) {
+  for (size_t i = rate_limbs; i < state_limb_count; ++i) {
     f.assert_zero(absorb * col(is_first) * col(limbs + i));
     f.assert_zero(block_row * continues * (nxt(limbs + i) - col(limbs + i)));
   }
 
   // Lookups. Every tuple is fully constrained by this table; the permutation multiplicities are the
   // constrained is_real flags, the block and digest multiplicities count the receivers' requests.
-  std::array<Expr, 51> perm;
+  std::array<Expr, 1 + state_limb_count> perm;
   perm[0] = col(tag);
-  for (size_t i = 0; i < 50; ++i) perm[1 + i] = col(limbs + i);
+  for (size_t i = 0; i < state_limb_count; ++i) perm[1 + i] = col(limbs + i);
   f.send(bus::permutation_input, perm, col(permutation_input_mult));
   f.send(bus::permutation_output, perm, col(permutation_output_mult));
 
   // Message bytes (block rows): the padded block minus its padding (0x01 on the first padding byte, 0x80
   // on byte 135). The first padding byte is where is_data falls: is_data[k-1] - is_data[k] (1 - is_data[0]).
-  std::array<Expr, 2 + 2 * rate_lanes> block;
+  std::array<Expr, 2 + rate_limbs> block;
   block[0] = col(message_id);
   block[1] = col(block_index);
-  for (size_t limb = 0; limb < 2 * rate_lanes; ++limb) {
+  for (size_t limb = 0; limb < rate_limbs; ++limb) {
     Expr value;
-    for (size_t b = 4; b-- > 0;) {
-      const size_t k = 4 * limb + b;  // byte index in the block
+    for (size_t b = limb_bits / 8; b-- > 0;) {
+      const size_t k = limb_bits / 8 * limb + b;  // byte index in the block
       Expr byte = col(bits + 8 * k + 7);
       for (size_t j = 7; j-- > 0;) byte = byte + byte + col(bits + 8 * k + j);
       byte = byte - (k == 0 ? Expr(one - col(is_data)) : Expr(col(is_data + k - 1) - col(is_data + k)));
@@ -223,10 +229,10 @@ void KeccakSpongeAir::eval(Folder& f) const {
   // Digest (last block row): length = 136 * block index + data bytes of the block; digest = output lanes 0..3.
   Expr length = col(block_index) * Fp(rate_bytes);
   for (size_t k = 0; k < rate_bytes; ++k) length = length + col(is_data + k);
-  std::array<Expr, 10> digest;
+  std::array<Expr, 2 + digest_limbs> digest;
   digest[0] = col(message_id);
   digest[1] = length;
-  for (size_t i = 0; i < 8; ++i) digest[2 + i] = col(limbs + i);
+  for (size_t i = 0; i < digest_limbs; ++i) digest[2 + i] = col(limbs + i);
   f.send(bus::digest, digest, col(digest_mult));
 }
 
@@ -235,15 +241,15 @@ void KeccakPublicDigestsAir::eval(Folder& f) const {
   using stark::Fp;
   const auto first = f.is_first_row();
   const auto transition = f.is_transition();
-  const size_t active = registers + 8 * count;
-  for (size_t i = 0; i < 8 * count; ++i) f.assert_zero(first * (f.local(registers + i) - f.public_value(i)));
+  const size_t active = registers + limbs * count;
+  for (size_t i = 0; i < limbs * count; ++i) f.assert_zero(first * (f.local(registers + i) - f.public_value(i)));
   for (size_t j = 0; j < count; ++j) f.assert_zero(first * (f.local(active + j) - Fp::one()));
   // Every digest reaches register 0 before the table ends: at most one is still waiting on the last row.
   for (size_t j = 1; j < count; ++j) f.assert_zero(f.is_last_row() * f.local(active + j));
   // Shift every register down by one digest per row; zeros come in at the top.
-  for (size_t i = 0; i < 8 * count; ++i) {
-    if (i + 8 < 8 * count)
-      f.assert_zero(transition * (f.next(registers + i) - f.local(registers + i + 8)));
+  for (size_t i = 0; i < limbs * count; ++i) {
+    if (i + limbs < limbs * count)
+      f.assert_zero(transition * (f.next(registers + i) - f.local(registers + i + limbs)));
     else
       f.assert_zero(transition * f.next(registers + i));
   }
@@ -255,10 +261,10 @@ void KeccakPublicDigestsAir::eval(Folder& f) const {
   }
   // Register 0 is received while its digest is active.
   using Expr = decltype(f.local(0) + f.local(0));
-  std::array<Expr, 10> digest;
+  std::array<Expr, 2 + limbs> digest;
   digest[0] = f.local(message_id);
   digest[1] = f.local(length);
-  for (size_t l = 0; l < 8; ++l) digest[2 + l] = f.local(registers + l);
+  for (size_t l = 0; l < limbs; ++l) digest[2 + l] = f.local(registers + l);
   f.receive(bus::digest, digest, f.local(active));
 }
 

@@ -32,7 +32,7 @@ uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& p
   // The permutation table dominates: the prover holds its trace and its low-degree extension, then the
   // sponge's, the quotient's and the Merkle trees (one more trace's worth covers them: 3.0 GB measured
   // for 682 permutations at blowup 8 against 3.1 GB estimated, 1.14 GB at blowup 2 against 1.24 GB).
-  uint64_t trace = air::keccak_permutation_height(permutations) * air::keccak_perm::width * sizeof(uint64_t);
+  uint64_t trace = air::keccak_permutation_height(permutations) * air::keccak_perm::width * sizeof(stark::Fp);
   return trace * (2 + (uint64_t{1} << params.log_blowup));
 }
 

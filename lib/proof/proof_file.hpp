@@ -31,7 +31,9 @@ using Hash32 = std::array<uint8_t, 32>;
 
 // 2: Merkle leaves and nodes hashed with domain separation (a version-1 proof cannot verify).
 // 3: LogUp fractions grouped two per auxiliary column (a version-2 proof has other auxiliary widths).
-inline constexpr uint32_t kFormatVersion = 3;
+// 4: the KoalaBear field with its degree-4 extension, 16-bit limbs in the Keccak tables (a version-3 proof
+//    is over Goldilocks).
+inline constexpr uint32_t kFormatVersion = 4;
 
 struct Parameters {
   stark::StarkParams stark;           // check_trace is not stored: it does not change the proof

@@ -10,7 +10,7 @@
 // the engine builds the LogUp auxiliary columns and their constraints itself (stark/logup.hpp).
 //
 // Folder requirements (duck-typed):
-//   using Var;                      // an expression: Fp in the prover and checker, Fp2 in the verifier,
+//   using Var;                      // an expression: Fp in the prover and checker, Fp4 in the verifier,
 //                                   // Sym in the symbolic folder; arithmetic with Fp constants gives Var
 //   Var local(size_t column) const; // current row
 //   Var next(size_t column) const;  // next row (the last row's next is row 0)

@@ -1,10 +1,10 @@
 // Proof codec. Layout (little-endian): u32 table count, then per table
-//   u32 log_height | main root | u8 has_aux [aux root] | Fp2 lookup sum | quotient root |
-//   7 x Fp2 vector (fixed at zeta, fixed at zeta·w, main at zeta, main at zeta·w, aux at zeta, aux at zeta·w,
+//   u32 log_height | main root | u8 has_aux [aux root] | Fp4 lookup sum | quotient root |
+//   7 x Fp4 vector (fixed at zeta, fixed at zeta·w, main at zeta, main at zeta·w, aux at zeta, aux at zeta·w,
 //   quotient chunks at zeta) | 4 x tree opening (fixed, main, aux, quotient)
-// then FRI: Digest vector (layer roots) | Fp2 vector (final polynomial) | u64 nonce | u32 count + tree openings.
+// then FRI: Digest vector (layer roots) | Fp4 vector (final polynomial) | u64 nonce | u32 count + tree openings.
 // Vectors are u32 count + items; a tree opening is u32 rows, u32 row width, the rows' Fp values, then a
-// Digest vector of siblings. Fp is a canonical u64, Fp2 two of them.
+// Digest vector of siblings. Fp is a canonical u32 (< p), Fp4 four of them (coefficients of 1, x, x^2, x^3).
 #include <fmt/format.h>
 
 #include <cstring>
@@ -21,12 +21,14 @@ class Writer {
   void u8(uint8_t x) { out.push_back(x); }
   void u32(uint32_t x) { raw(&x, 4); }
   void u64(uint64_t x) { raw(&x, 8); }
-  void fp(Fp x) { u64(x.value()); }
-  void fp2(Fp2 x) { fp(x.c0); fp(x.c1); }
+  void fp(Fp x) { u32(x.value()); }
+  void fp4(Fp4 x) {
+    for (Fp c : x.c) fp(c);
+  }
   void digest(const Digest& d) { raw(d.data(), d.size()); }
-  void fp2s(const std::vector<Fp2>& v) {
+  void fp4s(const std::vector<Fp4>& v) {
     u32(static_cast<uint32_t>(v.size()));
-    for (auto x : v) fp2(x);
+    for (auto x : v) fp4(x);
   }
   void digests(const std::vector<Digest>& v) {
     u32(static_cast<uint32_t>(v.size()));
@@ -59,11 +61,15 @@ class Reader {
   uint32_t u32() { uint32_t x; std::memcpy(&x, take(4), 4); return x; }
   uint64_t u64() { uint64_t x; std::memcpy(&x, take(8), 8); return x; }
   Fp fp() {
-    uint64_t v = u64();
-    if (v >= Fp::P) fail(fmt::format("non-canonical field element at byte {}", pos_ - 8));
+    uint32_t v = u32();
+    if (v >= Fp::P) fail(fmt::format("non-canonical field element at byte {}", pos_ - 4));
     return Fp(v);
   }
-  Fp2 fp2() { Fp a = fp(); return Fp2(a, fp()); }
+  Fp4 fp4() {
+    Fp4 x;
+    for (Fp& c : x.c) c = fp();
+    return x;
+  }
   Digest digest() { Digest d; std::memcpy(d.data(), take(32), 32); return d; }
   // A count of items of `item_bytes` each, at most `limit` and no more than the bytes left could hold.
   size_t count(size_t item_bytes, size_t limit, std::string_view what) {
@@ -72,9 +78,9 @@ class Reader {
     if (item_bytes && n > remaining() / item_bytes) fail(fmt::format("{}: count {} runs past the end", what, n));
     return n;
   }
-  std::vector<Fp2> fp2s(size_t limit, std::string_view what) {
-    std::vector<Fp2> v(count(16, limit, what));
-    for (auto& x : v) x = fp2();
+  std::vector<Fp4> fp4s(size_t limit, std::string_view what) {
+    std::vector<Fp4> v(count(Fp4::D * sizeof(uint32_t), limit, what));
+    for (auto& x : v) x = fp4();
     return v;
   }
   std::vector<Digest> digests(size_t limit, std::string_view what) {
@@ -87,7 +93,7 @@ class Reader {
     size_t rows = count(0, max_rows, what);
     size_t width = u32();
     if (rows == 0 && width != 0) fail(fmt::format("{}: row width {} without rows", what, width));
-    if (rows && (width == 0 || width > remaining() / 8 / rows)) fail(fmt::format("{}: row width {} runs past the end", what, width));
+    if (rows && (width == 0 || width > remaining() / sizeof(uint32_t) / rows)) fail(fmt::format("{}: row width {} runs past the end", what, width));
     o.rows.assign(rows, std::vector<Fp>(width));
     for (auto& r : o.rows)
       for (auto& x : r) x = fp();
@@ -120,15 +126,15 @@ std::vector<uint8_t> serialize(const Proof& proof) {
     w.digest(t.main_root);
     w.u8(t.aux_root ? 1 : 0);
     if (t.aux_root) w.digest(*t.aux_root);
-    w.fp2(t.lookup_sum);
+    w.fp4(t.lookup_sum);
     w.digest(t.quotient_root);
     for (const auto* v : {&t.fixed_local, &t.fixed_next, &t.main_local, &t.main_next, &t.aux_local, &t.aux_next,
                           &t.quotient_chunks})
-      w.fp2s(*v);
+      w.fp4s(*v);
     for (const auto* o : {&t.fixed_opening, &t.main_opening, &t.aux_opening, &t.quotient_opening}) w.opening(*o);
   }
   w.digests(proof.fri.layer_roots);
-  w.fp2s(proof.fri.final_poly);
+  w.fp4s(proof.fri.final_poly);
   w.u64(proof.fri.pow_nonce);
   w.u32(static_cast<uint32_t>(proof.fri.layer_openings.size()));
   for (const auto& o : proof.fri.layer_openings) w.opening(o);
@@ -140,7 +146,7 @@ std::variant<Proof, std::string> deserialize(ByteView bytes, const StarkParams& 
   // A batch opening of q leaves in a tree of at most 2^(kMaxLogHeight + blowup) leaves needs fewer than
   // q * depth siblings; FRI has at most one layer per folded bit.
   const size_t queries = params.num_queries;
-  const size_t depth = protocol::kMaxLogHeight + params.log_blowup;
+  const size_t depth = protocol::max_log_height(params) + params.log_blowup;
   const size_t max_siblings = queries * depth;
   Reader r(bytes);
   try {
@@ -148,21 +154,21 @@ std::variant<Proof, std::string> deserialize(ByteView bytes, const StarkParams& 
     p.tables.resize(r.count(4, kMaxTables, "table count"));
     for (auto& t : p.tables) {
       t.log_height = r.u32();
-      if (t.log_height < 1 || t.log_height > protocol::kMaxLogHeight) r.fail(fmt::format("table height 2^{} out of range", t.log_height));
+      if (t.log_height < 1 || t.log_height > protocol::max_log_height(params)) r.fail(fmt::format("table height 2^{} out of range", t.log_height));
       t.main_root = r.digest();
       uint8_t has_aux = r.u8();
       if (has_aux > 1) r.fail("auxiliary flag is not 0 or 1");
       if (has_aux) t.aux_root = r.digest();
-      t.lookup_sum = r.fp2();
+      t.lookup_sum = r.fp4();
       t.quotient_root = r.digest();
       for (auto* v : {&t.fixed_local, &t.fixed_next, &t.main_local, &t.main_next, &t.aux_local, &t.aux_next,
                       &t.quotient_chunks})
-        *v = r.fp2s(kMaxColumns, "out-of-domain values");
+        *v = r.fp4s(kMaxColumns, "out-of-domain values");
       for (auto* o : {&t.fixed_opening, &t.main_opening, &t.aux_opening, &t.quotient_opening})
         *o = r.opening(queries, max_siblings, "table opening");
     }
     p.fri.layer_roots = r.digests(depth, "FRI layer roots");
-    p.fri.final_poly = r.fp2s(size_t{1} << params.log_final_poly_len, "final polynomial");
+    p.fri.final_poly = r.fp4s(size_t{1} << params.log_final_poly_len, "final polynomial");
     p.fri.pow_nonce = r.u64();
     p.fri.layer_openings.resize(r.count(4, depth, "FRI openings"));
     for (auto& o : p.fri.layer_openings) o = r.opening(queries, max_siblings, "FRI opening");

@@ -1,7 +1,16 @@
-// The Goldilocks field p = 2^64 - 2^32 + 1 and its quadratic extension F[x]/(x^2 - 7).
-// Elements are kept canonical (< p) so that equality and serialization are plain integer operations.
+// The KoalaBear field p = 2^31 - 2^24 + 1 and its degree-4 extension F[x]/(x^4 - 3).
+//
+// KoalaBear is the 31-bit prime Plonky3 uses: p - 1 = 2^24 · 127 (two-adicity 24), and a cell fits in 4
+// bytes, so traces, LDEs and Merkle leaves take half the memory and hashing of a 64-bit field, and eight
+// products fit one AVX2 vector. Challenges live in the extension (about 2^124 elements).
+//
+// Elements are kept in Montgomery form x·2^32 mod p, always in [0, p): a product is three 32x32-bit
+// multiplications and a subtraction (Montgomery, "Modular multiplication without trial division", 1985).
+// The form is unique, so equality, Merkle leaves and the transcript use it as is (as Plonky3's
+// `to_unique_u32` does); the proof's encoding writes the canonical value.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -9,56 +18,61 @@
 namespace witprove::stark {
 
 struct Fp {
-  static constexpr uint64_t P = 0xFFFFFFFF00000001ULL;
-  static constexpr uint64_t EPSILON = 0xFFFFFFFFULL;  // 2^64 mod p
+  static constexpr uint32_t P = 0x7f000001;
+  // p^-1 mod 2^32 (Newton's iteration, each step doubles the correct low bits).
+  static constexpr uint32_t MU = [] {
+    uint32_t inv = P;
+    for (int i = 0; i < 5; ++i) inv *= 2 - P * inv;
+    return inv;
+  }();
+  static constexpr uint32_t R2 = static_cast<uint32_t>((static_cast<unsigned __int128>(1) << 64) % P);  // 2^64 mod p
 
-  uint64_t v = 0;
+  uint32_t v = 0;  // Montgomery form
 
   constexpr Fp() = default;
-  constexpr explicit Fp(uint64_t x) : v(x >= P ? x - P : x) {}
+  constexpr explicit Fp(uint64_t x) : v(to_monty(x < P ? static_cast<uint32_t>(x) : static_cast<uint32_t>(x % P))) {}
   static constexpr Fp zero() { return Fp(); }
   static constexpr Fp one() { return Fp(1); }
-  // -x for a small x, e.g. Fp::neg(1) == p - 1.
+  // -x for a small x, e.g. Fp::from_i64(-1) == p - 1.
   static constexpr Fp from_i64(int64_t x) { return x >= 0 ? Fp(static_cast<uint64_t>(x)) : -Fp(static_cast<uint64_t>(-x)); }
+  // From / to the Montgomery form (the SIMD kernels and the hashes work on it directly).
+  static constexpr Fp from_monty(uint32_t m) {
+    Fp r;
+    r.v = m;
+    return r;
+  }
+  constexpr uint32_t monty() const { return v; }
 
-  constexpr uint64_t value() const { return v; }
+  // The canonical value in [0, p).
+  constexpr uint32_t value() const { return redc(v); }
   constexpr bool is_zero() const { return v == 0; }
 
   friend constexpr bool operator==(Fp a, Fp b) { return a.v == b.v; }
 
-  // Branch-free (carries are data-dependent and would mispredict half the time).
+  // Branch-free: a + b < 2p < 2^32, and min(s, s - p) picks s - p exactly when it did not wrap.
   friend constexpr Fp operator+(Fp a, Fp b) {
-    uint64_t s;
-    bool carry = __builtin_add_overflow(a.v, b.v, &s);
-    s += EPSILON & -static_cast<uint64_t>(carry);  // cannot overflow again: a + b - 2^64 < 2^64 - 2^33
-    Fp r; r.v = canonical(s); return r;
+    uint32_t s = a.v + b.v, t = s - P;
+    return from_monty(t < s ? t : s);
   }
   friend constexpr Fp operator-(Fp a, Fp b) {
-    uint64_t d;
-    bool borrow = __builtin_sub_overflow(a.v, b.v, &d);
-    d -= EPSILON & -static_cast<uint64_t>(borrow);  // adds p modulo 2^64
-    Fp r; r.v = d; return r;
+    uint32_t d = a.v - b.v, t = d + P;
+    return from_monty(t < d ? t : d);
   }
   friend constexpr Fp operator-(Fp a) { return Fp() - a; }
-  friend constexpr Fp operator*(Fp a, Fp b) { return reduce128(static_cast<unsigned __int128>(a.v) * b.v); }
+  friend constexpr Fp operator*(Fp a, Fp b) { return from_monty(redc(static_cast<uint64_t>(a.v) * b.v)); }
   constexpr Fp& operator+=(Fp b) { return *this = *this + b; }
   constexpr Fp& operator-=(Fp b) { return *this = *this - b; }
   constexpr Fp& operator*=(Fp b) { return *this = *this * b; }
 
-  // Reduces a 128-bit product using 2^64 = 2^32 - 1 and 2^96 = -1 (mod p).
-  static constexpr Fp reduce128(unsigned __int128 x) {
-    uint64_t lo = static_cast<uint64_t>(x), hi = static_cast<uint64_t>(x >> 64);
-    uint64_t hi_hi = hi >> 32, hi_lo = hi & EPSILON;
-    uint64_t t0;
-    bool borrow = __builtin_sub_overflow(lo, hi_hi, &t0);
-    t0 -= EPSILON & -static_cast<uint64_t>(borrow);
-    uint64_t t1 = hi_lo * EPSILON;
-    uint64_t s;
-    bool carry = __builtin_add_overflow(t0, t1, &s);
-    s += EPSILON & -static_cast<uint64_t>(carry);
-    Fp r; r.v = canonical(s); return r;
+  // x · 2^-32 mod p for x < p · 2^32: q = x · p^-1 mod 2^32 makes x - q p divisible by 2^32, and
+  // (x - q p) / 2^32 lies in (-p, p).
+  static constexpr uint32_t redc(uint64_t x) {
+    const uint32_t q = static_cast<uint32_t>(x) * MU;
+    const uint64_t qp = static_cast<uint64_t>(q) * P;
+    const uint32_t d = static_cast<uint32_t>(x >> 32) - static_cast<uint32_t>(qp >> 32), t = d + P;
+    return t < d ? t : d;
   }
-  static constexpr uint64_t canonical(uint64_t x) { return x >= P ? x - P : x; }
+  static constexpr uint32_t to_monty(uint32_t x) { return redc(static_cast<uint64_t>(x) * R2); }
 };
 
 constexpr Fp pow(Fp base, uint64_t e) {
@@ -73,38 +87,86 @@ constexpr Fp pow(Fp base, uint64_t e) {
 // Multiplicative inverse; inverse(0) is 0.
 constexpr Fp inverse(Fp a) { return pow(a, Fp::P - 2); }
 
-// Quadratic extension: c0 + c1 * x with x^2 = 7.
-struct Fp2 {
-  static constexpr uint64_t W = 7;
-  Fp c0, c1;
+// Degree-4 extension: c[0] + c[1] x + c[2] x^2 + c[3] x^3 with x^4 = 3. x^4 - 3 is irreducible because 3
+// generates F_p^* (a non-square, and p = 1 mod 4); the test suite checks both.
+struct Fp4 {
+  static constexpr size_t D = 4;
+  static constexpr Fp W = Fp(3);
+  std::array<Fp, D> c{};
 
-  constexpr Fp2() = default;
-  constexpr Fp2(Fp a) : c0(a) {}  // NOLINT: base field embeds implicitly
-  constexpr Fp2(Fp a, Fp b) : c0(a), c1(b) {}
-  static constexpr Fp2 zero() { return Fp2(); }
-  static constexpr Fp2 one() { return Fp2(Fp::one()); }
-  constexpr bool is_zero() const { return c0.is_zero() && c1.is_zero(); }
+  constexpr Fp4() = default;
+  constexpr Fp4(Fp a) : c{a, Fp(), Fp(), Fp()} {}  // NOLINT: base field embeds implicitly
+  constexpr Fp4(Fp a0, Fp a1, Fp a2, Fp a3) : c{a0, a1, a2, a3} {}
+  static constexpr Fp4 zero() { return Fp4(); }
+  static constexpr Fp4 one() { return Fp4(Fp::one()); }
+  // The generator x of the extension over Fp.
+  static constexpr Fp4 x() { return Fp4(Fp(), Fp::one(), Fp(), Fp()); }
+  constexpr bool is_zero() const { return c[0].is_zero() && c[1].is_zero() && c[2].is_zero() && c[3].is_zero(); }
 
-  friend constexpr bool operator==(const Fp2&, const Fp2&) = default;
-  friend constexpr Fp2 operator+(Fp2 a, Fp2 b) { return {a.c0 + b.c0, a.c1 + b.c1}; }
-  friend constexpr Fp2 operator-(Fp2 a, Fp2 b) { return {a.c0 - b.c0, a.c1 - b.c1}; }
-  friend constexpr Fp2 operator-(Fp2 a) { return {-a.c0, -a.c1}; }
-  friend constexpr Fp2 operator*(Fp2 a, Fp2 b) {
-    return {a.c0 * b.c0 + Fp(W) * (a.c1 * b.c1), a.c0 * b.c1 + a.c1 * b.c0};
+  friend constexpr bool operator==(const Fp4&, const Fp4&) = default;
+  friend constexpr Fp4 operator+(Fp4 a, const Fp4& b) {
+    for (size_t i = 0; i < D; ++i) a.c[i] += b.c[i];
+    return a;
   }
-  friend constexpr Fp2 operator*(Fp2 a, Fp b) { return {a.c0 * b, a.c1 * b}; }
-  friend constexpr Fp2 operator*(Fp a, Fp2 b) { return {a * b.c0, a * b.c1}; }
-  friend constexpr Fp2 operator+(Fp2 a, Fp b) { return {a.c0 + b, a.c1}; }
-  friend constexpr Fp2 operator+(Fp a, Fp2 b) { return {a + b.c0, b.c1}; }
-  friend constexpr Fp2 operator-(Fp2 a, Fp b) { return {a.c0 - b, a.c1}; }
-  friend constexpr Fp2 operator-(Fp a, Fp2 b) { return {a - b.c0, -b.c1}; }
-  constexpr Fp2& operator+=(Fp2 b) { return *this = *this + b; }
-  constexpr Fp2& operator-=(Fp2 b) { return *this = *this - b; }
-  constexpr Fp2& operator*=(Fp2 b) { return *this = *this * b; }
+  friend constexpr Fp4 operator-(Fp4 a, const Fp4& b) {
+    for (size_t i = 0; i < D; ++i) a.c[i] -= b.c[i];
+    return a;
+  }
+  friend constexpr Fp4 operator-(Fp4 a) { return Fp4() - a; }
+  // Schoolbook; each coordinate sums its products in 64 bits, two to a reduction (2 p^2 < p · 2^32).
+  friend constexpr Fp4 operator*(const Fp4& a, const Fp4& b) {
+    auto m = [](Fp x, Fp y) { return static_cast<uint64_t>(x.v) * y.v; };
+    auto r = [](uint64_t s) { return Fp::from_monty(Fp::redc(s)); };
+    const auto& x = a.c;
+    const auto& y = b.c;
+    return {r(m(x[0], y[0])) + W * (r(m(x[1], y[3]) + m(x[2], y[2])) + r(m(x[3], y[1]))),
+            r(m(x[0], y[1]) + m(x[1], y[0])) + W * r(m(x[2], y[3]) + m(x[3], y[2])),
+            r(m(x[0], y[2]) + m(x[1], y[1])) + r(m(x[2], y[0])) + W * (x[3] * y[3]),
+            r(m(x[0], y[3]) + m(x[1], y[2])) + r(m(x[2], y[1]) + m(x[3], y[0]))};
+  }
+  friend constexpr Fp4 operator*(Fp4 a, Fp b) {
+    for (auto& v : a.c) v *= b;
+    return a;
+  }
+  friend constexpr Fp4 operator*(Fp a, Fp4 b) { return b * a; }
+  friend constexpr Fp4 operator+(Fp4 a, Fp b) { a.c[0] += b; return a; }
+  friend constexpr Fp4 operator+(Fp a, Fp4 b) { b.c[0] += a; return b; }
+  friend constexpr Fp4 operator-(Fp4 a, Fp b) { a.c[0] -= b; return a; }
+  friend constexpr Fp4 operator-(Fp a, Fp4 b) { return Fp4(a) - b; }
+  constexpr Fp4& operator+=(const Fp4& b) { return *this = *this + b; }
+  constexpr Fp4& operator-=(const Fp4& b) { return *this = *this - b; }
+  constexpr Fp4& operator*=(const Fp4& b) { return *this = *this * b; }
 };
 
-constexpr Fp2 pow(Fp2 base, uint64_t e) {
-  Fp2 r = Fp2::one();
+// An extension element from its coordinates (D consecutive base values), and the element whose coordinates
+// are given as extension values: sum_i x^i v_i (the value at an extension point of a polynomial committed
+// as D base columns).
+constexpr Fp4 from_coordinates(const Fp* v) { return {v[0], v[1], v[2], v[3]}; }
+constexpr Fp4 compose(const Fp4* v) {
+  Fp4 r = v[Fp4::D - 1];
+  for (size_t i = Fp4::D - 1; i-- > 0;) r = r * Fp4::x() + v[i];
+  return r;
+}
+
+// An extension vector as D base vectors (coordinate i of every element), for transforms done per
+// coordinate, and back.
+using ExtColumns = std::array<std::vector<Fp>, Fp4::D>;
+inline ExtColumns split_coordinates(std::span<const Fp4> v) {
+  ExtColumns out;
+  for (size_t i = 0; i < Fp4::D; ++i) {
+    out[i].resize(v.size());
+    for (size_t j = 0; j < v.size(); ++j) out[i][j] = v[j].c[i];
+  }
+  return out;
+}
+inline std::vector<Fp4> join_coordinates(const ExtColumns& c) {
+  std::vector<Fp4> out(c[0].size());
+  for (size_t j = 0; j < out.size(); ++j) out[j] = {c[0][j], c[1][j], c[2][j], c[3][j]};
+  return out;
+}
+
+constexpr Fp4 pow(Fp4 base, uint64_t e) {
+  Fp4 r = Fp4::one();
   while (e) {
     if (e & 1) r *= base;
     base *= base;
@@ -112,29 +174,47 @@ constexpr Fp2 pow(Fp2 base, uint64_t e) {
   }
   return r;
 }
-// (c0 + c1 x)^-1 = (c0 - c1 x) / (c0^2 - 7 c1^2); inverse(0) is 0.
-constexpr Fp2 inverse(Fp2 a) {
-  Fp norm = a.c0 * a.c0 - Fp(Fp2::W) * (a.c1 * a.c1);
-  Fp inv = inverse(norm);
-  return {a.c0 * inv, -(a.c1 * inv)};
+
+// Inverse through the tower Fp ⊂ Fp[u]/(u^2 - 3) ⊂ Fp4 with u = x^2: for a = A0 + A1 x (A0 = a0 + a2 u,
+// A1 = a1 + a3 u), a · (A0 - A1 x) = A0^2 - u A1^2 =: N lies in the quadratic subfield, so
+// a^-1 = (A0 - A1 x) · N^-1, and N^-1 = conj(N) / (n0^2 - 3 n1^2). inverse(0) is 0.
+constexpr Fp4 inverse(const Fp4& a) {
+  struct Quad {
+    Fp c0, c1;
+  };
+  constexpr Fp w = Fp4::W;
+  auto mul = [&](Quad p, Quad q) { return Quad{p.c0 * q.c0 + w * (p.c1 * q.c1), p.c0 * q.c1 + p.c1 * q.c0}; };
+  const Quad a0{a.c[0], a.c[2]}, a1{a.c[1], a.c[3]};
+  const Quad s0 = mul(a0, a0), s1 = mul(a1, a1);
+  const Quad n{s0.c0 - w * s1.c1, s0.c1 - s1.c0};
+  const Fp inv = inverse(n.c0 * n.c0 - w * (n.c1 * n.c1));
+  const Quad n_inv{n.c0 * inv, -(n.c1 * inv)};
+  const Quad b0 = mul(a0, n_inv), b1 = mul(a1, n_inv);
+  return {b0.c0, -b1.c0, b0.c1, -b1.c1};
 }
 
-// Sum of 128-bit products, reduced once at the end: three 64-bit limbs (the top one counts carries out of
-// 2^128), so each constraint costs a multiply and three additions instead of a modular reduction.
+// Sum of products of base-field elements, reduced once at the end: the 62-bit products of Montgomery
+// forms add up in 128 bits, so each term costs a multiplication and an addition.
 class LazySum {
  public:
-  void add_product(Fp a, Fp b) {
-    unsigned __int128 p = static_cast<unsigned __int128>(a.value()) * b.value();
-    unsigned __int128 before = low_;
-    low_ += p;
-    top_ += low_ < before;
-  }
-  // low + top * 2^128 mod p, with 2^128 = -2^32 (mod p).
-  Fp value() const { return Fp::reduce128(low_) - Fp(top_) * Fp(uint64_t{1} << 32); }
+  void add_product(Fp a, Fp b) { acc_ += static_cast<uint64_t>(a.monty()) * b.monty(); }
+  // The terms are (a 2^32)(b 2^32): one Montgomery reduction of the sum mod p gives (sum a b) 2^32.
+  Fp value() const { return Fp::from_monty(Fp::redc(static_cast<uint64_t>(acc_ % Fp::P))); }
 
  private:
-  unsigned __int128 low_ = 0;
-  uint64_t top_ = 0;
+  unsigned __int128 acc_ = 0;
+};
+
+// sum_k c_k · v_k for extension coefficients c_k and base values v_k, one lazy sum per coordinate.
+class ExtLazySum {
+ public:
+  void add_product(const Fp4& coeff, Fp v) {
+    for (size_t i = 0; i < Fp4::D; ++i) sums_[i].add_product(coeff.c[i], v);
+  }
+  Fp4 value() const { return {sums_[0].value(), sums_[1].value(), sums_[2].value(), sums_[3].value()}; }
+
+ private:
+  std::array<LazySum, Fp4::D> sums_{};
 };
 
 // Replaces every element by its inverse with one field inversion (Montgomery's trick). Zeros stay zero.

@@ -11,21 +11,21 @@
 namespace witprove::stark::fri {
 namespace {
 
-MerkleTree commit_layer(const std::vector<Fp2>& values, unsigned log_arity) {
+MerkleTree commit_layer(const std::vector<Fp4>& values, unsigned log_arity) {
   size_t group = size_t{1} << log_arity, groups = values.size() >> log_arity;
   std::vector<Digest> leaves(groups);
   tbb::parallel_for(size_t{0}, groups, [&](size_t g) {
-    leaves[g] = hash_elements({reinterpret_cast<const Fp*>(values.data() + g * group), 2 * group});
+    leaves[g] = hash_elements({reinterpret_cast<const Fp*>(values.data() + g * group), Fp4::D * group});
   });
   return build_merkle_tree(std::move(leaves));
 }
 
 // Adds coeff · codeword of every table whose LDE has 2^log_size points.
-void add_tables(unsigned log_size, std::span<const unsigned> log_lde, std::span<const std::vector<Fp2>> codewords,
-                std::vector<Fp2>& codeword, Fp2 coeff) {
+void add_tables(unsigned log_size, std::span<const unsigned> log_lde, std::span<const std::vector<Fp4>> codewords,
+                std::vector<Fp4>& codeword, Fp4 coeff) {
   for (size_t i = 0; i < log_lde.size(); ++i) {
     if (log_lde[i] != log_size) continue;
-    if (codeword.empty()) codeword.assign(size_t{1} << log_size, Fp2());
+    if (codeword.empty()) codeword.assign(size_t{1} << log_size, Fp4());
     const auto& r = codewords[i];
     tbb::parallel_for(size_t{0}, r.size(), [&](size_t j) { codeword[j] += coeff * r[j]; });
   }
@@ -34,22 +34,22 @@ void add_tables(unsigned log_size, std::span<const unsigned> log_lde, std::span<
 }  // namespace
 
 std::vector<Layer> commit(const protocol::FriSchedule& schedule, std::span<const unsigned> log_lde,
-                          std::span<const std::vector<Fp2>> codewords, unsigned log_blowup, Transcript& transcript,
+                          std::span<const std::vector<Fp4>> codewords, unsigned log_blowup, Transcript& transcript,
                           FriProof& proof) {
-  std::vector<Fp2> codeword;
-  add_tables(schedule.log_top, log_lde, codewords, codeword, Fp2::one());
+  std::vector<Fp4> codeword;
+  add_tables(schedule.log_top, log_lde, codewords, codeword, Fp4::one());
   std::vector<Layer> layers;
   for (const auto& round : schedule.rounds) {
     Layer layer{std::move(codeword), {}, round.log_arity};
     layer.tree = commit_layer(layer.values, round.log_arity);
     proof.layer_roots.push_back(layer.tree.root());
     transcript.absorb(layer.tree.root());
-    Fp2 beta = transcript.challenge_ext();
+    Fp4 beta = transcript.challenge_ext();
     size_t group = size_t{1} << round.log_arity, groups = layer.values.size() >> round.log_arity;
     unsigned log_groups = round.log_size - round.log_arity;
     Fp shift = protocol::layer_shift(schedule.log_top, round.log_size);
     Fp root = two_adic_root(round.log_size);
-    codeword.assign(groups, Fp2());
+    codeword.assign(groups, Fp4());
     tbb::parallel_for(size_t{0}, groups, [&](size_t g) {
       Fp s = shift * pow(root, reverse_bits(g, log_groups));
       codeword[g] = protocol::fold_group({layer.values.data() + g * group, group}, s, beta);
@@ -59,18 +59,15 @@ std::vector<Layer> commit(const protocol::FriSchedule& schedule, std::span<const
   }
   // Final polynomial: interpolate the last codeword and keep the low coefficients (an honest prover's
   // higher coefficients are zero).
-  size_t len = codeword.size();
-  std::vector<Fp> re(len), im(len);
-  for (size_t j = 0; j < len; ++j) {
-    size_t k = reverse_bits(j, schedule.log_final_size);
-    re[j] = codeword[k].c0;
-    im[j] = codeword[k].c1;
-  }
-  Fp shift = protocol::layer_shift(schedule.log_top, schedule.log_final_size);
-  coset_intt(re, shift);
-  coset_intt(im, shift);
-  for (size_t j = 0; j < (len >> log_blowup); ++j) proof.final_poly.push_back(Fp2(re[j], im[j]));
-  transcript.absorb(std::span<const Fp2>(proof.final_poly));
+  const size_t len = codeword.size();
+  std::vector<Fp4> natural(len);
+  for (size_t j = 0; j < len; ++j) natural[j] = codeword[reverse_bits(j, schedule.log_final_size)];
+  ExtColumns coords = split_coordinates(natural);
+  const Fp shift = protocol::layer_shift(schedule.log_top, schedule.log_final_size);
+  for (auto& column : coords) coset_intt(column, shift);
+  natural = join_coordinates(coords);
+  proof.final_poly.assign(natural.begin(), natural.begin() + static_cast<ptrdiff_t>(len >> log_blowup));
+  transcript.absorb(std::span<const Fp4>(proof.final_poly));
   return layers;
 }
 
@@ -101,38 +98,38 @@ void open(std::span<const Layer> layers, std::span<const size_t> queries, unsign
     size_t group = size_t{1} << layer.log_arity;
     for (size_t g : groups) {
       const Fp* p = reinterpret_cast<const Fp*>(layer.values.data() + g * group);
-      o.rows.emplace_back(p, p + 2 * group);
+      o.rows.emplace_back(p, p + Fp4::D * group);
     }
     o.siblings = open_merkle_batch(layer.tree, groups);
     proof.layer_openings.push_back(std::move(o));
   }
 }
 
-std::vector<Fp2> replay_commit(const FriProof& proof, Transcript& transcript) {
-  std::vector<Fp2> betas;
+std::vector<Fp4> replay_commit(const FriProof& proof, Transcript& transcript) {
+  std::vector<Fp4> betas;
   for (const auto& root : proof.layer_roots) {
     transcript.absorb(root);
     betas.push_back(transcript.challenge_ext());
   }
-  transcript.absorb(std::span<const Fp2>(proof.final_poly));
+  transcript.absorb(std::span<const Fp4>(proof.final_poly));
   return betas;
 }
 
 std::optional<std::string> verify_queries(const FriProof& proof, const protocol::FriSchedule& schedule,
-                                          std::span<const Fp2> betas, std::span<const size_t> queries,
-                                          const std::function<Fp2(unsigned, size_t)>& tables_at) {
+                                          std::span<const Fp4> betas, std::span<const size_t> queries,
+                                          const std::function<Fp4(unsigned, size_t)>& tables_at) {
   std::vector<std::vector<size_t>> layer_groups(schedule.rounds.size());
   for (size_t r = 0; r < schedule.rounds.size(); ++r) {
     const auto& round = schedule.rounds[r];
     layer_groups[r] = query_positions(queries, schedule.log_top, round.log_size, round.log_arity);
     if (auto e = pcs::check_opening(proof.layer_openings[r], proof.layer_roots[r], round.log_size - round.log_arity,
-                                    layer_groups[r], size_t{2} << round.log_arity, fmt::format("FRI layer {}", r)))
+                                    layer_groups[r], Fp4::D << round.log_arity, fmt::format("FRI layer {}", r)))
       return e;
   }
 
   Fp final_shift = protocol::layer_shift(schedule.log_top, schedule.log_final_size);
   for (size_t q : queries) {
-    Fp2 value = tables_at(schedule.log_top, q);
+    Fp4 value = tables_at(schedule.log_top, q);
     for (size_t r = 0; r < schedule.rounds.size(); ++r) {
       const auto& round = schedule.rounds[r];
       size_t idx = q >> (schedule.log_top - round.log_size);
@@ -140,8 +137,8 @@ std::optional<std::string> verify_queries(const FriProof& proof, const protocol:
       const auto& groups = layer_groups[r];
       const auto& row = proof.layer_openings[r].rows[static_cast<size_t>(
           std::lower_bound(groups.begin(), groups.end(), g) - groups.begin())];
-      std::vector<Fp2> group(size_t{1} << round.log_arity);
-      for (size_t j = 0; j < group.size(); ++j) group[j] = Fp2(row[2 * j], row[2 * j + 1]);
+      std::vector<Fp4> group(size_t{1} << round.log_arity);
+      for (size_t j = 0; j < group.size(); ++j) group[j] = from_coordinates(row.data() + Fp4::D * j);
       if (!(group[pos] == value)) return fmt::format("FRI layer {}: query {} is inconsistent with the previous layer", r, q);
       unsigned log_groups = round.log_size - round.log_arity;
       Fp s = protocol::layer_point(schedule.log_top, round.log_size, g << round.log_arity);
@@ -149,7 +146,7 @@ std::optional<std::string> verify_queries(const FriProof& proof, const protocol:
     }
     size_t idx = q >> (schedule.log_top - schedule.log_final_size);
     Fp x = final_shift * pow(two_adic_root(schedule.log_final_size), reverse_bits(idx, schedule.log_final_size));
-    Fp2 expected;
+    Fp4 expected;
     for (size_t j = proof.final_poly.size(); j-- > 0;) expected = expected * x + proof.final_poly[j];
     if (!(expected == value)) return fmt::format("FRI query {} does not match the final polynomial", q);
   }

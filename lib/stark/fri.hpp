@@ -20,7 +20,7 @@
 namespace witprove::stark::fri {
 
 struct Layer {
-  std::vector<Fp2> values;  // bit-reversed order
+  std::vector<Fp4> values;  // bit-reversed order
   MerkleTree tree;
   unsigned log_arity;
 };
@@ -28,7 +28,7 @@ struct Layer {
 // Prover: the commit phase. `codewords[i]` is table i's DEEP codeword, of size 2^log_lde[i] (bit-reversed).
 // Fills proof.layer_roots and proof.final_poly; returns the layers for the query phase.
 std::vector<Layer> commit(const protocol::FriSchedule& schedule, std::span<const unsigned> log_lde,
-                          std::span<const std::vector<Fp2>> codewords, unsigned log_blowup, Transcript& transcript,
+                          std::span<const std::vector<Fp4>> codewords, unsigned log_blowup, Transcript& transcript,
                           FriProof& proof);
 
 // Both sides, after the commit phase and the prover's grinding (Transcript::grind): checks the proof-of-work
@@ -45,12 +45,12 @@ std::vector<size_t> query_positions(std::span<const size_t> queries, unsigned lo
 void open(std::span<const Layer> layers, std::span<const size_t> queries, unsigned log_top, FriProof& proof);
 
 // Verifier: replays the commit phase, returning the folding challenges. Shapes must have been checked.
-std::vector<Fp2> replay_commit(const FriProof& proof, Transcript& transcript);
+std::vector<Fp4> replay_commit(const FriProof& proof, Transcript& transcript);
 
 // Verifier: checks every layer opening and folds each query down to the final polynomial. tables_at(log_size,
 // q) is the sum of the DEEP values at query q of the tables whose LDE has 2^log_size points (zero if none).
 std::optional<std::string> verify_queries(const FriProof& proof, const protocol::FriSchedule& schedule,
-                                          std::span<const Fp2> betas, std::span<const size_t> queries,
-                                          const std::function<Fp2(unsigned, size_t)>& tables_at);
+                                          std::span<const Fp4> betas, std::span<const size_t> queries,
+                                          const std::function<Fp4(unsigned, size_t)>& tables_at);
 
 }  // namespace witprove::stark::fri

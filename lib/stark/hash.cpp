@@ -39,8 +39,9 @@ Digest tagged_sha256(uint8_t tag, ByteView a, ByteView b) {
 Digest compress(const Digest& left, const Digest& right) { return tagged_sha256(node_tag, left, right); }
 
 Digest hash_elements(std::span<const Fp> values) {
-  static_assert(sizeof(Fp) == 8, "Fp must be a bare 64-bit word");
-  // x86-64 is little-endian, so the words' memory is their serialization.
+  static_assert(sizeof(Fp) == 4, "Fp must be a bare 32-bit word");
+  // Each cell is hashed as its 4-byte Montgomery form, little-endian (x86-64 memory order); the form is
+  // unique, and both sides hash what they hold without converting.
   return tagged_sha256(leaf_tag, {reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(Fp)}, {});
 }
 

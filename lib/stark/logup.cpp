@@ -47,7 +47,7 @@ std::optional<std::string> check_buses(std::span<const AirSummary* const> tables
   return std::nullopt;
 }
 
-std::vector<Fp2> beta_powers(std::span<const AirSummary* const> tables, Fp2 beta) {
+std::vector<Fp4> beta_powers(std::span<const AirSummary* const> tables, Fp4 beta) {
   size_t longest = 0;
   for (const AirSummary* t : tables)
     for (const auto& in : t->interactions) longest = std::max<size_t>(longest, in.arity);

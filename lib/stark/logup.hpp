@@ -28,8 +28,8 @@ struct Layout {
   unsigned degree = 0;              // highest degree of the LogUp constraints (0 without lookups)
 
   size_t num_groups() const { return group_end.size(); }
-  // Auxiliary base columns: (c0, c1) of each h_g, then of S.
-  size_t aux_width() const { return group_end.empty() ? 0 : 2 * (group_end.size() + 1); }
+  // Auxiliary base columns: the D coordinates of each h_g, then of S.
+  size_t aux_width() const { return group_end.empty() ? 0 : Fp4::D * (group_end.size() + 1); }
   size_t num_constraints() const { return group_end.empty() ? 0 : group_end.size() + 1; }
 };
 
@@ -47,60 +47,60 @@ inline Layout layout(const AirSummary& s) { return layout(s.interactions, std::m
 std::optional<std::string> check_buses(std::span<const AirSummary* const> tables);
 
 template <class V>
-Fp2 fingerprint(uint32_t bus, std::span<const V> tuple, Fp2 gamma, std::span<const Fp2> beta_powers) {
-  Fp2 acc = gamma - beta_powers[tuple.size()] * Fp(uint64_t{bus} + 1);
+Fp4 fingerprint(uint32_t bus, std::span<const V> tuple, Fp4 gamma, std::span<const Fp4> beta_powers) {
+  Fp4 acc = gamma - beta_powers[tuple.size()] * Fp(uint64_t{bus} + 1);
   for (size_t j = 0; j < tuple.size(); ++j) acc -= beta_powers[j] * tuple[j];
   return acc;
 }
 
 // Powers of beta for the longest tuple of the tables, plus one for the bus term.
-std::vector<Fp2> beta_powers(std::span<const AirSummary* const> tables, Fp2 beta);
+std::vector<Fp4> beta_powers(std::span<const AirSummary* const> tables, Fp4 beta);
 
 // The LogUp constraints of one row in the order both folders emit them: a group's constraint when its last
-// lookup is added, the running-sum constraint at the end. V: the tuples' values (Fp in the prover, Fp2 in
+// lookup is added, the running-sum constraint at the end. V: the tuples' values (Fp in the prover, Fp4 in
 // the verifier).
 template <class V>
 class RowConstraints {
  public:
-  RowConstraints(const Layout& layout, Fp2 gamma, std::span<const Fp2> beta_powers)
+  RowConstraints(const Layout& layout, Fp4 gamma, std::span<const Fp4> beta_powers)
       : layout_(&layout), gamma_(gamma), beta_powers_(beta_powers) {}
 
   // h: the groups' auxiliary values at this point; s, s_next: the running sum here and on the next row.
-  void start(std::span<const Fp2> h, Fp2 s, Fp2 s_next) {
+  void start(std::span<const Fp4> h, Fp4 s, Fp4 s_next) {
     h_ = h;
     s_ = s;
     s_next_ = s_next;
     lookup_ = group_ = 0;
-    num_ = Fp2();
-    den_ = Fp2::one();
+    num_ = Fp4();
+    den_ = Fp4::one();
   }
 
   // Adds lookup m / d(tuple); returns the group's constraint when this lookup closes it.
-  std::optional<Fp2> add(uint32_t bus, std::span<const V> tuple, const V& multiplicity) {
-    Fp2 d = fingerprint(bus, tuple, gamma_, beta_powers_);
+  std::optional<Fp4> add(uint32_t bus, std::span<const V> tuple, const V& multiplicity) {
+    Fp4 d = fingerprint(bus, tuple, gamma_, beta_powers_);
     num_ = num_ * d + den_ * multiplicity;
     den_ *= d;
     if (++lookup_ != layout_->group_end[group_]) return std::nullopt;
-    Fp2 c = h_[group_] * den_ - num_;
+    Fp4 c = h_[group_] * den_ - num_;
     ++group_;
-    num_ = Fp2();
-    den_ = Fp2::one();
+    num_ = Fp4();
+    den_ = Fp4::one();
     return c;
   }
 
   // S' - S - sum_g h_g + L/n, given sum_step = L/n.
-  Fp2 running_sum(Fp2 sum_step) const {
-    Fp2 c = s_next_ - s_ + sum_step;
-    for (const Fp2& h : h_) c -= h;
+  Fp4 running_sum(Fp4 sum_step) const {
+    Fp4 c = s_next_ - s_ + sum_step;
+    for (const Fp4& h : h_) c -= h;
     return c;
   }
 
  private:
   const Layout* layout_;
-  Fp2 gamma_;
-  std::span<const Fp2> beta_powers_;
-  std::span<const Fp2> h_;
-  Fp2 s_, s_next_, num_, den_ = Fp2::one();
+  Fp4 gamma_;
+  std::span<const Fp4> beta_powers_;
+  std::span<const Fp4> h_;
+  Fp4 s_, s_next_, num_, den_ = Fp4::one();
   size_t lookup_ = 0, group_ = 0;
 };
 

@@ -1,4 +1,4 @@
-// Number-theoretic transforms over the two-adic subgroups of Goldilocks, and coset low-degree extension.
+// Number-theoretic transforms over the two-adic subgroups of KoalaBear, and coset low-degree extension.
 // All vectors are in natural order unless a name says otherwise; sizes are powers of two.
 #pragma once
 
@@ -11,11 +11,11 @@
 
 namespace witprove::stark {
 
-inline constexpr unsigned kTwoAdicity = 32;
-// 7 generates the multiplicative group of Goldilocks; it is also the shift of the largest LDE coset.
-inline constexpr Fp kGenerator{7};
+inline constexpr unsigned kTwoAdicity = 24;  // p - 1 = 2^24 · 127
+// 3 generates the multiplicative group of KoalaBear; it is also the shift of the largest LDE coset.
+inline constexpr Fp kGenerator{3};
 
-// A primitive 2^log_n-th root of unity (log_n <= 32).
+// A primitive 2^log_n-th root of unity (log_n <= 24).
 constexpr Fp two_adic_root(unsigned log_n) {
   return pow(pow(kGenerator, (Fp::P - 1) >> kTwoAdicity), uint64_t{1} << (kTwoAdicity - log_n));
 }

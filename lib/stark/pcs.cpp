@@ -59,25 +59,22 @@ Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, F
 
 // Barycentric evaluation on the coset s·H_n held by the first n LDE rows (x_j = s·w^rev(j)):
 //   p(z) = (z^n - s^n) / (n s^n) · sum_j v_j x_j / (z - x_j).
-std::vector<Fp2> evaluate_columns(const Committed& c, Fp2 point) {
+std::vector<Fp4> evaluate_columns(const Committed& c, Fp4 point) {
   const unsigned log_n = c.log_n;
   const size_t n = size_t{1} << log_n;
   std::vector<Fp> natural = powers(two_adic_root(log_n), n);
-  std::vector<Fp2> weights(n), inv(n);
+  std::vector<Fp4> weights(n), inv(n);
   for (size_t j = 0; j < n; ++j) inv[j] = point - c.shift * natural[reverse_bits(j, log_n)];
   batch_inverse(std::span(inv));
   const Fp s_n = pow(c.shift, n);
-  const Fp2 factor = (pow(point, n) - s_n) * inverse(Fp(n) * s_n);
+  const Fp4 factor = (pow(point, n) - s_n) * inverse(Fp(n) * s_n);
   for (size_t j = 0; j < n; ++j) weights[j] = factor * (c.shift * natural[reverse_bits(j, log_n)]) * inv[j];
-  std::vector<Fp2> out(c.lde.width);
+  std::vector<Fp4> out(c.lde.width);
   tbb::parallel_for(size_t{0}, c.lde.width, [&](size_t col) {
     const Fp* v = c.lde.column(col).data();
-    LazySum re, im;
-    for (size_t j = 0; j < n; ++j) {
-      re.add_product(weights[j].c0, v[j]);
-      im.add_product(weights[j].c1, v[j]);
-    }
-    out[col] = Fp2(re.value(), im.value());
+    ExtLazySum sum;
+    for (size_t j = 0; j < n; ++j) sum.add_product(weights[j], v[j]);
+    out[col] = sum.value();
   });
   return out;
 }
@@ -107,9 +104,9 @@ std::optional<std::string> check_opening(const TreeOpening& o, const Digest& roo
   return std::nullopt;
 }
 
-DeepTerms deep_terms(const TableProof& tp, Fp2 lambda, Fp2& lambda_pow) {
-  DeepTerms t{lambda_pow, Fp2(), Fp2()};
-  auto fold = [&](std::span<const Fp2> at_zeta, std::span<const Fp2> at_next) {
+DeepTerms deep_terms(const TableProof& tp, Fp4 lambda, Fp4& lambda_pow) {
+  DeepTerms t{lambda_pow, Fp4(), Fp4()};
+  auto fold = [&](std::span<const Fp4> at_zeta, std::span<const Fp4> at_next) {
     for (size_t c = 0; c < at_zeta.size(); ++c) {
       t.at_zeta += lambda_pow * at_zeta[c];
       if (!at_next.empty()) t.at_next += lambda_pow * at_next[c];
@@ -123,12 +120,12 @@ DeepTerms deep_terms(const TableProof& tp, Fp2 lambda, Fp2& lambda_pow) {
   return t;
 }
 
-std::vector<Fp2> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
-                               const DeepTerms& terms, Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next) {
+std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
+                               const DeepTerms& terms, Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next) {
   const size_t big = quotient.lde.height;
   // Columns with their lambda powers; the first next_columns are also opened at zeta·w.
-  std::vector<std::pair<const Fp*, Fp2>> columns;
-  Fp2 p = terms.lambda_first;
+  std::vector<std::pair<const Fp*, Fp4>> columns;
+  Fp4 p = terms.lambda_first;
   for (const Committed* m : with_next)
     for (size_t c = 0; c < m->lde.width; ++c, p *= lambda) columns.push_back({m->lde.column(c).data(), p});
   const size_t next_columns = columns.size();
@@ -137,20 +134,17 @@ std::vector<Fp2> deep_codeword(std::span<const Committed* const> with_next, cons
   const unsigned log_big = static_cast<unsigned>(__builtin_ctzll(big));
   const std::vector<Fp> natural = powers(two_adic_root(log_big), big);
   const Fp shift = quotient.shift;
-  std::vector<Fp2> out(big);
+  std::vector<Fp4> out(big);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 1024), [&](const auto& r) {
     const size_t m = r.size();
     // a: every column, b: those also opened at zeta·w, combined with lambda powers at each point.
-    std::vector<LazySum> re(m), im(m);
-    std::vector<Fp2> b(m), inv_z(m), inv_zn(m);
+    std::vector<ExtLazySum> sums(m);
+    std::vector<Fp4> b(m), inv_z(m), inv_zn(m);
     for (size_t c = 0; c < columns.size(); ++c) {
       auto [col, coeff] = columns[c];
-      for (size_t j = 0; j < m; ++j) {
-        re[j].add_product(coeff.c0, col[r.begin() + j]);
-        im[j].add_product(coeff.c1, col[r.begin() + j]);
-      }
+      for (size_t j = 0; j < m; ++j) sums[j].add_product(coeff, col[r.begin() + j]);
       if (c + 1 == next_columns)
-        for (size_t j = 0; j < m; ++j) b[j] = Fp2(re[j].value(), im[j].value());
+        for (size_t j = 0; j < m; ++j) b[j] = sums[j].value();
     }
     for (size_t j = 0; j < m; ++j) {
       const Fp x = shift * natural[reverse_bits(r.begin() + j, log_big)];
@@ -160,27 +154,27 @@ std::vector<Fp2> deep_codeword(std::span<const Committed* const> with_next, cons
     batch_inverse(std::span(inv_z));
     batch_inverse(std::span(inv_zn));
     for (size_t j = 0; j < m; ++j) {
-      const Fp2 a(re[j].value(), im[j].value());
+      const Fp4 a = sums[j].value();
       out[r.begin() + j] = (a - terms.at_zeta) * inv_z[j] + mu * (b[j] - terms.at_next) * inv_zn[j];
     }
   });
   return out;
 }
 
-Fp2 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,
-               Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next, Fp x) {
-  Fp2 a, p = terms.lambda_first;
+Fp4 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,
+               Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next, Fp x) {
+  Fp4 a, p = terms.lambda_first;
   for (auto row : with_next)
     for (Fp v : row) {
       a += p * v;
       p *= lambda;
     }
-  const Fp2 b = a;
+  const Fp4 b = a;
   for (Fp v : quotient) {
     a += p * v;
     p *= lambda;
   }
-  return (a - terms.at_zeta) * inverse(Fp2(x) - zeta) + mu * (b - terms.at_next) * inverse(Fp2(x) - zeta_next);
+  return (a - terms.at_zeta) * inverse(Fp4(x) - zeta) + mu * (b - terms.at_next) * inverse(Fp4(x) - zeta_next);
 }
 
 }  // namespace witprove::stark::pcs

@@ -35,7 +35,7 @@ Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveT
 // Prover: commits columns given by their coefficients.
 Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: every column polynomial's value at `point` (not on the coset).
-std::vector<Fp2> evaluate_columns(const Committed& c, Fp2 point);
+std::vector<Fp4> evaluate_columns(const Committed& c, Fp4 point);
 // Prover: the LDE rows at `rows` (sorted, distinct) with their batch Merkle proof.
 TreeOpening open_rows(const Committed& c, std::span<const size_t> rows);
 
@@ -45,22 +45,22 @@ std::optional<std::string> check_opening(const TreeOpening& o, const Digest& roo
 
 // One table's share of the DEEP batch: its out-of-domain values, and lambda^(its first column).
 struct DeepTerms {
-  Fp2 lambda_first;
-  Fp2 at_zeta;  // sum_k lambda^k p_k(zeta), all columns
-  Fp2 at_next;  // sum_k lambda^k p_k(zeta w), main and auxiliary columns
+  Fp4 lambda_first;
+  Fp4 at_zeta;  // sum_k lambda^k p_k(zeta), all columns
+  Fp4 at_next;  // sum_k lambda^k p_k(zeta w), main and auxiliary columns
 };
 // Both sides: folds a table's out-of-domain values in commitment order (fixed, main, auxiliary, then the
 // quotient), advancing `lambda_pow` past its columns.
-DeepTerms deep_terms(const TableProof& tp, Fp2 lambda, Fp2& lambda_pow);
+DeepTerms deep_terms(const TableProof& tp, Fp4 lambda, Fp4& lambda_pow);
 
 // Prover: a table's DEEP codeword on its LDE coset (bit-reversed), from its committed matrices in
 // commitment order (the ones opened at zeta·w too: fixed if any, main, aux if any; then the quotient),
 // point by point.
-std::vector<Fp2> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
-                               const DeepTerms& terms, Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next);
+std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
+                               const DeepTerms& terms, Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next);
 
 // Verifier: the DEEP value at LDE point x from a table's opened rows in the same order.
-Fp2 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,
-               Fp2 lambda, Fp2 mu, Fp2 zeta, Fp2 zeta_next, Fp x);
+Fp4 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,
+               Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next, Fp x);
 
 }  // namespace witprove::stark::pcs

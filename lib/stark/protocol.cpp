@@ -24,7 +24,7 @@ void absorb_header(Transcript& t, ByteView statement, const StarkParams& params,
 void absorb_openings(Transcript& t, const TableProof& tp) {
   for (const auto* v : {&tp.fixed_local, &tp.fixed_next, &tp.main_local, &tp.main_next, &tp.aux_local, &tp.aux_next,
                         &tp.quotient_chunks})
-    t.absorb(std::span<const Fp2>(*v));
+    t.absorb(std::span<const Fp4>(*v));
 }
 
 TableShape table_shape(const Air& air) {
@@ -53,20 +53,18 @@ FriSchedule fri_schedule(std::span<const unsigned> log_lde_sizes, const StarkPar
   return s;
 }
 
-Fp2 fold_group(std::span<const Fp2> values, Fp s, Fp2 beta) {
-  size_t n = values.size();
-  std::array<Fp, size_t{1} << kMaxLogArity> re, im;
-  unsigned k = static_cast<unsigned>(__builtin_ctzll(n));
+Fp4 fold_group(std::span<const Fp4> values, Fp s, Fp4 beta) {
+  const size_t n = values.size();
+  std::array<std::array<Fp, size_t{1} << kMaxLogArity>, Fp4::D> coords;
+  const unsigned k = static_cast<unsigned>(__builtin_ctzll(n));
   for (size_t m = 0; m < n; ++m) {
-    const Fp2& v = values[reverse_bits(m, k)];
-    re[m] = v.c0;
-    im[m] = v.c1;
+    const Fp4& v = values[reverse_bits(m, k)];
+    for (size_t i = 0; i < Fp4::D; ++i) coords[i][m] = v.c[i];
   }
   // iDFT gives s^j f_j(s^n); fold with (beta / s)^j by Horner from the top.
-  intt(std::span(re.data(), n));
-  intt(std::span(im.data(), n));
-  Fp2 r = beta * inverse(s), acc;
-  for (size_t j = n; j-- > 0;) acc = acc * r + Fp2(re[j], im[j]);
+  for (auto& c : coords) intt(std::span(c.data(), n));
+  Fp4 r = beta * inverse(s), acc;
+  for (size_t j = n; j-- > 0;) acc = acc * r + Fp4(coords[0][j], coords[1][j], coords[2][j], coords[3][j]);
   return acc;
 }
 

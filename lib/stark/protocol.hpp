@@ -3,6 +3,7 @@
 // Internal to lib/stark.
 #pragma once
 
+#include <algorithm>
 #include <string_view>
 #include <vector>
 
@@ -14,9 +15,11 @@
 
 namespace witprove::stark::protocol {
 
-inline constexpr std::string_view kDomain = "witprove-stark-v2";
-inline constexpr unsigned kMaxLogHeight = 26;  // per table; bounds every allocation the verifier makes
+inline constexpr std::string_view kDomain = "witprove-stark-v3";
+inline constexpr unsigned kMaxLogHeight = 23;  // per table; bounds every allocation the verifier makes
 inline constexpr unsigned kMaxLogArity = 4;
+// The largest table height (log) with these parameters: its LDE must fit the field's 2^24-point subgroup.
+inline unsigned max_log_height(const StarkParams& p) { return std::min(kMaxLogHeight, kTwoAdicity - p.log_blowup); }
 
 // Absorbs the statement, the parameters and each table's name, width, height and public values.
 void absorb_header(Transcript& t, ByteView statement, const StarkParams& params, std::span<const Air* const> airs,
@@ -60,6 +63,6 @@ FriSchedule fri_schedule(std::span<const unsigned> log_lde_sizes, const StarkPar
 
 // Folds values f(s · w^rev(l)), l < 2^k (w of order 2^k), into sum_j beta^j f_j(s^(2^k)) where
 // f(x) = sum_j x^j f_j(x^(2^k)).
-Fp2 fold_group(std::span<const Fp2> values, Fp s, Fp2 beta);
+Fp4 fold_group(std::span<const Fp4> values, Fp s, Fp4 beta);
 
 }  // namespace witprove::stark::protocol

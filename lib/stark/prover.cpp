@@ -3,7 +3,6 @@
 // and openings are in pcs.cpp, FRI in fri.cpp.
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_invoke.h>
 
 #include <algorithm>
 
@@ -23,22 +22,22 @@ struct TableState {
   unsigned log_n = 0;
   Fp shift;
   pcs::Committed fixed, main, aux, quotient;  // fixed: only with fixed columns
-  Fp2 lookup_sum;
+  Fp4 lookup_sum;
 };
 
 // LogUp auxiliary trace (stark/logup.hpp): per group g the sum h_g of its fractions m_k / d_k, then the
 // running sum S with S[i+1] = S[i] + sum_g h_g(i) - L/n, so that the sum wraps around to S[0].
-Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_powers) {
+Trace build_aux_trace(TableState& ts, Fp4 gamma, std::span<const Fp4> beta_powers) {
   const Trace& main = *ts.in->trace;
   const AirSummary& summary = *ts.shape.summary;
   const logup::Layout& layout = ts.shape.layout;
   const RowProgram& program = summary.interaction_values;
   size_t n = main.height, k_count = summary.interactions.size(), groups = layout.num_groups();
   Trace aux(layout.aux_width(), n);
-  std::vector<Fp2> terms(n);
+  std::vector<Fp4> terms(n);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const auto& r) {
     std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
-    std::vector<Fp2> inv(r.size() * k_count);
+    std::vector<Fp4> inv(r.size() * k_count);
     std::vector<Fp> mult(r.size() * k_count);
     for (size_t i = r.begin(); i < r.end(); ++i) {
       program.evaluate(main, *ts.fixed_trace, i, ts.in->public_values, scratch, values);
@@ -51,26 +50,24 @@ Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_power
     }
     batch_inverse(std::span(inv));
     for (size_t i = r.begin(); i < r.end(); ++i) {
-      Fp2 t;
+      Fp4 t;
       size_t k = 0;
       for (size_t g = 0; g < groups; ++g) {
-        Fp2 h;
+        Fp4 h;
         for (; k < layout.group_end[g]; ++k) h += inv[(i - r.begin()) * k_count + k] * mult[(i - r.begin()) * k_count + k];
-        aux.at(i, 2 * g) = h.c0;
-        aux.at(i, 2 * g + 1) = h.c1;
+        for (size_t c = 0; c < Fp4::D; ++c) aux.at(i, Fp4::D * g + c) = h.c[c];
         t += h;
       }
       terms[i] = t;
     }
   });
-  Fp2 total;
+  Fp4 total;
   for (const auto& t : terms) total += t;
   ts.lookup_sum = total;
-  Fp2 step = total * inverse(Fp(n));
-  Fp2 s;
+  Fp4 step = total * inverse(Fp(n));
+  Fp4 s;
   for (size_t i = 0; i < n; ++i) {
-    aux.at(i, 2 * groups) = s.c0;
-    aux.at(i, 2 * groups + 1) = s.c1;
+    for (size_t c = 0; c < Fp4::D; ++c) aux.at(i, Fp4::D * groups + c) = s.c[c];
     s += terms[i] - step;
   }
   return aux;
@@ -79,8 +76,8 @@ Trace build_aux_trace(TableState& ts, Fp2 gamma, std::span<const Fp2> beta_power
 // Quotient values sum(alpha^i C_i(x)) / Z_H(x) on the coset shift·H_{n·chunks}, in bit-reversed order: the
 // first n·chunks rows of the bit-reversed LDE. In that order the next row of position s (x -> x·w_n) is s
 // with its low log n bits reversed, incremented and reversed back.
-std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alpha_powers, Fp2 gamma,
-                                  std::span<const Fp2> beta_powers) {
+std::vector<Fp4> compute_quotient(const TableState& ts, std::span<const Fp4> alpha_powers, Fp4 gamma,
+                                  std::span<const Fp4> beta_powers) {
   const Air& air = *ts.in->air;
   const unsigned log_chunks = ts.shape.log_chunks, log_size = ts.log_n + log_chunks;
   size_t n = size_t{1} << ts.log_n, chunks = size_t{1} << log_chunks, size = n * chunks;
@@ -109,7 +106,7 @@ std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alp
 
   size_t main_w = ts.main.lde.width, aux_w = ts.aux.lde.width, fixed_w = ts.fixed.lde.width;
   const LookupContext lookups{&ts.shape.layout, gamma, beta_powers, ts.lookup_sum * n_inv};
-  std::vector<Fp2> out(size);
+  std::vector<Fp4> out(size);
   size_t block = rows_per_block(main_w + aux_w + fixed_w);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, size, block), [&](const auto& r) {
     size_t rows = r.size();
@@ -142,22 +139,18 @@ std::vector<Fp2> compute_quotient(const TableState& ts, std::span<const Fp2> alp
   return out;
 }
 
-// Splits quotient values on shift·H_{n·chunks} (bit-reversed) into `chunks` polynomials of degree < n, two
-// base columns each (c0 and c1 parts): Q(X) = sum_i X^(i n) Q_i(X).
-ColumnMatrix quotient_chunks(const std::vector<Fp2>& q, size_t n, size_t chunks, Fp shift) {
-  std::vector<Fp> re(q.size()), im(q.size());
-  unsigned log_size = static_cast<unsigned>(__builtin_ctzll(q.size()));
-  for (size_t j = 0; j < q.size(); ++j) {
-    const Fp2& v = q[reverse_bits(j, log_size)];
-    re[j] = v.c0;
-    im[j] = v.c1;
-  }
-  tbb::parallel_invoke([&] { coset_intt(re, shift); }, [&] { coset_intt(im, shift); });
-  ColumnMatrix m(2 * chunks, n);
-  for (size_t i = 0; i < chunks; ++i) {
-    std::copy_n(re.begin() + static_cast<ptrdiff_t>(i * n), n, m.column(2 * i).begin());
-    std::copy_n(im.begin() + static_cast<ptrdiff_t>(i * n), n, m.column(2 * i + 1).begin());
-  }
+// Splits quotient values on shift·H_{n·chunks} (bit-reversed) into `chunks` polynomials of degree < n, one
+// base column per coordinate each: Q(X) = sum_i X^(i n) Q_i(X).
+ColumnMatrix quotient_chunks(const std::vector<Fp4>& q, size_t n, size_t chunks, Fp shift) {
+  std::vector<Fp4> natural(q.size());
+  const unsigned log_size = static_cast<unsigned>(__builtin_ctzll(q.size()));
+  for (size_t j = 0; j < q.size(); ++j) natural[j] = q[reverse_bits(j, log_size)];
+  ExtColumns coords = split_coordinates(natural);
+  tbb::parallel_for(size_t{0}, Fp4::D, [&](size_t c) { coset_intt(coords[c], shift); });
+  ColumnMatrix m(Fp4::D * chunks, n);
+  for (size_t i = 0; i < chunks; ++i)
+    for (size_t c = 0; c < Fp4::D; ++c)
+      std::copy_n(coords[c].begin() + static_cast<ptrdiff_t>(i * n), n, m.column(Fp4::D * i + c).begin());
   return m;
 }
 
@@ -170,9 +163,9 @@ void check_inputs(std::span<const TableInstance> tables, std::span<const TableSt
     const Trace& tr = *t.trace;
     if (tr.width != air.width() || tr.values.size() != tr.width * tr.height)
       throw ProveError(fmt::format("table {}: trace width {} does not match the AIR's {}", air.name(), tr.width, air.width()));
-    if (tr.height < 2 || (tr.height & (tr.height - 1)) || tr.height > (size_t{1} << protocol::kMaxLogHeight))
-      throw ProveError(fmt::format("table {}: height {} is not a power of two in [2, 2^{}]", air.name(), tr.height,
-                                   protocol::kMaxLogHeight));
+    const unsigned max_log = protocol::max_log_height(params);
+    if (tr.height < 2 || (tr.height & (tr.height - 1)) || tr.height > (size_t{1} << max_log))
+      throw ProveError(fmt::format("table {}: height {} is not a power of two in [2, 2^{}]", air.name(), tr.height, max_log));
     if (air.num_fixed() && air.fixed().height != tr.height)
       throw ProveError(fmt::format("table {}: {} rows, its fixed columns have {}", air.name(), tr.height,
                                    air.fixed().height));
@@ -250,10 +243,10 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   }
 
   // 2. LogUp auxiliary columns.
-  Fp2 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
+  Fp4 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
   std::vector<const AirSummary*> summaries;
   for (const auto& t : ts) summaries.push_back(t.shape.summary);
-  std::vector<Fp2> beta_powers = logup::beta_powers(summaries, beta);
+  std::vector<Fp4> beta_powers = logup::beta_powers(summaries, beta);
   for (size_t i = 0; i < num_tables; ++i) {
     if (ts[i].shape.aux_width == 0) continue;
     Trace aux;
@@ -265,17 +258,17 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
     proof.tables[i].aux_root = ts[i].aux.tree.root();
     proof.tables[i].lookup_sum = ts[i].lookup_sum;
     transcript.absorb(*proof.tables[i].aux_root);
-    transcript.absorb(std::span<const Fp2>(&ts[i].lookup_sum, 1));
+    transcript.absorb(std::span<const Fp4>(&ts[i].lookup_sum, 1));
   }
 
   // 3. Quotients.
-  Fp2 alpha = transcript.challenge_ext();
+  Fp4 alpha = transcript.challenge_ext();
   for (size_t i = 0; i < num_tables; ++i) {
     ColumnMatrix chunks;
     {
       PhaseTimer timer(timings.quotient);
-      std::vector<Fp2> alpha_powers = powers(alpha, ts[i].shape.num_constraints);
-      std::vector<Fp2> q = compute_quotient(ts[i], alpha_powers, gamma, beta_powers);
+      std::vector<Fp4> alpha_powers = powers(alpha, ts[i].shape.num_constraints);
+      std::vector<Fp4> q = compute_quotient(ts[i], alpha_powers, gamma, beta_powers);
       chunks = quotient_chunks(q, size_t{1} << ts[i].log_n, size_t{1} << ts[i].shape.log_chunks, ts[i].shift);
     }
     ts[i].quotient = pcs::commit_coefficients(chunks, lb, ts[i].shift, timings);
@@ -285,10 +278,10 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
 
   // 4. Out-of-domain openings at zeta and zeta·w.
   std::optional<PhaseTimer> phase(timings.openings);
-  Fp2 zeta = transcript.challenge_ext();
+  Fp4 zeta = transcript.challenge_ext();
   for (size_t i = 0; i < num_tables; ++i) {
     auto& tp = proof.tables[i];
-    Fp2 zeta_next = zeta * two_adic_root(ts[i].log_n);
+    Fp4 zeta_next = zeta * two_adic_root(ts[i].log_n);
     if (ts[i].fixed_trace->width) {
       tp.fixed_local = pcs::evaluate_columns(ts[i].fixed, zeta);
       tp.fixed_next = pcs::evaluate_columns(ts[i].fixed, zeta_next);
@@ -304,9 +297,9 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   }
 
   // 5. DEEP codewords.
-  Fp2 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
-  std::vector<std::vector<Fp2>> codewords(num_tables);
-  Fp2 lambda_pow = Fp2::one();
+  Fp4 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
+  std::vector<std::vector<Fp4>> codewords(num_tables);
+  Fp4 lambda_pow = Fp4::one();
   for (size_t i = 0; i < num_tables; ++i) {
     const auto& tp = proof.tables[i];
     const auto terms = pcs::deep_terms(tp, lambda, lambda_pow);

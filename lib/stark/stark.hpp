@@ -75,18 +75,18 @@ struct TableProof {
   Digest main_root{};
   // Present when the table has lookup interactions.
   std::optional<Digest> aux_root;
-  Fp2 lookup_sum;  // this table's LogUp sum; zero without interactions. All tables' sums add to zero.
+  Fp4 lookup_sum;  // this table's LogUp sum; zero without interactions. All tables' sums add to zero.
   Digest quotient_root{};
   // Out-of-domain openings at zeta and zeta·omega (next row), one value per committed base column.
-  std::vector<Fp2> fixed_local, fixed_next, main_local, main_next, aux_local, aux_next, quotient_chunks;
+  std::vector<Fp4> fixed_local, fixed_next, main_local, main_next, aux_local, aux_next, quotient_chunks;
   TreeOpening fixed_opening, main_opening, aux_opening, quotient_opening;
 };
 
 struct FriProof {
   std::vector<Digest> layer_roots;   // layer 0 is the batched DEEP codeword
-  std::vector<Fp2> final_poly;       // coefficients, lowest first
+  std::vector<Fp4> final_poly;       // coefficients, lowest first
   uint64_t pow_nonce = 0;
-  std::vector<TreeOpening> layer_openings;  // per layer, rows are folding groups as (c0, c1) pairs
+  std::vector<TreeOpening> layer_openings;  // per layer, rows are folding groups, D coordinates per value
 };
 
 struct Proof {

@@ -20,9 +20,9 @@ class Transcript {
   void absorb_u64(uint64_t x);
   void absorb(const Digest& d) { absorb_bytes(d); }
   void absorb(std::span<const Fp> values);
-  void absorb(std::span<const Fp2> values);
+  void absorb(std::span<const Fp4> values);
 
-  Fp2 challenge_ext();
+  Fp4 challenge_ext();
   // Uniform index below 2^bits (bits <= 32).
   size_t challenge_index(unsigned bits);
 

@@ -27,24 +27,24 @@ struct TableInfo {
 };
 
 // Constraints at zeta: sum(alpha^i C_i(zeta)) must equal Z_H(zeta) · Q(zeta).
-Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> publics, Fp2 zeta, Fp2 alpha,
-                Fp2 gamma, std::span<const Fp2> beta_powers) {
+Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> publics, Fp4 zeta, Fp4 alpha,
+                Fp4 gamma, std::span<const Fp4> beta_powers) {
   size_t n = size_t{1} << t.log_n;
-  Fp2 zeta_n = pow(zeta, n);
-  Fp2 zh = zeta_n - Fp::one();
+  Fp4 zeta_n = pow(zeta, n);
+  Fp4 zh = zeta_n - Fp::one();
   Fp omega_inv = inverse(two_adic_root(t.log_n));
   Fp n_inv = inverse(Fp(n));
-  Fp2 den_first = zeta - Fp::one(), den_last = zeta - omega_inv;
+  Fp4 den_first = zeta - Fp::one(), den_last = zeta - omega_inv;
   if (zh.is_zero() || den_first.is_zero() || den_last.is_zero()) return std::string("out-of-domain point lies in the trace domain");
-  const Fp2 last = zh * inverse(den_last) * (n_inv * omega_inv);
-  VerifierFolder::Selectors sel{zh * inverse(den_first) * n_inv, last, Fp2(Fp::one()) - last};
+  const Fp4 last = zh * inverse(den_last) * (n_inv * omega_inv);
+  VerifierFolder::Selectors sel{zh * inverse(den_first) * n_inv, last, Fp4(Fp::one()) - last};
   const LookupContext lookups{&t.shape.layout, gamma, beta_powers, tp.lookup_sum * n_inv};
   VerifierFolder folder({tp.main_local, tp.main_next, tp.fixed_local, tp.fixed_next, tp.aux_local, tp.aux_next}, sel,
                         publics, alpha, lookups);
   eval_all_constraints(*t.air, folder);
-  Fp2 q, zeta_pow = Fp2::one();
+  Fp4 q, zeta_pow = Fp4::one();
   for (size_t i = 0; i < (size_t{1} << t.shape.log_chunks); ++i) {
-    q += zeta_pow * (tp.quotient_chunks[2 * i] + Fp2(Fp(), Fp::one()) * tp.quotient_chunks[2 * i + 1]);
+    q += zeta_pow * compose(tp.quotient_chunks.data() + Fp4::D * i);
     zeta_pow *= zeta_n;
   }
   if (!(folder.folded() == zh * q)) return fmt::format("table {}: constraints do not match the quotient at the out-of-domain point", t.air->name());
@@ -83,7 +83,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     auto& t = info[i];
     const std::string name = t.air->name();
     if (public_values[i].size() != t.air->num_public_values()) return fmt::format("table {}: wrong number of public values", name);
-    if (tp.log_height < 1 || tp.log_height > protocol::kMaxLogHeight) return fmt::format("table {}: height 2^{} out of range", name, tp.log_height);
+    if (tp.log_height < 1 || tp.log_height > protocol::max_log_height(params)) return fmt::format("table {}: height 2^{} out of range", name, tp.log_height);
     t.log_n = tp.log_height;
     t.log_lde = t.log_n + lb;
     if (t.shape.log_chunks > lb) return fmt::format("table {}: constraint degree needs a larger blowup", name);
@@ -92,7 +92,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     // A table with fixed columns has their height: checked before the verifier commits them.
     if (t.fixed_w && (size_t{1} << t.log_n) != t.air->fixed().height)
       return fmt::format("table {}: height 2^{}, its fixed columns have {} rows", name, t.log_n, t.air->fixed().height);
-    t.quot_w = size_t{2} << t.shape.log_chunks;
+    t.quot_w = Fp4::D << t.shape.log_chunks;
     const size_t aux_w = t.shape.aux_width;
     if (tp.aux_root.has_value() != (aux_w > 0)) return fmt::format("table {}: auxiliary commitment presence is wrong", name);
     if (!tp.aux_root && !tp.lookup_sum.is_zero()) return fmt::format("table {}: lookup sum without interactions", name);
@@ -121,33 +121,33 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     transcript.absorb(*t.fixed_root);
   }
   for (const auto& tp : proof.tables) transcript.absorb(tp.main_root);
-  Fp2 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
-  std::vector<Fp2> beta_powers = logup::beta_powers(summaries, beta);
-  Fp2 total_sum;
+  Fp4 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
+  std::vector<Fp4> beta_powers = logup::beta_powers(summaries, beta);
+  Fp4 total_sum;
   for (const auto& tp : proof.tables) {
     if (!tp.aux_root) continue;
     transcript.absorb(*tp.aux_root);
-    transcript.absorb(std::span<const Fp2>(&tp.lookup_sum, 1));
+    transcript.absorb(std::span<const Fp4>(&tp.lookup_sum, 1));
     total_sum += tp.lookup_sum;
   }
   if (!total_sum.is_zero()) return std::string("lookup sums do not add to zero: a bus does not balance");
-  Fp2 alpha = transcript.challenge_ext();
+  Fp4 alpha = transcript.challenge_ext();
   for (const auto& tp : proof.tables) transcript.absorb(tp.quotient_root);
-  Fp2 zeta = transcript.challenge_ext();
+  Fp4 zeta = transcript.challenge_ext();
   for (const auto& tp : proof.tables) protocol::absorb_openings(transcript, tp);
   for (size_t i = 0; i < num_tables; ++i)
     if (auto e = check_ood(info[i], proof.tables[i], public_values[i], zeta, alpha, gamma, beta_powers)) return e;
 
   // DEEP and FRI.
-  Fp2 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
-  std::vector<Fp2> betas = fri::replay_commit(fri_proof, transcript);
+  Fp4 lambda = transcript.challenge_ext(), mu = transcript.challenge_ext();
+  std::vector<Fp4> betas = fri::replay_commit(fri_proof, transcript);
   auto drawn = fri::draw_queries(transcript, fri_proof.pow_nonce, params, schedule.log_top);
   if (!drawn) return std::string("proof-of-work nonce is invalid");
   const std::vector<size_t>& queries = *drawn;
 
   // Openings of the tables' trees at the queried rows.
   std::vector<pcs::DeepTerms> deep(num_tables);
-  Fp2 lambda_pow = Fp2::one();
+  Fp4 lambda_pow = Fp4::one();
   for (size_t i = 0; i < num_tables; ++i) {
     auto& t = info[i];
     const auto& tp = proof.tables[i];
@@ -182,7 +182,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
                            zeta * two_adic_root(t.log_n), protocol::layer_point(schedule.log_top, t.log_lde, idx));
   };
   return fri::verify_queries(fri_proof, schedule, betas, queries, [&](unsigned log_size, size_t q) {
-    Fp2 sum;
+    Fp4 sum;
     for (size_t i = 0; i < num_tables; ++i)
       if (log_lde[i] == log_size) sum += deep_value(i, q);
     return sum;

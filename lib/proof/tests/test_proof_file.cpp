@@ -104,9 +104,9 @@ TEST_CASE("proof file: truncation, trailing bytes, magic and version are named")
   CHECK_THAT(message_of([&] { decode(bad_magic); }), Catch::Contains("magic"));
 
   auto bad_version = bytes;
-  bad_version[8] = 2;  // a proof of the previous format (one LogUp fraction per auxiliary column)
+  bad_version[8] = 3;  // a proof of the previous format (over Goldilocks)
   CHECK_THAT(message_of([&] { decode(bad_version); }),
-             Catch::Contains("unsupported proof format version 2 (this build reads version 3)"));
+             Catch::Contains("unsupported proof format version 3 (this build reads version 4)"));
 }
 
 TEST_CASE("proof file: JSON round trip keeps 64-bit values exact") {

@@ -17,38 +17,84 @@ Fp evaluate(const std::vector<Fp>& coeffs, Fp x) {
 }
 }  // namespace
 
-TEST_CASE("field arithmetic agrees with 128-bit reference arithmetic") {
+constexpr uint64_t P = Fp::P;
+
+TEST_CASE("field arithmetic agrees with 64-bit reference arithmetic") {
+  CHECK(P == (uint64_t{1} << 31) - (uint64_t{1} << 24) + 1);
   std::mt19937_64 rng(1);
   for (int i = 0; i < 10000; ++i) {
-    uint64_t a = rng() % Fp::P, b = rng() % Fp::P;
-    unsigned __int128 p = Fp::P;
-    CHECK((Fp(a) * Fp(b)).value() == static_cast<uint64_t>((static_cast<unsigned __int128>(a) * b) % p));
-    CHECK((Fp(a) + Fp(b)).value() == static_cast<uint64_t>((static_cast<unsigned __int128>(a) + b) % p));
-    CHECK((Fp(a) - Fp(b)).value() == static_cast<uint64_t>((static_cast<unsigned __int128>(a) + p - b) % p));
+    uint64_t a = rng() % P, b = rng() % P;
+    CHECK((Fp(a) * Fp(b)).value() == a * b % P);
+    CHECK((Fp(a) + Fp(b)).value() == (a + b) % P);
+    CHECK((Fp(a) - Fp(b)).value() == (a + P - b) % P);
   }
-  // Edge values.
-  for (uint64_t a : {uint64_t{0}, uint64_t{1}, Fp::P - 1, Fp::P - 2, uint64_t{0xFFFFFFFF}, uint64_t{1} << 63})
-    for (uint64_t b : {uint64_t{0}, uint64_t{1}, Fp::P - 1, uint64_t{0xFFFFFFFF00000000}})
-      CHECK((Fp(a) * Fp(b)).value() == static_cast<uint64_t>((static_cast<unsigned __int128>(a) * b) % Fp::P));
+  // Edge values, including inputs reduced on the way in.
+  const uint64_t edges[] = {0, 1, P - 1, P - 2, P, P + 1, 0xFFFFFFFF, uint64_t{1} << 63, ~uint64_t{0}};
+  for (uint64_t a : edges)
+    for (uint64_t b : edges) {
+      CHECK((Fp(a) * Fp(b)).value() == (a % P) * (b % P) % P);
+      CHECK((Fp(a) + Fp(b)).value() == (a % P + b % P) % P);
+      CHECK((Fp(a) - Fp(b)).value() == (a % P + P - b % P) % P);
+    }
+  // The Montgomery form is x · 2^32 mod p, and round-trips.
+  for (uint64_t a : edges) {
+    CHECK(Fp(a).monty() == ((a % P) << 32) % P);
+    CHECK(Fp::from_monty(Fp(a).monty()) == Fp(a));
+  }
+  CHECK(Fp::from_i64(-1).value() == P - 1);
 }
 
-TEST_CASE("inverses and batch inversion in Fp and Fp2") {
+TEST_CASE("3 generates the multiplicative group, so x^4 - 3 is irreducible") {
+  // p - 1 = 2^24 · 127: 3 is a generator iff 3^((p-1)/2) != 1 and 3^((p-1)/127) != 1. A generator is a
+  // non-square, and with p = 1 mod 4 that makes x^4 - 3 irreducible.
+  CHECK(P - 1 == (uint64_t{1} << 24) * 127);
+  CHECK(pow(Fp(3), (P - 1) / 2) == Fp::from_i64(-1));
+  CHECK(!(pow(Fp(3), (P - 1) / 127) == Fp::one()));
+  CHECK(P % 4 == 1);
+  CHECK(Fp4::W == Fp(3));
+}
+
+TEST_CASE("extension multiplication agrees with polynomial multiplication mod x^4 - 3") {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 1000; ++i) {
+    uint64_t a[4], b[4];
+    for (auto& x : a) x = i % 7 ? rng() % P : P - 1;
+    for (auto& x : b) x = i % 11 ? rng() % P : P - 1;
+    // Schoolbook product of degree 6, then x^(4+k) = 3 x^k, in plain integer arithmetic mod p.
+    uint64_t prod[7] = {};
+    for (size_t j = 0; j < 4; ++j)
+      for (size_t k = 0; k < 4; ++k) prod[j + k] = (prod[j + k] + a[j] * b[k] % P) % P;
+    for (size_t k = 0; k < 3; ++k) prod[k] = (prod[k] + 3 * prod[k + 4]) % P;
+    const Fp4 x{Fp(a[0]), Fp(a[1]), Fp(a[2]), Fp(a[3])}, y{Fp(b[0]), Fp(b[1]), Fp(b[2]), Fp(b[3])};
+    const Fp4 z = x * y;
+    for (size_t k = 0; k < 4; ++k) CHECK(z.c[k].value() == prod[k]);
+  }
+  CHECK(pow(Fp4::x(), 4) == Fp4(Fp(3)));
+  // compose: sum_i x^i v_i.
+  const Fp4 v[4] = {Fp4(Fp(5)), Fp4(Fp(6)), Fp4(Fp(7)), Fp4(Fp(8))};
+  CHECK(compose(v) == Fp4(Fp(5), Fp(6), Fp(7), Fp(8)));
+}
+
+TEST_CASE("inverses and batch inversion in Fp and Fp4") {
   std::mt19937_64 rng(2);
-  std::vector<Fp2> v(100);
-  for (auto& x : v) x = Fp2(random_fp(rng), random_fp(rng));
-  v[7] = Fp2();
+  std::vector<Fp4> v(100);
+  for (auto& x : v) x = Fp4(random_fp(rng), random_fp(rng), random_fp(rng), random_fp(rng));
+  v[3] = Fp4(random_fp(rng));                                  // in the base field
+  v[5] = Fp4(Fp(), random_fp(rng), Fp(), random_fp(rng));      // A0 = 0
+  v[6] = Fp4(random_fp(rng), Fp(), random_fp(rng), Fp());      // A1 = 0
+  v[7] = Fp4();
   auto inv = v;
   batch_inverse(std::span(inv));
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i].is_zero()) CHECK(inv[i].is_zero());
-    else CHECK(v[i] * inv[i] == Fp2::one());
+    else CHECK(v[i] * inv[i] == Fp4::one());
   }
   Fp a = random_fp(rng);
   CHECK(a * inverse(a) == Fp::one());
 }
 
 TEST_CASE("two-adic roots have exact order") {
-  for (unsigned k : {1u, 2u, 10u, 32u}) {
+  for (unsigned k : {1u, 2u, 10u, 24u}) {
     Fp w = two_adic_root(k);
     CHECK(pow(w, uint64_t{1} << k) == Fp::one());
     CHECK(!(pow(w, uint64_t{1} << (k - 1)) == Fp::one()));
@@ -57,7 +103,7 @@ TEST_CASE("two-adic roots have exact order") {
 
 TEST_CASE("NTT evaluates, inverse NTT interpolates, coset LDE extends") {
   std::mt19937_64 rng(3);
-  for (unsigned log_n : {0u, 1u, 3u, 8u}) {
+  for (unsigned log_n : {0u, 1u, 3u, 4u, 5u, 8u}) {
     size_t n = size_t{1} << log_n;
     std::vector<Fp> coeffs(n);
     for (auto& c : coeffs) c = random_fp(rng);
@@ -90,10 +136,9 @@ TEST_CASE("bit reversal") {
 }
 
 TEST_CASE("transforms are exact on edge values (vector and scalar paths)") {
-  const uint64_t edges[] = {0, 1, 2, Fp::P - 1, Fp::P - 2, 0xFFFFFFFF, 0x100000000, uint64_t{1} << 63, Fp::P >> 1,
-                            0xFFFFFFFEFFFFFFFF};
+  const uint64_t edges[] = {0, 1, 2, P - 1, P - 2, P >> 1, (P >> 1) + 1, uint64_t{1} << 30, 0xFFFF, P - 0xFFFF};
   std::mt19937_64 rng(4);
-  for (unsigned log_n : {2u, 3u, 4u, 5u, 6u}) {
+  for (unsigned log_n : {2u, 3u, 4u, 5u, 6u, 7u}) {
     size_t n = size_t{1} << log_n;
     std::vector<Fp> coeffs(n);
     for (auto& c : coeffs) c = Fp(edges[rng() % std::size(edges)]);
@@ -108,7 +153,7 @@ TEST_CASE("transforms are exact on edge values (vector and scalar paths)") {
     CHECK(values == coeffs);
   }
   // Coset extension with an edge-value shift, checked point by point.
-  for (uint64_t s : {Fp::P - 1, uint64_t{0xFFFFFFFF}, uint64_t{7}}) {
+  for (uint64_t s : {P - 1, P - 2, uint64_t{3}}) {
     std::vector<Fp> coeffs(32);
     for (auto& c : coeffs) c = Fp(edges[rng() % std::size(edges)]);
     std::vector<Fp> lde(256);
@@ -118,16 +163,22 @@ TEST_CASE("transforms are exact on edge values (vector and scalar paths)") {
   }
 }
 
-TEST_CASE("lazy sums of products match field arithmetic, including past 2^128") {
+TEST_CASE("lazy sums of products match field arithmetic") {
   std::mt19937_64 rng(6);
-  for (size_t count : {size_t{0}, size_t{1}, size_t{3}, size_t{1000}}) {
+  for (size_t count : {size_t{0}, size_t{1}, size_t{3}, size_t{1000}, size_t{100000}}) {
     LazySum lazy;
+    ExtLazySum ext;
     Fp expected;
+    Fp4 ext_expected;
     for (size_t i = 0; i < count; ++i) {
-      Fp a = i % 3 ? Fp(rng()) : Fp(Fp::P - 1), b = i % 5 ? Fp(rng()) : Fp(Fp::P - 1);
+      Fp a = i % 3 ? Fp(rng()) : Fp(P - 1), b = i % 5 ? Fp(rng()) : Fp(P - 1);
       lazy.add_product(a, b);
       expected += a * b;
+      const Fp4 c(a, b, a * b, Fp(P - 1));
+      ext.add_product(c, b);
+      ext_expected += c * b;
     }
     CHECK(lazy.value() == expected);
+    CHECK(ext.value() == ext_expected);
   }
 }

@@ -21,13 +21,18 @@ TEST_CASE("SHA-256 known answers") {
 }
 
 TEST_CASE("Merkle leaves and nodes are hashed with domain separation") {
-  // A leaf of eight elements has the same 64 bytes as a node's two children; their digests must differ, and
-  // each is SHA-256 of its tag byte (0x00 leaf, 0x01 node) and the bytes.
+  // A leaf of sixteen elements (each hashed as its 4-byte Montgomery form, little-endian) has the same 64 bytes
+  // as a node's two children; their digests must differ, and each is SHA-256 of its tag byte (0x00 leaf,
+  // 0x01 node) and the bytes.
   std::vector<Fp> elements;
-  for (uint64_t i = 0; i < 8; ++i) elements.push_back(Fp(0x0101010101010101ull * (i + 1)));
+  std::vector<uint8_t> bytes;
+  for (uint64_t i = 0; i < 16; ++i) {
+    elements.push_back(Fp(0x01010101ull * (i + 1)));
+    for (unsigned k = 0; k < 4; ++k) bytes.push_back(static_cast<uint8_t>(elements.back().monty() >> (8 * k)));
+  }
   Digest left, right;
-  std::memcpy(left.data(), elements.data(), 32);
-  std::memcpy(right.data(), elements.data() + 4, 32);
+  std::memcpy(left.data(), bytes.data(), 32);
+  std::memcpy(right.data(), bytes.data() + 32, 32);
   std::vector<uint8_t> leaf_bytes = {0x00}, node_bytes = {0x01};
   for (const Digest* d : {&left, &right}) {
     leaf_bytes.insert(leaf_bytes.end(), d->begin(), d->end());
@@ -78,7 +83,7 @@ TEST_CASE("transcript is deterministic and binds every message") {
   a.absorb_u64(1);
   b.absorb_u64(1);
   c.absorb_u64(2);
-  Fp2 ca = a.challenge_ext(), cb = b.challenge_ext(), cc = c.challenge_ext();
+  Fp4 ca = a.challenge_ext(), cb = b.challenge_ext(), cc = c.challenge_ext();
   CHECK(ca == cb);
   CHECK(!(ca == cc));
   CHECK(!(a.challenge_ext() == ca));  // consecutive challenges differ

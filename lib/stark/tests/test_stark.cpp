@@ -83,7 +83,7 @@ TEST_CASE("multi-table proof with lookups at mixed heights verifies") {
     CHECK(fx.verify(proof, test_params()) == std::nullopt);
     CHECK(proof.tables[0].aux_root.has_value());
     CHECK_FALSE(proof.tables[2].aux_root.has_value());
-    CHECK(proof.tables[0].lookup_sum + proof.tables[1].lookup_sum == Fp2());
+    CHECK(proof.tables[0].lookup_sum + proof.tables[1].lookup_sum == Fp4());
   }
 }
 
@@ -221,7 +221,7 @@ TEST_CASE("malformed proofs are rejected with an error, never a crash") {
   mutate([](Proof& q) { q.tables[1].log_height = 40; });
   mutate([](Proof& q) { q.tables[2].aux_root = Digest{}; });
   mutate([](Proof& q) { q.tables[0].aux_root.reset(); });
-  mutate([](Proof& q) { q.fri.final_poly.push_back(Fp2()); });
+  mutate([](Proof& q) { q.fri.final_poly.push_back(Fp4()); });
   mutate([](Proof& q) { q.fri.layer_openings.pop_back(); });
   mutate([](Proof& q) { q.fri.layer_roots.clear(); });
 }
@@ -307,7 +307,7 @@ TEST_CASE("symbolic evaluation derives each table's constraints, degree and look
   // Two fractions share one auxiliary column: h d1 d2 - d2 - d1 has degree 3, within the table's.
   auto shape = protocol::table_shape(fx.sender);
   CHECK(shape.layout.group_end == std::vector<uint32_t>{2});
-  CHECK(shape.aux_width == 4);
+  CHECK(shape.aux_width == 2 * Fp4::D);
   CHECK(shape.num_constraints == sender.num_constraints + 2);
 
   // Each table emits the same constraints and lookups on every row.
