@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
       results.append(buffer, len);
     }
   std::printf(
-      "{\"benchmark\":\"keccak_air\",\"field\":\"goldilocks\",\"rows_per_permutation\":%zu,\"columns\":%zu,"
+      "{\"benchmark\":\"keccak_air\",\"field\":\"koalabear\",\"rows_per_permutation\":%zu,\"columns\":%zu,"
       "\"constraint_degree\":%u,\"parameter_set\":\"%.*s\",\"params\":{\"log_blowup\":%u,\"num_queries\":%u,\"grinding_bits\":%u,"
       "\"log_fri_arity\":%u,\"conjectured_security_bits\":%u},"
       // The goals at 1,365 permutations; Plonky3's speed is measured beside this run by

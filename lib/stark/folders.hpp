@@ -3,12 +3,14 @@
 // and, as its lookups are met, the LogUp constraints (stark/logup.hpp), the running sum's last.
 #pragma once
 
+#include <array>
 #include <cassert>
 #include <span>
 #include <vector>
 
 #include "stark/air.hpp"
 #include "stark/logup.hpp"
+#include "stark/packed.hpp"
 #include "stark/symbolic.hpp"
 
 namespace witprove::stark {
@@ -22,73 +24,117 @@ struct LookupContext {
   Fp4 sum_step;
 };
 
-// Evaluates constraints at one point of the quotient domain; trace cells are base-field values.
+// Evaluates constraints on eight points of the quotient domain at once (stark/packed.hpp), reading the
+// committed LDE matrices column by column where they lie: no rows are copied. The AIR's constraints are
+// folded on packed values; the LogUp constraints are folded lane by lane after a packed fingerprint.
 class ProverFolder : public FolderShorthands<ProverFolder> {
  public:
-  using Var = Fp;
-  struct Selectors {
-    Fp first, last, transition;
+  using Var = PackedFp;
+  static constexpr size_t kLanes = PackedFp::kLanes;
+  // A committed matrix's columns (column c at data + c * height), or none.
+  struct Columns {
+    const Fp* data = nullptr;
+    size_t height = 0;
+  };
+  // The block's points: their rows and their next rows (positions in the matrices), and the selectors.
+  struct Block {
+    std::array<uint32_t, kLanes> rows, next_rows;
+    PackedFp first, last, transition;
   };
 
-  ProverFolder(std::span<const Fp> public_values, std::span<const Fp4> alpha_powers, const LookupContext& lookups)
-      : publics_(public_values), alpha_powers_(alpha_powers), sum_step_(lookups.sum_step),
-        logup_(*lookups.layout, lookups.gamma, lookups.beta_powers), h_(lookups.layout->num_groups()) {}
-
-  // Rows at this point and the next: main, fixed (ignored without fixed columns) and auxiliary (ignored
-  // without lookups).
-  void set_point(const Fp* local, const Fp* next, const Fp* fixed, const Fp* fixed_next, Selectors s, const Fp* aux,
-                 const Fp* aux_next) {
-    local_ = local;
-    next_ = next;
-    fixed_ = fixed;
-    fixed_next_ = fixed_next;
-    sel_ = s;
-    base_ = ExtLazySum();
-    ext_acc_ = Fp4();
-    index_ = 0;
-    if (const size_t g = h_.size()) {
-      for (size_t k = 0; k < g; ++k) h_[k] = from_coordinates(aux + Fp4::D * k);
-      logup_.start(h_, from_coordinates(aux + Fp4::D * g), from_coordinates(aux_next + Fp4::D * g));
+  ProverFolder(Columns main, Columns fixed, Columns aux, std::span<const Fp> public_values,
+               std::span<const Fp4> alpha_powers, const LookupContext& lookups)
+      : main_(main), fixed_(fixed), aux_(aux), publics_(public_values), alpha_powers_(alpha_powers),
+        sum_step_(lookups.sum_step), gamma_(lookups.gamma), beta_powers_(lookups.beta_powers),
+        groups_(lookups.layout->num_groups()) {
+    for (size_t l = 0; l < kLanes; ++l) {
+      logup_.emplace_back(*lookups.layout, lookups.gamma, lookups.beta_powers);
+      h_[l].resize(groups_);
     }
   }
-  Var local(size_t c) const { return local_[c]; }
-  Var next(size_t c) const { return next_[c]; }
-  Var fixed(size_t c) const { return fixed_[c]; }
-  Var fixed_next(size_t c) const { return fixed_next_[c]; }
-  Fp is_first_row() const { return sel_.first; }
-  Fp is_last_row() const { return sel_.last; }
-  Fp is_transition() const { return sel_.transition; }
-  Fp public_value(size_t i) const { return publics_[i]; }
-  void assert_zero(Fp e) {
-    assert(index_ < alpha_powers_.size());
-    base_.add_product(alpha_powers_[index_++], e);
+
+  void set_block(const Block& b) {
+    block_ = &b;
+    rows_contiguous_ = contiguous(b.rows);
+    next_contiguous_ = contiguous(b.next_rows);
+    base_ = PackedFp4();
+    ext_acc_.fill(Fp4());
+    index_ = 0;
+    if (!groups_) return;
+    // Auxiliary values per lane: h_g, then S here and on the next row.
+    std::array<std::array<Fp4, kLanes>, 2> s;
+    for (size_t g = 0; g <= groups_; ++g)
+      for (int at_next = 0; at_next < (g == groups_ ? 2 : 1); ++at_next) {
+        PackedFp4 v;
+        for (size_t c = 0; c < Fp4::D; ++c) v.c[c] = read(aux_, Fp4::D * g + c, at_next);
+        const auto lanes = v.unpack();
+        for (size_t l = 0; l < kLanes; ++l) {
+          if (g < groups_) h_[l][g] = lanes[l];
+          else s[at_next][l] = lanes[l];
+        }
+      }
+    for (size_t l = 0; l < kLanes; ++l) logup_[l].start(h_[l], s[0][l], s[1][l]);
   }
-  void interact(uint32_t bus, std::string_view, std::span<const Fp> tuple, Fp multiplicity, LookupKind) {
-    if (auto c = logup_.add(bus, tuple, multiplicity)) assert_zero_ext(*c);
+  Var local(size_t c) const { return read(main_, c, false); }
+  Var next(size_t c) const { return read(main_, c, true); }
+  Var fixed(size_t c) const { return read(fixed_, c, false); }
+  Var fixed_next(size_t c) const { return read(fixed_, c, true); }
+  Var is_first_row() const { return block_->first; }
+  Var is_last_row() const { return block_->last; }
+  Var is_transition() const { return block_->transition; }
+  Fp public_value(size_t i) const { return publics_[i]; }
+  void assert_zero(PackedFp e) {
+    assert(index_ < alpha_powers_.size());
+    base_ += alpha_powers_[index_++] * e;
+  }
+  void interact(uint32_t bus, std::string_view, std::span<const PackedFp> tuple, PackedFp multiplicity, LookupKind) {
+    const auto d = logup::fingerprint(bus, tuple, gamma_, beta_powers_).unpack();
+    const auto m = multiplicity.lanes();
+    bool closed = false;
+    for (size_t l = 0; l < kLanes; ++l)
+      if (auto c = logup_[l].add_fraction(d[l], m[l])) {
+        ext_acc_[l] += alpha_powers_[index_] * *c;
+        closed = true;
+      }
+    index_ += closed;
   }
   void finish_lookups() {
-    if (!h_.empty()) assert_zero_ext(logup_.running_sum(sum_step_));
+    if (!groups_) return;
+    for (size_t l = 0; l < kLanes; ++l) ext_acc_[l] += alpha_powers_[index_] * logup_[l].running_sum(sum_step_);
+    ++index_;
   }
-  Fp4 folded() const { return base_.value() + ext_acc_; }
+  // sum(alpha^i C_i) at each of the block's points.
+  std::array<Fp4, kLanes> folded() const {
+    auto out = base_.unpack();
+    for (size_t l = 0; l < kLanes; ++l) out[l] += ext_acc_[l];
+    return out;
+  }
 
  private:
-  void assert_zero_ext(Fp4 e) {
-    assert(index_ < alpha_powers_.size());
-    ext_acc_ += alpha_powers_[index_++] * e;
+  static bool contiguous(const std::array<uint32_t, kLanes>& rows) {
+    for (size_t l = 1; l < kLanes; ++l)
+      if (rows[l] != rows[0] + l) return false;
+    return true;
+  }
+  PackedFp read(const Columns& m, size_t c, bool at_next) const {
+    const Fp* column = m.data + c * m.height;
+    const auto& rows = at_next ? block_->next_rows : block_->rows;
+    return (at_next ? next_contiguous_ : rows_contiguous_) ? PackedFp::load(column + rows[0])
+                                                           : PackedFp::gather(column, rows.data());
   }
 
+  Columns main_, fixed_, aux_;
   std::span<const Fp> publics_;
   std::span<const Fp4> alpha_powers_;
-  Fp4 sum_step_;
-  logup::RowConstraints<Fp> logup_;
-  std::vector<Fp4> h_;
-  const Fp* local_ = nullptr;
-  const Fp* next_ = nullptr;
-  const Fp* fixed_ = nullptr;
-  const Fp* fixed_next_ = nullptr;
-  Selectors sel_{};
-  ExtLazySum base_;
-  Fp4 ext_acc_;
+  Fp4 sum_step_, gamma_;
+  std::span<const Fp4> beta_powers_;
+  size_t groups_;
+  std::vector<logup::RowConstraints<Fp>> logup_;
+  std::array<std::vector<Fp4>, kLanes> h_;
+  const Block* block_ = nullptr;
+  bool rows_contiguous_ = false, next_contiguous_ = false;
+  PackedFp4 base_;
+  std::array<Fp4, kLanes> ext_acc_{};
   size_t index_ = 0;
 };
 

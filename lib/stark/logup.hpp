@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "stark/field.hpp"
+#include "stark/packed.hpp"
 #include "stark/symbolic.hpp"
 
 namespace witprove::stark::logup {
@@ -53,6 +54,13 @@ Fp4 fingerprint(uint32_t bus, std::span<const V> tuple, Fp4 gamma, std::span<con
   return acc;
 }
 
+// The same on eight points at once (the prover's quotient).
+inline PackedFp4 fingerprint(uint32_t bus, std::span<const PackedFp> tuple, Fp4 gamma, std::span<const Fp4> beta_powers) {
+  PackedFp4 acc(gamma - beta_powers[tuple.size()] * Fp(uint64_t{bus} + 1));
+  for (size_t j = 0; j < tuple.size(); ++j) acc -= beta_powers[j] * tuple[j];
+  return acc;
+}
+
 // Powers of beta for the longest tuple of the tables, plus one for the bus term.
 std::vector<Fp4> beta_powers(std::span<const AirSummary* const> tables, Fp4 beta);
 
@@ -77,7 +85,10 @@ class RowConstraints {
 
   // Adds lookup m / d(tuple); returns the group's constraint when this lookup closes it.
   std::optional<Fp4> add(uint32_t bus, std::span<const V> tuple, const V& multiplicity) {
-    Fp4 d = fingerprint(bus, tuple, gamma_, beta_powers_);
+    return add_fraction(fingerprint(bus, tuple, gamma_, beta_powers_), multiplicity);
+  }
+  // The same with the fingerprint d already computed.
+  std::optional<Fp4> add_fraction(const Fp4& d, const V& multiplicity) {
     num_ = num_ * d + den_ * multiplicity;
     den_ *= d;
     if (++lookup_ != layout_->group_end[group_]) return std::nullopt;

@@ -75,65 +75,69 @@ Trace build_aux_trace(TableState& ts, Fp4 gamma, std::span<const Fp4> beta_power
 
 // Quotient values sum(alpha^i C_i(x)) / Z_H(x) on the coset shift·H_{n·chunks}, in bit-reversed order: the
 // first n·chunks rows of the bit-reversed LDE. In that order the next row of position s (x -> x·w_n) is s
-// with its low log n bits reversed, incremented and reversed back.
+// with its low log n bits reversed, incremented and reversed back. Points are evaluated eight at a time.
 std::vector<Fp4> compute_quotient(const TableState& ts, std::span<const Fp4> alpha_powers, Fp4 gamma,
                                   std::span<const Fp4> beta_powers) {
+  constexpr size_t kLanes = ProverFolder::kLanes;
   const Air& air = *ts.in->air;
   const unsigned log_chunks = ts.shape.log_chunks, log_size = ts.log_n + log_chunks;
   size_t n = size_t{1} << ts.log_n, chunks = size_t{1} << log_chunks, size = n * chunks;
   Fp omega_n_inv = inverse(two_adic_root(ts.log_n));
   Fp n_inv = inverse(Fp(n));
 
-  // Points, selectors and 1/Z_H on the quotient domain.
+  // Selectors on the quotient domain: L_0 = Z_H / (n (x - 1)), L_(n-1) = Z_H / (n w^-1 ... ) as below.
   std::vector<Fp> natural = powers(two_adic_root(log_size), size);
-  std::vector<Fp> xs(size), den_first(size), den_last(size);
+  std::vector<Fp> first(size), last(size);
   tbb::parallel_for(size_t{0}, size, [&](size_t s) {
-    xs[s] = ts.shift * natural[reverse_bits(s, log_size)];
-    den_first[s] = xs[s] - Fp::one();
-    den_last[s] = xs[s] - omega_n_inv;
+    const Fp x = ts.shift * natural[reverse_bits(s, log_size)];
+    first[s] = x - Fp::one();
+    last[s] = x - omega_n_inv;
   });
-  batch_inverse(std::span(den_first));
-  batch_inverse(std::span(den_last));
+  batch_inverse(std::span(first));
+  batch_inverse(std::span(last));
   // x^n is constant on each block of n positions (it only depends on x's coset of H_n).
   std::vector<Fp> zh(chunks), zh_inv(chunks);
-  for (size_t b = 0; b < chunks; ++b) zh[b] = pow(xs[b * n], n) - Fp::one();
+  for (size_t b = 0; b < chunks; ++b) zh[b] = pow(ts.shift * natural[reverse_bits(b * n, log_size)], n) - Fp::one();
   zh_inv = zh;
   batch_inverse(std::span(zh_inv));
+  tbb::parallel_for(size_t{0}, size, [&](size_t s) {
+    const Fp z = zh[s >> ts.log_n];
+    first[s] = z * first[s] * n_inv;
+    last[s] = z * last[s] * n_inv * omega_n_inv;
+  });
   auto next_position = [&](size_t s) {
     size_t low = s & (n - 1);
     return (s - low) | reverse_bits((reverse_bits(low, ts.log_n) + 1) & (n - 1), ts.log_n);
   };
 
-  size_t main_w = ts.main.lde.width, aux_w = ts.aux.lde.width, fixed_w = ts.fixed.lde.width;
+  auto columns = [](const pcs::Committed& c) { return ProverFolder::Columns{c.lde.data.data(), c.lde.height}; };
   const LookupContext lookups{&ts.shape.layout, gamma, beta_powers, ts.lookup_sum * n_inv};
   std::vector<Fp4> out(size);
-  size_t block = rows_per_block(main_w + aux_w + fixed_w);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, size, block), [&](const auto& r) {
-    size_t rows = r.size();
-    std::vector<size_t> next_rows(rows);
-    for (size_t o = 0; o < rows; ++o) next_rows[o] = next_position(r.begin() + o);
-    std::vector<Fp> main_buf(rows * main_w), main_next(rows * main_w), aux_buf(rows * aux_w), aux_next(rows * aux_w),
-        fixed_buf(rows * fixed_w), fixed_next(rows * fixed_w);
-    gather_rows(ts.main.lde, r.begin(), rows, main_buf.data());
-    gather_rows(ts.main.lde, next_rows, main_next.data());
-    if (aux_w) {
-      gather_rows(ts.aux.lde, r.begin(), rows, aux_buf.data());
-      gather_rows(ts.aux.lde, next_rows, aux_next.data());
-    }
-    if (fixed_w) {
-      gather_rows(ts.fixed.lde, r.begin(), rows, fixed_buf.data());
-      gather_rows(ts.fixed.lde, next_rows, fixed_next.data());
-    }
-    ProverFolder folder(ts.in->public_values, alpha_powers, lookups);
-    for (size_t j = r.begin(); j < r.end(); ++j) {
-      size_t o = j - r.begin();
-      Fp zh_j = zh[j >> ts.log_n];
-      const Fp last = zh_j * den_last[j] * n_inv * omega_n_inv;
-      ProverFolder::Selectors sel{zh_j * den_first[j] * n_inv, last, Fp::one() - last};
-      folder.set_point(main_buf.data() + o * main_w, main_next.data() + o * main_w, fixed_buf.data() + o * fixed_w,
-                       fixed_next.data() + o * fixed_w, sel, aux_buf.data() + o * aux_w, aux_next.data() + o * aux_w);
+  const size_t blocks = (size + kLanes - 1) / kLanes;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, blocks, 16), [&](const auto& r) {
+    ProverFolder folder(columns(ts.main), columns(ts.fixed), columns(ts.aux), ts.in->public_values, alpha_powers,
+                        lookups);
+    ProverFolder::Block block;
+    for (size_t b = r.begin(); b < r.end(); ++b) {
+      // A table smaller than a block repeats its last point in the spare lanes.
+      std::array<Fp, kLanes> f, l;
+      for (size_t k = 0; k < kLanes; ++k) {
+        const size_t s = std::min(b * kLanes + k, size - 1);
+        block.rows[k] = static_cast<uint32_t>(s);
+        block.next_rows[k] = static_cast<uint32_t>(next_position(s));
+        f[k] = first[s];
+        l[k] = last[s];
+      }
+      block.first = PackedFp::load(f.data());
+      block.last = PackedFp::load(l.data());
+      block.transition = PackedFp(Fp::one()) - block.last;
+      folder.set_block(block);
       eval_all_constraints(air, folder);
-      out[j] = folder.folded() * zh_inv[j >> ts.log_n];
+      const auto values = folder.folded();
+      for (size_t k = 0; k < kLanes && b * kLanes + k < size; ++k) {
+        const size_t s = b * kLanes + k;
+        out[s] = values[k] * zh_inv[s >> ts.log_n];
+      }
     }
   });
   return out;
