@@ -81,6 +81,12 @@ struct PackedFp {
   }
 #endif
 
+  // The first `count` (< kLanes) values at p, zeros after them.
+  static PackedFp load_partial(const Fp* p, size_t count) {
+    alignas(32) Fp lanes[kLanes] = {};
+    for (size_t i = 0; i < count; ++i) lanes[i] = p[i];
+    return load(lanes);
+  }
   // Lane i of `base[index[i]]`.
   static PackedFp gather(const Fp* base, const uint32_t* index) {
     alignas(32) Fp lanes[kLanes];
@@ -91,6 +97,11 @@ struct PackedFp {
     std::array<Fp, kLanes> out;
     store(out.data());
     return out;
+  }
+  Fp sum() const {
+    Fp s;
+    for (Fp x : lanes()) s += x;
+    return s;
   }
   friend PackedFp operator-(PackedFp a) { return PackedFp() - a; }
   PackedFp& operator+=(PackedFp b) { return *this = *this + b; }
@@ -114,6 +125,8 @@ struct PackedFp4 {
     for (size_t i = 0; i < Fp4::D; ++i) c[i] -= b.c[i];
     return *this;
   }
+  // The sum over the lanes.
+  Fp4 sum() const { return {c[0].sum(), c[1].sum(), c[2].sum(), c[3].sum()}; }
   std::array<Fp4, PackedFp::kLanes> unpack() const {
     std::array<Fp4, PackedFp::kLanes> out;
     for (size_t i = 0; i < Fp4::D; ++i) {

@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include "stark/ntt.hpp"
+#include "stark/packed.hpp"
 
 namespace witprove::stark::pcs {
 
@@ -58,23 +59,37 @@ Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, F
 }
 
 // Barycentric evaluation on the coset s·H_n held by the first n LDE rows (x_j = s·w^rev(j)):
-//   p(z) = (z^n - s^n) / (n s^n) · sum_j v_j x_j / (z - x_j).
-std::vector<Fp4> evaluate_columns(const Committed& c, Fp4 point) {
+//   p(z) = (z^n - s^n) / (n s^n) · sum_j v_j x_j / (z - x_j),
+// each column read once for all points, eight rows at a time against the weights' coordinates.
+std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, std::span<const Fp4> points) {
+  constexpr size_t kLanes = PackedFp::kLanes;
   const unsigned log_n = c.log_n;
   const size_t n = size_t{1} << log_n;
-  std::vector<Fp> natural = powers(two_adic_root(log_n), n);
-  std::vector<Fp4> weights(n), inv(n);
-  for (size_t j = 0; j < n; ++j) inv[j] = point - c.shift * natural[reverse_bits(j, log_n)];
-  batch_inverse(std::span(inv));
+  const std::vector<Fp> natural = powers(two_adic_root(log_n), n);
   const Fp s_n = pow(c.shift, n);
-  const Fp4 factor = (pow(point, n) - s_n) * inverse(Fp(n) * s_n);
-  for (size_t j = 0; j < n; ++j) weights[j] = factor * (c.shift * natural[reverse_bits(j, log_n)]) * inv[j];
-  std::vector<Fp4> out(c.lde.width);
+  std::vector<ExtColumns> weights;
+  for (const Fp4& point : points) {
+    std::vector<Fp4> inv(n);
+    for (size_t j = 0; j < n; ++j) inv[j] = point - c.shift * natural[reverse_bits(j, log_n)];
+    batch_inverse(std::span(inv));
+    const Fp4 factor = (pow(point, n) - s_n) * inverse(Fp(n) * s_n);
+    for (size_t j = 0; j < n; ++j) inv[j] = factor * (c.shift * natural[reverse_bits(j, log_n)]) * inv[j];
+    weights.push_back(split_coordinates(inv));
+  }
+  std::vector<std::vector<Fp4>> out(points.size(), std::vector<Fp4>(c.lde.width));
   tbb::parallel_for(size_t{0}, c.lde.width, [&](size_t col) {
     const Fp* v = c.lde.column(col).data();
-    ExtLazySum sum;
-    for (size_t j = 0; j < n; ++j) sum.add_product(weights[j], v[j]);
-    out[col] = sum.value();
+    for (size_t p = 0; p < points.size(); ++p) {
+      PackedFp4 acc;
+      for (size_t j = 0; j < n; j += kLanes) {
+        const size_t count = std::min(kLanes, n - j);
+        const PackedFp x = count == kLanes ? PackedFp::load(v + j) : PackedFp::load_partial(v + j, count);
+        for (size_t k = 0; k < Fp4::D; ++k)
+          acc.c[k] += x * (count == kLanes ? PackedFp::load(weights[p][k].data() + j)
+                                           : PackedFp::load_partial(weights[p][k].data() + j, count));
+      }
+      out[p][col] = acc.sum();
+    }
   });
   return out;
 }
@@ -135,17 +150,22 @@ std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, cons
   const std::vector<Fp> natural = powers(two_adic_root(log_big), big);
   const Fp shift = quotient.shift;
   std::vector<Fp4> out(big);
+  constexpr size_t kLanes = PackedFp::kLanes;
   tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 1024), [&](const auto& r) {
-    const size_t m = r.size();
-    // a: every column, b: those also opened at zeta·w, combined with lambda powers at each point.
-    std::vector<ExtLazySum> sums(m);
-    std::vector<Fp4> b(m), inv_z(m), inv_zn(m);
+    const size_t m = r.size(), groups = (m + kLanes - 1) / kLanes;
+    // a: every column, b: those also opened at zeta·w, combined with lambda powers, eight points at a time.
+    std::vector<PackedFp4> a(groups), b(groups);
     for (size_t c = 0; c < columns.size(); ++c) {
-      auto [col, coeff] = columns[c];
-      for (size_t j = 0; j < m; ++j) sums[j].add_product(coeff, col[r.begin() + j]);
-      if (c + 1 == next_columns)
-        for (size_t j = 0; j < m; ++j) b[j] = sums[j].value();
+      const auto [col, coeff] = columns[c];
+      const PackedFp4 k(coeff);
+      for (size_t g = 0; g < groups; ++g) {
+        const size_t first = r.begin() + kLanes * g, count = std::min(kLanes, r.end() - first);
+        const PackedFp x = count == kLanes ? PackedFp::load(col + first) : PackedFp::load_partial(col + first, count);
+        for (size_t i = 0; i < Fp4::D; ++i) a[g].c[i] += k.c[i] * x;
+      }
+      if (c + 1 == next_columns) b = a;
     }
+    std::vector<Fp4> inv_z(m), inv_zn(m);
     for (size_t j = 0; j < m; ++j) {
       const Fp x = shift * natural[reverse_bits(r.begin() + j, log_big)];
       inv_z[j] = x - zeta;
@@ -153,9 +173,12 @@ std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, cons
     }
     batch_inverse(std::span(inv_z));
     batch_inverse(std::span(inv_zn));
-    for (size_t j = 0; j < m; ++j) {
-      const Fp4 a = sums[j].value();
-      out[r.begin() + j] = (a - terms.at_zeta) * inv_z[j] + mu * (b[j] - terms.at_next) * inv_zn[j];
+    for (size_t g = 0; g < groups; ++g) {
+      const auto av = a[g].unpack(), bv = b[g].unpack();
+      for (size_t l = 0; l < kLanes && kLanes * g + l < m; ++l) {
+        const size_t j = kLanes * g + l;
+        out[r.begin() + j] = (av[l] - terms.at_zeta) * inv_z[j] + mu * (bv[l] - terms.at_next) * inv_zn[j];
+      }
     }
   });
   return out;

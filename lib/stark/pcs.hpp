@@ -34,8 +34,8 @@ struct Committed {
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: commits columns given by their coefficients.
 Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings);
-// Prover: every column polynomial's value at `point` (not on the coset).
-std::vector<Fp4> evaluate_columns(const Committed& c, Fp4 point);
+// Prover: every column polynomial's value at each of `points` (not on the coset): out[point][column].
+std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, std::span<const Fp4> points);
 // Prover: the LDE rows at `rows` (sorted, distinct) with their batch Merkle proof.
 TreeOpening open_rows(const Committed& c, std::span<const size_t> rows);
 

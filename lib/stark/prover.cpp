@@ -286,17 +286,16 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   for (size_t i = 0; i < num_tables; ++i) {
     auto& tp = proof.tables[i];
     Fp4 zeta_next = zeta * two_adic_root(ts[i].log_n);
-    if (ts[i].fixed_trace->width) {
-      tp.fixed_local = pcs::evaluate_columns(ts[i].fixed, zeta);
-      tp.fixed_next = pcs::evaluate_columns(ts[i].fixed, zeta_next);
-    }
-    tp.main_local = pcs::evaluate_columns(ts[i].main, zeta);
-    tp.main_next = pcs::evaluate_columns(ts[i].main, zeta_next);
-    if (tp.aux_root) {
-      tp.aux_local = pcs::evaluate_columns(ts[i].aux, zeta);
-      tp.aux_next = pcs::evaluate_columns(ts[i].aux, zeta_next);
-    }
-    tp.quotient_chunks = pcs::evaluate_columns(ts[i].quotient, zeta);
+    const Fp4 both[] = {zeta, zeta_next};
+    auto open_both = [&](const pcs::Committed& c, std::vector<Fp4>& at_zeta, std::vector<Fp4>& at_next) {
+      auto values = pcs::evaluate_columns(c, both);
+      at_zeta = std::move(values[0]);
+      at_next = std::move(values[1]);
+    };
+    if (ts[i].fixed_trace->width) open_both(ts[i].fixed, tp.fixed_local, tp.fixed_next);
+    open_both(ts[i].main, tp.main_local, tp.main_next);
+    if (tp.aux_root) open_both(ts[i].aux, tp.aux_local, tp.aux_next);
+    tp.quotient_chunks = std::move(pcs::evaluate_columns(ts[i].quotient, std::span(&zeta, 1))[0]);
     protocol::absorb_openings(transcript, tp);
   }
 
