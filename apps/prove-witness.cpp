@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
       ("parameter-set", po::value(&parameter_set)->value_name("NAME"),
        "STARK parameter set: compact (blowup 8, smaller proofs; the default) or fast (blowup 2)")  //
       ("segment-permutations", po::value(&settings.parameters.segment_permutations)->value_name("N"),
-       "Keccak-f permutations per segment proof (default 682)")  //
+       "Keccak-f permutations per segment proof (default 5461)")  //
       ("metrics", po::value(&metrics_path)->value_name("FILE"), "append one JSON line per job to FILE")  //
       ("attempt", po::value(&settings.attempt)->value_name("N"), "attempt number recorded in the metrics (default 1)");
   pipeline::add_max_witness_size_option(options, max_witness_size);

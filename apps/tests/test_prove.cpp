@@ -79,7 +79,7 @@ TEST_CASE("prove-witness --max-memory is a cap: segments shrink to fit, a block 
                            app("prove-witness"), q(witness), q(metrics), q(dir / "capped.proof")));
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.err.find("segments of at most 170 permutations instead of 682") != std::string::npos);
+  CHECK(r.err.find("segments of at most 170 permutations instead of 5461") != std::string::npos);
   // Every job's peak (the process's peak resident memory) stays within the cap.
   const std::string text = read_text(metrics);
   size_t jobs = 0;
