@@ -10,8 +10,9 @@
 // the engine builds the LogUp auxiliary columns and their constraints itself (stark/logup.hpp).
 //
 // Folder requirements (duck-typed):
-//   using Var;                      // an expression: Fp in the prover and checker, Fp4 in the verifier,
-//                                   // Sym in the symbolic folder; arithmetic with Fp constants gives Var
+//   using Var;                      // an expression: PackedFp (eight points) in the prover, Fp in the
+//                                   // checker, Fp4 in the verifier, Sym in the symbolic folder;
+//                                   // arithmetic with Fp constants gives Var
 //   Var local(size_t column) const; // current row
 //   Var next(size_t column) const;  // next row (the last row's next is row 0)
 //   Var fixed(size_t c) const; Var fixed_next(size_t c) const;  // fixed columns (Air::fixed_trace)
