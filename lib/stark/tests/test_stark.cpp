@@ -74,6 +74,29 @@ TEST_CASE("Fibonacci proves and verifies at several sizes and parameters") {
   }
 }
 
+TEST_CASE("heights whose LDE would not fit the field's 2^24-point subgroup are refused by prover and verifier") {
+  AirAdapter<FibonacciAir> fib{FibonacciAir{}};
+  const Air* airs[] = {&fib};
+  StarkParams p = test_params();
+  p.log_blowup = 3;
+  p.check_trace = false;
+  const unsigned too_high = kTwoAdicity - p.log_blowup + 1;  // 2^22 rows: an LDE of 2^25 points
+  // The prover refuses the trace before committing anything.
+  std::vector<Fp> publics;
+  Trace t = fibonacci_trace(size_t{1} << too_high, publics);
+  std::vector<TableInstance> in{{&fib, &t, publics}};
+  CHECK_THROWS_WITH(prove(in, p, bytes_of("fib")), Catch::Contains("is not a power of two in [2, 2^21]"));
+  // The verifier and the decoder refuse a proof that claims that height.
+  Trace small = fibonacci_trace(32, publics);
+  std::vector<TableInstance> ok{{&fib, &small, publics}};
+  Proof proof = prove(ok, p, bytes_of("fib"));
+  std::vector<std::vector<Fp>> pv{publics};
+  REQUIRE(verify(airs, pv, proof, p, bytes_of("fib")) == std::nullopt);
+  proof.tables[0].log_height = too_high;
+  CHECK_THAT(verify(airs, pv, proof, p, bytes_of("fib")).value_or(""), Catch::Contains("height 2^22 out of range"));
+  CHECK_THAT(std::get<std::string>(deserialize(serialize(proof), p)), Catch::Contains("table height 2^22 out of range"));
+}
+
 TEST_CASE("multi-table proof with lookups at mixed heights verifies") {
   for (auto [s, t, f] : {std::tuple{size_t{64}, size_t{16}, size_t{32}}, {size_t{8}, size_t{256}, size_t{4}},
                          {size_t{1024}, size_t{64}, size_t{1024}}}) {
@@ -403,14 +426,17 @@ struct ByteRangeAir {
   }
 };
 
-// Sends every value of its column as a byte.
+// Sends every value of its column as a byte, or (on_transitions) every value but the last row's, with the
+// transition selector as multiplicity.
 struct ByteSenderAir {
-  std::string name() const { return "byte-sender"; }
+  bool on_transitions = false;
+  std::string name() const { return on_transitions ? "transition-sender" : "byte-sender"; }
   size_t width() const { return 1; }
   size_t num_public_values() const { return 0; }
   template <class F>
   void eval(F& f) const {
-    f.send(byte_bus, std::array{f.local(0)}, Fp::one());
+    using Var = typename F::Var;
+    f.send(byte_bus, std::array{f.local(0)}, on_transitions ? Var(f.is_transition()) : Var(Fp::one()));
   }
 };
 
@@ -475,21 +501,8 @@ TEST_CASE("fixed columns: a proof made with other fixed values is rejected") {
   REQUIRE(error.has_value());
 }
 
-namespace {
-// Sends its value with the transition selector as multiplicity: every row but the last.
-struct TransitionSenderAir {
-  std::string name() const { return "transition-sender"; }
-  size_t width() const { return 1; }
-  size_t num_public_values() const { return 0; }
-  template <class F>
-  void eval(F& f) const {
-    f.send(byte_bus, std::array{f.local(0)}, f.is_transition());
-  }
-};
-}  // namespace
-
 TEST_CASE("selectors are 0 or 1 on every row in the proof as in the checker (is_transition as a multiplicity)") {
-  AirAdapter<TransitionSenderAir> sender{TransitionSenderAir{}};
+  AirAdapter<ByteSenderAir> sender{ByteSenderAir{.on_transitions = true}};
   AirAdapter<ByteRangeAir> range{ByteRangeAir{}};
   std::vector<Trace> traces{Trace(1, 64), Trace(1, 256)};
   for (size_t r = 0; r < 64; ++r) traces[0].at(r, 0) = Fp(r * 3 % 256);
