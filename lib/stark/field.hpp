@@ -33,8 +33,6 @@ struct Fp {
   constexpr explicit Fp(uint64_t x) : v(to_monty(x < P ? static_cast<uint32_t>(x) : static_cast<uint32_t>(x % P))) {}
   static constexpr Fp zero() { return Fp(); }
   static constexpr Fp one() { return Fp(1); }
-  // -x for a small x, e.g. Fp::from_i64(-1) == p - 1.
-  static constexpr Fp from_i64(int64_t x) { return x >= 0 ? Fp(static_cast<uint64_t>(x)) : -Fp(static_cast<uint64_t>(-x)); }
   // From / to the Montgomery form (the SIMD kernels and the hashes work on it directly).
   static constexpr Fp from_monty(uint32_t m) {
     Fp r;
@@ -192,30 +190,6 @@ constexpr Fp4 inverse(const Fp4& a) {
   const Quad b0 = mul(a0, n_inv), b1 = mul(a1, n_inv);
   return {b0.c0, -b1.c0, b0.c1, -b1.c1};
 }
-
-// Sum of products of base-field elements, reduced once at the end: the 62-bit products of Montgomery
-// forms add up in 128 bits, so each term costs a multiplication and an addition.
-class LazySum {
- public:
-  void add_product(Fp a, Fp b) { acc_ += static_cast<uint64_t>(a.monty()) * b.monty(); }
-  // The terms are (a 2^32)(b 2^32): one Montgomery reduction of the sum mod p gives (sum a b) 2^32.
-  Fp value() const { return Fp::from_monty(Fp::redc(static_cast<uint64_t>(acc_ % Fp::P))); }
-
- private:
-  unsigned __int128 acc_ = 0;
-};
-
-// sum_k c_k · v_k for extension coefficients c_k and base values v_k, one lazy sum per coordinate.
-class ExtLazySum {
- public:
-  void add_product(const Fp4& coeff, Fp v) {
-    for (size_t i = 0; i < Fp4::D; ++i) sums_[i].add_product(coeff.c[i], v);
-  }
-  Fp4 value() const { return {sums_[0].value(), sums_[1].value(), sums_[2].value(), sums_[3].value()}; }
-
- private:
-  std::array<LazySum, Fp4::D> sums_{};
-};
 
 // Replaces every element by its inverse with one field inversion (Montgomery's trick). Zeros stay zero.
 template <class F>
