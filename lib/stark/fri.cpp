@@ -59,14 +59,9 @@ std::vector<Layer> commit(const protocol::FriSchedule& schedule, std::span<const
   }
   // Final polynomial: interpolate the last codeword and keep the low coefficients (an honest prover's
   // higher coefficients are zero).
-  const size_t len = codeword.size();
-  std::vector<Fp4> natural(len);
-  for (size_t j = 0; j < len; ++j) natural[j] = codeword[reverse_bits(j, schedule.log_final_size)];
-  ExtColumns coords = split_coordinates(natural);
-  const Fp shift = protocol::layer_shift(schedule.log_top, schedule.log_final_size);
-  for (auto& column : coords) coset_intt(column, shift);
-  natural = join_coordinates(coords);
-  proof.final_poly.assign(natural.begin(), natural.begin() + static_cast<ptrdiff_t>(len >> log_blowup));
+  const auto coeffs = join_coordinates(
+      coset_intt_bit_reversed(codeword, protocol::layer_shift(schedule.log_top, schedule.log_final_size)));
+  proof.final_poly.assign(coeffs.begin(), coeffs.begin() + static_cast<ptrdiff_t>(codeword.size() >> log_blowup));
   transcript.absorb(std::span<const Fp4>(proof.final_poly));
   return layers;
 }

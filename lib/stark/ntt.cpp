@@ -1,5 +1,7 @@
 #include "stark/ntt.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <array>
 #include <mutex>
 
@@ -224,6 +226,16 @@ void coset_intt(std::span<Fp> values, Fp shift) {
     c *= acc;
     acc *= s_inv;
   }
+}
+
+ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift) {
+  const unsigned log_n = static_cast<unsigned>(__builtin_ctzll(values.size()));
+  ExtColumns coords;
+  for (auto& c : coords) c.resize(values.size());
+  for (size_t j = 0; j < values.size(); ++j)
+    for (size_t i = 0; i < Fp4::D; ++i) coords[i][j] = values[reverse_bits(j, log_n)].c[i];
+  tbb::parallel_for(size_t{0}, Fp4::D, [&](size_t i) { coset_intt(coords[i], shift); });
+  return coords;
 }
 
 namespace {

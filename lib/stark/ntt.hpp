@@ -44,6 +44,9 @@ void intt(std::span<Fp> values);
 void ntt(std::span<Fp> coeffs);
 // Values on shift·H -> coefficients, in place.
 void coset_intt(std::span<Fp> values, Fp shift);
+// Extension values on shift·H in bit-reversed order -> the coefficients of each coordinate (a polynomial
+// over Fp4 is D polynomials over Fp).
+ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift);
 // Evaluates the polynomial with `coeffs` on shift·H, |H| = out.size() = coeffs.size() << k, in bit-reversed
 // order: out[s] = p(shift · w^rev(s)). Done as 2^k transforms of size coeffs.size() (one per coset of the
 // trace subgroup, each cache-resident), with no permutation pass: the bit-reversed order is the natural

@@ -66,15 +66,17 @@ std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, std::span<con
   const unsigned log_n = c.log_n;
   const size_t n = size_t{1} << log_n;
   const std::vector<Fp> natural = powers(two_adic_root(log_n), n);
+  std::vector<Fp> xs(n);
+  for (size_t j = 0; j < n; ++j) xs[j] = c.shift * natural[reverse_bits(j, log_n)];
   const Fp s_n = pow(c.shift, n);
   std::vector<ExtColumns> weights;
   for (const Fp4& point : points) {
-    std::vector<Fp4> inv(n);
-    for (size_t j = 0; j < n; ++j) inv[j] = point - c.shift * natural[reverse_bits(j, log_n)];
-    batch_inverse(std::span(inv));
+    std::vector<Fp4> w(n);
+    for (size_t j = 0; j < n; ++j) w[j] = point - xs[j];
+    batch_inverse(std::span(w));
     const Fp4 factor = (pow(point, n) - s_n) * inverse(Fp(n) * s_n);
-    for (size_t j = 0; j < n; ++j) inv[j] = factor * (c.shift * natural[reverse_bits(j, log_n)]) * inv[j];
-    weights.push_back(split_coordinates(inv));
+    for (size_t j = 0; j < n; ++j) w[j] = factor * xs[j] * w[j];
+    weights.push_back(split_coordinates(w));
   }
   std::vector<std::vector<Fp4>> out(points.size(), std::vector<Fp4>(c.lde.width));
   tbb::parallel_for(size_t{0}, c.lde.width, [&](size_t col) {

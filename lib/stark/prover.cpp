@@ -146,11 +146,7 @@ std::vector<Fp4> compute_quotient(const TableState& ts, std::span<const Fp4> alp
 // Splits quotient values on shift·H_{n·chunks} (bit-reversed) into `chunks` polynomials of degree < n, one
 // base column per coordinate each: Q(X) = sum_i X^(i n) Q_i(X).
 ColumnMatrix quotient_chunks(const std::vector<Fp4>& q, size_t n, size_t chunks, Fp shift) {
-  std::vector<Fp4> natural(q.size());
-  const unsigned log_size = static_cast<unsigned>(__builtin_ctzll(q.size()));
-  for (size_t j = 0; j < q.size(); ++j) natural[j] = q[reverse_bits(j, log_size)];
-  ExtColumns coords = split_coordinates(natural);
-  tbb::parallel_for(size_t{0}, Fp4::D, [&](size_t c) { coset_intt(coords[c], shift); });
+  const ExtColumns coords = coset_intt_bit_reversed(q, shift);
   ColumnMatrix m(Fp4::D * chunks, n);
   for (size_t i = 0; i < chunks; ++i)
     for (size_t c = 0; c < Fp4::D; ++c)
