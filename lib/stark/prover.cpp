@@ -85,7 +85,7 @@ std::vector<Fp4> compute_quotient(const TableState& ts, std::span<const Fp4> alp
   Fp omega_n_inv = inverse(two_adic_root(ts.log_n));
   Fp n_inv = inverse(Fp(n));
 
-  // Selectors on the quotient domain: L_0 = Z_H / (n (x - 1)), L_(n-1) = Z_H / (n w^-1 ... ) as below.
+  // Selectors on the quotient domain: L_0 = Z_H / (n (x - 1)) and L_(n-1) = w^-1 Z_H / (n (x - w^-1)).
   std::vector<Fp> natural = powers(two_adic_root(log_size), size);
   std::vector<Fp> first(size), last(size);
   tbb::parallel_for(size_t{0}, size, [&](size_t s) {
@@ -120,16 +120,13 @@ std::vector<Fp4> compute_quotient(const TableState& ts, std::span<const Fp4> alp
     ProverFolder::Block block;
     for (size_t b = r.begin(); b < r.end(); ++b) {
       // A table smaller than a block repeats its last point in the spare lanes.
-      std::array<Fp, kLanes> f, l;
       for (size_t k = 0; k < kLanes; ++k) {
         const size_t s = std::min(b * kLanes + k, size - 1);
         block.rows[k] = static_cast<uint32_t>(s);
         block.next_rows[k] = static_cast<uint32_t>(next_position(s));
-        f[k] = first[s];
-        l[k] = last[s];
       }
-      block.first = PackedFp::load(f.data());
-      block.last = PackedFp::load(l.data());
+      block.first = PackedFp::gather(first.data(), block.rows.data());
+      block.last = PackedFp::gather(last.data(), block.rows.data());
       block.transition = PackedFp(Fp::one()) - block.last;
       folder.set_block(block);
       eval_all_constraints(air, folder);
