@@ -14,6 +14,13 @@ enum class BusId : uint32_t {
   keccak_permutation_output,
   keccak_message_block,
   keccak_digest,
+  keccak_message_limb,
+  rlp_byte,
+  node_byte,
+  node_child_ref,
+  node_path_nibble,
+  node_value_byte,
+  node_end,
 };
 
 namespace bus {
@@ -26,6 +33,24 @@ inline constexpr stark::Bus<101> permutation_output{id(BusId::keccak_permutation
 inline constexpr stark::Bus<70> message_block{id(BusId::keccak_message_block), "keccak.message_block"};
 // (message id, length in bytes, 16 limbs of the digest: digest bytes 2j, 2j+1 in limb j)
 inline constexpr stark::Bus<18> digest{id(BusId::keccak_digest), "keccak.digest"};
+// (message id, limb position p, bytes 2p and 2p+1 as one 16-bit value, 1 if byte 2p+1 is in the message):
+// each limb of a message the sponge marks as read, sent exactly once (air/keccak_sponge.hpp)
+inline constexpr stark::Bus<4> message_limb{id(BusId::keccak_message_limb), "keccak.message_limb"};
+// (byte, RLP class, length or length-of-length, high nibble, low nibble, child code, is 0x81, is nonzero,
+// is at least 56): the fixed table of byte facts (air/node_bytes.hpp)
+inline constexpr stark::Bus<9> rlp_byte{id(BusId::rlp_byte), "rlp.byte"};
+// Trie node facts from the parsed node bytes (air/node_bytes.hpp); a node id is (message id, offset of its
+// list header): offset 0 for a hashed node.
+// (message id, offset, byte)
+inline constexpr stark::Bus<3> node_byte{id(BusId::node_byte), "node.byte"};
+// (message id, slot, class: 0 empty / 1 reference / 2 embedded node, offset of the slot's RLP header)
+inline constexpr stark::Bus<4> child_ref{id(BusId::node_child_ref), "node.child_ref"};
+// (message id, node offset, nibble index in the path, nibble)
+inline constexpr stark::Bus<4> path_nibble{id(BusId::node_path_nibble), "node.path_nibble"};
+// (message id, node offset, offset in the leaf value, byte)
+inline constexpr stark::Bus<4> value_byte{id(BusId::node_value_byte), "node.value_byte"};
+// (message id, node offset, kind: 0 branch / 1 extension / 2 leaf, path length in nibbles, value length)
+inline constexpr stark::Bus<5> node_end{id(BusId::node_end), "node.end"};
 }  // namespace bus
 
 }  // namespace witprove::air

@@ -33,7 +33,7 @@ size_t block_count(size_t message_size) { return message_size / rate_bytes + 1; 
 
 struct SpongeBlock {
   size_t message_id, block_index, tag;
-  bool last, real;
+  bool last, real, read;
   uint32_t digest_mult;
   size_t data_bytes;  // message bytes in this block
   uint8_t block[rate_bytes];
@@ -49,6 +49,7 @@ eth::KeccakState fill_sponge_block(std::span<Fp> absorb_row, std::span<Fp> block
     row[is_first] = Fp(s.block_index == 0);
     row[is_last] = Fp(s.last);
     row[is_real] = Fp(s.real);
+    row[read] = Fp(s.read);
   }
   absorb_row[is_absorb] = Fp::one();
   absorb_row[permutation_input_mult] = Fp(s.real);
@@ -81,10 +82,10 @@ void pad_block(SpongeBlock& s, eth::ByteView data) {
   }
 }
 
-std::vector<std::unique_ptr<stark::Air>> keccak_airs(size_t public_digests) {
+std::vector<std::unique_ptr<stark::Air>> keccak_airs(size_t public_digests, bool message_limbs) {
   std::vector<std::unique_ptr<stark::Air>> airs;
   airs.push_back(std::make_unique<stark::AirAdapter<KeccakPermutationAir>>(KeccakPermutationAir{}));
-  airs.push_back(std::make_unique<stark::AirAdapter<KeccakSpongeAir>>(KeccakSpongeAir{}));
+  airs.push_back(std::make_unique<stark::AirAdapter<KeccakSpongeAir>>(KeccakSpongeAir{message_limbs}));
   if (public_digests)
     airs.push_back(std::make_unique<stark::AirAdapter<KeccakPublicDigestsAir>>(KeccakPublicDigestsAir{public_digests}));
   return airs;
@@ -110,12 +111,15 @@ std::vector<const stark::Air*> KeccakTables::air_pointers() const {
   return out;
 }
 
-KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests) {
-  return {keccak_airs(public_digests.size()), {}, keccak_public_values(public_digests)};
+KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests, bool message_limbs) {
+  return {keccak_airs(public_digests.size(), message_limbs), {}, keccak_public_values(public_digests)};
 }
 
-KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests) {
+KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests,
+                                 std::span<const uint8_t> read) {
   const size_t n = messages.size();
+  if (!read.empty() && read.size() != n)
+    throw std::invalid_argument(fmt::format("{} read flags for {} messages", read.size(), n));
   std::vector<size_t> first_block(n + 1, 0);
   for (size_t i = 0; i < n; ++i) first_block[i + 1] = first_block[i] + block_count(messages[i].size());
   const size_t blocks = first_block[n];
@@ -135,7 +139,7 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
     ++digest_mult[it->second];
   }
 
-  KeccakTables t{keccak_airs(public_digests.size()), {}, keccak_public_values(public_digests)};
+  KeccakTables t{keccak_airs(public_digests.size(), !read.empty()), {}, keccak_public_values(public_digests)};
 
   // Sponge rows, message by message in parallel; each block's permutation input is kept for the
   // permutation table (tag = block number).
@@ -146,6 +150,7 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
     SpongeBlock s{};
     s.message_id = i;
     s.real = true;
+    s.read = !read.empty() && read[i];
     for (size_t b = 0; b < block_count(msg.size()); ++b) {
       const size_t index = first_block[i] + b;
       s.block_index = b;

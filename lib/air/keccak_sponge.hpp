@@ -13,7 +13,8 @@
 //                                        block row: the padded block (byte k = bits 8k..8k+7)
 //   limbs[100]                           absorb row: 16-bit limbs of the permutation input (state xor block,
 //                                        then capacity lanes 17..24); block row: limbs of its output
-// 1,335 columns, constraint degree 3.
+//   read                                 1 on every row of a message whose limbs go on message_limb
+// 1,336 columns, constraint degree 3.
 //
 // Bus tuples (air/buses.hpp; 16-bit limbs are little-endian: limb j of a lane is bytes 2j, 2j+1 of it):
 //   permutation_input   (tag, 100 input limbs)   sent by real absorb rows, received by the permutation table
@@ -22,6 +23,11 @@
 //                       sent by block rows with the block multiplicity, for tables that own the message bytes
 //   digest              (message id, length in bytes, 16 limbs of the digest: digest bytes 2j, 2j+1 in limb j)
 //                       sent by a message's last block row with the digest multiplicity
+//   message_limb        (message id, limb position, limb, has second byte), only with message_limbs set:
+//                       sent once for each limb of a read message (multiplicity read x is data), so a table
+//                       that receives every limb of a message with multiplicity one reads it exactly once
+//                       and reads exactly its bytes: a limb past the end is never sent, and the last limb
+//                       of an odd-length message says it has one byte
 // Message ids are 0, 1, 2, ... in table order (the index in the list given to build_keccak_tables) and
 // blocks of a message are consecutive, so a receiver that gets every block of message id m and the digest
 // tuple of m knows that its bytes hash to that digest.
@@ -63,10 +69,13 @@ inline constexpr size_t permutation_output_mult = 10;
 inline constexpr size_t is_data = 11;
 inline constexpr size_t bits = is_data + rate_bytes;
 inline constexpr size_t limbs = bits + 64 * rate_lanes;
-inline constexpr size_t width = limbs + state_limb_count;
+inline constexpr size_t read = limbs + state_limb_count;
+inline constexpr size_t width = read + 1;
 }  // namespace keccak_sponge
 
 struct KeccakSpongeAir {
+  bool message_limbs = false;  // send the limbs of read messages on message_limb
+
   std::string name() const { return "keccak_sponge"; }
   size_t width() const { return keccak_sponge::width; }
   size_t num_public_values() const { return 0; }
@@ -106,11 +115,13 @@ struct KeccakTables {
 };
 
 // Builds the traces hashing every message (each once per entry, in order) and requiring each public
-// digest to be among their digests. Throws std::invalid_argument naming a public digest no message has.
-KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests);
+// digest to be among their digests. With `read` (one flag per message) the sponge sends the limbs of the
+// flagged messages on message_limb. Throws std::invalid_argument naming a public digest no message has.
+KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests,
+                                 std::span<const uint8_t> read = {});
 
 // The verifier's side: the same AIRs and public values from the public digests alone (traces empty).
-KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests);
+KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests, bool message_limbs = false);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -130,6 +141,7 @@ void KeccakSpongeAir::eval(Folder& f) const {
   boolean(is_first);
   boolean(is_last);
   boolean(is_real);
+  boolean(read);
   for (size_t k = 0; k < rate_bytes; ++k) boolean(is_data + k);
   for (size_t i = 0; i < 64 * rate_lanes; ++i) boolean(bits + i);
 
@@ -137,7 +149,8 @@ void KeccakSpongeAir::eval(Folder& f) const {
   f.assert_zero(f.is_first_row() * (absorb - one));
   f.assert_zero(transition * (nxt(is_absorb) + absorb - one));
   // The two rows of a block agree on what describes the block.
-  for (size_t c : {message_id, block_index, tag, is_first, is_last, is_real}) f.assert_zero(absorb * (nxt(c) - col(c)));
+  for (size_t c : {message_id, block_index, tag, is_first, is_last, is_real, read})
+    f.assert_zero(absorb * (nxt(c) - col(c)));
 
   // From a block row to the next block: a message starts on the first row and after every last block;
   // block indices count from 0; message ids count up by one per message; a message is real or not as a
@@ -150,6 +163,8 @@ void KeccakSpongeAir::eval(Folder& f) const {
   f.assert_zero(block_row * (nxt(block_index) - continues * (col(block_index) + one)));
   f.assert_zero(transition * block_row * (nxt(message_id) - col(message_id) - col(is_last)));
   f.assert_zero(block_row * continues * (nxt(is_real) - col(is_real)));
+  f.assert_zero(block_row * continues * (nxt(read) - col(read)));
+  f.assert_zero((one - col(is_real)) * col(read));
 
   // Multiplicities.
   f.assert_zero(col(permutation_input_mult) - absorb * col(is_real));
@@ -225,6 +240,16 @@ void KeccakSpongeAir::eval(Folder& f) const {
     block[2 + limb] = value;
   }
   f.send(bus::message_block, block, col(block_mult));
+
+  // Limbs of a read message, each once: limb j of block b is limb 68 b + j of the message; it is sent when
+  // its first byte is data, and says whether its second byte is (absorb rows have no data).
+  if (message_limbs) {
+    for (size_t limb = 0; limb < rate_limbs; ++limb) {
+      const std::array<Expr, 4> tuple = {col(message_id), col(block_index) * Fp(rate_limbs) + Fp(limb), block[2 + limb],
+                                         col(is_data + 2 * limb + 1)};
+      f.send(bus::message_limb, tuple, col(read) * col(is_data + 2 * limb));
+    }
+  }
 
   // Digest (last block row): length = 136 * block index + data bytes of the block; digest = output lanes 0..3.
   Expr length = col(block_index) * Fp(rate_bytes);

@@ -1,0 +1,401 @@
+// node_bytes and rlp_byte: real trie nodes parse, every cell is pinned, and each kind of malformed or
+// non-canonical node fails the constraints or the lookups.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "air/keccak_sponge.hpp"
+#include "air/node_bytes.hpp"
+#include "eth/keccak.hpp"
+#include "eth/mpt.hpp"
+#include "eth/rlp.hpp"
+#include "keccak_test_util.hpp"
+#include "stark/folders.hpp"
+#include "stark/stark.hpp"
+#include "stark/symbolic.hpp"
+
+using namespace witprove;
+using stark::Fp;
+namespace nb = air::node_bytes;
+
+namespace {
+
+eth::Bytes random_bytes(std::mt19937_64& rng, size_t n) {
+  eth::Bytes b(n);
+  for (auto& x : b) x = static_cast<uint8_t>(rng());
+  return b;
+}
+
+// Every hashed node of a trie, root included.
+std::vector<eth::Bytes> trie_nodes(eth::Trie& trie) {
+  eth::PreimageLog log;
+  trie.root_hash(&log);
+  return log.preimages;
+}
+
+// An account-like state trie (values of 70..80 bytes: long strings), keys hashed.
+std::vector<eth::Bytes> state_like_nodes(size_t accounts, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  eth::Trie trie;
+  for (size_t i = 0; i < accounts; ++i) {
+    auto key = eth::keccak256(random_bytes(rng, 20));
+    trie.put(eth::ByteView(key.data(), key.size()), random_bytes(rng, 70 + rng() % 11));
+  }
+  return trie_nodes(trie);
+}
+
+// A storage-like trie whose keys share long prefixes (extensions) and whose values are small, so deep
+// leaves are embedded in their branches; plus a transactions-like trie with values of up to 400 bytes
+// under rlp(i) keys (length-of-length 2).
+std::vector<eth::Bytes> shaped_nodes(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  eth::Trie storage;
+  for (size_t i = 0; i < 40; ++i) {
+    eth::Bytes key(32, 0x5a);  // a shared 40-nibble prefix: one extension, then short leaves
+    for (size_t k = 20; k < 32; ++k) key[k] = static_cast<uint8_t>(rng());
+    eth::Bytes value = eth::rlp_uint(1 + rng() % 300);
+    storage.put(key, eth::rlp_string(value));
+  }
+  eth::Trie txs;
+  for (uint64_t i = 0; i < 150; ++i) txs.put(eth::rlp_uint(i), random_bytes(rng, 1 + rng() % 400));
+  auto nodes = trie_nodes(storage);
+  for (auto& n : trie_nodes(txs)) nodes.push_back(std::move(n));
+  return nodes;
+}
+
+struct Tables {
+  air::KeccakTables keccak;
+  air::NodeBytesTraces node;
+  stark::AirAdapter<air::NodeBytesAir> node_air{air::NodeBytesAir{}};
+  stark::AirAdapter<air::RlpByteTableAir> byte_air{air::RlpByteTableAir{}};
+
+  std::vector<stark::TableInstance> instances() const {
+    auto out = keccak.instances();
+    out.push_back({&node_air, &node.node_bytes, {}});
+    out.push_back({&byte_air, &node.rlp_byte, {}});
+    return out;
+  }
+};
+
+// Hashes `hashed` (each read by node_bytes) and parses `parsed` (by default the same bytes).
+std::unique_ptr<Tables> make_tables(const std::vector<eth::Bytes>& hashed, const std::vector<eth::Bytes>* parsed = nullptr,
+                                    std::vector<size_t> ids = {}) {
+  auto t = std::make_unique<Tables>();
+  std::vector<uint8_t> read(hashed.size(), 1);
+  t->keccak = air::build_keccak_tables(hashed, {}, read);
+  const auto& source = parsed ? *parsed : hashed;
+  std::vector<air::ParsedMessage> messages;
+  for (size_t i = 0; i < source.size(); ++i) messages.push_back({ids.empty() ? i : ids[i], source[i]});
+  t->node = air::generate_node_bytes_traces(messages);
+  return t;
+}
+
+std::optional<std::string> node_constraints(const Tables& t) {
+  if (auto f = stark::check_constraints(t.node_air, t.node.node_bytes, {})) return f->to_string();
+  return std::nullopt;
+}
+
+std::optional<std::string> check_all(const Tables& t) {
+  auto instances = t.instances();
+  for (const auto& in : instances)
+    if (auto f = stark::check_constraints(*in.air, *in.trace, in.public_values)) return f->to_string();
+  return stark::check_lookups(instances);
+}
+
+// Checks that the tables hold: every constraint and every bus.
+bool valid(const Tables& t) {
+  auto problem = check_all(t);
+  UNSCOPED_INFO(problem.value_or("valid"));
+  return !problem;
+}
+
+// A one-node message list made of the given node bytes.
+std::vector<eth::Bytes> one(eth::Bytes node) { return {std::move(node)}; }
+
+eth::Bytes list(std::initializer_list<eth::ByteView> items) { return eth::rlp_list(items); }
+
+const eth::Bytes kRef = [] {
+  eth::Bytes r(33, 0x11);
+  r[0] = 0xa0;
+  return r;
+}();
+
+// A branch with references in slots 3 and 9, everything else empty.
+eth::Bytes branch_bytes(eth::ByteView slot16 = eth::Bytes{0x80}, eth::ByteView slot3 = kRef) {
+  eth::Bytes empty{0x80};
+  std::vector<eth::Bytes> items(17, empty);
+  items[3] = eth::Bytes(slot3.begin(), slot3.end());
+  items[9] = kRef;
+  items[16] = eth::Bytes(slot16.begin(), slot16.end());
+  eth::Bytes payload;
+  for (auto& i : items) payload.insert(payload.end(), i.begin(), i.end());
+  eth::Bytes out;
+  if (payload.size() < 56) {
+    out.push_back(static_cast<uint8_t>(0xc0 + payload.size()));
+  } else if (payload.size() < 256) {
+    out = {0xf8, static_cast<uint8_t>(payload.size())};
+  } else {
+    out = {0xf9, static_cast<uint8_t>(payload.size() >> 8), static_cast<uint8_t>(payload.size())};
+  }
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("rlp_byte: the fixed table classifies every byte by the RLP rules") {
+  using namespace air::rlp_byte;
+  CHECK(facts(0x00).columns == std::array<uint32_t, 9>{0x00, single, 0, 0, 0, 0, 0, 0, 0});
+  CHECK(facts(0x7f).columns[rlp_class] == single);
+  CHECK(facts(0x80).columns == std::array<uint32_t, 9>{0x80, short_string, 0, 8, 0, 1, 0, 1, 1});
+  CHECK(facts(0x81).columns[is_0x81] == 1);
+  CHECK(facts(0xa0).columns[child_code] == 2);
+  CHECK(facts(0xa0).columns[length] == 32);
+  CHECK(facts(0xb7).columns[length] == 55);
+  CHECK(facts(0xb8).columns[rlp_class] == long_string);
+  CHECK(facts(0xba).columns[length] == 3);
+  CHECK(facts(0xbb).columns[rlp_class] == bad_long);
+  CHECK(facts(0xc0).columns[child_code] == 3);
+  CHECK(facts(0xf7).columns[length] == 55);
+  CHECK(facts(0xf9).columns[rlp_class] == long_list);
+  CHECK(facts(0xfb).columns[rlp_class] == bad_long);
+  CHECK(facts(0x37).columns[at_least_56] == 0);
+  CHECK(facts(0x38).columns[at_least_56] == 1);
+  CHECK(facts(0x5c).columns[high_nibble] == 5);
+  CHECK(facts(0x5c).columns[low_nibble] == 12);
+}
+
+TEST_CASE("node_bytes: hashed nodes of state-like, storage-like and transactions-like tries parse") {
+  auto nodes = state_like_nodes(300, 1);
+  for (auto& n : shaped_nodes(2)) nodes.push_back(std::move(n));
+  auto t = make_tables(nodes);
+  auto problem = check_all(*t);
+  INFO(problem.value_or("ok"));
+  CHECK_FALSE(problem);
+
+  // The shapes the tries were built to have are there: every kind of node and child, and long values.
+  const auto& tr = t->node.node_bytes;
+  size_t branches = 0, leaves = 0, extensions = 0, embedded = 0, long_values = 0, ends = 0;
+  for (size_t r = 0; r < tr.height; ++r) {
+    if (tr.at(r, nb::start) == Fp::one()) {
+      branches += tr.at(r, nb::k_branch) == Fp::one();
+      leaves += tr.at(r, nb::k_leaf) == Fp::one();
+      extensions += tr.at(r, nb::k_ext) == Fp::one();
+    }
+    embedded += tr.at(r, nb::ch_emb) == Fp::one();
+    long_values += tr.at(r, nb::val_hdr) == Fp::one() && tr.at(r, nb::c_lstr) == Fp::one();
+    ends += tr.at(r, nb::nend) == Fp::one();
+  }
+  CHECK(branches > 10);
+  CHECK(leaves > 100);
+  CHECK(extensions > 0);
+  CHECK(embedded > 0);
+  CHECK(long_values > 100);
+  CHECK(ends == nodes.size() + embedded);
+}
+
+TEST_CASE("node_bytes: node facts on the buses are the nodes' own") {
+  // A leaf [0x35 0x6a: odd path 5 6 a, value 0x83 'abc'] and a branch with an embedded leaf in slot 3.
+  const eth::Bytes leaf = list({eth::Bytes{0x82, 0x35, 0x6a}, eth::Bytes{0x83, 'a', 'b', 'c'}});
+  const eth::Bytes embedded = list({eth::Bytes{0x20}, eth::Bytes{0x07}});  // empty even path, value 0x07
+  const eth::Bytes branch = branch_bytes(eth::Bytes{0x80}, embedded);
+  auto t = make_tables({leaf, branch});
+  REQUIRE(valid(*t));
+  const auto& tr = t->node.node_bytes;
+  std::vector<std::array<uint32_t, 4>> nibbles, values, children;
+  std::vector<std::array<uint32_t, 5>> ends;
+  for (size_t r = 0; r < tr.height; ++r) {
+    auto v = [&](size_t c) { return tr.at(r, c).value(); };
+    if (v(nb::pbyte)) nibbles.push_back({v(nb::msg), v(nb::noff), v(nb::pidx) - 1, v(nb::nh)});
+    if (v(nb::pbyte) || (v(nb::hp) && v(nb::hp_odd))) nibbles.push_back({v(nb::msg), v(nb::noff), v(nb::pidx), v(nb::nl)});
+    if (v(nb::vb)) values.push_back({v(nb::msg), v(nb::noff), v(nb::vcount) - 1, v(nb::byte)});
+    if (v(nb::is_child)) children.push_back({v(nb::msg), v(nb::idx) - v(nb::k_ext), v(nb::ch_ref) + 2 * v(nb::ch_emb), v(nb::off)});
+    if (v(nb::nend))
+      ends.push_back({v(nb::msg), v(nb::noff), v(nb::k_ext) + 2 * v(nb::k_leaf) + 2 * (v(nb::r_eh) + v(nb::r_ec)),
+                      v(nb::plenn), v(nb::vcount)});
+  }
+  using A4 = std::array<uint32_t, 4>;
+  using A5 = std::array<uint32_t, 5>;
+  CHECK(nibbles == std::vector<A4>{{0, 0, 0, 5}, {0, 0, 1, 6}, {0, 0, 2, 0xa}});
+  CHECK(values == std::vector<A4>{{0, 0, 0, 'a'}, {0, 0, 1, 'b'}, {0, 0, 2, 'c'}, {1, 1 + 3, 0, 0x07}});
+  REQUIRE(children.size() == 17);
+  CHECK(children[3] == A4{1, 3, 2, 1 + 3});  // the embedded node's header is at offset 4
+  CHECK(children[9] == A4{1, 9, 1, 1 + 3 + 3 + 5});
+  CHECK(children[0] == A4{1, 0, 0, 1});
+  CHECK(ends == std::vector<A5>{{0, 0, 2, 3, 3}, {1, 4, 2, 0, 1}, {1, 0, 0, 0, 0}});
+}
+
+TEST_CASE("node_bytes: bytes other than the hashed ones, or read twice or not at all, fail the limb lookups") {
+  auto nodes = state_like_nodes(20, 3);
+  REQUIRE(valid(*make_tables(nodes)));
+
+  SECTION("a changed reference byte") {
+    auto parsed = nodes;
+    parsed[0][parsed[0].size() - 5] ^= 0x01;
+    auto t = make_tables(nodes, &parsed);
+    CHECK_FALSE(node_constraints(*t));
+    CHECK(stark::check_lookups(t->instances()));
+  }
+  SECTION("a message parsed twice") {
+    auto parsed = nodes;
+    parsed.push_back(nodes[2]);
+    std::vector<size_t> ids(nodes.size());
+    for (size_t i = 0; i < ids.size(); ++i) ids[i] = i;
+    ids.push_back(2);
+    auto t = make_tables(nodes, &parsed, ids);
+    CHECK_FALSE(node_constraints(*t));
+    CHECK(stark::check_lookups(t->instances()));
+  }
+  SECTION("a read message left unparsed") {
+    auto parsed = nodes;
+    parsed.pop_back();
+    auto t = make_tables(nodes, &parsed);
+    CHECK(stark::check_lookups(t->instances()));
+  }
+  SECTION("a message parsed one byte short") {
+    // A node whose outer list is one byte shorter, hashed with a trailing zero byte: the parse covers all
+    // but the last byte, and the last limb says it has two bytes.
+    eth::Bytes leaf = list({eth::Bytes{0x20}, eth::Bytes{0x85, 1, 2, 3, 4, 5}});
+    eth::Bytes hashed = leaf;
+    hashed.push_back(0);
+    const std::vector<eth::Bytes> parsed{leaf};
+    auto t = make_tables(one(hashed), &parsed);
+    CHECK_FALSE(node_constraints(*t));
+    CHECK(stark::check_lookups(t->instances()));
+  }
+}
+
+TEST_CASE("node_bytes: non-canonical RLP fails the constraints") {
+  const eth::Bytes path{0x20};
+  SECTION("canonical forms pass") {
+    CHECK(valid(*make_tables(one(list({path, eth::Bytes{0x05}})))));
+    eth::Bytes value(60, 0x42);
+    CHECK(valid(*make_tables(one(list({path, eth::rlp_string(value)})))));
+  }
+  SECTION("a byte below 0x80 wrapped as 0x81 b") {
+    CHECK(node_constraints(*make_tables(one(list({path, eth::Bytes{0x81, 0x05}})))));
+  }
+  SECTION("a path wrapped as 0x81 flag") {
+    CHECK(node_constraints(*make_tables(one(list({eth::Bytes{0x81, 0x20}, eth::Bytes{0x05}})))));
+  }
+  SECTION("a long string form for a length under 56") {
+    eth::Bytes value{0xb8, 10};
+    value.resize(12, 0x42);
+    CHECK(node_constraints(*make_tables(one(list({path, value})))));
+  }
+  SECTION("a leading zero length byte") {
+    eth::Bytes value{0xb9, 0x00, 60};
+    value.resize(63, 0x42);
+    CHECK(node_constraints(*make_tables(one(list({path, value})))));
+  }
+  SECTION("a length-of-length of 4") {
+    eth::Bytes value{0xbb, 0x00, 0x00, 0x00, 60};
+    value.resize(65, 0x42);
+    CHECK(node_constraints(*make_tables(one(list({path, value})))));
+  }
+  SECTION("a long list form for a node under 56 bytes") {
+    eth::Bytes node{0xf8, 5, 0x20, 0x83, 1, 2, 3};
+    CHECK(node_constraints(*make_tables(one(node))));
+  }
+}
+
+TEST_CASE("node_bytes: nodes that break the trie rules fail the constraints") {
+  SECTION("a branch is valid as built") { CHECK(valid(*make_tables(one(branch_bytes())))); }
+  SECTION("a branch with a value in item 16") {
+    CHECK(node_constraints(*make_tables(one(branch_bytes(eth::Bytes{0x01})))));
+  }
+  SECTION("a branch slot holding a 31-byte string") {
+    eth::Bytes slot(32, 0x22);
+    slot[0] = 0x9f;
+    CHECK(node_constraints(*make_tables(one(branch_bytes(eth::Bytes{0x80}, slot)))));
+  }
+  SECTION("a branch slot holding a single byte") {
+    CHECK(node_constraints(*make_tables(one(branch_bytes(eth::Bytes{0x80}, eth::Bytes{0x01})))));
+  }
+  SECTION("an extension whose child is not a reference") {
+    CHECK(node_constraints(*make_tables(one(list({eth::Bytes{0x00}, eth::Bytes{0x83, 1, 2, 3}})))));
+  }
+  SECTION("a hex-prefix flag above 3") {
+    CHECK(node_constraints(*make_tables(one(list({eth::Bytes{0x40}, eth::Bytes{0x05}})))));
+  }
+  SECTION("an even path whose flag byte has a nonzero low nibble") {
+    CHECK(node_constraints(*make_tables(one(list({eth::Bytes{0x25}, eth::Bytes{0x05}})))));
+  }
+  SECTION("an embedded extension") {
+    const eth::Bytes embedded = list({eth::Bytes{0x11}, eth::Bytes{0x07}});  // flag 1: odd extension
+    CHECK(node_constraints(*make_tables(one(branch_bytes(eth::Bytes{0x80}, embedded)))));
+  }
+  SECTION("a kind other than the hex-prefix flag says") {
+    auto t = make_tables(one(list({eth::Bytes{0x20}, eth::Bytes{0x05}})));
+    REQUIRE(valid(*t));
+    auto& tr = t->node.node_bytes;
+    for (size_t r = 0; r < 3; ++r) {
+      tr.at(r, nb::k_leaf) = Fp();
+      tr.at(r, nb::k_ext) = Fp::one();
+    }
+    CHECK(node_constraints(*t));
+  }
+  SECTION("lists that are not nodes are refused by the generator, naming the message") {
+    CHECK_THROWS_WITH(make_tables(one(eth::Bytes{0x83, 1, 2, 3})), Catch::Contains("message 0: not an RLP list"));
+    CHECK_THROWS_WITH(make_tables(one(list({eth::Bytes{0x20}}))), Catch::Contains("a list of 1 items"));
+    CHECK_THROWS_WITH(make_tables(one(eth::Bytes{0xc3, 0x20, 0x85, 1})), Catch::Contains("runs past the end"));
+  }
+}
+
+TEST_CASE("node_bytes: one wrong cell anywhere fails the constraints or the lookups") {
+  auto nodes = state_like_nodes(6, 4);
+  for (auto& n : shaped_nodes(5)) {
+    if (nodes.size() >= 30) break;
+    nodes.push_back(std::move(n));
+  }
+  const auto honest = make_tables(nodes);
+  REQUIRE(valid(*honest));
+  std::mt19937_64 rng(6);
+  const auto& trace = honest->node.node_bytes;
+  size_t tried = 0;
+  for (size_t trial = 0; trial < 400; ++trial) {
+    const size_t row = rng() % trace.height, column = rng() % nb::width;
+    auto t = make_tables(nodes);
+    auto& cell = t->node.node_bytes.at(row, column);
+    cell = air::test::tampered(cell, rng);
+    INFO("row " << row << " column " << column);
+    const bool caught = air::test::failure_around(t->node_air, t->node.node_bytes, {}, row).has_value() ||
+                        stark::check_lookups(t->instances()).has_value();
+    CHECK(caught);
+    ++tried;
+  }
+  CHECK(tried == 400);
+}
+
+TEST_CASE("node_bytes tables: symbolic degrees and lookups, the same on every row") {
+  auto t = make_tables(shaped_nodes(7));
+  const auto& s = t->node_air.summary();
+  CHECK(s.constraint_degree == 3);
+  CHECK(s.interactions.size() == 8);
+  CHECK_FALSE(stark::check_uniform(t->node_air, t->node.node_bytes, {}));
+  CHECK_FALSE(stark::check_uniform(t->byte_air, t->node.rlp_byte, {}));
+}
+
+TEST_CASE("node_bytes tables: parsed nodes prove and verify with the Keccak tables") {
+  auto nodes = state_like_nodes(8, 8);
+  auto t = make_tables(nodes);
+  stark::StarkParams params;
+  params.num_queries = 12;
+  params.grinding_bits = 4;
+  const eth::Bytes statement{'n', 'o', 'd', 'e'};
+  auto proof = stark::prove(t->instances(), params, statement);
+  auto verifier = air::keccak_verifier_tables({}, true);
+  auto airs = verifier.air_pointers();
+  airs.push_back(&t->node_air);
+  airs.push_back(&t->byte_air);
+  std::vector<std::vector<Fp>> publics(airs.size());
+  CHECK(stark::verify(airs, publics, proof, params, statement) == std::nullopt);
+
+  // A trace whose parsed bytes differ from the hashed ones gives no proof that verifies.
+  auto parsed = nodes;
+  parsed[1][parsed[1].size() - 1] ^= 0x02;
+  auto bad = make_tables(nodes, &parsed);
+  params.check_trace = false;
+  auto forged = stark::prove(bad->instances(), params, statement);
+  CHECK(stark::verify(airs, publics, forged, params, statement) != std::nullopt);
+}
