@@ -21,6 +21,11 @@ enum class BusId : uint32_t {
   node_path_nibble,
   node_value_byte,
   node_end,
+  node_slot_ref,
+  walk_edge,
+  walk_root,
+  walk_leaf,
+  trie_item,
 };
 
 namespace bus {
@@ -51,6 +56,21 @@ inline constexpr stark::Bus<4> path_nibble{id(BusId::node_path_nibble), "node.pa
 inline constexpr stark::Bus<4> value_byte{id(BusId::node_value_byte), "node.value_byte"};
 // (message id, node offset, kind: 0 branch / 1 extension / 2 leaf, path length in nibbles, value length)
 inline constexpr stark::Bus<5> node_end{id(BusId::node_end), "node.end"};
+// (message id, slot, 16 limbs of the 32-byte reference, expanded, child message id): a reference slot of a
+// hashed node, with its child's message when expanded (0 when not) (air/node_link.hpp)
+inline constexpr stark::Bus<20> slot_ref{id(BusId::node_slot_ref), "node.slot_ref"};
+// Trie walks (air/trie_walk.hpp). A walk is (trie kind: 0 state / 1 storage / 2 transactions / 3 receipts,
+// post: 0 pre-state / 1 post-state, 16 account-key limbs: zero but for storage); prefixes and keys are 16
+// limbs packed like digest limbs (nibble 2i is the high half of byte i), with their length in nibbles.
+// (walk[18], message id, node offset, prefix length, prefix[16]): a node's position in a walk
+inline constexpr stark::Bus<37> edge{id(BusId::walk_edge), "walk.edge"};
+// (walk[18], root digest[16])
+inline constexpr stark::Bus<34> root{id(BusId::walk_root), "walk.root"};
+// (walk[18], message id, node offset, key length, key[16]): a leaf a walk reaches
+inline constexpr stark::Bus<37> leaf{id(BusId::walk_leaf), "walk.leaf"};
+// (trie kind, account key[16], item kind: 0 leaf / 1 hashed-out node, prefix length, prefix[16], value[16]):
+// pre-state walks send their items, post-state walks receive theirs
+inline constexpr stark::Bus<51> item{id(BusId::trie_item), "trie.item"};
 }  // namespace bus
 
 }  // namespace witprove::air

@@ -116,10 +116,13 @@ KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests, b
 }
 
 KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests,
-                                 std::span<const uint8_t> read) {
+                                 const KeccakRequests& requests) {
   const size_t n = messages.size();
+  const auto read = requests.read;
   if (!read.empty() && read.size() != n)
     throw std::invalid_argument(fmt::format("{} read flags for {} messages", read.size(), n));
+  if (!requests.digest_lookups.empty() && requests.digest_lookups.size() != n)
+    throw std::invalid_argument(fmt::format("{} digest lookup counts for {} messages", requests.digest_lookups.size(), n));
   std::vector<size_t> first_block(n + 1, 0);
   for (size_t i = 0; i < n; ++i) first_block[i + 1] = first_block[i] + block_count(messages[i].size());
   const size_t blocks = first_block[n];
@@ -129,6 +132,7 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
   std::unordered_map<eth::H256, size_t, eth::H256Hash> message_of;  // first message with each digest
   for (size_t i = n; i-- > 0;) message_of[digests[i]] = i;
   std::vector<uint32_t> digest_mult(n, 0);
+  if (!requests.digest_lookups.empty()) digest_mult.assign(requests.digest_lookups.begin(), requests.digest_lookups.end());
   std::vector<size_t> public_message(public_digests.size());
   for (size_t j = 0; j < public_digests.size(); ++j) {
     auto it = message_of.find(public_digests[j]);

@@ -114,11 +114,19 @@ struct KeccakTables {
   std::vector<const stark::Air*> air_pointers() const;
 };
 
+// What other tables ask of the sponge, per message (each span empty, or one entry per message): whether
+// its limbs go on message_limb, and how many times its digest tuple is received besides the public digests.
+struct KeccakRequests {
+  std::span<const uint8_t> read;
+  std::span<const uint32_t> digest_lookups;
+};
+
 // Builds the traces hashing every message (each once per entry, in order) and requiring each public
-// digest to be among their digests. With `read` (one flag per message) the sponge sends the limbs of the
-// flagged messages on message_limb. Throws std::invalid_argument naming a public digest no message has.
+// digest to be among their digests; with `requests.read` the sponge sends the limbs of the flagged
+// messages. Throws std::invalid_argument naming a public digest no message has, or requests of another
+// length than the messages.
 KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests,
-                                 std::span<const uint8_t> read = {});
+                                 const KeccakRequests& requests = {});
 
 // The verifier's side: the same AIRs and public values from the public digests alone (traces empty).
 KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests, bool message_limbs = false);

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "eth/nibbles.hpp"
+#include "eth/rlp.hpp"
 #include "stark/folders.hpp"
 
 namespace witprove::air {
@@ -146,6 +148,38 @@ Layout lay_out(const ParsedMessage& m) {
 
 }  // namespace
 
+NodeShape node_shape(eth::ByteView message, size_t node_offset) {
+  size_t pos = node_offset;
+  const eth::RlpItem node = eth::rlp_next(message, pos, 0);
+  const auto items = eth::rlp_items(node);
+  NodeShape s;
+  s.end = node.payload_offset + node.payload.size() - 1;
+  auto child = [&](const eth::RlpItem& item) {
+    NodeShape::Child c{NodeShape::empty, item.offset};
+    if (item.is_list) c.cls = NodeShape::embedded;
+    else if (item.payload.size() == 32) c.cls = NodeShape::reference;
+    else if (!item.payload.empty()) throw eth::DecodeError(fmt::format("slot at offset {} is not a child", item.offset));
+    return c;
+  };
+  if (items.size() == 17) {
+    for (size_t i = 0; i < 16; ++i) s.children[i] = child(items[i]);
+    if (items[16].is_list || !items[16].payload.empty()) throw eth::DecodeError("a branch with a value");
+    return s;
+  }
+  if (items.size() != 2 || items[0].is_list) throw eth::DecodeError("not a trie node");
+  s.hp_offset = items[0].payload_offset;
+  const auto hp = eth::hex_prefix_decode(items[0].payload);
+  s.path = hp.nibbles;
+  s.kind = hp.leaf ? NodeShape::leaf : NodeShape::extension;
+  if (hp.leaf) {
+    s.value_offset = items[1].payload_offset;
+    s.value_size = items[1].payload.size();
+  } else {
+    s.children[0] = child(items[1]);
+  }
+  return s;
+}
+
 NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messages) {
   using namespace node_bytes;
   std::vector<Layout> layouts;
@@ -155,7 +189,7 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
     layouts.push_back(lay_out(m));
     rows += m.bytes.size();
   }
-  NodeBytesTraces out{stark::Trace(width, std::bit_ceil(rows + 1)), stark::Trace(1, 256)};
+  NodeBytesTraces out{stark::Trace(width, std::bit_ceil(rows + 1)), stark::Trace(1, 256), {}};
   stark::Trace& t = out.node_bytes;
   std::vector<uint64_t> byte_count(256, 0);
 
@@ -174,12 +208,14 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
 
   size_t r0 = 0;
   for (size_t mi = 0; mi < messages.size(); ++mi) {
+    out.first_row.emplace(messages[mi].id, r0);
     const eth::ByteView b = messages[mi].bytes;
     const Layout& l = layouts[mi];
     const size_t n = b.size();
     // Running state, as the constraints define it row after row.
     int64_t rem0_v = 0, lol_v = 0, rems_v = 0, rem1_v = 0, noff_v = 0, pidx_v = 0, plenn_v = 0, vcount_v = 0;
     bool prev_long_header = false, prev_path_sstr = false, prev_in_path = false, prev_inval = false;
+    bool prev_embedded_end = false;
     for (size_t i = 0; i < n; ++i) {
       auto row = t.row(r0 + i);
       const uint8_t v = b[i];
@@ -260,8 +296,8 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
         pidx_v += 2;
       }
       row[pidx] = signed_fp(hp_v || pbyte_v ? pidx_v : 0);
-      if (role == kStart) plenn_v = 0;
-      else if (hp_v || pbyte_v) plenn_v = pidx_v + 1;
+      if (role == kStart || prev_embedded_end) plenn_v = 0;
+      if (hp_v || pbyte_v) plenn_v = pidx_v + 1;
       row[plenn] = signed_fp(plenn_v);
 
       // Values.
@@ -277,12 +313,45 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
       row[vb] = Fp(vb_v);
       row[vcount] = Fp(static_cast<uint64_t>(vcount_v));
       row[nend] = Fp(i + 1 == n || (depth2 && !next_depth2));
+      prev_embedded_end = depth2 && !next_depth2;
     }
     r0 += n;
   }
   for (size_t r = r0; r < t.height; ++r) set_facts(t.row(r), 0);
   for (size_t v = 0; v < 256; ++v) out.rlp_byte.at(v, 0) = Fp(byte_count[v]);
   return out;
+}
+
+}  // namespace witprove::air
+
+namespace witprove::air {
+
+namespace {
+void add_one(NodeBytesTraces& t, size_t id, size_t offset, size_t column) {
+  auto& cell = t.node_bytes.at(t.first_row.at(id) + offset, column);
+  cell = cell + Fp::one();
+}
+}  // namespace
+
+void request_node_byte(NodeBytesTraces& t, size_t id, size_t offset) { add_one(t, id, offset, node_bytes::m_byte); }
+
+void request_child_ref(NodeBytesTraces& t, size_t id, const NodeShape::Child& child) {
+  add_one(t, id, child.header, node_bytes::m_child);
+}
+
+void request_path_nibble(NodeBytesTraces& t, size_t id, const NodeShape& node, size_t index) {
+  // An odd path has nibble 0 in the hex-prefix byte's low half; then two nibbles per byte, high first.
+  const bool odd = node.path.size() % 2 == 1;
+  const size_t position = odd ? index + 1 : index + 2;  // in nibbles from the hex-prefix byte's high half
+  add_one(t, id, node.hp_offset + position / 2, position % 2 ? node_bytes::m_path_lo : node_bytes::m_path_hi);
+}
+
+void request_value_byte(NodeBytesTraces& t, size_t id, const NodeShape& node, size_t index) {
+  add_one(t, id, node.value_offset + index, node_bytes::m_value);
+}
+
+void request_node_end(NodeBytesTraces& t, size_t id, const NodeShape& node) {
+  add_one(t, id, node.end, node_bytes::m_end);
 }
 
 }  // namespace witprove::air

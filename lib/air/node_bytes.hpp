@@ -38,6 +38,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "air/buses.hpp"
 #include "eth/bytes.hpp"
@@ -123,6 +125,24 @@ struct NodeBytesAir {
   void eval(Folder& f) const;
 };
 
+// A node as node_bytes parses it, for the generators of the tables that use its facts. Throws
+// eth::DecodeError on a node that is not canonical RLP or not a trie node.
+struct NodeShape {
+  enum Kind : uint8_t { branch = 0, extension = 1, leaf = 2 } kind = branch;
+  std::vector<uint8_t> path;                 // nibbles, leaf and extension
+  size_t value_offset = 0, value_size = 0;   // leaf: where its value bytes are in the message
+  enum ChildClass : uint8_t { empty = 0, reference = 1, embedded = 2 };
+  struct Child {
+    ChildClass cls = empty;
+    size_t header = 0;  // offset of the slot's RLP header; a reference's 32 bytes follow it
+  };
+  std::array<Child, 16> children{};  // branch: slots 0..15; extension: slot 0
+  size_t hp_offset = 0;  // leaf, extension: the hex-prefix byte
+  size_t end = 0;        // the node's last byte
+};
+// The node at `node_offset` of `message` (0: the hashed node; else an embedded node's header).
+NodeShape node_shape(eth::ByteView message, size_t node_offset = 0);
+
 // A message to parse: its id on the sponge and its bytes.
 struct ParsedMessage {
   size_t id;
@@ -137,8 +157,17 @@ struct ParsedMessage {
 struct NodeBytesTraces {
   stark::Trace node_bytes;
   stark::Trace rlp_byte;
+  std::unordered_map<size_t, size_t> first_row;  // message id -> its first row
 };
 NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messages);
+
+// Adds one lookup of a node fact to the multiplicity column of the row that sends it (the node at
+// `node_offset` of message `id`, as node_shape gives it). Throws std::out_of_range for a message not parsed.
+void request_node_byte(NodeBytesTraces& t, size_t id, size_t offset);
+void request_child_ref(NodeBytesTraces& t, size_t id, const NodeShape::Child& child);
+void request_path_nibble(NodeBytesTraces& t, size_t id, const NodeShape& node, size_t index);
+void request_value_byte(NodeBytesTraces& t, size_t id, const NodeShape& node, size_t index);
+void request_node_end(NodeBytesTraces& t, size_t id, const NodeShape& node);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -290,7 +319,8 @@ void NodeBytesAir::eval(Folder& f) const {
   f.assert_zero(N(pbyte) * (N(pidx) - L(pidx) - Fp(2)));
   f.assert_zero(L(start) * L(plenn));
   f.assert_zero((L(hp) + L(pbyte)) * (L(plenn) - L(pidx) - one));
-  f.assert_zero((cont - N(hp) - N(pbyte)) * (N(plenn) - L(plenn)));
+  // The path length carries on to the node's end; after an embedded node's end it is 0 again.
+  f.assert_zero((cont - N(hp) - N(pbyte)) * (N(plenn) - L(plenn) * (one - L(nend))));
 
   // Values: item 1 of a leaf (hashed or embedded), a string. vcount counts its bytes.
   f.assert_zero(L(val_hdr) - L(k_leaf) * L(r_ih) * L(idx) - L(r_eh) * L(eidx));

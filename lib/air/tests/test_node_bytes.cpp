@@ -10,6 +10,7 @@
 #include "eth/mpt.hpp"
 #include "eth/rlp.hpp"
 #include "keccak_test_util.hpp"
+#include "trie_test_util.hpp"
 #include "stark/folders.hpp"
 #include "stark/stark.hpp"
 #include "stark/symbolic.hpp"
@@ -20,46 +21,16 @@ namespace nb = air::node_bytes;
 
 namespace {
 
-eth::Bytes random_bytes(std::mt19937_64& rng, size_t n) {
-  eth::Bytes b(n);
-  for (auto& x : b) x = static_cast<uint8_t>(rng());
-  return b;
-}
-
-// Every hashed node of a trie, root included.
-std::vector<eth::Bytes> trie_nodes(eth::Trie& trie) {
-  eth::PreimageLog log;
-  trie.root_hash(&log);
-  return log.preimages;
-}
-
-// An account-like state trie (values of 70..80 bytes: long strings), keys hashed.
 std::vector<eth::Bytes> state_like_nodes(size_t accounts, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  eth::Trie trie;
-  for (size_t i = 0; i < accounts; ++i) {
-    auto key = eth::keccak256(random_bytes(rng, 20));
-    trie.put(eth::ByteView(key.data(), key.size()), random_bytes(rng, 70 + rng() % 11));
-  }
-  return trie_nodes(trie);
+  auto trie = air::test::state_like_trie(accounts, seed);
+  return air::test::trie_nodes(trie);
 }
 
-// A storage-like trie whose keys share long prefixes (extensions) and whose values are small, so deep
-// leaves are embedded in their branches; plus a transactions-like trie with values of up to 400 bytes
-// under rlp(i) keys (length-of-length 2).
 std::vector<eth::Bytes> shaped_nodes(uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  eth::Trie storage;
-  for (size_t i = 0; i < 40; ++i) {
-    eth::Bytes key(32, 0x5a);  // a shared 40-nibble prefix: one extension, then short leaves
-    for (size_t k = 20; k < 32; ++k) key[k] = static_cast<uint8_t>(rng());
-    eth::Bytes value = eth::rlp_uint(1 + rng() % 300);
-    storage.put(key, eth::rlp_string(value));
-  }
-  eth::Trie txs;
-  for (uint64_t i = 0; i < 150; ++i) txs.put(eth::rlp_uint(i), random_bytes(rng, 1 + rng() % 400));
-  auto nodes = trie_nodes(storage);
-  for (auto& n : trie_nodes(txs)) nodes.push_back(std::move(n));
+  auto storage = air::test::storage_like_trie(seed);
+  auto txs = air::test::transactions_like_trie(150, seed + 1);
+  auto nodes = air::test::trie_nodes(storage);
+  for (auto& n : air::test::trie_nodes(txs)) nodes.push_back(std::move(n));
   return nodes;
 }
 
@@ -82,7 +53,7 @@ std::unique_ptr<Tables> make_tables(const std::vector<eth::Bytes>& hashed, const
                                     std::vector<size_t> ids = {}) {
   auto t = std::make_unique<Tables>();
   std::vector<uint8_t> read(hashed.size(), 1);
-  t->keccak = air::build_keccak_tables(hashed, {}, read);
+  t->keccak = air::build_keccak_tables(hashed, {}, {read, {}});
   const auto& source = parsed ? *parsed : hashed;
   std::vector<air::ParsedMessage> messages;
   for (size_t i = 0; i < source.size(); ++i) messages.push_back({ids.empty() ? i : ids[i], source[i]});
