@@ -22,6 +22,7 @@ enum class BusId : uint32_t {
   node_value_byte,
   node_end,
   node_slot_ref,
+  node_value_message,
   walk_edge,
   walk_root,
   walk_leaf,
@@ -56,6 +57,9 @@ inline constexpr stark::Bus<4> path_nibble{id(BusId::node_path_nibble), "node.pa
 inline constexpr stark::Bus<4> value_byte{id(BusId::node_value_byte), "node.value_byte"};
 // (message id, node offset, kind: 0 branch / 1 extension / 2 leaf, path length in nibbles, value length)
 inline constexpr stark::Bus<5> node_end{id(BusId::node_end), "node.end"};
+// (message id, node offset, value message id, value length): a leaf whose value bytes are also the bytes of
+// the value message, so its digest is the value's Keccak-256 (air/node_bytes.hpp)
+inline constexpr stark::Bus<4> value_message{id(BusId::node_value_message), "node.value_message"};
 // (message id, slot, 16 limbs of the 32-byte reference, expanded, child message id): a reference slot of a
 // hashed node, with its child's message when expanded (0 when not) (air/node_link.hpp)
 inline constexpr stark::Bus<20> slot_ref{id(BusId::node_slot_ref), "node.slot_ref"};

@@ -187,6 +187,7 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
   size_t rows = 0;
   for (const auto& m : messages) {
     layouts.push_back(lay_out(m));
+    if (m.value_message && layouts.back().kind != Layout::leaf) refuse(m.id, "a value to copy in a node that is not a leaf");
     rows += m.bytes.size();
   }
   NodeBytesTraces out{stark::Trace(width, std::bit_ceil(rows + 1)), stark::Trace(1, 256), {}};
@@ -215,7 +216,7 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
     // Running state, as the constraints define it row after row.
     int64_t rem0_v = 0, lol_v = 0, rems_v = 0, rem1_v = 0, noff_v = 0, pidx_v = 0, plenn_v = 0, vcount_v = 0;
     bool prev_long_header = false, prev_path_sstr = false, prev_in_path = false, prev_inval = false;
-    bool prev_embedded_end = false;
+    bool prev_embedded_end = false, vodd_v = false;
     for (size_t i = 0; i < n; ++i) {
       auto row = t.row(r0 + i);
       const uint8_t v = b[i];
@@ -312,6 +313,14 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
       row[inval] = Fp(inval_v);
       row[vb] = Fp(vb_v);
       row[vcount] = Fp(static_cast<uint64_t>(vcount_v));
+      if (value_header) vodd_v = !vb_v;
+      else if (inval_v) vodd_v = vodd_v != vb_v;
+      else vodd_v = false;
+      row[vodd] = Fp(vodd_v);
+      if (messages[mi].value_message) {
+        row[copy] = Fp::one();
+        row[mv] = Fp(*messages[mi].value_message);
+      }
       row[nend] = Fp(i + 1 == n || (depth2 && !next_depth2));
       prev_embedded_end = depth2 && !next_depth2;
     }
@@ -352,6 +361,10 @@ void request_value_byte(NodeBytesTraces& t, size_t id, const NodeShape& node, si
 
 void request_node_end(NodeBytesTraces& t, size_t id, const NodeShape& node) {
   add_one(t, id, node.end, node_bytes::m_end);
+}
+
+void request_value_message(NodeBytesTraces& t, size_t id, const NodeShape& node) {
+  add_one(t, id, node.end, node_bytes::m_vmsg);
 }
 
 }  // namespace witprove::air

@@ -32,10 +32,15 @@
 //   value_byte  (message id, node offset, offset in the value, byte)           each byte of a leaf's value
 //   node_end    (message id, node offset, kind: 0 branch / 1 extension / 2 leaf, path length in nibbles,
 //               value length in bytes)                                         last row of each node
+//   value_message (message id, 0, value message id, value length)            last row of a copied leaf
+// A hashed leaf may be marked `copy` with a value message: its value bytes then also receive that message's
+// limbs (exactly once, like the node's own), so the value message is exactly the value and its digest on
+// the sponge is the value's Keccak-256 (account leaves: the item value of docs/state-transition.md).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -114,7 +119,11 @@ inline constexpr size_t vb = 53;        // a byte of the value (a single-byte va
 inline constexpr size_t vcount = 54;    // value bytes so far (0 outside a value)
 inline constexpr size_t nend = 55;      // last row of a node (hashed or embedded)
 inline constexpr size_t m_byte = 56, m_child = 57, m_path_hi = 58, m_path_lo = 59, m_value = 60, m_end = 61;
-inline constexpr size_t width = 62;
+inline constexpr size_t copy = 62;   // this leaf's value is also a message of its own, constant per message
+inline constexpr size_t mv = 63;     // that message's id
+inline constexpr size_t vodd = 64;   // value rows: the parity of the last value byte's offset so far
+inline constexpr size_t m_vmsg = 65;
+inline constexpr size_t width = 66;
 }  // namespace node_bytes
 
 struct NodeBytesAir {
@@ -143,10 +152,12 @@ struct NodeShape {
 // The node at `node_offset` of `message` (0: the hashed node; else an embedded node's header).
 NodeShape node_shape(eth::ByteView message, size_t node_offset = 0);
 
-// A message to parse: its id on the sponge and its bytes.
+// A message to parse: its id on the sponge and its bytes, and for a leaf whose value is copied, the id of
+// the message holding the value.
 struct ParsedMessage {
   size_t id;
   eth::ByteView bytes;
+  std::optional<size_t> value_message = std::nullopt;
 };
 
 // Lays the messages out as node_bytes rows (at least one padding row after them; multiplicities zero) and
@@ -168,6 +179,7 @@ void request_child_ref(NodeBytesTraces& t, size_t id, const NodeShape::Child& ch
 void request_path_nibble(NodeBytesTraces& t, size_t id, const NodeShape& node, size_t index);
 void request_value_byte(NodeBytesTraces& t, size_t id, const NodeShape& node, size_t index);
 void request_node_end(NodeBytesTraces& t, size_t id, const NodeShape& node);
+void request_value_message(NodeBytesTraces& t, size_t id, const NodeShape& node);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -332,12 +344,24 @@ void NodeBytesAir::eval(Folder& f) const {
   f.assert_zero(transition * (N(inval) - N(val_hdr)) * (N(vcount) - L(vcount) - N(vb)));
   f.assert_zero((one - L(inval)) * L(vcount));
 
+  // Copied values: a hashed leaf's value bytes, paired from the value's first byte, are the limbs of the
+  // value message.
+  boolean(copy);
+  boolean(vodd);
+  f.assert_zero(cont * (N(copy) - L(copy)));
+  f.assert_zero(cont * (N(mv) - L(mv)));
+  f.assert_zero(L(copy) * (one - L(k_leaf)));
+  f.assert_zero((one - L(copy)) * L(mv));
+  f.assert_zero(L(val_hdr) * (L(vodd) + L(vb) - one));
+  f.assert_zero((N(inval) - N(val_hdr)) * (N(vodd) - L(vodd) - N(vb) + L(vodd) * N(vb) * Fp(2)));
+  f.assert_zero((one - L(inval)) * L(vodd));
+
   // The last row of a node: the message's, or an embedded node's.
   f.assert_zero(L(nend) - ends - depth2 * (one - next_depth2));
 
   // Cells no rule above needs are zero, so the rows are a function of the bytes.
   const Expr padding = one - L(real);
-  for (size_t c : {msg, off, byte, odd, rem0, idx, plenn}) f.assert_zero(padding * L(c));
+  for (size_t c : {msg, off, byte, odd, rem0, idx, plenn, copy}) f.assert_zero(padding * L(c));
   f.assert_zero((L(start) + L(r_ll)) * L(idx));
   f.assert_zero((one - L(inlen)) * L(lol));
   f.assert_zero((one - L(instr)) * L(rems));
@@ -361,12 +385,17 @@ void NodeBytesAir::eval(Folder& f) const {
   f.assert_zero(L(m_path_lo) * (one - L(pbyte) - L(hp) * L(hp_odd)));
   f.assert_zero(L(m_value) * (one - L(vb)));
   f.assert_zero(L(m_end) * (one - L(nend)));
+  f.assert_zero(L(m_vmsg) * (one - L(copy) * ends));
   f.send(bus::node_byte, std::array<Expr, 3>{L(msg), L(off), L(byte)}, L(m_byte));
   f.send(bus::child_ref, std::array<Expr, 4>{L(msg), L(idx) - L(k_ext), L(ch_ref) + L(ch_emb) * Fp(2), L(off)},
          L(m_child));
   f.send(bus::path_nibble, std::array<Expr, 4>{L(msg), L(noff), L(pidx) - one, L(nh)}, L(m_path_hi));
   f.send(bus::path_nibble, std::array<Expr, 4>{L(msg), L(noff), L(pidx), L(nl)}, L(m_path_lo));
   f.send(bus::value_byte, std::array<Expr, 4>{L(msg), L(noff), L(vcount) - one, L(byte)}, L(m_value));
+  f.receive(bus::message_limb,
+            std::array<Expr, 4>{L(mv), (L(vcount) - one) * half, L(byte) + L(hi) * Fp(256), cont},
+            L(copy) * L(vb) * (one - L(vodd)));
+  f.send(bus::value_message, std::array<Expr, 4>{L(msg), L(noff), L(mv), L(vcount)}, L(m_vmsg));
   const Expr kind = L(k_ext) + L(k_leaf) * Fp(2) + depth2 * Fp(2);
   f.send(bus::node_end, std::array<Expr, 5>{L(msg), L(noff), kind, L(plenn), L(vcount)}, L(m_end));
 }

@@ -342,7 +342,7 @@ TEST_CASE("node_bytes tables: symbolic degrees and lookups, the same on every ro
   auto t = make_tables(shaped_nodes(7));
   const auto& s = t->node_air.summary();
   CHECK(s.constraint_degree == 3);
-  CHECK(s.interactions.size() == 8);
+  CHECK(s.interactions.size() == 10);
   CHECK_FALSE(stark::check_uniform(t->node_air, t->node.node_bytes, {}));
   CHECK_FALSE(stark::check_uniform(t->byte_air, t->node.rlp_byte, {}));
 }
@@ -369,4 +369,39 @@ TEST_CASE("node_bytes tables: parsed nodes prove and verify with the Keccak tabl
   params.check_trace = false;
   auto forged = stark::prove(bad->instances(), params, statement);
   CHECK(stark::verify(airs, publics, forged, params, statement) != std::nullopt);
+}
+
+TEST_CASE("node_bytes: a copied leaf value is exactly its value message") {
+  // Account-like leaves (values of 70..80 bytes, odd and even lengths) whose values are messages too.
+  auto trie = air::test::state_like_trie(40, 9);
+  auto nodes = air::test::trie_nodes(trie);
+  auto check = [&](bool tamper) {
+    std::vector<eth::Bytes> messages = nodes;
+    std::vector<air::ParsedMessage> parsed;
+    std::vector<size_t> value_ids(nodes.size(), SIZE_MAX);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const auto shape = air::node_shape(nodes[i]);
+      if (shape.kind != air::NodeShape::leaf) continue;
+      value_ids[i] = messages.size();
+      messages.emplace_back(nodes[i].begin() + static_cast<ptrdiff_t>(shape.value_offset),
+                            nodes[i].begin() + static_cast<ptrdiff_t>(shape.value_offset + shape.value_size));
+    }
+    if (tamper) messages.back()[3] ^= 0x10;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      air::ParsedMessage m{i, nodes[i]};
+      if (value_ids[i] != SIZE_MAX) m.value_message = value_ids[i];
+      parsed.push_back(m);
+    }
+    Tables t;
+    std::vector<uint8_t> read(messages.size(), 1);
+    t.keccak = air::build_keccak_tables(messages, {}, {read, {}});
+    t.node = air::generate_node_bytes_traces(parsed);
+    return check_all(t);
+  };
+  auto honest = check(false);
+  INFO(honest.value_or("valid"));
+  CHECK_FALSE(honest);
+  auto tampered = check(true);
+  REQUIRE(tampered);
+  CHECK_THAT(*tampered, Catch::Contains("keccak.message_limb"));
 }
