@@ -70,8 +70,8 @@ inline constexpr stark::Bus<20> slot_ref{id(BusId::node_slot_ref), "node.slot_re
 inline constexpr stark::Bus<37> edge{id(BusId::walk_edge), "walk.edge"};
 // (walk[18], root digest[16])
 inline constexpr stark::Bus<34> root{id(BusId::walk_root), "walk.root"};
-// (walk[18], message id, node offset, key length, key[16]): a leaf a walk reaches
-inline constexpr stark::Bus<37> leaf{id(BusId::walk_leaf), "walk.leaf"};
+// (walk[18], message id, node offset, key length, key[16], value length): a leaf a walk reaches
+inline constexpr stark::Bus<38> leaf{id(BusId::walk_leaf), "walk.leaf"};
 // (trie kind, account key[16], item kind: 0 leaf / 1 hashed-out node, prefix length, prefix[16], value[16]):
 // pre-state walks send their items, post-state walks receive theirs
 inline constexpr stark::Bus<51> item{id(BusId::trie_item), "trie.item"};

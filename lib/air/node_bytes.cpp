@@ -23,7 +23,8 @@ rlp_byte::Facts rlp_byte::facts(uint8_t b) {
   else if (b <= 0xf7) cls = short_list, len = b - 0xc0u;
   else if (b <= 0xfa) cls = long_list, len = b - 0xf7u;
   else cls = bad_long, len = b - 0xf7u;
-  const uint32_t child = b == 0x80 ? 1 : b == 0xa0 ? 2 : cls == short_list ? 3 : 0;
+  // An embedded node is shorter than 32 bytes: a list of at most 30 payload bytes (an empty one is no node).
+  const uint32_t child = b == 0x80 ? 1 : b == 0xa0 ? 2 : (b >= 0xc1 && b <= 0xde) ? 3 : 0;
   return {{b, cls, len, uint32_t{b} >> 4, uint32_t{b} & 15u, child, b == 0x81, b != 0, b >= 56}};
 }
 
@@ -320,6 +321,7 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
       if (messages[mi].value_message) {
         row[copy] = Fp::one();
         row[mv] = Fp(*messages[mi].value_message);
+        row[vrecv] = Fp(vb_v && !vodd_v);
       }
       row[nend] = Fp(i + 1 == n || (depth2 && !next_depth2));
       prev_embedded_end = depth2 && !next_depth2;

@@ -32,7 +32,9 @@
 //   value_byte  (message id, node offset, offset in the value, byte)           each byte of a leaf's value
 //   node_end    (message id, node offset, kind: 0 branch / 1 extension / 2 leaf, path length in nibbles,
 //               value length in bytes)                                         last row of each node
-//   value_message (message id, 0, value message id, value length)            last row of a copied leaf
+//   value_message (message id, 0, value message id, value length)            last row of a copied leaf;
+//               its receiver also receives the value message's digest tuple with that length (which
+//               settles an empty value, whose copy reads no limb)
 // A hashed leaf may be marked `copy` with a value message: its value bytes then also receive that message's
 // limbs (exactly once, like the node's own), so the value message is exactly the value and its digest on
 // the sponge is the value's Keccak-256 (account leaves: the item value of docs/state-transition.md).
@@ -62,7 +64,7 @@ inline constexpr size_t length = 2;     // short forms: the length; long forms: 
 inline constexpr size_t high_nibble = 3;
 inline constexpr size_t low_nibble = 4;
 inline constexpr size_t child_code = 5;  // as a branch slot header: 1 empty (0x80), 2 reference (0xa0),
-                                         // 3 embedded node (a short list), 0 not a slot header
+                                         // 3 embedded node (a list under 32 bytes), 0 not a slot header
 inline constexpr size_t is_0x81 = 6;
 inline constexpr size_t is_nonzero = 7;
 inline constexpr size_t at_least_56 = 8;
@@ -123,7 +125,8 @@ inline constexpr size_t copy = 62;   // this leaf's value is also a message of i
 inline constexpr size_t mv = 63;     // that message's id
 inline constexpr size_t vodd = 64;   // value rows: the parity of the last value byte's offset so far
 inline constexpr size_t m_vmsg = 65;
-inline constexpr size_t width = 66;
+inline constexpr size_t vrecv = 66;  // copy x vb x (1 - vodd): the row receives a value message limb
+inline constexpr size_t width = 67;
 }  // namespace node_bytes
 
 struct NodeBytesAir {
@@ -231,6 +234,7 @@ void NodeBytesAir::eval(Folder& f) const {
   for (size_t k : {k_branch, k_leaf, k_ext}) f.assert_zero(cont * (N(k) - L(k)));
   const Expr header = L(start) + L(r_ih) + L(r_eh);
   f.assert_zero(header * L(c_bad));
+  f.assert_zero(L(r_ih) * L(c_llist));  // no long list inside a node (an embedded node is under 32 bytes)
 
   // Outer list: a list header on the first row; its length (short form) or its length bytes (long form)
   // set rem0, which counts every payload byte down to zero at the message end.
@@ -355,6 +359,7 @@ void NodeBytesAir::eval(Folder& f) const {
   f.assert_zero(L(val_hdr) * (L(vodd) + L(vb) - one));
   f.assert_zero((N(inval) - N(val_hdr)) * (N(vodd) - L(vodd) - N(vb) + L(vodd) * N(vb) * Fp(2)));
   f.assert_zero((one - L(inval)) * L(vodd));
+  f.assert_zero(L(vrecv) - L(copy) * L(vb) * (one - L(vodd)));
 
   // The last row of a node: the message's, or an embedded node's.
   f.assert_zero(L(nend) - ends - depth2 * (one - next_depth2));
@@ -394,7 +399,7 @@ void NodeBytesAir::eval(Folder& f) const {
   f.send(bus::value_byte, std::array<Expr, 4>{L(msg), L(noff), L(vcount) - one, L(byte)}, L(m_value));
   f.receive(bus::message_limb,
             std::array<Expr, 4>{L(mv), (L(vcount) - one) * half, L(byte) + L(hi) * Fp(256), cont},
-            L(copy) * L(vb) * (one - L(vodd)));
+            L(vrecv));
   f.send(bus::value_message, std::array<Expr, 4>{L(msg), L(noff), L(mv), L(vcount)}, L(m_vmsg));
   const Expr kind = L(k_ext) + L(k_leaf) * Fp(2) + depth2 * Fp(2);
   f.send(bus::node_end, std::array<Expr, 5>{L(msg), L(noff), kind, L(plenn), L(vcount)}, L(m_end));

@@ -22,13 +22,18 @@ std::array<uint32_t, 16> packed_limbs(std::span<const uint8_t> nibbles) {
   return limbs;
 }
 
-namespace {
-
 std::array<uint32_t, 16> digest_limbs(const eth::H256& d) {
   std::array<uint32_t, 16> limbs{};
   for (size_t j = 0; j < 16; ++j) limbs[j] = d[2 * j] | uint32_t{d[2 * j + 1]} << 8;
   return limbs;
 }
+
+const std::array<uint32_t, 16>& packed_limbs_of_empty_trie() {
+  static const auto limbs = digest_limbs(eth::keccak256(eth::Bytes{0x80}));
+  return limbs;
+}
+
+namespace {
 
 struct Visit {
   size_t message, node_offset, length;
@@ -44,17 +49,25 @@ class Walker {
 
   void walk(const WalkSpec& w) {
     walk_ = w;
-    auto it = parsed_by_digest_.find(w.root);
-    if (it == parsed_by_digest_.end())
-      throw std::invalid_argument(fmt::format("walk of trie kind {} ({}): root {} is not a parsed node",
-                                              static_cast<int>(w.kind), w.post ? "post" : "pre", eth::to_hex(w.root)));
     Row root = base_row();
     root.rr = root.vfirst = root.vlast = true;
-    root.message = it->second;
     root.dig = digest_limbs(w.root);
-    root.root_length = messages_[it->second].size();
-    ++digest_lookups_[it->second];
+    auto it = parsed_by_digest_.find(w.root);
+    if (w.root == eth::keccak256(eth::Bytes{0x80})) {
+      root.root_kind = RootKind::empty;
+    } else if (it == parsed_by_digest_.end()) {
+      if (w.kind == TrieKind::transactions || w.kind == TrieKind::receipts)
+        throw std::invalid_argument(fmt::format("the {} root {} is not among the parsed nodes",
+                                                w.kind == TrieKind::transactions ? "transactions" : "receipts",
+                                                eth::to_hex(w.root)));
+      root.root_kind = RootKind::hashed;
+      items_.push_back({w.kind, w.account_key, true, 0, {}, w.root, w.post});
+    }
     rows_.push_back(root);
+    if (root.root_kind != RootKind::node) return;
+    rows_.back().message = it->second;
+    rows_.back().root_length = messages_[it->second].size();
+    ++digest_lookups_[it->second];
     std::vector<Visit> pending{{it->second, 0, 0, {}}};
     while (!pending.empty()) {
       Visit v = std::move(pending.back());
@@ -74,7 +87,9 @@ class Walker {
   }
 
  private:
+  enum class RootKind : uint8_t { node, hashed, empty };
   struct Row {
+    RootKind root_kind = RootKind::node;
     bool rr = false, rb = false, rp = false, r0 = false, vfirst = false, vlast = false;
     WalkSpec walk;
     size_t message = 0, node_offset = 0;
@@ -168,7 +183,7 @@ class Walker {
       r.r0 = r.lend = true;
       r.ell = v.length;
       r.prefix = v.prefix;
-      leaves_.push_back({walk_, v.message, v.node_offset, v.prefix});
+      leaves_.push_back({walk_, v.message, v.node_offset, v.prefix, shape.value_size});
       rows_.push_back(std::move(r));
     } else {
       std::vector<uint8_t> prefix = v.prefix;
@@ -185,7 +200,7 @@ class Walker {
           if (shape.kind == NodeShape::extension) child_slot(r, v.message, shape.children[0], pending);
           else {
             r.lend = true;
-            leaves_.push_back({walk_, v.message, v.node_offset, prefix});
+            leaves_.push_back({walk_, v.message, v.node_offset, prefix, shape.value_size});
           }
         }
         rows_.push_back(std::move(r));
@@ -245,6 +260,7 @@ class Walker {
       for (size_t j = 0; j < 16; ++j) row[dig + j] = Fp(in.dig[j]);
       row[root_length] = Fp(in.root_length);
       row[lend] = Fp(in.lend);
+      if (in.rr) row[root_node + static_cast<size_t>(in.root_kind)] = Fp::one();
     }
     return t;
   }

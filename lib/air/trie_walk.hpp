@@ -2,9 +2,11 @@
 //
 // A walk visits the nodes of one trie (a walk id: trie kind, pre/post, account key) from its root. Rows come
 // in visits, one visit per node per walk, its rows consecutive:
-//   root row (rr)    one per walk: receives (walk, root digest) on `root` and the digest tuple of a message
-//                    with that digest, and sends that message's position (offset 0, length 0, empty prefix)
-//                    on `edge`;
+//   root row (rr)    one per walk, receiving (walk, root digest) on `root`, of one of three kinds:
+//                    a node: receives the digest tuple of a message with that digest and sends its position
+//                    (offset 0, length 0, empty prefix) on `edge`; hashed out (state and storage tries): the
+//                    whole trie is one item (hashed-out node, length 0, root); empty: the root is
+//                    keccak(0x80) and the trie has no items;
 //   branch rows (rb) 16 per branch, slot i = 0..15, each placing nibble i after the node's prefix;
 //   path rows (rp)   one per path nibble of a leaf or extension (received from node_bytes' path_nibble),
 //                    placing it after the prefix so far;
@@ -57,7 +59,8 @@ inline constexpr size_t expanded = 97, child = 98;
 inline constexpr size_t dig = 99;    // 16 limbs: the root digest (root rows) or the slot's reference
 inline constexpr size_t root_length = 115;
 inline constexpr size_t lend = 116;  // a leaf's last row
-inline constexpr size_t width = 117;
+inline constexpr size_t root_node = 117, root_hashed = 118, root_empty = 119;  // root row kinds
+inline constexpr size_t width = 120;
 }  // namespace trie_walk
 
 struct TrieWalkAir {
@@ -92,6 +95,7 @@ struct WalkLeaf {
   WalkSpec walk;
   size_t message, node_offset;
   std::vector<uint8_t> key;  // nibbles
+  size_t value_length;
 };
 
 struct TrieWalkTraces {
@@ -102,15 +106,20 @@ struct TrieWalkTraces {
   std::vector<WalkLeaf> leaves;
 };
 
-// Walks every spec over `messages` (the sponge's message list, by id): a reference is expanded when some
-// parsed message (`parsed`: node_bytes' input) hashes to it, else hashed out. Adds the node facts the walks
-// look up to `nodes` (their multiplicity columns). Throws std::invalid_argument naming the walk when a root
-// has no parsed message, or a transactions or receipts walk meets a hashed-out reference.
+// Walks every spec over `messages` (the sponge's message list, by id): a reference or root is expanded
+// when some parsed message (`parsed`: node_bytes' input) hashes to it, else hashed out; the root
+// keccak(0x80) is an empty trie. Adds the node facts the walks look up to `nodes` (their multiplicity
+// columns). Throws std::invalid_argument naming the walk when a transactions or receipts walk meets a
+// hashed-out reference or root.
 TrieWalkTraces generate_trie_walks(std::span<const WalkSpec> walks, std::span<const eth::Bytes> messages,
                                    std::span<const ParsedMessage> parsed, NodeBytesTraces& nodes);
 
-// The 16 limbs of a digest or packed nibble path (nibble 2i high half of byte i; zero past the end).
+// The 16 limbs of a packed nibble path (nibble 2i the high half of byte i; zero past the end), and of a
+// digest (bytes 2j, 2j + 1 in limb j).
 std::array<uint32_t, 16> packed_limbs(std::span<const uint8_t> nibbles);
+std::array<uint32_t, 16> digest_limbs(const eth::H256& digest);
+// The limbs of keccak(0x80), the root of an empty trie.
+const std::array<uint32_t, 16>& packed_limbs_of_empty_trie();
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -126,7 +135,7 @@ void TrieWalkAir::eval(Folder& f) const {
   const Expr transition = f.is_transition();
   auto boolean = [&](size_t c) { f.assert_zero(L(c) * (L(c) - one)); };
   for (size_t c : {real, rr, rb, rp, r0, vfirst, vlast, kt_state, kt_storage, kt_tx, kt_rc, post, nk_branch, nk_ext,
-                   nk_leaf, act, cl_empty, cl_ref, cl_emb, expanded, lend})
+                   nk_leaf, act, cl_empty, cl_ref, cl_emb, expanded, lend, root_node, root_hashed, root_empty})
     boolean(c);
   for (size_t j = 0; j < 16; ++j) boolean(sel + j);
   for (size_t k = 0; k < 4; ++k) boolean(wt + k);
@@ -195,7 +204,12 @@ void TrieWalkAir::eval(Folder& f) const {
   for (size_t j = 0; j < 16; ++j) f.assert_zero(L(rr) * L(pref + j));
   f.assert_zero(L(rr) * L(plen));
   f.assert_zero(L(rr) * L(vlen));
-  f.assert_zero((one - L(rr)) * L(root_length));
+  f.assert_zero(L(root_node) + L(root_hashed) + L(root_empty) - L(rr));
+  f.assert_zero((one - L(root_node)) * L(root_length));
+  f.assert_zero((L(rr) - L(root_node)) * L(msg));
+  f.assert_zero((L(kt_tx) + L(kt_rc)) * L(root_hashed));
+  const auto empty = packed_limbs_of_empty_trie();
+  for (size_t j = 0; j < 16; ++j) f.assert_zero(L(root_empty) * (L(dig + j) - Fp(empty[j])));
 
   // Child slots: a branch row, or an extension's last path row (a reference, slot 0).
   f.assert_zero(L(act) - L(rb) - L(rp) * L(vlast) * L(nk_ext));
@@ -230,7 +244,7 @@ void TrieWalkAir::eval(Folder& f) const {
     return t;
   };
   // A visit's position: sent by the root row, received by every other visit's first row.
-  f.send(bus::edge, position(L(msg), L(noff), L(ell), pref), L(rr) * Fp(2) - L(vfirst));
+  f.send(bus::edge, position(L(msg), L(noff), L(ell), pref), L(root_node) + L(rr) - L(vfirst));
   f.receive(bus::node_end, std::array<Expr, 5>{L(msg), L(noff), L(nk_ext) + L(nk_leaf) * Fp(2), L(plen), L(vlen)},
             L(vfirst) - L(rr));
   f.receive(bus::path_nibble, std::array<Expr, 4>{L(msg), L(noff), L(i), L(nib)}, L(rp));
@@ -242,7 +256,7 @@ void TrieWalkAir::eval(Folder& f) const {
     d[1] = L(root_length);
     for (size_t j = 0; j < 16; ++j) t[18 + j] = d[2 + j] = L(dig + j);
     f.receive(bus::root, t, L(rr));
-    f.receive(bus::digest, d, L(rr));
+    f.receive(bus::digest, d, L(root_node));
   }
   f.receive(bus::child_ref, std::array<Expr, 4>{L(msg), L(slot), L(cl_emb) * Fp(2), L(off)}, L(cl_empty) + L(cl_emb));
   {
@@ -261,14 +275,20 @@ void TrieWalkAir::eval(Folder& f) const {
     t[0] = L(kt);
     for (size_t j = 0; j < 16; ++j) t[1 + j] = L(akey + j);
     t[17] = one;
-    t[18] = L(ell) + one;
+    t[18] = L(ell) + L(act);  // a hashed-out slot's child is one deeper; a hashed-out root is at length 0
     for (size_t j = 0; j < 16; ++j) {
       t[19 + j] = L(npref + j);
       t[35 + j] = L(dig + j);
     }
-    f.send(bus::item, t, (one - L(post) * Fp(2)) * L(cl_ref) * (one - L(expanded)));
+    f.send(bus::item, t, (one - L(post) * Fp(2)) * (L(cl_ref) * (one - L(expanded)) + L(root_hashed)));
   }
-  f.send(bus::leaf, position(L(msg), L(noff), L(ell) + L(rp), npref), L(lend));
+  {
+    std::array<Expr, 38> t;
+    const auto p = position(L(msg), L(noff), L(ell) + L(rp), npref);
+    std::copy(p.begin(), p.end(), t.begin());
+    t[37] = L(vlen);
+    f.send(bus::leaf, t, L(lend));
+  }
 }
 
 }  // namespace witprove::air

@@ -126,7 +126,10 @@ TEST_CASE("rlp_byte: the fixed table classifies every byte by the RLP rules") {
   CHECK(facts(0xb8).columns[rlp_class] == long_string);
   CHECK(facts(0xba).columns[length] == 3);
   CHECK(facts(0xbb).columns[rlp_class] == bad_long);
-  CHECK(facts(0xc0).columns[child_code] == 3);
+  CHECK(facts(0xc0).columns[child_code] == 0);
+  CHECK(facts(0xc1).columns[child_code] == 3);
+  CHECK(facts(0xde).columns[child_code] == 3);
+  CHECK(facts(0xdf).columns[child_code] == 0);
   CHECK(facts(0xf7).columns[length] == 55);
   CHECK(facts(0xf9).columns[rlp_class] == long_list);
   CHECK(facts(0xfb).columns[rlp_class] == bad_long);
@@ -291,6 +294,13 @@ TEST_CASE("node_bytes: nodes that break the trie rules fail the constraints") {
   }
   SECTION("an even path whose flag byte has a nonzero low nibble") {
     CHECK(node_constraints(*make_tables(one(list({eth::Bytes{0x25}, eth::Bytes{0x05}})))));
+  }
+  SECTION("an embedded node of 31 bytes passes, one of 32 bytes fails") {
+    const eth::Bytes fits = list({eth::Bytes{0x20}, eth::rlp_string(eth::Bytes(28, 0x44))});
+    const eth::Bytes too_long = list({eth::Bytes{0x20}, eth::rlp_string(eth::Bytes(29, 0x44))});
+    REQUIRE(fits.size() == 31);
+    CHECK(valid(*make_tables(one(branch_bytes(eth::Bytes{0x80}, fits)))));
+    CHECK(node_constraints(*make_tables(one(branch_bytes(eth::Bytes{0x80}, too_long)))));
   }
   SECTION("an embedded extension") {
     const eth::Bytes embedded = list({eth::Bytes{0x11}, eth::Bytes{0x07}});  // flag 1: odd extension

@@ -80,7 +80,7 @@ struct Statement {
   stark::AirAdapter<air::NodeLinkAir> link_air{air::NodeLinkAir{}};
   stark::AirAdapter<air::TrieWalkAir> walk_air{air::TrieWalkAir{}};
   stark::AirAdapter<TupleRowsAir<34>> root_air{TupleRowsAir<34>{air::bus::root, false}};
-  stark::AirAdapter<TupleRowsAir<37>> leaf_air{TupleRowsAir<37>{air::bus::leaf, true}};
+  stark::AirAdapter<TupleRowsAir<38>> leaf_air{TupleRowsAir<38>{air::bus::leaf, true}};
 
   std::vector<stark::TableInstance> instances() const {
     auto out = keccak.instances();
@@ -118,9 +118,9 @@ std::unique_ptr<Statement> build(std::vector<eth::Bytes> messages, const std::ve
     roots.push_back(t);
   }
   s->roots = tuple_rows(roots, true);
-  std::vector<std::array<uint32_t, 37>> leaves;
+  std::vector<std::array<uint32_t, 38>> leaves;
   for (const auto& l : s->walks.leaves) {
-    std::array<uint32_t, 37> t{};
+    std::array<uint32_t, 38> t{};
     const auto id = walk_id(l.walk);
     std::copy(id.begin(), id.end(), t.begin());
     t[18] = static_cast<uint32_t>(l.message);
@@ -128,6 +128,7 @@ std::unique_ptr<Statement> build(std::vector<eth::Bytes> messages, const std::ve
     t[20] = static_cast<uint32_t>(l.key.size());
     const auto key = air::packed_limbs(l.key);
     std::copy(key.begin(), key.end(), t.begin() + 21);
+    t[37] = static_cast<uint32_t>(l.value_length);
     leaves.push_back(t);
   }
   s->leaves = tuple_rows(leaves, false);
