@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "eth/keccak.hpp"
+#include "eth/nibbles.hpp"
 #include "stark/folders.hpp"
 
 namespace witprove::air {
@@ -74,6 +75,28 @@ class Walker {
       pending.pop_back();
       visit(v, pending);
     }
+  }
+
+  // Storage walks of the account leaves reached so far.
+  std::vector<WalkSpec> storage_walks() const {
+    std::vector<WalkSpec> out;
+    for (const WalkLeaf& leaf : leaves_) {
+      if (leaf.walk.kind != TrieKind::state) continue;
+      const NodeShape shape = node_shape(messages_[leaf.message], leaf.node_offset);
+      if (shape.value_size < 70)
+        throw std::invalid_argument(fmt::format("account leaf in message {} is too short", leaf.message));
+      WalkSpec s;
+      s.kind = TrieKind::storage;
+      s.post = leaf.walk.post;
+      const eth::Bytes key = eth::nibbles_to_bytes(leaf.key);
+      std::copy(key.begin(), key.end(), s.account_key.begin());
+      const auto& bytes = messages_[leaf.message];
+      const size_t root_at = shape.value_offset + shape.value_size - 65;
+      std::copy(bytes.begin() + static_cast<ptrdiff_t>(root_at), bytes.begin() + static_cast<ptrdiff_t>(root_at + 32),
+                s.root.begin());
+      out.push_back(s);
+    }
+    return out;
   }
 
   TrieWalkTraces finish() {
@@ -280,9 +303,14 @@ class Walker {
 }  // namespace
 
 TrieWalkTraces generate_trie_walks(std::span<const WalkSpec> walks, std::span<const eth::Bytes> messages,
-                                   std::span<const ParsedMessage> parsed, NodeBytesTraces& nodes) {
+                                   std::span<const ParsedMessage> parsed, NodeBytesTraces& nodes,
+                                   StorageWalks storage) {
   Walker w(messages, parsed, nodes);
   for (const auto& spec : walks) w.walk(spec);
+  // Every account leaf a state walk reaches has its storage walk in the same state (docs/state-transition.md):
+  // its storage root is the first of the two 32-byte strings that end the account's value.
+  if (storage == StorageWalks::under_accounts)
+    for (const WalkSpec& spec : w.storage_walks()) w.walk(spec);
   return w.finish();
 }
 

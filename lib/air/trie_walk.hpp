@@ -111,8 +111,13 @@ struct TrieWalkTraces {
 // keccak(0x80) is an empty trie. Adds the node facts the walks look up to `nodes` (their multiplicity
 // columns). Throws std::invalid_argument naming the walk when a transactions or receipts walk meets a
 // hashed-out reference or root.
+// With StorageWalks::under_accounts, every account leaf the state walks reach also gets its storage walk
+// in the same state (its storage root: the first of the two 32-byte strings ending the account value), as
+// leaf_value requires; with `given`, only the walks given are made.
+enum class StorageWalks : uint8_t { given, under_accounts };
 TrieWalkTraces generate_trie_walks(std::span<const WalkSpec> walks, std::span<const eth::Bytes> messages,
-                                   std::span<const ParsedMessage> parsed, NodeBytesTraces& nodes);
+                                   std::span<const ParsedMessage> parsed, NodeBytesTraces& nodes,
+                                   StorageWalks storage = StorageWalks::given);
 
 // The 16 limbs of a packed nibble path (nibble 2i the high half of byte i; zero past the end), and of a
 // digest (bytes 2j, 2j + 1 in limb j).
