@@ -27,6 +27,8 @@ enum class BusId : uint32_t {
   walk_root,
   walk_leaf,
   trie_item,
+  key_digest,
+  byte_range,
 };
 
 namespace bus {
@@ -75,6 +77,11 @@ inline constexpr stark::Bus<38> leaf{id(BusId::walk_leaf), "walk.leaf"};
 // (trie kind, account key[16], item kind: 0 leaf / 1 hashed-out node, prefix length, prefix[16], value[16]):
 // pre-state walks send their items, post-state walks receive theirs
 inline constexpr stark::Bus<51> item{id(BusId::trie_item), "trie.item"};
+// (is slot: 0 address / 1 slot, 16 preimage limbs (an address fills 10), 16 digest limbs): a hashed key
+// (air/change_list.hpp)
+inline constexpr stark::Bus<33> key_digest{id(BusId::key_digest), "change.key_digest"};
+// (byte): a value below 256 (the fixed byte_range table)
+inline constexpr stark::Bus<1> byte{id(BusId::byte_range), "byte"};
 }  // namespace bus
 
 }  // namespace witprove::air

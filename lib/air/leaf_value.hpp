@@ -100,6 +100,7 @@ void LeafValueAir::eval(Folder& f) const {
   f.assert_zero(L(is_slot) * (count - L(vlen) + cls0));
   f.assert_zero(L(is_slot) * cls0 * (L(f0 + 1) - L(vlen) + one));
   f.assert_zero(L(is_slot) * (one - cls0) * (L(b0) - L(bytes + 31)));
+  f.assert_zero(L(is_slot) * (one - cls0) * (L(vlen) - one));
   f.assert_zero(first * L(inv_first) - L(is_slot));
   f.assert_zero((one - L(is_slot)) * L(inv_first));
   f.assert_zero(L(f0 + 5) * (L(f1) * L(inv_class) - one));

@@ -155,6 +155,7 @@ void TrieWalkAir::eval(Folder& f) const {
   const Expr continues = L(real) - L(vlast);
   f.assert_zero(continues * (one - N(real)));
   f.assert_zero(f.is_last_row() * L(real));
+  f.assert_zero(transition * N(real) * padding);  // real rows first: no visit can start after padding
   for (size_t c : {rr, r0}) {
     f.assert_zero(L(c) * (one - L(vfirst)));
     f.assert_zero(L(c) * (one - L(vlast)));

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "air/change_list.hpp"
 #include "air/keccak_sponge.hpp"
 #include "air/leaf_value.hpp"
 #include "air/node_bytes.hpp"
@@ -71,9 +72,18 @@ struct Forest {
   std::vector<eth::Bytes> messages;
   std::vector<bool> parse;
   std::vector<std::optional<size_t>> value_message;
-  void add(eth::Trie& trie, const std::set<eth::H256>* keep = nullptr, bool accounts = false) {
+  std::set<eth::H256> added;  // nodes already in, each added once
+
+  size_t add_message(eth::Bytes bytes) {
+    messages.push_back(std::move(bytes));
+    parse.push_back(false);
+    value_message.emplace_back();
+    return messages.size() - 1;
+  }
+  void add(const eth::Trie& trie, const std::set<eth::H256>* keep = nullptr, bool accounts = false) {
     const size_t first = messages.size();
     for (auto& n : trie_nodes(trie)) {
+      if (!added.insert(eth::keccak256(n)).second) continue;
       parse.push_back(!keep || keep->count(eth::keccak256(n)));
       messages.push_back(std::move(n));
       value_message.emplace_back();
@@ -82,12 +92,8 @@ struct Forest {
     for (size_t i = first; accounts && i < last; ++i) {
       const auto shape = air::node_shape(messages[i]);
       if (!parse[i] || shape.kind != air::NodeShape::leaf) continue;
-      value_message[i] = messages.size();
-      const eth::Bytes value(messages[i].begin() + static_cast<ptrdiff_t>(shape.value_offset),
-                             messages[i].begin() + static_cast<ptrdiff_t>(shape.value_offset + shape.value_size));
-      messages.push_back(value);
-      parse.push_back(false);
-      value_message.emplace_back();
+      value_message[i] = add_message(eth::Bytes(messages[i].begin() + static_cast<ptrdiff_t>(shape.value_offset),
+                                                messages[i].begin() + static_cast<ptrdiff_t>(shape.value_offset + shape.value_size)));
     }
   }
 };
@@ -107,6 +113,11 @@ struct Statement {
   stark::AirAdapter<air::NodeLinkAir> link_air{air::NodeLinkAir{}};
   stark::AirAdapter<air::TrieWalkAir> walk_air{air::TrieWalkAir{}};
   stark::AirAdapter<air::LeafValueAir> leaf_value_air{air::LeafValueAir{}};
+  stark::AirAdapter<air::ChangeListAir> change_air{air::ChangeListAir{}};
+  stark::AirAdapter<air::KeyTableAir> key_air{air::KeyTableAir{}};
+  stark::AirAdapter<air::ByteRangeAir> byte_range_air{air::ByteRangeAir{}};
+  std::optional<air::ChangeTraces> changes;
+  std::vector<Fp> change_digest;
   stark::AirAdapter<TupleRowsAir<34>> root_air{TupleRowsAir<34>{air::bus::root, false}};
   stark::AirAdapter<TupleRowsAir<38>> leaf_air{TupleRowsAir<38>{air::bus::leaf, true}};
 
@@ -119,6 +130,11 @@ struct Statement {
     out.push_back({&root_air, &roots, {}});
     out.push_back({&leaf_air, &leaves, {}});
     if (with_leaf_values) out.push_back({&leaf_value_air, &leaf_values.trace, {}});
+    if (changes) {
+      out.push_back({&change_air, &changes->change, change_digest});
+      out.push_back({&key_air, &changes->keys, {}});
+      out.push_back({&byte_range_air, &changes->byte_range, {}});
+    }
     return out;
   }
   std::vector<const stark::Air*> airs() const {
@@ -131,8 +147,17 @@ struct Statement {
 // Hashes the forest's messages, parses its parsed nodes and walks `specs` over them. With `leaf_values`,
 // account leaves get their storage walks and every state and storage leaf its leaf_value row; other leaves
 // go to the test sink.
+// A change list for build: its entries (in list order), the message holding their encoding, the key
+// preimage messages, and the digest published as D.
+struct ChangeSetup {
+  std::vector<air::ChangeEntry> entries;
+  size_t message;
+  std::vector<air::KeyMessage> keys;
+  eth::H256 published;
+};
+
 inline std::unique_ptr<Statement> build(const Forest& forest, const std::vector<air::WalkSpec>& specs,
-                                        bool leaf_values = false) {
+                                        bool leaf_values = false, const ChangeSetup* change_setup = nullptr) {
   auto s = std::make_unique<Statement>();
   s->with_leaf_values = leaf_values;
   s->messages = forest.messages;
@@ -150,6 +175,14 @@ inline std::unique_ptr<Statement> build(const Forest& forest, const std::vector<
   if (leaf_values) {
     s->leaf_values = air::generate_leaf_values(s->walks, s->messages, s->parsed, s->nodes);
     for (size_t i = 0; i < digest_lookups.size(); ++i) digest_lookups[i] += s->leaf_values.digest_lookups[i];
+  }
+  if (change_setup) {
+    s->changes = air::generate_change_list(change_setup->entries, change_setup->message, change_setup->keys, s->messages);
+    s->change_digest = air::digest_public_values(std::span(&change_setup->published, 1));
+    for (size_t i = 0; i < digest_lookups.size(); ++i) {
+      digest_lookups[i] += s->changes->digest_lookups[i];
+      read[i] |= s->changes->read[i];
+    }
   }
   s->keccak = air::build_keccak_tables(s->messages, {}, {read, digest_lookups});
   s->link = air::generate_node_link_trace(s->walks.links);

@@ -197,3 +197,20 @@ TEST_CASE("leaf_value: symbolic degree, the same on every row, and a proof that 
   std::vector<std::vector<Fp>> publics(airs.size());
   CHECK(stark::verify(airs, publics, proof, params, statement) == std::nullopt);
 }
+
+TEST_CASE("leaf_value: a multi-byte slot value read as a single byte fails the constraints") {
+  // 0x1234 is stored as 82 12 34; read with the last byte's class (single), the word would be 0x821234.
+  auto s = storage_with(eth::Bytes{0x82, 0x12, 0x34});
+  REQUIRE(valid(*s));
+  auto& t = s->leaf_values.trace;
+  size_t r = 0;
+  while (t.at(r, lv::vlen) != Fp(3)) ++r;
+  const auto facts = air::rlp_byte::facts(0x34).columns;
+  for (size_t k = 0; k < 8; ++k) t.at(r, lv::f0 + k) = Fp(facts[1 + k]);
+  t.at(r, lv::b0) = Fp(0x34);
+  t.at(r, lv::in + 29) = Fp::one();
+  t.at(r, lv::bytes + 29) = Fp(0x82);
+  t.at(r, lv::inv_first) = stark::inverse(Fp(0x82));
+  t.at(r, lv::val + 14) = Fp(0x82 * 256);
+  CHECK(stark::check_constraints(s->leaf_value_air, t, {}));
+}

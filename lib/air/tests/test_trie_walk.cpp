@@ -171,3 +171,34 @@ TEST_CASE("trie_walk tables: walks prove and verify with node_bytes, node_link a
   std::vector<std::vector<Fp>> publics(airs.size());
   CHECK(stark::verify(airs, publics, proof, params, statement) == std::nullopt);
 }
+
+TEST_CASE("trie_walk: a visit after a padding row fails the constraints") {
+  // An orphan visit (no first row, so no edge and no node_end) placed after padding could emit any item.
+  auto state = air::test::state_like_trie(40, 55);
+  Forest forest;
+  auto keep = nodes_above(state, 1);
+  forest.add(state, &keep);
+  auto s = build(forest, {{air::TrieKind::state, false, {}, state.root_hash()},
+                          {air::TrieKind::state, true, {}, state.root_hash()}});
+  REQUIRE(valid(*s));
+  auto& w = s->walks.walk;
+  size_t used = 0;
+  while (w.at(used, air::trie_walk::real) == Fp::one()) ++used;
+  REQUIRE(used + 2 < w.height);
+  size_t slot_row = 0;  // a hashed-out reference slot
+  while (w.at(slot_row, air::trie_walk::cl_ref) != Fp::one()) ++slot_row;
+  namespace tw = air::trie_walk;
+  const size_t r = used + 1;
+  for (size_t c = 0; c < w.width; ++c) w.at(r, c) = w.at(slot_row, c);
+  // The branch's last slot, so that the visit may end here: slot 15 placed at the row's position.
+  w.at(r, tw::vfirst) = Fp();
+  w.at(r, tw::vlast) = Fp::one();
+  w.at(r, tw::i) = w.at(r, tw::slot) = w.at(r, tw::nib) = Fp(15);
+  const uint32_t weights[4] = {16, 1, 4096, 256};
+  uint32_t weight = 0;
+  for (size_t k = 0; k < 4; ++k) weight += w.at(r, tw::wt + k).value() * weights[k];
+  for (size_t j = 0; j < 16; ++j) w.at(r, tw::npref + j) = w.at(r, tw::pref + j) + w.at(r, tw::sel + j) * Fp(15 * weight);
+  auto failure = stark::check_constraints(s->walk_air, w, {});
+  REQUIRE(failure);
+  CHECK(failure->row == used);  // the padding row before it
+}

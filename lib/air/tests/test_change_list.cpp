@@ -1,0 +1,306 @@
+// The change list with the walks and leaf values: a state transition's net changes balance the items of
+// its pre and post tries, and every way of misstating a change fails.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+
+#include "eth/account.hpp"
+#include "keccak_test_util.hpp"
+#include "statement_fixture.hpp"
+#include "stark/symbolic.hpp"
+
+using namespace witprove;
+using namespace witprove::air::test;
+using stark::Fp;
+
+namespace {
+
+// Accounts and their storage by address and slot, and the tries they make.
+struct World {
+  std::map<eth::Address, eth::Account> accounts;
+  std::map<eth::Address, std::map<eth::H256, uint64_t>> storage;
+
+  eth::Trie storage_trie(const eth::Address& a) const {
+    eth::Trie t;
+    auto it = storage.find(a);
+    if (it == storage.end()) return t;
+    for (const auto& [slot, v] : it->second) {
+      const auto key = eth::keccak256(slot);
+      t.put(eth::ByteView(key.data(), key.size()), eth::encode_storage_value(eth::U256(v)));
+    }
+    return t;
+  }
+  eth::Account account(const eth::Address& a) const {
+    eth::Account acc = accounts.at(a);
+    acc.storage_root = storage_trie(a).root_hash();
+    return acc;
+  }
+  eth::Trie state() const {
+    eth::Trie t;
+    for (const auto& [a, _] : accounts) {
+      const auto key = eth::keccak256(a);
+      t.put(eth::ByteView(key.data(), key.size()), eth::encode_account(account(a)));
+    }
+    return t;
+  }
+  void add_to(Forest& forest) const {
+    forest.add(state(), nullptr, true);
+    for (const auto& [a, _] : accounts) forest.add(storage_trie(a));
+  }
+};
+
+eth::H256 word(uint64_t v) { return eth::to_be_bytes32(eth::U256(v)); }
+
+// The net changes from `pre` to `post`: accounts whose leaf value differs, slots whose value differs.
+std::vector<air::ChangeEntry> net_changes(const World& pre, const World& post) {
+  std::vector<air::ChangeEntry> out;
+  std::set<eth::Address> addresses;
+  for (const auto& [a, _] : pre.accounts) addresses.insert(a);
+  for (const auto& [a, _] : post.accounts) addresses.insert(a);
+  auto value_of = [](const World& w, const eth::Address& a) -> std::optional<eth::H256> {
+    if (!w.accounts.count(a)) return std::nullopt;
+    return eth::keccak256(eth::encode_account(w.account(a)));
+  };
+  for (const auto& a : addresses) {
+    const auto before = value_of(pre, a), after = value_of(post, a);
+    if (before != after) out.push_back({false, a, {}, before, after});
+    std::set<eth::H256> slots;
+    auto slots_of = [&](const World& w) {
+      auto it = w.storage.find(a);
+      if (it != w.storage.end())
+        for (const auto& [s, _] : it->second) slots.insert(s);
+    };
+    slots_of(pre);
+    slots_of(post);
+    auto slot_value = [&](const World& w, const eth::H256& s) -> std::optional<eth::H256> {
+      auto it = w.storage.find(a);
+      if (it == w.storage.end() || !it->second.count(s)) return std::nullopt;
+      return word(it->second.at(s));
+    };
+    for (const auto& s : slots) {
+      const auto b = slot_value(pre, s), c = slot_value(post, s);
+      if (b != c) out.push_back({true, a, s, b, c});
+    }
+  }
+  air::sort_change_list(out);
+  return out;
+}
+
+struct Transition {
+  World pre, post;
+  Forest forest;
+  ChangeSetup changes;
+  std::vector<air::WalkSpec> specs;
+
+  Transition() {
+    std::mt19937_64 rng(101);
+    auto address = [&] {
+      eth::Address a;
+      for (auto& b : a) b = static_cast<uint8_t>(rng());
+      return a;
+    };
+    auto slot = [&] {
+      eth::H256 s;
+      for (auto& b : s) b = static_cast<uint8_t>(rng());
+      return s;
+    };
+    std::vector<eth::Address> addresses;
+    for (int i = 0; i < 24; ++i) {
+      const auto a = address();
+      addresses.push_back(a);
+      pre.accounts[a] = eth::Account{static_cast<uint64_t>(i), eth::U256(1000 + i), eth::empty_trie_root, eth::empty_keccak};
+      if (i % 3 == 0)
+        for (int k = 0; k < 6; ++k) pre.storage[a][slot()] = 1 + rng() % 100000;
+    }
+    post = pre;
+    auto& slots0 = post.storage[addresses[0]];
+    slots0.begin()->second += 1;                      // a changed slot
+    slots0[slot()] = 77;                              // a new slot
+    post.storage[addresses[3]].erase(post.storage[addresses[3]].begin());  // a deleted slot
+    post.accounts[addresses[1]].balance = eth::U256(5);                   // a changed balance
+    const auto created = address();                                         // a new account with storage
+    post.accounts[created] = eth::Account{1, eth::U256(9), eth::empty_trie_root, eth::empty_keccak};
+    post.storage[created][slot()] = 3;
+    post.accounts.erase(addresses[2]);                                      // a deleted account, no storage
+
+    pre.add_to(forest);
+    post.add_to(forest);
+    changes.entries = net_changes(pre, post);
+    changes.message = forest.add_message(air::encode_change_list(changes.entries));
+    changes.published = eth::keccak256(forest.messages[changes.message]);
+    std::set<eth::Address> seen_addresses;
+    std::set<eth::H256> seen_slots;
+    for (const auto& e : changes.entries) {
+      if (seen_addresses.insert(e.address).second)
+        changes.keys.push_back({forest.add_message(eth::Bytes(e.address.begin(), e.address.end())), false});
+      if (e.storage && seen_slots.insert(e.slot).second)
+        changes.keys.push_back({forest.add_message(eth::Bytes(e.slot.begin(), e.slot.end())), true});
+    }
+    specs = {{air::TrieKind::state, false, {}, pre.state().root_hash()},
+             {air::TrieKind::state, true, {}, post.state().root_hash()}};
+  }
+
+  std::unique_ptr<Statement> statement(const ChangeSetup& c) const { return build(forest, specs, true, &c); }
+  std::unique_ptr<Statement> statement() const { return statement(changes); }
+};
+
+// A change setup with other entries, re-encoded and re-published (the message keeps its id).
+ChangeSetup with_entries(const Transition& t, Forest& forest, std::vector<air::ChangeEntry> entries) {
+  ChangeSetup c = t.changes;
+  c.entries = std::move(entries);
+  std::set<std::string> have;  // preimages by hex
+  for (const auto& k : c.keys) have.insert(eth::to_hex(forest.messages[k.id]));
+  for (const auto& e : c.entries) {
+    const eth::Bytes a(e.address.begin(), e.address.end()), s(e.slot.begin(), e.slot.end());
+    if (have.insert(eth::to_hex(a)).second) c.keys.push_back({forest.add_message(a), false});
+    if (e.storage && have.insert(eth::to_hex(s)).second) c.keys.push_back({forest.add_message(s), true});
+  }
+  forest.messages[c.message] = air::encode_change_list(c.entries);
+  c.published = eth::keccak256(forest.messages[c.message]);
+  return c;
+}
+
+std::optional<std::string> problem_with(const Transition& t, std::vector<air::ChangeEntry> entries) {
+  Transition copy = t;
+  const ChangeSetup c = with_entries(t, copy.forest, std::move(entries));
+  auto s = build(copy.forest, copy.specs, true, &c);
+  return check_all(*s);
+}
+
+}  // namespace
+
+TEST_CASE("change list: a state transition's net changes balance the items of its pre and post tries") {
+  Transition t;
+  // Slots: 1 changed + 1 new (account 0), 1 deleted (account 3), 1 of the created account; accounts: 0 and 3
+  // (their storage roots), 1 (balance), the created one and the deleted one.
+  REQUIRE(t.changes.entries.size() == 9);
+  auto s = t.statement();
+  CHECK(valid(*s));
+  CHECK(s->change_air.summary().constraint_degree == 3);
+  CHECK_FALSE(stark::check_uniform(s->change_air, s->changes->change, s->change_digest));
+  CHECK_FALSE(stark::check_uniform(s->key_air, s->changes->keys, {}));
+}
+
+TEST_CASE("change list: an empty list of an unchanged state is keccak of the empty message") {
+  Transition t;
+  Forest forest;
+  t.pre.add_to(forest);
+  ChangeSetup c;
+  c.message = forest.add_message({});
+  c.published = eth::keccak256(eth::Bytes{});
+  const std::vector<air::WalkSpec> specs = {{air::TrieKind::state, false, {}, t.pre.state().root_hash()},
+                                            {air::TrieKind::state, true, {}, t.pre.state().root_hash()}};
+  CHECK(valid(*build(forest, specs, true, &c)));
+}
+
+TEST_CASE("change list: every misstated change fails the constraints or the buses") {
+  Transition t;
+  REQUIRE_FALSE(check_all(*t.statement()));
+  const auto& entries = t.changes.entries;
+  SECTION("a dropped write") {
+    auto e = entries;
+    e.erase(e.begin() + 2);
+    CHECK(problem_with(t, e));
+  }
+  SECTION("an extra write to a key the block does not change") {
+    auto e = entries;
+    auto extra = e.front();
+    extra.address[0] ^= 1;
+    extra.storage = false;
+    extra.old_value = std::nullopt;
+    extra.new_value = word(1);
+    e.push_back(extra);
+    air::sort_change_list(e);
+    CHECK(problem_with(t, e));
+  }
+  SECTION("a changed new value") {
+    auto e = entries;
+    for (auto& x : e)
+      if (x.storage && x.new_value) {
+        (*x.new_value)[31] ^= 1;
+        break;
+      }
+    CHECK(problem_with(t, e));
+  }
+  SECTION("a changed old value (a storage value read differently)") {
+    auto e = entries;
+    for (auto& x : e)
+      if (x.storage && x.old_value) {
+        (*x.old_value)[31] ^= 1;
+        break;
+      }
+    CHECK(problem_with(t, e));
+  }
+  SECTION("old and new swapped") {
+    auto e = entries;
+    std::swap(e[0].old_value, e[0].new_value);
+    CHECK(problem_with(t, e));
+  }
+  SECTION("two entries on one key that undo each other") {
+    auto e = entries;
+    auto undo = e[0];
+    std::swap(undo.old_value, undo.new_value);
+    e.insert(e.begin() + 1, undo);
+    CHECK(problem_with(t, e));
+  }
+  SECTION("an absent to absent entry") {
+    auto e = entries;
+    auto none = e[0];
+    none.slot[0] ^= 1;
+    none.storage = true;
+    none.old_value = none.new_value = std::nullopt;
+    e.push_back(none);
+    air::sort_change_list(e);
+    CHECK(problem_with(t, e));
+  }
+  SECTION("entries out of order") {
+    auto e = entries;
+    std::swap(e[0], e[1]);
+    CHECK(problem_with(t, e));
+  }
+  SECTION("a published digest other than the list's") {
+    ChangeSetup c = t.changes;
+    c.published[0] ^= 1;
+    auto s = t.statement(c);
+    auto problem = check_all(*s);
+    REQUIRE(problem);
+    CHECK_THAT(*problem, Catch::Contains("keccak.digest"));
+  }
+}
+
+TEST_CASE("change list: one wrong cell in the change or key table fails the constraints or the buses") {
+  Transition t;
+  REQUIRE(valid(*t.statement()));
+  std::mt19937_64 rng(102);
+  for (size_t trial = 0; trial < 150; ++trial) {
+    auto s = t.statement();
+    const bool keys = trial % 3 == 0;
+    auto& trace = keys ? s->changes->keys : s->changes->change;
+    const auto& air = keys ? static_cast<const stark::Air&>(s->key_air) : s->change_air;
+    const auto publics = keys ? std::vector<Fp>{} : s->change_digest;
+    const size_t row = rng() % trace.height, column = rng() % trace.width;
+    trace.at(row, column) = tampered(trace.at(row, column), rng);
+    INFO((keys ? "key" : "change") << " row " << row << " column " << column);
+    const bool caught = failure_around(air, trace, publics, row).has_value() ||
+                        stark::check_lookups(s->instances()).has_value();
+    CHECK(caught);
+  }
+}
+
+TEST_CASE("change list: a state transition proves and verifies") {
+  Transition t;
+  auto s = t.statement();
+  REQUIRE(valid(*s));
+  stark::StarkParams params;
+  params.num_queries = 12;
+  params.grinding_bits = 4;
+  const eth::Bytes statement{'d', 'i', 'f', 'f'};
+  auto proof = stark::prove(s->instances(), params, statement);
+  const auto airs = s->airs();
+  std::vector<std::vector<Fp>> publics;
+  for (const auto& in : s->instances()) publics.push_back(in.public_values);
+  CHECK(stark::verify(airs, publics, proof, params, statement) == std::nullopt);
+  publics[airs.size() - 3][0] = publics[airs.size() - 3][0] + Fp::one();  // another D
+  CHECK(stark::verify(airs, publics, proof, params, statement) != std::nullopt);
+}
