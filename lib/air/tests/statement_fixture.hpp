@@ -214,6 +214,26 @@ inline std::unique_ptr<Statement> build(const Forest& forest, const std::vector<
   return s;
 }
 
+// Proves the statement's tables with few queries (the tests' soundness comes from the constraints) and
+// verifies the proof against the given public values (by default the prover's).
+inline stark::StarkParams small_params() {
+  stark::StarkParams params;
+  params.num_queries = 12;
+  params.grinding_bits = 4;
+  return params;
+}
+inline std::optional<std::string> prove_and_verify(const Statement& s,
+                                                   std::optional<std::vector<std::vector<Fp>>> publics = std::nullopt) {
+  const eth::Bytes statement{'t', 'e', 's', 't'};
+  const auto instances = s.instances();
+  auto proof = stark::prove(instances, small_params(), statement);
+  if (!publics) {
+    publics.emplace();
+    for (const auto& in : instances) publics->push_back(in.public_values);
+  }
+  return stark::verify(s.airs(), *publics, proof, small_params(), statement);
+}
+
 inline std::optional<std::string> check_all(const Statement& s) {
   auto instances = s.instances();
   for (const auto& in : instances)

@@ -292,15 +292,9 @@ TEST_CASE("change list: a state transition proves and verifies") {
   Transition t;
   auto s = t.statement();
   REQUIRE(valid(*s));
-  stark::StarkParams params;
-  params.num_queries = 12;
-  params.grinding_bits = 4;
-  const eth::Bytes statement{'d', 'i', 'f', 'f'};
-  auto proof = stark::prove(s->instances(), params, statement);
-  const auto airs = s->airs();
+  CHECK(prove_and_verify(*s) == std::nullopt);
   std::vector<std::vector<Fp>> publics;
   for (const auto& in : s->instances()) publics.push_back(in.public_values);
-  CHECK(stark::verify(airs, publics, proof, params, statement) == std::nullopt);
-  publics[airs.size() - 3][0] = publics[airs.size() - 3][0] + Fp::one();  // another D
-  CHECK(stark::verify(airs, publics, proof, params, statement) != std::nullopt);
+  publics[publics.size() - 3][0] = publics[publics.size() - 3][0] + Fp::one();  // another D
+  CHECK(prove_and_verify(*s, publics) != std::nullopt);
 }

@@ -188,14 +188,7 @@ TEST_CASE("leaf_value: symbolic degree, the same on every row, and a proof that 
   REQUIRE(valid(*s));
   CHECK(s->leaf_value_air.summary().constraint_degree == 3);
   CHECK_FALSE(stark::check_uniform(s->leaf_value_air, s->leaf_values.trace, {}));
-  stark::StarkParams params;
-  params.num_queries = 12;
-  params.grinding_bits = 4;
-  const eth::Bytes statement{'l', 'e', 'a', 'f'};
-  auto proof = stark::prove(s->instances(), params, statement);
-  const auto airs = s->airs();
-  std::vector<std::vector<Fp>> publics(airs.size());
-  CHECK(stark::verify(airs, publics, proof, params, statement) == std::nullopt);
+  CHECK(prove_and_verify(*s) == std::nullopt);
 }
 
 TEST_CASE("leaf_value: a multi-byte slot value read as a single byte fails the constraints") {

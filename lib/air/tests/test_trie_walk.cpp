@@ -162,14 +162,7 @@ TEST_CASE("trie_walk tables: walks prove and verify with node_bytes, node_link a
                                       {air::TrieKind::storage, true, account, trie.root_hash()}};
   auto s = build(forest, specs);
   REQUIRE(valid(*s));
-  stark::StarkParams params;
-  params.num_queries = 12;
-  params.grinding_bits = 4;
-  const eth::Bytes statement{'w', 'a', 'l', 'k'};
-  auto proof = stark::prove(s->instances(), params, statement);
-  const auto airs = s->airs();
-  std::vector<std::vector<Fp>> publics(airs.size());
-  CHECK(stark::verify(airs, publics, proof, params, statement) == std::nullopt);
+  CHECK(prove_and_verify(*s) == std::nullopt);
 }
 
 TEST_CASE("trie_walk: a visit after a padding row fails the constraints") {
