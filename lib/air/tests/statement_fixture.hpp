@@ -16,6 +16,7 @@
 #include "air/node_bytes.hpp"
 #include "air/node_link.hpp"
 #include "air/trie_walk.hpp"
+#include "air/tx_index.hpp"
 #include "eth/keccak.hpp"
 #include "stark/folders.hpp"
 #include "stark/stark.hpp"
@@ -118,6 +119,10 @@ struct Statement {
   stark::AirAdapter<air::ByteRangeAir> byte_range_air{air::ByteRangeAir{}};
   std::optional<air::ChangeTraces> changes;
   std::vector<Fp> change_digest;
+  stark::AirAdapter<air::TxIndexAir> tx_air{air::TxIndexAir{}};
+  std::optional<air::TxIndexTraces> tx;
+  std::vector<Fp> tx_publics;
+  stark::Trace byte_range;  // the change and tx_index tables' byte lookups
   stark::AirAdapter<TupleRowsAir<34>> root_air{TupleRowsAir<34>{air::bus::root, false}};
   stark::AirAdapter<TupleRowsAir<38>> leaf_air{TupleRowsAir<38>{air::bus::leaf, true}};
 
@@ -133,8 +138,9 @@ struct Statement {
     if (changes) {
       out.push_back({&change_air, &changes->change, change_digest});
       out.push_back({&key_air, &changes->keys, {}});
-      out.push_back({&byte_range_air, &changes->byte_range, {}});
     }
+    if (tx) out.push_back({&tx_air, &tx->trace, tx_publics});
+    if (changes || tx) out.push_back({&byte_range_air, &byte_range, {}});
     return out;
   }
   std::vector<const stark::Air*> airs() const {
@@ -156,8 +162,14 @@ struct ChangeSetup {
   eth::H256 published;
 };
 
+// The public transaction count and gas used, for the tx_index table.
+struct TxPublics {
+  uint64_t count, gas_used;
+};
+
 inline std::unique_ptr<Statement> build(const Forest& forest, const std::vector<air::WalkSpec>& specs,
-                                        bool leaf_values = false, const ChangeSetup* change_setup = nullptr) {
+                                        bool leaf_values = false, const ChangeSetup* change_setup = nullptr,
+                                        const TxPublics* tx_publics = nullptr) {
   auto s = std::make_unique<Statement>();
   s->with_leaf_values = leaf_values;
   s->messages = forest.messages;
@@ -184,6 +196,13 @@ inline std::unique_ptr<Statement> build(const Forest& forest, const std::vector<
       read[i] |= s->changes->read[i];
     }
   }
+  s->byte_range = stark::Trace(1, 256);
+  if (s->changes) s->byte_range = s->changes->byte_range;
+  if (tx_publics) {
+    s->tx = air::generate_tx_index(s->walks, s->messages, s->nodes);
+    s->tx_publics = {Fp(tx_publics->count), Fp(tx_publics->gas_used)};
+    for (size_t b = 0; b < 256; ++b) s->byte_range.at(b, 0) = s->byte_range.at(b, 0) + Fp(s->tx->byte_lookups[b]);
+  }
   s->keccak = air::build_keccak_tables(s->messages, {}, {read, digest_lookups});
   s->link = air::generate_node_link_trace(s->walks.links);
   std::vector<std::array<uint32_t, 34>> roots;
@@ -199,6 +218,7 @@ inline std::unique_ptr<Statement> build(const Forest& forest, const std::vector<
   std::vector<std::array<uint32_t, 38>> leaves;
   for (const auto& l : s->walks.leaves) {
     if (leaf_values && (l.walk.kind == air::TrieKind::state || l.walk.kind == air::TrieKind::storage)) continue;
+    if (tx_publics && (l.walk.kind == air::TrieKind::transactions || l.walk.kind == air::TrieKind::receipts)) continue;
     std::array<uint32_t, 38> t{};
     const auto id = walk_id(l.walk);
     std::copy(id.begin(), id.end(), t.begin());
