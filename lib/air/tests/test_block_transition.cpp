@@ -22,16 +22,8 @@ struct Block {
 
   Block() {
     std::mt19937_64 rng(121);
-    auto address = [&] {
-      eth::Address a;
-      for (auto& b : a) b = static_cast<uint8_t>(rng());
-      return a;
-    };
-    auto slot = [&] {
-      eth::H256 s;
-      for (auto& b : s) b = static_cast<uint8_t>(rng());
-      return s;
-    };
+    auto address = [&] { return random_address(rng); };
+    auto slot = [&] { return random_slot(rng); };
     std::vector<eth::Address> addresses;
     for (int i = 0; i < 16; ++i) {
       addresses.push_back(address());

@@ -25,16 +25,8 @@ struct Transition {
 
   Transition() {
     std::mt19937_64 rng(101);
-    auto address = [&] {
-      eth::Address a;
-      for (auto& b : a) b = static_cast<uint8_t>(rng());
-      return a;
-    };
-    auto slot = [&] {
-      eth::H256 s;
-      for (auto& b : s) b = static_cast<uint8_t>(rng());
-      return s;
-    };
+    auto address = [&] { return random_address(rng); };
+    auto slot = [&] { return random_slot(rng); };
     std::vector<eth::Address> addresses;
     for (int i = 0; i < 24; ++i) {
       const auto a = address();

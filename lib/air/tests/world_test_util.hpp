@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -47,6 +48,17 @@ struct World {
     for (const auto& [a, _] : accounts) forest.add(storage_trie(a));
   }
 };
+
+inline eth::Address random_address(std::mt19937_64& rng) {
+  eth::Address a;
+  for (auto& b : a) b = static_cast<uint8_t>(rng());
+  return a;
+}
+inline eth::H256 random_slot(std::mt19937_64& rng) {
+  eth::H256 s;
+  for (auto& b : s) b = static_cast<uint8_t>(rng());
+  return s;
+}
 
 inline eth::H256 word(uint64_t v) { return eth::to_be_bytes32(eth::U256(v)); }
 
