@@ -1,6 +1,9 @@
 #include "air/block_transition.hpp"
 
+#include <fmt/format.h>
+
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
@@ -48,6 +51,11 @@ void account_leaves(const std::vector<eth::Bytes>& nodes, const DigestIndex& ind
 }
 
 std::vector<std::vector<Fp>> public_values(const BlockTransitionPublic& pub, size_t keccak_tables) {
+  if (pub.transaction_count > kMaxTransactions)
+    throw std::invalid_argument(fmt::format("{} transactions: the statement proves at most {}", pub.transaction_count,
+                                            kMaxTransactions));
+  if (pub.gas_used > kMaxGasUsed)
+    throw std::invalid_argument(fmt::format("gas used {}: the statement proves at most {}", pub.gas_used, kMaxGasUsed));
   std::vector<std::vector<Fp>> out(keccak_tables);
   out.push_back({});  // node_bytes
   out.push_back({});  // rlp_byte

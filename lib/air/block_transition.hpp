@@ -48,6 +48,11 @@ struct BlockTransitionTables {
   std::vector<const stark::Air*> air_pointers() const;
 };
 
+// The largest public transaction count and gas used the tables prove (tx_index); larger values would be
+// reduced modulo p, so both functions below refuse them with std::invalid_argument.
+inline constexpr uint64_t kMaxTransactions = 0xffff;
+inline constexpr uint64_t kMaxGasUsed = (uint64_t{1} << 28) - 1;
+
 // The prover's tables. Throws std::invalid_argument when the witness does not fit the public values as the
 // tables need (a transactions or receipts node missing, a receipt the table cannot read, ...).
 BlockTransitionTables build_block_transition(const BlockTransitionWitness& witness, const BlockTransitionPublic& pub);

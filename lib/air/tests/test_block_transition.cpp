@@ -105,3 +105,14 @@ TEST_CASE("block transition: the audit's forgery, an arbitrary pre-state root, f
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("trie.item"));
 }
+
+TEST_CASE("block transition: public counts the field would reduce are refused") {
+  Block b;
+  auto pub = b.pub;
+  pub.transaction_count = 3 + stark::Fp::P;
+  CHECK_THROWS_WITH(air::block_transition_verifier(pub), Catch::Contains("transactions: the statement proves at most"));
+  pub = b.pub;
+  pub.gas_used = uint64_t{1} << 28;
+  CHECK_THROWS_WITH(air::block_transition_verifier(pub), Catch::Contains("gas used"));
+  CHECK_THROWS_AS(air::build_block_transition(b.witness, pub), std::invalid_argument);
+}
