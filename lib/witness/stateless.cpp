@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -66,6 +67,15 @@ Receipt read_receipt(ByteView raw) {
 struct World {
   PreState pre;
   eth::PreimageLog* log;
+  // The preimages of the keys the block touches, for its net state changes.
+  std::map<H256, Address> accounts_touched;
+  std::set<std::pair<H256, H256>> slots_touched;  // (account key, slot)
+
+  H256 key_of(const Address& address) {
+    H256 key = eth::account_key(address);
+    accounts_touched.emplace(key, address);
+    return key;
+  }
 
   std::optional<Account> account(const H256& key) const {
     const Bytes* value = pre.state.get(key);
@@ -81,6 +91,7 @@ struct World {
   }
 
   U256 slot_value(const H256& key, const Account& account, const H256& slot) {
+    slots_touched.emplace(key, slot);
     return in_context(fmt::format("slot {}", eth::to_hex(slot)), [&] {
       const Bytes* value = storage(key, account.storage_root).get(eth::storage_key(slot));
       return value ? eth::decode_storage_value(*value) : U256();
@@ -88,6 +99,7 @@ struct World {
   }
 
   void write_slot(const H256& key, Account& account, const H256& slot, const U256& value) {
+    slots_touched.emplace(key, slot);
     in_context(fmt::format("slot {}", eth::to_hex(slot)), [&] {
       eth::Trie& trie = storage(key, account.storage_root);
       if (value.is_zero()) trie.erase(eth::storage_key(slot));
@@ -113,7 +125,7 @@ struct World {
 // code is deployed there.
 void system_write(World& world, const Address& contract_address,
                   std::initializer_list<std::pair<U256, U256>> slot_values) {
-  H256 key = eth::account_key(contract_address);
+  H256 key = world.key_of(contract_address);
   std::optional<Account> contract = world.account(key);
   if (!contract || contract->code_hash == eth::empty_keccak) return;
   for (const auto& [slot, value] : slot_values) world.write_slot(key, *contract, eth::to_be_bytes32(slot), value);
@@ -147,7 +159,7 @@ void write_parent_hash(World& world, const BlockWitness& block) {
 // would change storage in ways not modelled here, and the block is refused rather than processed wrong.
 void check_request_queue(World& world, const Address& contract_address, std::string_view eip) {
   in_context(fmt::format("{} request queue system call", eip), [&] {
-    H256 key = eth::account_key(contract_address);
+    H256 key = world.key_of(contract_address);
     std::optional<Account> contract = world.account(key);
     if (!contract || contract->code_hash == eth::empty_keccak)
       fail(fmt::format("no code at {}: the block is invalid under Prague", eth::to_hex(contract_address)));
@@ -261,7 +273,7 @@ std::vector<std::optional<Account>> accounts_before(World& world, const std::vec
   for (size_t i = 0; i < traces.size(); ++i)
     if (!read_only(traces[i]))
       out[i] = in_context(fmt::format("account {}", eth::to_hex(traces[i].address)),
-                          [&] { return world.account(eth::account_key(traces[i].address)); });
+                          [&] { return world.account(world.key_of(traces[i].address)); });
   return out;
 }
 
@@ -284,7 +296,7 @@ struct TxnContext {
 void apply_trace(World& world, const AccountTrace& trace, const std::optional<Account>& existing,
                  const TxnContext& txn) {
   if (read_only(trace)) return;
-  H256 key = eth::account_key(trace.address);
+  H256 key = world.key_of(trace.address);
   const bool txn_succeeded = txn.succeeded;
   if (!txn_succeeded && (trace.self_destructed || trace.code_write))
     fail("a reverted transaction declares a self-destruct or created code");
@@ -417,7 +429,7 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
     const Withdrawal& w = withdrawals[i];
     if (w.amount.is_zero()) continue;
     in_context(fmt::format("withdrawal {} to {}", i, eth::to_hex(w.address)), [&] {
-      H256 key = eth::account_key(w.address);
+      H256 key = world.key_of(w.address);
       Account account = world.account(key).value_or(Account{});
       if (eth::add_overflows(account.balance, w.amount * U256(1'000'000'000), account.balance))
         fail("balance overflows");
@@ -439,6 +451,30 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
                      eth::to_decimal(meta.block_gas_used)));
 }
 
+// The net changes from `before` (the decoded pre-state) to the world's state, over the keys it touched.
+std::vector<StateChange> net_state_changes(const PreState& before, const World& after) {
+  auto value = [](const Bytes* v) { return v ? std::optional<Bytes>(*v) : std::nullopt; };
+  auto slot_in = [&](const StorageTries& tries, const H256& key, const H256& slot) -> std::optional<Bytes> {
+    auto it = tries.find(key);
+    return it == tries.end() ? std::nullopt : value(it->second.get(eth::storage_key(slot)));
+  };
+  std::vector<StateChange> out;
+  for (const auto& [key, address] : after.accounts_touched) {
+    auto old_value = value(before.state.get(key)), new_value = value(after.pre.state.get(key));
+    if (old_value == new_value) continue;
+    if (old_value && !new_value && eth::decode_account(*old_value).storage_root != eth::empty_trie_root)
+      throw std::runtime_error(fmt::format("account {} is deleted with its storage, which the change list cannot "
+                                           "express yet",
+                                           eth::to_hex(address)));
+    out.push_back({address, std::nullopt, std::move(old_value), std::move(new_value)});
+  }
+  for (const auto& [key, slot] : after.slots_touched) {
+    auto old_value = slot_in(before.storage, key, slot), new_value = slot_in(after.pre.storage, key, slot);
+    if (old_value != new_value) out.push_back({after.accounts_touched.at(key), slot, std::move(old_value), std::move(new_value)});
+  }
+  return out;
+}
+
 }  // namespace
 
 BlockResult process_block(const BlockWitness& block, const ProcessOptions& options) {
@@ -453,10 +489,23 @@ BlockResult process_block(const BlockWitness& block, const ProcessOptions& optio
   try {
     ForkRules rules = fork_rules(block.other_data.b_data.b_meta);
     result.rules = rules.description;
-    World world{in_context("pre-image", [&] { return decode_pre_state(block.block_trace, log_ptr); }), log_ptr};
+    World world{in_context("pre-image", [&] { return decode_pre_state(block.block_trace, log_ptr); }), log_ptr, {}, {}};
     result.pre_image = pre_image_stats(world.pre);
+    std::optional<PreState> before;
+    if (options.record_state_changes) {
+      before.emplace();
+      before->state = eth::clone(world.pre.state);
+      for (const auto& [key, trie] : world.pre.storage) before->storage.emplace(key, eth::clone(trie));
+    }
     process(block, rules, world, result);
     result.ok = true;
+    if (before) {
+      try {
+        result.state_changes = net_state_changes(*before, world);
+      } catch (const std::exception& e) {
+        result.state_changes_error = e.what();
+      }
+    }
   } catch (const std::exception& e) {
     result.error = e.what();
   }

@@ -21,6 +21,14 @@ struct TxnResult {
   bool succeeded = true;     // the receipt's status
 };
 
+// One key the block changes, net of the whole block: an account (its leaf value, rlp([nonce, balance, storage
+// root, code hash])) or a storage slot (its leaf value, rlp(value)), before and after; absent is nullopt.
+struct StateChange {
+  Address address{};
+  std::optional<H256> slot;
+  std::optional<Bytes> before, after;
+};
+
 struct BlockResult {
   BlockOrigin origin;
   uint64_t block = 0;
@@ -42,6 +50,10 @@ struct BlockResult {
   // When asked: the input of every Keccak-256 computed to process the block (trie nodes whose hash is taken,
   // the pre-state root node included, and contract code), each once, in the order first computed.
   std::vector<Bytes> keccak_preimages;
+  // When asked and the block processed: every account and slot whose value the block changes, in key order;
+  // or why they cannot be listed (an account deleted with its storage, which the list cannot express yet).
+  std::vector<StateChange> state_changes;
+  std::string state_changes_error;
 };
 
 // EIP-4788 (Cancun): the beacon roots contract and the length of its ring buffer.
@@ -57,6 +69,7 @@ inline constexpr Address consolidation_request_address =
 
 struct ProcessOptions {
   bool record_keccak_preimages = false;
+  bool record_state_changes = false;
 };
 
 // Which fork's rules a block follows: from the chain's schedule (eth::known_fork_schedule) by timestamp when the
