@@ -81,7 +81,7 @@ ChangeTraces generate_change_list(std::span<const ChangeEntry> entries, size_t c
 
   // Key rows, one per preimage message; key_digest lookups counted per (kind, preimage).
   std::map<std::pair<bool, eth::Bytes>, size_t> key_row;
-  out.keys = stark::Trace(key_table::width, std::bit_ceil(keys.size() + 1));
+  out.keys = stark::Trace(key_table::width, stark::padded_height(keys.size()));
   for (size_t r = 0; r < keys.size(); ++r) {
     const eth::Bytes& pre = messages[keys[r].id];
     auto row = out.keys.row(r);
@@ -106,7 +106,7 @@ ChangeTraces generate_change_list(std::span<const ChangeEntry> entries, size_t c
   };
 
   using namespace change_list;
-  out.change = stark::Trace(width, std::bit_ceil(entries.size() + 1));
+  out.change = stark::Trace(width, stark::padded_height(entries.size()));
   auto count_byte = [&](uint32_t b) { out.byte_range.at(b, 0) = out.byte_range.at(b, 0) + Fp::one(); };
   std::vector<std::array<uint32_t, 33>> sort_keys;
   for (const auto& e : entries) sort_keys.push_back(sort_key(e));

@@ -23,7 +23,7 @@ LeafValueTraces generate_leaf_values(const TrieWalkTraces& walks, std::span<cons
   for (const auto& l : walks.leaves)
     if (l.walk.kind == TrieKind::state || l.walk.kind == TrieKind::storage) leaves.push_back(&l);
 
-  LeafValueTraces out{stark::Trace(width, std::bit_ceil(leaves.size() + 1)), std::vector<uint32_t>(messages.size(), 0)};
+  LeafValueTraces out{stark::Trace(width, stark::padded_height(leaves.size())), std::vector<uint32_t>(messages.size(), 0)};
   auto count_byte = [&](uint8_t b) { nodes.rlp_byte.at(b, 0) = nodes.rlp_byte.at(b, 0) + Fp::one(); };
   for (size_t r = 0; r < leaves.size(); ++r) {
     const WalkLeaf& leaf = *leaves[r];

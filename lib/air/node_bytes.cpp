@@ -191,7 +191,7 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
     if (m.value_message && layouts.back().kind != Layout::leaf) refuse(m.id, "a value to copy in a node that is not a leaf");
     rows += m.bytes.size();
   }
-  NodeBytesTraces out{stark::Trace(width, std::bit_ceil(rows + 1)), stark::Trace(1, 256), {}};
+  NodeBytesTraces out{stark::Trace(width, stark::padded_height(rows)), stark::Trace(1, 256), {}};
   stark::Trace& t = out.node_bytes;
   std::vector<uint64_t> byte_count(256, 0);
 

@@ -9,7 +9,7 @@ namespace witprove::air {
 stark::Trace generate_node_link_trace(std::span<const LinkRow> rows) {
   using namespace node_link;
   using stark::Fp;
-  stark::Trace t(width, std::bit_ceil(rows.size() + 1));
+  stark::Trace t(width, stark::padded_height(rows.size()));
   for (size_t r = 0; r < rows.size(); ++r) {
     const LinkRow& in = rows[r];
     auto row = t.row(r);

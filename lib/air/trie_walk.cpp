@@ -235,7 +235,7 @@ class Walker {
 
   stark::Trace fill() const {
     using namespace trie_walk;
-    stark::Trace t(width, std::bit_ceil(rows_.size() + 1));
+    stark::Trace t(width, stark::padded_height(rows_.size()));
     for (size_t r = 0; r < rows_.size(); ++r) {
       const Row& in = rows_[r];
       auto row = t.row(r);

@@ -25,7 +25,7 @@ TxIndexTraces generate_tx_index(const TrieWalkTraces& walks, std::span<const eth
   const size_t n = txs.size();
   if (receipts.size() != n || n > 0xffff)
     throw std::invalid_argument(fmt::format("{} transactions and {} receipts", n, receipts.size()));
-  TxIndexTraces out{stark::Trace(width, std::bit_ceil(n + 1)), std::vector<uint64_t>(256, 0)};
+  TxIndexTraces out{stark::Trace(width, stark::padded_height(n)), std::vector<uint64_t>(256, 0)};
   auto byte = [&](uint64_t v) { ++out.byte_lookups.at(v); };
   for (size_t r = 0; r < out.trace.height; ++r) {
     auto row = out.trace.row(r);

@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,10 @@ struct Trace {
   std::span<Fp> row(size_t r) { return {values.data() + r * width, width}; }
   std::span<const Fp> row(size_t r) const { return {values.data() + r * width, width}; }
 };
+
+// The height of a table holding `rows` rows and at least one padding row after them: a power of two, at
+// least 2.
+inline size_t padded_height(size_t rows) { return std::bit_ceil(std::max<size_t>(rows + 1, 2)); }
 
 // A bus: a channel on which tables send and receive tuples of N field elements, balanced with LogUp
 // (docs/stark.md). Each bus is declared once as a constant, its id and tuple length together; ids come from

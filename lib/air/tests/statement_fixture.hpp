@@ -49,7 +49,7 @@ struct TupleRowsAir {
 
 template <size_t N>
 stark::Trace tuple_rows(const std::vector<std::array<uint32_t, N>>& rows, bool flag) {
-  stark::Trace t(N + 1, std::bit_ceil(std::max<size_t>(rows.size() + 1, 2)));
+  stark::Trace t(N + 1, stark::padded_height(rows.size()));
   for (size_t r = 0; r < rows.size(); ++r) {
     for (size_t c = 0; c < N; ++c) t.at(r, c) = Fp(rows[r][c]);
     if (flag) t.at(r, N) = Fp::one();
