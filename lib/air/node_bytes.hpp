@@ -204,12 +204,11 @@ void NodeBytesAir::eval(Folder& f) const {
   using Expr = decltype(L(0) + L(0));
   const Expr first = f.is_first_row();
   const Expr transition = f.is_transition();
-  auto boolean = [&](size_t c) { f.assert_zero(L(c) * (L(c) - one)); };
 
   for (size_t c : {real, start, odd, r_ll, r_ih, r_il, r_ic, r_eh, r_ec, c_single, c_sstr, c_lstr, c_slist, c_llist,
                    c_bad, k_branch, k_leaf, k_ext, inlen, instr, lenlead, is_child, ch_empty, ch_ref, ch_emb, path_hdr,
                    hpc, hp, hp_leaf, hp_odd, pbyte, val_hdr, inval, vb, nend})
-    boolean(c);
+    f.assert_bool(L(c));
 
   // Rows: real rows first, then padding; the last row is padding. A message starts on row 0 (if any) and
   // wherever `start` is set; `cont` says the next row continues this row's message, `ends` that this row
@@ -350,8 +349,8 @@ void NodeBytesAir::eval(Folder& f) const {
 
   // Copied values: a hashed leaf's value bytes, paired from the value's first byte, are the limbs of the
   // value message.
-  boolean(copy);
-  boolean(vodd);
+  f.assert_bool(L(copy));
+  f.assert_bool(L(vodd));
   f.assert_zero(cont * (N(copy) - L(copy)));
   f.assert_zero(cont * (N(mv) - L(mv)));
   f.assert_zero(L(copy) * (one - L(k_leaf)));

@@ -138,12 +138,11 @@ void TrieWalkAir::eval(Folder& f) const {
   using Expr = decltype(L(0) + L(0));
   const Expr first = f.is_first_row();
   const Expr transition = f.is_transition();
-  auto boolean = [&](size_t c) { f.assert_zero(L(c) * (L(c) - one)); };
   for (size_t c : {real, rr, rb, rp, r0, vfirst, vlast, kt_state, kt_storage, kt_tx, kt_rc, post, nk_branch, nk_ext,
                    nk_leaf, act, cl_empty, cl_ref, cl_emb, expanded, lend, root_node, root_hashed, root_empty})
-    boolean(c);
-  for (size_t j = 0; j < 16; ++j) boolean(sel + j);
-  for (size_t k = 0; k < 4; ++k) boolean(wt + k);
+    f.assert_bool(L(c));
+  for (size_t j = 0; j < 16; ++j) f.assert_bool(L(sel + j));
+  for (size_t k = 0; k < 4; ++k) f.assert_bool(L(wt + k));
 
   // Row kinds and visits: a visit starts on row 0 and after each last row; a continuing row's next is real.
   const Expr padding = one - L(real);
