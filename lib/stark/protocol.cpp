@@ -21,6 +21,16 @@ void absorb_header(Transcript& t, ByteView statement, const StarkParams& params,
   }
 }
 
+std::pair<Fp4, Fp4> lookup_challenges(Transcript& t, const SharedChallenges* shared) {
+  if (!shared) {
+    Fp4 gamma = t.challenge_ext();
+    return {gamma, t.challenge_ext()};
+  }
+  const Fp4 both[] = {shared->gamma, shared->beta};
+  t.absorb(std::span<const Fp4>(both));
+  return {shared->gamma, shared->beta};
+}
+
 void absorb_openings(Transcript& t, const TableProof& tp) {
   for (const auto* v : {&tp.fixed_local, &tp.fixed_next, &tp.main_local, &tp.main_next, &tp.aux_local, &tp.aux_next,
                         &tp.quotient_chunks})

@@ -16,6 +16,7 @@
 namespace witprove::stark::protocol {
 
 inline constexpr std::string_view kDomain = "witprove-stark-v3";
+inline constexpr std::string_view kSegmentsDomain = "witprove-stark-segments-v1";
 inline constexpr unsigned kMaxLogHeight = 23;  // per table; bounds every allocation the verifier makes
 inline constexpr unsigned kMaxLogArity = 4;
 // The largest table height (log) with these parameters: its LDE must fit the field's 2^24-point subgroup.
@@ -24,6 +25,10 @@ inline unsigned max_log_height(const StarkParams& p) { return std::min(kMaxLogHe
 // Absorbs the statement, the parameters and each table's name, width, height and public values.
 void absorb_header(Transcript& t, ByteView statement, const StarkParams& params, std::span<const Air* const> airs,
                    std::span<const uint32_t> log_heights, std::span<const std::vector<Fp>> public_values);
+
+// The LogUp challenges (gamma, beta), once the main roots are absorbed: drawn from the transcript, or the
+// segments' shared ones, which are then absorbed so that every later challenge depends on them.
+std::pair<Fp4, Fp4> lookup_challenges(Transcript& t, const SharedChallenges* shared);
 
 // Absorbs a table's out-of-domain values: fixed, main and auxiliary at zeta and zeta·w, then the quotient
 // chunks.

@@ -151,7 +151,8 @@ ColumnMatrix quotient_chunks(const std::vector<Fp4>& q, size_t n, size_t chunks,
   return m;
 }
 
-void check_inputs(std::span<const TableInstance> tables, std::span<const TableState> ts, const StarkParams& params) {
+void check_inputs(std::span<const TableInstance> tables, std::span<const TableState> ts, const StarkParams& params,
+                  bool segment) {
   if (auto e = validate(params)) throw ProveError(*e);
   if (tables.empty()) throw ProveError("no tables to prove");
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -178,12 +179,14 @@ void check_inputs(std::span<const TableInstance> tables, std::span<const TableSt
   if (!params.check_trace) return;
   for (const auto& t : tables)
     if (auto f = check_constraints(*t.air, *t.trace, t.public_values)) throw ProveError(f->to_string());
+  if (segment) return;  // a segment's buses balance only with the other segments'
   if (auto e = check_lookups(tables)) throw ProveError(*e);
 }
 
 // Every table's state before anything is committed; the transcript header absorbed.
 std::vector<TableState> start(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-                              Transcript& transcript, protocol::FriSchedule& schedule, std::vector<unsigned>& log_lde) {
+                              bool segment, Transcript& transcript, protocol::FriSchedule& schedule,
+                              std::vector<unsigned>& log_lde) {
   const size_t num_tables = tables.size();
   std::vector<TableState> ts(num_tables);
   for (size_t i = 0; i < num_tables; ++i) {
@@ -195,7 +198,7 @@ std::vector<TableState> start(std::span<const TableInstance> tables, const Stark
     }
     ts[i].log_n = static_cast<unsigned>(__builtin_ctzll(std::max<size_t>(tables[i].trace->height, 1)));
   }
-  check_inputs(tables, ts, params);
+  check_inputs(tables, ts, params, segment);
   for (size_t i = 0; i < num_tables; ++i) ts[i].fixed_trace = &tables[i].air->fixed();
   log_lde.assign(num_tables, 0);
   std::vector<uint32_t> log_heights(num_tables);
@@ -213,34 +216,42 @@ std::vector<TableState> start(std::span<const TableInstance> tables, const Stark
   return ts;
 }
 
+// Phases 0 and 1: the fixed and main traces committed and absorbed. `keep` false (a segment's first pass)
+// drops each LDE once its root is known, so that one table's extension is held at a time.
+void commit_main(std::vector<TableState>& ts, const StarkParams& params, Transcript& transcript, Proof& proof,
+                 ProveTimings& timings, bool keep) {
+  const unsigned lb = params.log_blowup;
+  proof.tables.resize(ts.size());
+  // 0. Fixed columns: committed like traces; the verifier computes the same roots from the AIRs.
+  for (auto& t : ts) {
+    if (t.fixed_trace->width == 0) continue;
+    t.fixed = pcs::commit_trace(*t.fixed_trace, lb, t.shift, timings);
+    transcript.absorb(t.fixed.tree.root());
+    if (!keep) t.fixed = {};
+  }
+  // 1. Main traces.
+  for (size_t i = 0; i < ts.size(); ++i) {
+    ts[i].main = pcs::commit_trace(*ts[i].in->trace, lb, ts[i].shift, timings);
+    proof.tables[i].log_height = ts[i].log_n;
+    proof.tables[i].main_root = ts[i].main.tree.root();
+    transcript.absorb(proof.tables[i].main_root);
+    if (!keep) ts[i].main = {};
+  }
+}
+
 Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-                   ProveTimings& timings) {
+                   const SharedChallenges* shared, ProveTimings& timings) {
   const unsigned lb = params.log_blowup;
   Transcript transcript(protocol::kDomain);
   protocol::FriSchedule schedule;
   std::vector<unsigned> log_lde;  // per table, log of its LDE size
-  std::vector<TableState> ts = start(tables, params, statement, transcript, schedule, log_lde);
+  std::vector<TableState> ts = start(tables, params, statement, shared != nullptr, transcript, schedule, log_lde);
   const size_t num_tables = ts.size();
   Proof proof;
-  proof.tables.resize(num_tables);
-
-  // 0. Fixed columns: committed like traces; the verifier computes the same roots from the AIRs.
-  for (size_t i = 0; i < num_tables; ++i) {
-    if (ts[i].fixed_trace->width == 0) continue;
-    ts[i].fixed = pcs::commit_trace(*ts[i].fixed_trace, lb, ts[i].shift, timings);
-    transcript.absorb(ts[i].fixed.tree.root());
-  }
-
-  // 1. Main traces.
-  for (size_t i = 0; i < num_tables; ++i) {
-    ts[i].main = pcs::commit_trace(*tables[i].trace, lb, ts[i].shift, timings);
-    proof.tables[i].log_height = ts[i].log_n;
-    proof.tables[i].main_root = ts[i].main.tree.root();
-    transcript.absorb(proof.tables[i].main_root);
-  }
+  commit_main(ts, params, transcript, proof, timings, true);
 
   // 2. LogUp auxiliary columns.
-  Fp4 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
+  const auto [gamma, beta] = protocol::lookup_challenges(transcript, shared);
   std::vector<const AirSummary*> summaries;
   for (const auto& t : ts) summaries.push_back(t.shape.summary);
   std::vector<Fp4> beta_powers = logup::beta_powers(summaries, beta);
@@ -326,15 +337,42 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
 }  // namespace
 
 Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-            ProveTimings* timings_out) {
+            ProveTimings* timings_out, const SharedChallenges* shared) {
   ProveTimings timings;
   Proof proof;
   {
     PhaseTimer timer(timings.total);
-    proof = prove_tables(tables, params, statement, timings);
+    proof = prove_tables(tables, params, statement, shared, timings);
   }
   if (timings_out) *timings_out = timings;
   return proof;
+}
+
+Digest commit_segment(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
+                      ProveTimings* timings_out) {
+  ProveTimings timings;
+  Transcript transcript(protocol::kDomain);
+  {
+    PhaseTimer timer(timings.total);
+    protocol::FriSchedule schedule;
+    std::vector<unsigned> log_lde;
+    std::vector<TableState> ts = start(tables, params, statement, true, transcript, schedule, log_lde);
+    Proof unused;
+    commit_main(ts, params, transcript, unused, timings, false);
+  }
+  if (timings_out) *timings_out = timings;
+  return transcript.state();
+}
+
+SharedChallenges shared_challenges(std::span<const Digest> segment_commitments, ByteView statement) {
+  Transcript t(protocol::kSegmentsDomain);
+  t.absorb_bytes(statement);
+  t.absorb_u64(segment_commitments.size());
+  for (const Digest& d : segment_commitments) t.absorb(d);
+  SharedChallenges c;
+  c.gamma = t.challenge_ext();
+  c.beta = t.challenge_ext();
+  return c;
 }
 
 }  // namespace witprove::stark

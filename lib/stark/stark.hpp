@@ -106,17 +106,46 @@ struct ProveError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The LogUp challenges of a segmented statement, shared by all its segments.
+struct SharedChallenges {
+  Fp4 gamma, beta;
+};
+
 // Proves that every table's trace satisfies its AIR with its public values and that all lookup buses
 // balance. `statement` identifies what is proved (bound into the transcript). Throws ProveError when
 // the input is unusable (bad shapes), or when params.check_trace is set (the default in debug builds) and
 // a constraint or bus fails; the message names the table, row and constraint, or the bus and tuple.
+//
+// With `shared` the tables are one segment of a larger statement (below): the LogUp challenges are the
+// shared ones and the tables' lookup sums need not add to zero (check_trace then checks constraints only).
 Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-            ProveTimings* timings = nullptr);
+            ProveTimings* timings = nullptr, const SharedChallenges* shared = nullptr);
 
 // Checks a proof against the tables' AIRs (in the order proved) and public values. Returns nullopt when
 // valid, otherwise the first reason for rejection. Never trusts the proof's shapes.
+//
+// With `shared` (a segment's proof) the tables' lookup sums are not required to add to zero: their sum is
+// written to `*lookup_sum`, and the caller checks that the segments' sums add to zero.
 std::optional<std::string> verify(std::span<const Air* const> airs, std::span<const std::vector<Fp>> public_values,
-                                  const Proof& proof, const StarkParams& params, ByteView statement);
+                                  const Proof& proof, const StarkParams& params, ByteView statement,
+                                  const SharedChallenges* shared = nullptr, Fp4* lookup_sum = nullptr);
+
+// Segmented statements (docs/stark.md, "Segments"): a statement too large to prove at once is split into
+// segments, each a set of tables with its own proof. Its buses balance across segments: the LogUp challenges
+// are drawn from every segment's commitment to its fixed and main traces (so that no trace can depend on
+// them), each segment is proved with them, and the segments' lookup sums add to zero.
+//
+// The prover's first pass: commits the segment's fixed and main traces, one table's extension at a time, and
+// returns its commitment (the transcript state after the main roots). The proof that prove() makes of the
+// same tables later binds the same commitment.
+Digest commit_segment(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
+                      ProveTimings* timings = nullptr);
+// The verifier's: the commitment that a segment's proof binds, or why its shapes are wrong.
+std::variant<Digest, std::string> segment_commitment(std::span<const Air* const> airs,
+                                                     std::span<const std::vector<Fp>> public_values,
+                                                     const Proof& proof, const StarkParams& params, ByteView statement);
+// The shared challenges: drawn from `statement` and every segment's commitment, in segment order.
+SharedChallenges shared_challenges(std::span<const Digest> segment_commitments, ByteView statement);
 
 // Strict binary codec (little-endian; see docs/stark.md). deserialize rejects wrong lengths, non-canonical
 // field elements and trailing bytes, and never allocates more than the input could describe.

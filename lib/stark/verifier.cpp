@@ -51,10 +51,18 @@ Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> pu
   return std::nullopt;
 }
 
-}  // namespace
+// Everything up to the LogUp challenges: the proof's shapes checked against the AIRs and parameters, the
+// header, fixed roots (computed from the AIRs) and main roots absorbed.
+struct Prepared {
+  std::vector<TableInfo> info;
+  std::vector<unsigned> log_lde;
+  std::vector<const AirSummary*> summaries;
+  protocol::FriSchedule schedule;
+  Transcript transcript{protocol::kDomain};
+};
 
-std::optional<std::string> verify(std::span<const Air* const> airs, std::span<const std::vector<Fp>> public_values,
-                                  const Proof& proof, const StarkParams& params, ByteView statement) {
+Error prepare(std::span<const Air* const> airs, std::span<const std::vector<Fp>> public_values, const Proof& proof,
+              const StarkParams& params, ByteView statement, Prepared& p) {
   if (auto e = validate(params)) return e;
   size_t num_tables = airs.size();
   if (num_tables == 0) return std::string("no tables");
@@ -62,11 +70,14 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   if (proof.tables.size() != num_tables) return fmt::format("proof has {} tables, {} expected", proof.tables.size(), num_tables);
 
   const unsigned lb = params.log_blowup;
-  std::vector<TableInfo> info(num_tables);
-  std::vector<unsigned> log_lde(num_tables);
+  auto& info = p.info;
+  auto& log_lde = p.log_lde;
+  auto& summaries = p.summaries;
+  auto& transcript = p.transcript;
+  info.resize(num_tables);
+  log_lde.resize(num_tables);
   std::vector<uint32_t> log_heights(num_tables);
   // The tables' shapes come from their AIRs alone, before anything in the proof is looked at.
-  std::vector<const AirSummary*> summaries;
   for (size_t i = 0; i < num_tables; ++i) {
     info[i].air = airs[i];
     try {
@@ -103,14 +114,14 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     log_lde[i] = t.log_lde;
     log_heights[i] = tp.log_height;
   }
-  protocol::FriSchedule schedule = protocol::fri_schedule(log_lde, params);
+  p.schedule = protocol::fri_schedule(log_lde, params);
+  const auto& schedule = p.schedule;
   size_t final_len = size_t{1} << (schedule.log_final_size - lb);
   const auto& fri_proof = proof.fri;
   if (fri_proof.layer_roots.size() != schedule.rounds.size() || fri_proof.layer_openings.size() != schedule.rounds.size())
     return std::string("wrong number of FRI layers");
   if (fri_proof.final_poly.size() != final_len) return std::string("wrong final polynomial length");
 
-  Transcript transcript(protocol::kDomain);
   protocol::absorb_header(transcript, statement, params, airs, log_heights, public_values);
   for (size_t i = 0; i < num_tables; ++i) {
     auto& t = info[i];
@@ -121,7 +132,28 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     transcript.absorb(*t.fixed_root);
   }
   for (const auto& tp : proof.tables) transcript.absorb(tp.main_root);
-  Fp4 gamma = transcript.challenge_ext(), beta = transcript.challenge_ext();
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<Digest, std::string> segment_commitment(std::span<const Air* const> airs,
+                                                     std::span<const std::vector<Fp>> public_values,
+                                                     const Proof& proof, const StarkParams& params, ByteView statement) {
+  Prepared p;
+  if (auto e = prepare(airs, public_values, proof, params, statement, p)) return *e;
+  return p.transcript.state();
+}
+
+std::optional<std::string> verify(std::span<const Air* const> airs, std::span<const std::vector<Fp>> public_values,
+                                  const Proof& proof, const StarkParams& params, ByteView statement,
+                                  const SharedChallenges* shared, Fp4* lookup_sum) {
+  Prepared p;
+  if (auto e = prepare(airs, public_values, proof, params, statement, p)) return e;
+  const size_t num_tables = airs.size();
+  auto& [info, log_lde, summaries, schedule, transcript] = p;
+  const auto& fri_proof = proof.fri;
+  const auto [gamma, beta] = protocol::lookup_challenges(transcript, shared);
   std::vector<Fp4> beta_powers = logup::beta_powers(summaries, beta);
   Fp4 total_sum;
   for (const auto& tp : proof.tables) {
@@ -130,7 +162,8 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     transcript.absorb(std::span<const Fp4>(&tp.lookup_sum, 1));
     total_sum += tp.lookup_sum;
   }
-  if (!total_sum.is_zero()) return std::string("lookup sums do not add to zero: a bus does not balance");
+  if (!shared && !total_sum.is_zero()) return std::string("lookup sums do not add to zero: a bus does not balance");
+  if (lookup_sum) *lookup_sum = total_sum;
   Fp4 alpha = transcript.challenge_ext();
   for (const auto& tp : proof.tables) transcript.absorb(tp.quotient_root);
   Fp4 zeta = transcript.challenge_ext();

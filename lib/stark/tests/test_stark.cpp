@@ -533,3 +533,87 @@ TEST_CASE("fixed columns: a table at another height than its fixed columns is re
   CHECK_THROWS_WITH(prove(fx.instances(fx.range), p, bytes_of("bytes")),
                     Catch::Contains("byte-range: 512 rows, its fixed columns have 256"));
 }
+
+namespace {
+
+// The Fixture's statement as two segments: the sender and the Fibonacci table in one, the cube table in the
+// other, proved and verified with shared challenges.
+struct SegmentedProof {
+  std::vector<TableInstance> first, second;
+  std::vector<const Air*> first_airs, second_airs;
+  std::vector<std::vector<Fp>> first_publics, second_publics;
+  Proof p0, p1;
+  explicit SegmentedProof(const Fixture& fx, const StarkParams& params) {
+    auto in = fx.instances();
+    first = {in[0], in[2]};
+    second = {in[1]};
+    first_airs = {in[0].air, in[2].air};
+    second_airs = {in[1].air};
+    first_publics = {{}, fx.fib_publics};
+    second_publics = {{}};
+    const Digest commitments[] = {commit_segment(first, params, bytes_of("s0")),
+                                  commit_segment(second, params, bytes_of("s1"))};
+    const SharedChallenges shared = shared_challenges(commitments, bytes_of("whole"));
+    p0 = prove(first, params, bytes_of("s0"), nullptr, &shared);
+    p1 = prove(second, params, bytes_of("s1"), nullptr, &shared);
+  }
+  // nullopt when both segments verify and their lookup sums add to zero.
+  std::optional<std::string> verify(const StarkParams& params) const {
+    auto c0 = segment_commitment(first_airs, first_publics, p0, params, bytes_of("s0"));
+    auto c1 = segment_commitment(second_airs, second_publics, p1, params, bytes_of("s1"));
+    if (auto* e = std::get_if<std::string>(&c0)) return *e;
+    if (auto* e = std::get_if<std::string>(&c1)) return *e;
+    const Digest commitments[] = {std::get<Digest>(c0), std::get<Digest>(c1)};
+    const SharedChallenges shared = shared_challenges(commitments, bytes_of("whole"));
+    Fp4 s0, s1;
+    if (auto e = witprove::stark::verify(first_airs, first_publics, p0, params, bytes_of("s0"), &shared, &s0)) return e;
+    if (auto e = witprove::stark::verify(second_airs, second_publics, p1, params, bytes_of("s1"), &shared, &s1)) return e;
+    if (!(s0 + s1).is_zero()) return std::string("segments' lookup sums do not add to zero");
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("segments: a statement split in two proves with shared challenges, and each segment's sum is not zero alone") {
+  Fixture fx;
+  SegmentedProof sp(fx, test_params());
+  CHECK(sp.verify(test_params()) == std::nullopt);
+  CHECK_FALSE(sp.p0.tables[0].lookup_sum.is_zero());
+  // A segment alone is not a whole statement: verified without the shared challenges, it is rejected.
+  CHECK(verify(sp.second_airs, sp.second_publics, sp.p1, test_params(), bytes_of("s1")) != std::nullopt);
+}
+
+TEST_CASE("segments: the prover's first pass binds the same commitment as its proof") {
+  Fixture fx;
+  SegmentedProof sp(fx, test_params());
+  auto from_proof = segment_commitment(sp.first_airs, sp.first_publics, sp.p0, test_params(), bytes_of("s0"));
+  REQUIRE(std::holds_alternative<Digest>(from_proof));
+  CHECK(std::get<Digest>(from_proof) == commit_segment(sp.first, test_params(), bytes_of("s0")));
+}
+
+TEST_CASE("segments: an unbalanced bus across segments, or challenges not drawn from every segment, is rejected") {
+  StarkParams unchecked = test_params();
+  unchecked.check_trace = false;
+  {
+    // A sender row changed: the cube table no longer receives what is sent, across the segment boundary.
+    Fixture fx;
+    fx.pair.sender.at(5, 0) += Fp(1);
+    fx.pair.sender.at(5, 1) = fx.pair.sender.at(5, 0) * fx.pair.sender.at(5, 0) * fx.pair.sender.at(5, 0);
+    fx.pair.sender.at(5, 2) = fx.pair.sender.at(5, 0) * fx.pair.sender.at(5, 1);
+    for (size_t c = 0; c < 6; ++c) fx.pair.sender.at(5, 3 + c) = fx.pair.sender.at(5, 0) * Fp(c + 1);
+    SegmentedProof sp(fx, unchecked);
+    CHECK_THAT(sp.verify(unchecked).value_or(""), Catch::Contains("do not add to zero"));
+  }
+  {
+    // Segment proofs made with challenges drawn from other commitments (the second segment left out).
+    Fixture fx;
+    SegmentedProof sp(fx, test_params());
+    auto in = fx.instances();
+    std::vector<TableInstance> first = {in[0], in[2]};
+    const Digest only_first[] = {commit_segment(first, test_params(), bytes_of("s0"))};
+    const SharedChallenges other = shared_challenges(only_first, bytes_of("whole"));
+    sp.p0 = prove(first, test_params(), bytes_of("s0"), nullptr, &other);
+    CHECK(sp.verify(test_params()) != std::nullopt);
+  }
+}
