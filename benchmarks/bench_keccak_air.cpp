@@ -45,7 +45,11 @@ int run_one(size_t n, unsigned threads, const stark::StarkParams& params, FILE* 
   stark::Trace trace = air::generate_keccak_permutation_trace(inputs);
   const double trace_s = seconds_since(start);
 
-  std::vector<stark::TableInstance> tables{{&air, &trace, {}}};
+  // No sponge looks the permutations up here: multiplicities zero, so that the table's bus sums balance.
+  for (size_t r = 0; r < trace.height; ++r)
+    trace.at(r, air::keccak_perm::input_mult) = trace.at(r, air::keccak_perm::output_mult) = stark::Fp();
+  const std::vector<stark::Fp> first_tag = {stark::Fp()};
+  std::vector<stark::TableInstance> tables{{&air, &trace, first_tag}};
   start = std::chrono::steady_clock::now();
   stark::ProveTimings phases;
   stark::Proof proof = stark::prove(tables, params, statement, &phases);
@@ -53,7 +57,7 @@ int run_one(size_t n, unsigned threads, const stark::StarkParams& params, FILE* 
   const size_t proof_bytes = stark::serialize(proof).size();
 
   const stark::Air* airs[] = {&air};
-  const std::vector<std::vector<stark::Fp>> publics(1);
+  const std::vector<std::vector<stark::Fp>> publics = {first_tag};
   start = std::chrono::steady_clock::now();
   auto error = stark::verify(airs, publics, proof, params, statement);
   const double verify_s = seconds_since(start);

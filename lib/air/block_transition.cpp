@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "air/keccak_permutation.hpp"
 #include "air/keccak_sponge.hpp"
 #include "air/leaf_value.hpp"
 #include "air/node_bytes.hpp"
@@ -50,13 +51,14 @@ void account_leaves(const std::vector<eth::Bytes>& nodes, const DigestIndex& ind
   }
 }
 
-std::vector<std::vector<Fp>> public_values(const BlockTransitionPublic& pub, size_t keccak_tables) {
+// The Keccak tables' public values, then the others'.
+std::vector<std::vector<Fp>> public_values(const BlockTransitionPublic& pub, std::vector<std::vector<Fp>> keccak) {
   if (pub.transaction_count > kMaxTransactions)
     throw std::invalid_argument(fmt::format("{} transactions: the statement proves at most {}", pub.transaction_count,
                                             kMaxTransactions));
   if (pub.gas_used > kMaxGasUsed)
     throw std::invalid_argument(fmt::format("gas used {}: the statement proves at most {}", pub.gas_used, kMaxGasUsed));
-  std::vector<std::vector<Fp>> out(keccak_tables);
+  std::vector<std::vector<Fp>> out = std::move(keccak);
   out.push_back({});  // node_bytes
   out.push_back({});  // rlp_byte
   out.push_back({});  // node_link
@@ -91,29 +93,149 @@ std::vector<std::unique_ptr<stark::Air>> transition_airs(std::vector<std::unique
   return airs;
 }
 
+std::vector<uint32_t> all_tables(size_t n) {
+  std::vector<uint32_t> out(n);
+  for (uint32_t i = 0; i < n; ++i) out[i] = i;
+  return out;
+}
+
 }  // namespace
 
-std::vector<stark::TableInstance> BlockTransitionTables::instances() const {
+std::vector<stark::TableInstance> BlockTransitionTables::instances(std::span<const uint32_t> tables,
+                                                                   std::vector<stark::Trace>& made) const {
+  made.clear();
+  made.reserve(tables.size());  // no reallocation: the instances point into it
   std::vector<stark::TableInstance> out;
-  for (size_t i = 0; i < traces.size(); ++i) out.push_back({airs[i].get(), &traces[i], public_values[i]});
+  for (uint32_t i : tables) {
+    const stark::Trace* trace;
+    if (i < permutation_tables) {
+      made.push_back(split_permutation_trace(permutation_inputs, permutations_per_table, i));
+      trace = &made.back();
+    } else {
+      trace = &traces.at(i - permutation_tables);
+    }
+    out.push_back({airs.at(i).get(), trace, public_values[i]});
+  }
   return out;
 }
 
-std::vector<const stark::Air*> BlockTransitionTables::air_pointers() const {
+std::vector<stark::TableInstance> BlockTransitionTables::instances(std::vector<stark::Trace>& made) const {
+  return instances(all_tables(size()), made);
+}
+
+std::vector<const stark::Air*> BlockTransitionTables::air_pointers(std::span<const uint32_t> tables) const {
   std::vector<const stark::Air*> out;
-  for (const auto& a : airs) out.push_back(a.get());
+  for (uint32_t i : tables) out.push_back(airs.at(i).get());
   return out;
 }
 
-BlockTransitionTables block_transition_verifier(const BlockTransitionPublic& pub) {
-  auto keccak = keccak_verifier_tables({}, true);
+std::vector<const stark::Air*> BlockTransitionTables::air_pointers() const { return air_pointers(all_tables(size())); }
+
+std::vector<std::vector<Fp>> BlockTransitionTables::public_values_of(std::span<const uint32_t> tables) const {
+  std::vector<std::vector<Fp>> out;
+  for (uint32_t i : tables) out.push_back(public_values.at(i));
+  return out;
+}
+
+size_t BlockTransitionTables::height(size_t i) const {
+  if (i >= permutation_tables) return traces.at(i - permutation_tables).height;
+  const size_t first = std::min(permutation_inputs.size(), i * permutations_per_table);
+  return keccak_permutation_height(std::min(permutation_inputs.size() - first, permutations_per_table));
+}
+
+std::optional<std::string> check_block_transition(const BlockTransitionTables& tables) {
+  std::vector<stark::Trace> made;
+  const auto instances = tables.instances(made);
+  for (const auto& in : instances)
+    if (auto f = stark::check_constraints(*in.air, *in.trace, in.public_values)) return f->to_string();
+  return stark::check_lookups(instances);
+}
+
+uint64_t segment_cells(const BlockTransitionTables& tables, const SegmentTables& segment) {
+  uint64_t cells = 0;
+  for (uint32_t i : segment) cells += uint64_t{tables.airs[i]->width()} * tables.height(i);
+  return cells;
+}
+
+std::vector<SegmentTables> plan_segments(const BlockTransitionTables& tables, uint64_t max_cells) {
+  std::vector<uint32_t> order;
+  for (uint32_t i = static_cast<uint32_t>(tables.permutation_tables); i < tables.size(); ++i) order.push_back(i);
+  for (uint32_t i = 0; i < tables.permutation_tables; ++i) order.push_back(i);
+  std::vector<SegmentTables> out;
+  uint64_t cells = 0;
+  for (uint32_t i : order) {
+    const uint64_t c = segment_cells(tables, {i});
+    if (out.empty() || cells + c > max_cells) {
+      out.emplace_back();
+      cells = 0;
+    }
+    out.back().push_back(i);
+    cells += c;
+  }
+  return out;
+}
+
+std::vector<uint8_t> segment_statement(stark::ByteView statement, uint32_t segment) {
+  std::vector<uint8_t> out(statement.begin(), statement.end());
+  for (int b = 0; b < 4; ++b) out.push_back(static_cast<uint8_t>(segment >> (8 * b)));
+  return out;
+}
+
+std::optional<std::string> verify_block_transition(const BlockTransitionPublic& pub, size_t permutation_tables,
+                                                   std::span<const SegmentProof> segments,
+                                                   const stark::StarkParams& params, stark::ByteView statement) {
+  if (permutation_tables == 0 || permutation_tables * kPermutationTagStride >= Fp::P)
+    return fmt::format("{} permutation tables: out of range", permutation_tables);
+  if (segments.empty()) return std::string("no segments");
+  BlockTransitionTables v;
+  try {
+    v = block_transition_verifier(pub, permutation_tables);
+  } catch (const std::invalid_argument& e) {
+    return std::string(e.what());
+  }
+  std::vector<uint8_t> seen(v.size(), 0);
+  for (const auto& s : segments) {
+    if (s.tables.empty()) return std::string("a segment has no tables");
+    for (uint32_t i : s.tables) {
+      if (i >= v.size()) return fmt::format("table {} does not exist ({} tables)", i, v.size());
+      if (seen[i]++) return fmt::format("table {} ({}) is in two segments", i, v.airs[i]->name());
+    }
+  }
+  for (size_t i = 0; i < v.size(); ++i)
+    if (!seen[i]) return fmt::format("table {} ({}) is in no segment", i, v.airs[i]->name());
+
+  std::vector<stark::Digest> commitments;
+  for (uint32_t k = 0; k < segments.size(); ++k) {
+    auto c = stark::segment_commitment(v.air_pointers(segments[k].tables), v.public_values_of(segments[k].tables),
+                                       segments[k].proof, params, segment_statement(statement, k));
+    if (auto* e = std::get_if<std::string>(&c)) return fmt::format("segment {}: {}", k, *e);
+    commitments.push_back(std::get<stark::Digest>(c));
+  }
+  const stark::SharedChallenges shared = stark::shared_challenges(commitments, statement);
+  stark::Fp4 total;
+  for (uint32_t k = 0; k < segments.size(); ++k) {
+    stark::Fp4 sum;
+    if (auto e = stark::verify(v.air_pointers(segments[k].tables), v.public_values_of(segments[k].tables),
+                               segments[k].proof, params, segment_statement(statement, k), &shared, &sum))
+      return fmt::format("segment {}: {}", k, *e);
+    total += sum;
+  }
+  if (!total.is_zero()) return std::string("the segments' lookup sums do not add to zero: a bus does not balance");
+  return std::nullopt;
+}
+
+BlockTransitionTables block_transition_verifier(const BlockTransitionPublic& pub, size_t permutation_tables) {
+  auto keccak = keccak_verifier_tables({}, true, permutation_tables);
   BlockTransitionTables t;
-  t.public_values = public_values(pub, keccak.airs.size());
+  t.public_values = public_values(pub, std::move(keccak.public_values));
   t.airs = transition_airs(std::move(keccak.airs));
+  t.permutation_tables = permutation_tables;
   return t;
 }
 
-BlockTransitionTables build_block_transition(const BlockTransitionWitness& witness, const BlockTransitionPublic& pub) {
+BlockTransitionTables build_block_transition(const BlockTransitionWitness& witness, const BlockTransitionPublic& pub,
+                                             size_t permutations_per_table) {
+  if (permutations_per_table == 0) throw std::invalid_argument("permutations per table must be positive");
   // Messages: the nodes (each once), a value copy of each account leaf, the change list, the key preimages.
   std::vector<eth::Bytes> messages;
   DigestIndex index;
@@ -173,12 +295,15 @@ BlockTransitionTables build_block_transition(const BlockTransitionWitness& witne
     digest_lookups[m] = walks.digest_lookups[m] + leaves.digest_lookups[m] + change.digest_lookups[m];
     read[m] |= change.read[m];
   }
-  KeccakTables keccak = build_keccak_tables(messages, {}, {read, digest_lookups});
+  KeccakTables keccak = build_keccak_tables(messages, {}, {read, digest_lookups, permutations_per_table});
 
   BlockTransitionTables t;
-  t.public_values = public_values(pub, keccak.airs.size());
+  t.public_values = public_values(pub, std::move(keccak.public_values));
   t.traces = std::move(keccak.traces);
   t.airs = transition_airs(std::move(keccak.airs));
+  t.permutation_tables = keccak.permutation_tables;
+  t.permutation_inputs = std::move(keccak.permutation_inputs);
+  t.permutations_per_table = permutations_per_table;
   stark::Trace byte_range = std::move(change.byte_range);
   for (size_t b = 0; b < 256; ++b) byte_range.at(b, 0) = byte_range.at(b, 0) + Fp(tx.byte_lookups[b]);
   t.traces.push_back(std::move(nodes.node_bytes));

@@ -53,13 +53,17 @@ void fill_permutation(stark::Trace& trace, size_t first_row, size_t permutation_
 
 }  // namespace
 
-stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs) {
+stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs, uint64_t first_tag) {
   stark::Trace trace(width, keccak_permutation_height(inputs.size()));
   const size_t slots = (trace.height + rounds - 1) / rounds;
   const eth::KeccakState zero{};
   tbb::parallel_for(tbb::blocked_range<size_t>(0, slots, 16), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t p = range.begin(); p < range.end(); ++p) {
-      fill_permutation(trace, rounds * p, p, p < inputs.size() ? inputs[p] : zero);
+      fill_permutation(trace, rounds * p, first_tag + p, p < inputs.size() ? inputs[p] : zero);
+      if (p < inputs.size()) {
+        trace.at(rounds * p, input_mult) = Fp::one();
+        trace.at(rounds * p + rounds - 1, output_mult) = Fp::one();
+      }
     }
   });
   return trace;

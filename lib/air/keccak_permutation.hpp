@@ -17,6 +17,10 @@
 // Buses: round-0 rows receive (tag, 100 input limbs) on bus::permutation_input and round-23 rows receive
 // (tag, 100 output limbs) on bus::permutation_output (air/buses.hpp); tags are distinct per permutation, so a
 // sender that sends both tuples with one tag proves output = keccak_f1600(input).
+//
+// Public value: the first row's tag. A statement with several permutation tables gives table k the first
+// tag k * kPermutationTagStride: a table holds fewer permutations than the stride (its height is at most
+// 2^23 rows), so the tables' tag ranges are disjoint and tags stay distinct across them.
 #pragma once
 
 #include <array>
@@ -82,18 +86,20 @@ inline constexpr std::array<RhoPiSource, 25> rho_pi_source = [] {
 struct KeccakPermutationAir {
   std::string name() const { return "keccak_f1600"; }
   size_t width() const { return keccak_perm::width; }
-  size_t num_public_values() const { return 0; }
+  size_t num_public_values() const { return 1; }
   template <class Folder>
   void eval(Folder& f) const;
 };
 
+inline constexpr uint64_t kPermutationTagStride = uint64_t{1} << 23;
+
 // Rows needed for n permutations: a power of two holding 24 n rows (at least 32).
 size_t keccak_permutation_height(size_t num_permutations);
 
-// One permutation per input, in order, multiplicities zero (stark::count_multiplicities fills them from
-// the senders). Rows past the last input are filled with permutations of the zero state. Generated in
-// parallel.
-stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs);
+// One permutation per input, in order, tagged first_tag, first_tag + 1, ...; multiplicities one for the
+// inputs' permutations (each is looked up once, by the sponge block that has its tag) and zero for the rows
+// past the last input, which are filled with permutations of the zero state. Generated in parallel.
+stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState> inputs, uint64_t first_tag = 0);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -126,6 +132,7 @@ void KeccakPermutationAir::eval(Folder& f) const {
 
   // Round flags: round 0 on the first row, then each flag moves to the next round on the next row.
   f.assert_zero(first * (col(round_flags) - one));
+  f.assert_zero(first * (col(tag) - f.public_value(0)));
   for (size_t r = 1; r < rounds; ++r) f.assert_zero(first * col(round_flags + r));
   for (size_t r = 0; r < rounds; ++r)
     f.assert_zero(transition * (f.next(round_flags + (r + 1) % rounds) - col(round_flags + r)));

@@ -82,17 +82,22 @@ void pad_block(SpongeBlock& s, eth::ByteView data) {
   }
 }
 
-std::vector<std::unique_ptr<stark::Air>> keccak_airs(size_t public_digests, bool message_limbs) {
+std::vector<std::unique_ptr<stark::Air>> keccak_airs(size_t public_digests, bool message_limbs,
+                                                     size_t permutation_tables) {
   std::vector<std::unique_ptr<stark::Air>> airs;
-  airs.push_back(std::make_unique<stark::AirAdapter<KeccakPermutationAir>>(KeccakPermutationAir{}));
+  for (size_t k = 0; k < permutation_tables; ++k)
+    airs.push_back(std::make_unique<stark::AirAdapter<KeccakPermutationAir>>(KeccakPermutationAir{}));
   airs.push_back(std::make_unique<stark::AirAdapter<KeccakSpongeAir>>(KeccakSpongeAir{message_limbs}));
   if (public_digests)
     airs.push_back(std::make_unique<stark::AirAdapter<KeccakPublicDigestsAir>>(KeccakPublicDigestsAir{public_digests}));
   return airs;
 }
 
-std::vector<std::vector<Fp>> keccak_public_values(std::span<const eth::H256> public_digests) {
-  std::vector<std::vector<Fp>> pv(2);
+std::vector<std::vector<Fp>> keccak_public_values(std::span<const eth::H256> public_digests,
+                                                  size_t permutation_tables) {
+  std::vector<std::vector<Fp>> pv;
+  for (size_t k = 0; k < permutation_tables; ++k) pv.push_back({Fp(k * kPermutationTagStride)});
+  pv.emplace_back();  // sponge
   if (!public_digests.empty()) pv.push_back(digest_public_values(public_digests));
   return pv;
 }
@@ -105,14 +110,25 @@ std::vector<stark::TableInstance> KeccakTables::instances() const {
   return out;
 }
 
+stark::Trace split_permutation_trace(std::span<const eth::KeccakState> inputs, size_t per_table, size_t k) {
+  const size_t first = std::min(inputs.size(), k * per_table);
+  const size_t count = std::min(inputs.size() - first, per_table);
+  return generate_keccak_permutation_trace(inputs.subspan(first, count), k * kPermutationTagStride);
+}
+
 std::vector<const stark::Air*> KeccakTables::air_pointers() const {
   std::vector<const stark::Air*> out;
   for (const auto& a : airs) out.push_back(a.get());
   return out;
 }
 
-KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests, bool message_limbs) {
-  return {keccak_airs(public_digests.size(), message_limbs), {}, keccak_public_values(public_digests)};
+KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests, bool message_limbs,
+                                    size_t permutation_tables) {
+  KeccakTables t;
+  t.airs = keccak_airs(public_digests.size(), message_limbs, permutation_tables);
+  t.public_values = keccak_public_values(public_digests, permutation_tables);
+  t.permutation_tables = permutation_tables;
+  return t;
 }
 
 KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span<const eth::H256> public_digests,
@@ -143,7 +159,15 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
     ++digest_mult[it->second];
   }
 
-  KeccakTables t{keccak_airs(public_digests.size(), !read.empty()), {}, keccak_public_values(public_digests)};
+  const size_t per_table = requests.permutations_per_table;
+  const size_t permutation_tables = per_table ? std::max<size_t>(1, (blocks + per_table - 1) / per_table) : 1;
+  if (per_table && (per_table * keccak_perm::rounds > (size_t{1} << 23) ||
+                    permutation_tables * kPermutationTagStride >= stark::Fp::P))
+    throw std::invalid_argument(fmt::format("{} permutations in tables of {}: too many tables, or tables too high",
+                                            blocks, per_table));
+  auto tag_of = [&](size_t block) { return per_table ? (block / per_table) * kPermutationTagStride + block % per_table : block; };
+  KeccakTables t = keccak_verifier_tables(public_digests, !read.empty(), permutation_tables);
+  t.permutations_per_table = per_table;
 
   // Sponge rows, message by message in parallel; each block's permutation input is kept for the
   // permutation table (tag = block number).
@@ -158,7 +182,7 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
     for (size_t b = 0; b < block_count(msg.size()); ++b) {
       const size_t index = first_block[i] + b;
       s.block_index = b;
-      s.tag = index;
+      s.tag = tag_of(index);
       s.last = b + 1 == block_count(msg.size());
       s.digest_mult = s.last ? digest_mult[i] : 0;
       pad_block(s, eth::ByteView(msg).subspan(rate_bytes * b, std::min(rate_bytes, msg.size() - rate_bytes * b)));
@@ -178,14 +202,15 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
     fill_sponge_block(sponge.row(2 * index), sponge.row(2 * index + 1), s);
   }
 
-  t.traces.push_back(generate_keccak_permutation_trace(perm_inputs));
+  if (per_table) t.permutation_inputs = std::move(perm_inputs);
+  else t.traces.push_back(generate_keccak_permutation_trace(perm_inputs));
   t.traces.push_back(std::move(sponge));
 
   if (!public_digests.empty()) {
     const size_t count = public_digests.size();
     const KeccakPublicDigestsAir air{count};
     stark::Trace pub(air.width(), std::bit_ceil(std::max<size_t>(count, 2)));
-    const auto& values = t.public_values[2];
+    const auto& values = t.public_values.back();
     for (size_t r = 0; r < count; ++r) {
       auto row = pub.row(r);
       const size_t m = public_message[r];
@@ -198,8 +223,6 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
     }
     t.traces.push_back(std::move(pub));
   }
-  // The permutation table receives what the sponge sends, once per block.
-  stark::count_multiplicities(t.air_pointers(), t.traces, t.public_values);
   return t;
 }
 

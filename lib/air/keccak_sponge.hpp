@@ -103,22 +103,34 @@ struct KeccakPublicDigestsAir {
 // The 16 public values of a digest: little-endian 16-bit limbs.
 std::vector<stark::Fp> digest_public_values(std::span<const eth::H256> digests);
 
-// The Keccak tables of one proof, in proving order: permutation, sponge, and public digests when any
-// are required.
+// The Keccak tables of one proof, in proving order: the permutation table(s), the sponge, and public
+// digests when any are required.
 struct KeccakTables {
   std::vector<std::unique_ptr<stark::Air>> airs;
   std::vector<stark::Trace> traces;
   std::vector<std::vector<stark::Fp>> public_values;
+  // With the permutations split over several tables (KeccakRequests::permutations_per_table), their traces
+  // are made on demand, one table at a time (permutation_trace): `traces` starts at the sponge's.
+  size_t permutation_tables = 1;
+  size_t permutations_per_table = 0;
+  std::vector<eth::KeccakState> permutation_inputs;
 
   std::vector<stark::TableInstance> instances() const;  // empty for the verifier's tables (no traces)
   std::vector<const stark::Air*> air_pointers() const;
 };
 
+// Permutation table k of permutations split over tables of `per_table`: its share of the inputs, tagged
+// from k * kPermutationTagStride.
+stark::Trace split_permutation_trace(std::span<const eth::KeccakState> inputs, size_t per_table, size_t k);
+
 // What other tables ask of the sponge, per message (each span empty, or one entry per message): whether
 // its limbs go on message_limb, and how many times its digest tuple is received besides the public digests.
+// permutations_per_table > 0 splits the permutations over tables of at most that many (block b in table
+// b / n with tag (b / n) * kPermutationTagStride + b % n); 0 keeps one table, built with the others.
 struct KeccakRequests {
   std::span<const uint8_t> read;
   std::span<const uint32_t> digest_lookups;
+  size_t permutations_per_table = 0;
 };
 
 // Builds the traces hashing every message (each once per entry, in order) and requiring each public
@@ -129,7 +141,8 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
                                  const KeccakRequests& requests = {});
 
 // The verifier's side: the same AIRs and public values from the public digests alone (traces empty).
-KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests, bool message_limbs = false);
+KeccakTables keccak_verifier_tables(std::span<const eth::H256> public_digests, bool message_limbs = false,
+                                    size_t permutation_tables = 1);
 
 // ---------------------------------------------------------------------------------------------------------
 

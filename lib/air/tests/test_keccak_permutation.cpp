@@ -60,14 +60,12 @@ TEST_CASE("keccak_perm: traces of several sizes satisfy the constraints and expo
   const stark::AirAdapter<air::KeccakPermutationAir> air(air_struct);
   for (size_t n : {0, 1, 2, 5, 11}) {
     auto inputs = random_states(n, 1000 + n);
-    auto trace = air::generate_keccak_permutation_trace(inputs);
-    for (size_t p = 0; p < n; ++p) {  // as if each permutation were looked up once
-      trace.at(rounds * p, air::keccak_perm::input_mult) = Fp::one();
-      trace.at(rounds * p + rounds - 1, air::keccak_perm::output_mult) = Fp::one();
-    }
+    const uint64_t first_tag = n % 2 ? air::kPermutationTagStride * 3 : 0;
+    const std::vector<Fp> publics = {Fp(first_tag)};
+    auto trace = air::generate_keccak_permutation_trace(inputs, first_tag);
     CHECK(trace.width == air::keccak_perm::width);
     CHECK(trace.height == air::keccak_permutation_height(n));
-    auto failure = stark::check_constraints(air, trace, {});
+    auto failure = stark::check_constraints(air, trace, publics);
     INFO((failure ? failure->to_string() : "ok"));
     CHECK_FALSE(failure);
 
@@ -75,17 +73,19 @@ TEST_CASE("keccak_perm: traces of several sizes satisfy the constraints and expo
     for (size_t p = 0; p < n; ++p) {
       eth::KeccakState expected = inputs[p];
       eth::keccak_f1600(expected);
-      auto input = stark::lookups_at(air, trace, rounds * p, {})[0];
-      auto output = stark::lookups_at(air, trace, rounds * p + rounds - 1, {})[1];
+      auto input = stark::lookups_at(air, trace, rounds * p, publics)[0];
+      auto output = stark::lookups_at(air, trace, rounds * p + rounds - 1, publics)[1];
       CHECK(input.bus == air::bus::permutation_input.id);
       CHECK(output.bus == air::bus::permutation_output.id);
-      CHECK(input.tuple[0] == Fp(p));
-      CHECK(output.tuple[0] == Fp(p));
+      CHECK(input.tuple[0] == Fp(first_tag + p));
+      CHECK(output.tuple[0] == Fp(first_tag + p));
       CHECK(limbs_of(input) == limbs(inputs[p]));
       CHECK(limbs_of(output) == limbs(expected));
       CHECK(input.multiplicity == -Fp::one());
       CHECK(output.multiplicity == -Fp::one());
     }
+    // The first tag is the public value.
+    CHECK(stark::check_constraints(air, trace, std::vector<Fp>{Fp(first_tag + 1)}).has_value());
   }
 }
 
@@ -93,14 +93,17 @@ TEST_CASE("keccak_perm: one wrong cell anywhere fails the constraints or the loo
   const stark::AirAdapter<air::KeccakPermutationAir> air(air::KeccakPermutationAir{});
   const auto inputs = random_states(3, 7);
   // Multiplicity 0: any nonzero multiplicity is an unbalanced receive.
-  const auto honest = air::generate_keccak_permutation_trace(inputs);
-  REQUIRE_FALSE(stark::check_constraints(air, honest, {}));
+  auto honest = air::generate_keccak_permutation_trace(inputs);
+  for (size_t r = 0; r < honest.height; ++r)
+    honest.at(r, air::keccak_perm::input_mult) = honest.at(r, air::keccak_perm::output_mult) = Fp();
+  const std::vector<Fp> publics = {Fp()};
+  REQUIRE_FALSE(stark::check_constraints(air, honest, publics));
 
   std::mt19937_64 rng(42);
   const size_t trials = 3000;
   size_t caught_by_constraints = 0, caught_by_lookups = 0;
   stark::Trace trace = honest;
-  const stark::TableInstance instance{&air, &trace, {}};
+  const stark::TableInstance instance{&air, &trace, publics};
   for (size_t t = 0; t < trials; ++t) {
     // Bias towards the narrow column groups so that every kind of cell is hit many times, and one trial in
     // eight at a multiplicity where it may be nonzero (round 0 for the input, round 23 for the output).
@@ -115,7 +118,7 @@ TEST_CASE("keccak_perm: one wrong cell anywhere fails the constraints or the loo
     }
     const Fp original = trace.at(row, column);
     trace.at(row, column) = air::test::tampered(original, rng);
-    const bool by_constraints = air::test::failure_around(air, trace, {}, row).has_value();
+    const bool by_constraints = air::test::failure_around(air, trace, publics, row).has_value();
     const bool by_lookups = !by_constraints && stark::check_lookups(std::span(&instance, 1)).has_value();
     trace.at(row, column) = original;
     caught_by_constraints += by_constraints;

@@ -16,10 +16,7 @@ namespace {
 
 // Builds the transition tables of a processed block; returns the first failed constraint or bus, if any.
 std::optional<std::string> transition_problem(const pipeline::TransitionInput& in) {
-  const auto tables = air::build_block_transition(in.witness, in.pub);
-  for (const auto& t : tables.instances())
-    if (auto f = stark::check_constraints(*t.air, *t.trace, t.public_values)) return f->to_string();
-  return stark::check_lookups(tables.instances());
+  return air::check_block_transition(air::build_block_transition(in.witness, in.pub));
 }
 
 std::vector<witness::BlockWitness> blocks_of(const std::filesystem::path& path) {
