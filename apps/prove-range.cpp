@@ -48,9 +48,9 @@ int main(int argc, char** argv) {
        "mode proves one block after the other")  //
       ("max-memory", po::value(&max_memory_text)->value_name("BYTES"), "memory cap for all jobs (K/M/G suffixes), shared evenly; see prove-witness --help")  //
       ("parameter-set", po::value(&o.parameter_set)->value_name("NAME"),
-       "STARK parameter set for every block: compact (the default) or fast")  //
-      ("segment-permutations", po::value(&o.segment_permutations)->value_name("N"),
-       "Keccak-f permutations per segment proof (default: the prover's)")  //
+       "STARK parameter set for every block: fast (the default) or compact")  //
+      ("permutations-per-table", po::value(&o.permutations_per_table)->value_name("N"),
+       "Keccak-f permutations per permutation table (default: the prover's)")  //
       ("resume", po::bool_switch(&o.resume), "skip blocks whose proof in DIR already verifies")  //
       ("format", po::value(&format_name)->value_name("table|json"), "summary on stdout (default table)");
   pipeline::add_max_witness_size_option(options, max_witness_size);

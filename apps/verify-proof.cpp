@@ -48,11 +48,35 @@ proof::ProofFile read_proof(const std::string& name) {
   return proof::parse(bytes);
 }
 
-// The header to compare a proof with: the one of its block, else the only one given.
-const witness::BlockHeader* header_for(const std::vector<witness::BlockHeader>& headers, uint64_t block) {
+const witness::BlockHeader* header_of(const std::vector<witness::BlockHeader>& headers, uint64_t block) {
   for (const auto& h : headers)
     if (h.number == block) return &h;
+  return nullptr;
+}
+
+// The header to compare a proof with: the one of its block, else the only one given.
+const witness::BlockHeader* header_for(const std::vector<witness::BlockHeader>& headers, uint64_t block) {
+  if (const auto* h = header_of(headers, block)) return h;
   return headers.size() == 1 ? &headers[0] : nullptr;
+}
+
+// The checks against real headers: the block's own (--header), and its parent's (--parent-header, or the
+// parent's header among --header's) for the pre-state root.
+std::optional<std::string> check_headers(const proof::PublicValues& v, const std::vector<witness::BlockHeader>& headers,
+                                         const std::string& header_path,
+                                         const std::vector<witness::BlockHeader>& parent_headers,
+                                         const std::string& parent_path) {
+  if (!header_path.empty()) {
+    const auto* h = header_for(headers, v.block_number);
+    if (!h) return fmt::format("no header for block {} in {}", v.block_number, header_path);
+    if (auto bad = pipeline::check_against_header(v, *h)) return bad;
+  }
+  const auto* parent = v.block_number ? header_of(parent_headers, v.block_number - 1) : nullptr;
+  if (!parent_path.empty() && !parent)
+    return fmt::format("no header for block {} (the parent) in {}", v.block_number - 1, parent_path);
+  if (!parent && v.block_number) parent = header_of(headers, v.block_number - 1);
+  if (parent) return pipeline::check_against_parent_header(v, *parent);
+  return std::nullopt;
 }
 
 std::string json_line(const Checked& c) {
@@ -72,20 +96,27 @@ std::string json_line(const Checked& c) {
 int main(int argc, char** argv) {
   pipeline::CommonOptions common;
   std::vector<std::string> args;
-  std::string header_path, format_name = "table", export_path;
+  std::string header_path, parent_header_path, format_name = "table", export_path;
   bool chain = false;
   po::options_description options(
       "Usage: verify-proof [options] PROOF...\n\n"
       "Verifies block proofs. PROOF is a proof file (binary, or the JSON form), a folder of *.proof files, or -\n"
       "for standard input. Damage (truncation, a changed byte, a wrong version, numbers rounded by a JSON tool)\n"
-      "is reported before any verification work.\n"
+      "is reported before any verification work. A valid proof shows that the block's state changes, applied\n"
+      "to the pre-state root, give the post-state root, and that the transactions and receipts roots, gas used\n"
+      "and transaction count are the block's (docs/statement.md); --header and --parent-header tie its roots\n"
+      "to the real chain's.\n"
       "--format json prints one JSON object per proof and line:\n"
       "  {\"proof\":…,\"block\":N,\"status\":\"valid\"|\"invalid\",\"error\":…,\"parameter_set\":…,\"public_values\":{…}}\n"
       "Exit status: 0 every proof (and link) holds, 1 otherwise, 2 usage error.\n\nOptions");
   pipeline::add_common_options(options, common);
   options.add_options()                                                                                        //
       ("header", po::value(&header_path)->value_name("FILE"),
-       "header JSON, full-block JSON, or a folder of them: the public values must equal the real block's")  //
+       "header JSON, full-block JSON, or a folder of them: the public values must equal the real block's (and the "
+       "pre-state root the parent's state root when the parent's header is among them)")  //
+      ("parent-header", po::value(&parent_header_path)->value_name("FILE"),
+       "the parent block's header (or a folder of headers): its hash must be the parent hash and its state root "
+       "the pre-state root")  //
       ("chain", po::bool_switch(&chain),
        "the proofs, sorted by block, must link: consecutive numbers, each pre-state root the parent's post-state "
        "root, each previous-proof digest the parent proof's digest")  //
@@ -101,13 +132,12 @@ int main(int argc, char** argv) {
   auto names = expand(args);
   if (names.empty()) return pipeline::usage_error(tool, "no *.proof files in the folders given");
   if (!export_path.empty() && names.size() != 1) return pipeline::usage_error(tool, "--export-json takes exactly one proof");
-  std::vector<witness::BlockHeader> headers;
-  if (!header_path.empty()) {
-    try {
-      headers = witness::read_headers(header_path);
-    } catch (const std::exception& e) {
-      return pipeline::usage_error(tool, e.what());
-    }
+  std::vector<witness::BlockHeader> headers, parent_headers;
+  try {
+    if (!header_path.empty()) headers = witness::read_headers(header_path);
+    if (!parent_header_path.empty()) parent_headers = witness::read_headers(parent_header_path);
+  } catch (const std::exception& e) {
+    return pipeline::usage_error(tool, e.what());
   }
   auto threads = pipeline::limit_threads(common.threads);
 
@@ -130,13 +160,8 @@ int main(int argc, char** argv) {
       else proof::write_file_atomic(export_path, json);
     }
     const auto& v = c.file->public_values;
-    if (auto err = pipeline::verify_proof(*c.file)) {
-      c.error = *err;
-    } else if (!headers.empty()) {
-      const auto* h = header_for(headers, v.block_number);
-      if (!h) c.error = fmt::format("no header for block {} in {}", v.block_number, header_path);
-      else if (auto bad = pipeline::check_against_header(v, *h)) c.error = *bad;
-    }
+    if (auto err = pipeline::verify_proof(*c.file)) c.error = *err;
+    else if (auto bad = check_headers(v, headers, header_path, parent_headers, parent_header_path)) c.error = *bad;
     pipeline::log(c.error.empty() ? pipeline::LogLevel::info : pipeline::LogLevel::error, "verify",
                   fmt::format("{}: block {}: {}, took {:.3f}s", c.name, v.block_number,
                               c.error.empty() ? "valid" : c.error, watch.seconds()));

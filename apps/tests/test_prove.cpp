@@ -70,7 +70,7 @@ TEST_CASE("prove-witness: usage errors exit 2") {
   CHECK(r.err.find("choose one with --block N") != std::string::npos);
 }
 
-TEST_CASE("prove-witness --max-memory is a cap: segments shrink to fit, a block that cannot fit is refused") {
+TEST_CASE("prove-witness --max-memory is a cap: tables and segments shrink to fit, a block that cannot fit is refused") {
   auto dir = scratch_dir("prove-cap");
   const auto witness = testdata_dir() / "generated" / "prague.json";
   auto metrics = dir / "metrics.jsonl";
@@ -79,7 +79,7 @@ TEST_CASE("prove-witness --max-memory is a cap: segments shrink to fit, a block 
                            app("prove-witness"), q(witness), q(metrics), q(dir / "capped.proof")));
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.err.find("segments of at most 170 permutations instead of 5461") != std::string::npos);
+  CHECK(r.err.find("permutation tables of 170 permutations instead of 5461") != std::string::npos);
   // Every job's peak (the process's peak resident memory) stays within the cap.
   const std::string text = read_text(metrics);
   size_t jobs = 0;
@@ -92,7 +92,7 @@ TEST_CASE("prove-witness --max-memory is a cap: segments shrink to fit, a block 
   auto refused = run(fmt::format("{} --witness {} --block 22500000 --max-memory 1M --output {}", app("prove-witness"),
                                  q(witness), q(dir / "refused.proof")));
   CHECK(refused.status == 1);
-  CHECK(refused.err.find("not provable within the 1 MB memory budget: the smallest segment needs about") !=
+  CHECK(refused.err.find("not provable within the 1 MB memory budget: its largest table needs about") !=
         std::string::npos);
   CHECK_FALSE(fs::exists(dir / "refused.proof"));
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "air/change_list.hpp"
@@ -18,6 +19,10 @@
 #include "stark/stark.hpp"
 
 namespace witprove::air {
+
+// The statement's name in proof files; the version changes with any change to its tables.
+inline constexpr std::string_view kBlockTransitionId = "witprove.block-transition";
+inline constexpr uint32_t kBlockTransitionVersion = 1;
 
 // Sends (state, pre, R0), (state, post, R1), (transactions, pre, Rtx), (receipts, pre, Rrc) on `root`, once
 // each (first row), from its public values.

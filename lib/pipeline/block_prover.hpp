@@ -1,5 +1,6 @@
 // Proving one block: the native check first (seconds, with the reason when the witness is unprovable),
-// then the block's segments proved in parallel within a memory budget, into a proof file.
+// then the block state-transition statement (docs/statement.md) proved as segments within a memory budget,
+// into a proof file.
 #pragma once
 
 #include <cstdint>
@@ -7,24 +8,22 @@
 #include <string>
 #include <vector>
 
-#include "eth/bytes.hpp"
+#include "air/block_transition.hpp"
 #include "pipeline/metrics.hpp"
 #include "proof/proof_file.hpp"
 #include "witness/model.hpp"
 
 namespace witprove::pipeline {
 
-// Default parameters: the engine's defaults (at least 100 bits of conjectured security) and segments
-// whose permutation table fills a power-of-two height exactly (24 rows per permutation).
+// Default parameters: the "fast" set (blowup 2: a quarter of the extended trace of "compact" to hold) and
+// permutation tables of 5,461 permutations (2^17 rows).
 proof::Parameters default_parameters();
 
 uint64_t physical_memory_bytes();
 
-// Estimated peak memory of proving one segment of `permutations` Keccak-f permutations.
-uint64_t segment_memory_bytes(uint64_t permutations, const stark::StarkParams& params);
-// The largest segment size, at most `wanted` permutations, whose estimated memory fits `budget` bytes;
-// 0 when not even one permutation fits.
-uint64_t segment_permutations_within(uint64_t budget, uint64_t wanted, const stark::StarkParams& params);
+// Estimated peak memory of proving one segment of `cells` trace cells: its traces, their low-degree
+// extensions, the LogUp and quotient columns and the Merkle trees.
+uint64_t segment_memory_bytes(uint64_t cells, const stark::StarkParams& params);
 
 // Why a block was not proved. `transient` failures (out of memory) may succeed on a retry; the others
 // (an unprovable witness, a previous proof that is not the parent) never will.
@@ -33,26 +32,32 @@ struct BlockFailure : std::runtime_error {
   BlockFailure(const std::string& what, bool is_transient) : std::runtime_error(what), transient(is_transient) {}
 };
 
-// What the native processing of a block establishes: the proof's public values and the statement's
-// messages (every Keccak-256 input, each once).
+// What the native processing of a block establishes: the proof's public values and the statement's witness
+// (the trie nodes its walks expand and its net state changes).
 struct CheckedBlock {
   proof::PublicValues public_values;
-  std::vector<eth::Bytes> messages;
+  air::BlockTransitionWitness witness;
   std::string rules;  // the fork rules the processing applied (witness::BlockResult::rules)
 };
 
 // Processes the block natively. Throws BlockFailure with the reason when the witness is unprovable.
-CheckedBlock check_block(const witness::BlockWitness& block);
+// `unchecked` (a test mode) does not stop at the processing's verdict: what it computed is proved as it is,
+// so that a witness the processing refuses reaches the constraints.
+CheckedBlock check_block(const witness::BlockWitness& block, bool unchecked = false);
+
+// The statement's public values from the proof's.
+air::BlockTransitionPublic transition_public(const proof::PublicValues& v);
 
 struct ProveSettings {
   proof::Parameters parameters = default_parameters();
-  // Bounds how many segments are proved at once (never more than threads); 0: the machine's memory.
+  // The memory cap: tables and segments shrink to fit it; 0: the machine's memory.
   uint64_t max_memory_bytes = 0;
-  unsigned attempt = 1;           // recorded in the metrics
+  unsigned attempt = 1;  // recorded in the metrics
 };
 
-// Proves a checked block (its public values complete, previous-proof digest included).
-// Logs each segment job; writes one metric per job.
+// Proves a checked block (its public values complete, previous-proof digest included): builds the
+// statement's tables, plans its segments, commits every segment, then proves each with the shared
+// challenges, as many at once as threads and memory allow. Logs each job; writes one metric per job.
 proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& settings, MetricsLog& metrics);
 
 }  // namespace witprove::pipeline

@@ -40,9 +40,10 @@ int usage_error(std::string_view tool, std::string_view message) {
 
 std::optional<int> parse_command_line(int argc, const char* const argv[], std::string_view tool,
                                       const po::options_description& options, const CommonOptions& common,
-                                      std::vector<std::string>* args) {
+                                      std::vector<std::string>* args, const po::options_description* hidden) {
   po::options_description all;
   all.add(options);
+  if (hidden) all.add(*hidden);
   po::positional_options_description positional;
   if (args) {
     all.add_options()("args", po::value(args));

@@ -185,8 +185,8 @@ RangeResult prove_range(const RangeOptions& o) {
       if (child_threads) argv.insert(argv.end(), {"--threads", std::to_string(child_threads)});
       if (child_memory) argv.insert(argv.end(), {"--max-memory", std::to_string(child_memory)});
       argv.insert(argv.end(), {"--parameter-set", o.parameter_set});
-      if (o.segment_permutations)
-        argv.insert(argv.end(), {"--segment-permutations", std::to_string(o.segment_permutations)});
+      if (o.permutations_per_table)
+        argv.insert(argv.end(), {"--permutations-per-table", std::to_string(o.permutations_per_table)});
       if (previous) argv.insert(argv.end(), {"--previous-proof", previous->string()});
       log(LogLevel::info, "range", fmt::format("block {}: proving, attempt {}", b.number, attempt));
       auto child = run_child(argv, b.json, [](std::string_view line) { fmt::print(stderr, "{}\n", line); });

@@ -29,8 +29,8 @@ struct RangeOptions {
   unsigned jobs = 1;              // blocks proved at once (standalone mode)
   unsigned threads = 0;           // threads in all, shared by the jobs (0: all cores)
   uint64_t max_memory_bytes = 0;  // memory in all, shared by the jobs (0: no limit)
-  uint32_t segment_permutations = 0;  // 0: the prover's default
-  std::string parameter_set = "compact";  // stark::find_parameter_set
+  uint32_t permutations_per_table = 0;  // 0: the prover's default
+  std::string parameter_set = "fast";  // stark::find_parameter_set
   bool resume = false;            // skip blocks whose proof in output_dir already verifies
 };
 

@@ -3,24 +3,16 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <algorithm>
-
-#include "air/block_statement.hpp"
+#include "air/block_transition.hpp"
 #include "eth/bytes.hpp"
+#include "pipeline/block_prover.hpp"
 
 namespace witprove::pipeline {
 
-std::vector<proof::Hash32> required_digests(const proof::PublicValues& v) {
-  std::vector<proof::Hash32> out;
-  for (const auto* h : {&v.pre_state_root, &v.post_state_root, &v.transactions_root, &v.receipts_root})
-    if (std::find(out.begin(), out.end(), *h) == out.end()) out.push_back(*h);
-  return out;
-}
-
 std::optional<std::string> verify_proof(const proof::ProofFile& f) {
-  if (f.statement_id != air::kBlockStatementId || f.statement_version != air::kBlockStatementVersion)
-    return fmt::format("statement {} version {} is not the one this build verifies ({} version {})", f.statement_id,
-                       f.statement_version, air::kBlockStatementId, air::kBlockStatementVersion);
+  if (f.statement_id != air::kBlockTransitionId || f.statement_version != air::kBlockTransitionVersion)
+    return fmt::format("a proof of statement {} version {}, which this build does not verify (it verifies {} version {})",
+                       f.statement_id, f.statement_version, air::kBlockTransitionId, air::kBlockTransitionVersion);
   const auto& params = f.parameters.stark;
   if (!stark::parameter_set_of(params)) {
     std::vector<std::string_view> names;
@@ -31,25 +23,14 @@ std::optional<std::string> verify_proof(const proof::ProofFile& f) {
                        params.log_final_poly_len, fmt::join(names, ", "));
   }
   if (f.segments.empty()) return "the proof has no segments";
-
-  std::vector<proof::Hash32> proved;
+  std::vector<air::SegmentProof> segments;
   for (uint32_t i = 0; i < f.segments.size(); ++i) {
-    const auto& seg = f.segments[i];
-    auto decoded = stark::deserialize(seg.stark_proof, params);
+    auto decoded = stark::deserialize(f.segments[i].stark_proof, params);
     if (auto* err = std::get_if<std::string>(&decoded)) return fmt::format("segment {}: malformed STARK proof: {}", i, *err);
-    if (auto err = air::verify_segment(seg.public_digests, std::get<stark::Proof>(decoded), params,
-                                       proof::statement_bytes(f, i)))
-      return fmt::format("segment {}: {}", i, *err);
-    proved.insert(proved.end(), seg.public_digests.begin(), seg.public_digests.end());
+    segments.push_back({f.segments[i].tables, std::move(std::get<stark::Proof>(decoded))});
   }
-  auto required = required_digests(f.public_values);
-  for (const auto& d : required)
-    if (std::find(proved.begin(), proved.end(), d) == proved.end())
-      return fmt::format("no segment proves the root {}", eth::to_hex(d));
-  for (const auto& d : proved)
-    if (std::find(required.begin(), required.end(), d) == required.end())
-      return fmt::format("a segment proves {}, which is not one of the block's roots", eth::to_hex(d));
-  return std::nullopt;
+  return air::verify_block_transition(transition_public(f.public_values), f.permutation_tables, segments, params,
+                                      proof::statement_bytes(f));
 }
 
 std::optional<std::string> check_against_header(const proof::PublicValues& v, const witness::BlockHeader& h) {
@@ -67,6 +48,19 @@ std::optional<std::string> check_against_header(const proof::PublicValues& v, co
   if (v.receipts_root != h.receipts_root)
     return differ("receipts root", eth::to_hex(v.receipts_root), eth::to_hex(h.receipts_root));
   if (v.gas_used != h.gas_used) return differ("gas used", v.gas_used, h.gas_used);
+  return std::nullopt;
+}
+
+std::optional<std::string> check_against_parent_header(const proof::PublicValues& v, const witness::BlockHeader& h) {
+  if (h.number + 1 != v.block_number)
+    return fmt::format("the parent header {} is of block {}, not of block {}'s parent", h.source, h.number,
+                       v.block_number);
+  if (v.parent_hash != h.hash)
+    return fmt::format("parent hash differs from the parent header {}'s hash: proof has {}, header has {}", h.source,
+                       eth::to_hex(v.parent_hash), eth::to_hex(h.hash));
+  if (v.pre_state_root != h.state_root)
+    return fmt::format("pre-state root differs from the parent header {}'s state root: proof has {}, header has {}",
+                       h.source, eth::to_hex(v.pre_state_root), eth::to_hex(h.state_root));
   return std::nullopt;
 }
 

@@ -10,16 +10,20 @@
 
 namespace witprove::pipeline {
 
-// The digests a block proof must prove: its pre-state, post-state, transactions and receipts roots.
-std::vector<proof::Hash32> required_digests(const proof::PublicValues& v);
-
-// Verifies every segment of the proof against its statement bytes and checks that the segments prove
-// exactly the required digests. The STARK parameters must be exactly one of stark::parameter_sets(); any
-// other values are refused whatever security they would claim. nullopt when valid, else the reason.
+// Verifies the proof of the block state-transition statement (air::verify_block_transition) for its public
+// values: a proof of another statement is refused, and the STARK parameters must be exactly one of
+// stark::parameter_sets(); any other values are refused whatever security they would claim. nullopt when
+// valid, else the reason.
 std::optional<std::string> verify_proof(const proof::ProofFile& file);
 
-// The public values equal the real block's number, hashes, roots and gas used.
+// The public values equal the real block's number, hashes, post-state root, transactions and receipts roots
+// and gas used.
 std::optional<std::string> check_against_header(const proof::PublicValues& v, const witness::BlockHeader& header);
+
+// The parent's header: its number is one less, its hash is the parent hash and its state root is the
+// pre-state root.
+std::optional<std::string> check_against_parent_header(const proof::PublicValues& v,
+                                                        const witness::BlockHeader& parent);
 
 // `child` continues `parent`: consecutive numbers, child's pre-state root is parent's post-state root,
 // child's parent hash is parent's block hash, and child's previous-proof digest is parent's digest.

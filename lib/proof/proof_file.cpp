@@ -91,7 +91,7 @@ void write_parameters(Writer& w, const Parameters& p) {
   w.uint(p.stark.grinding_bits);
   w.uint(p.stark.log_fri_arity);
   w.uint(p.stark.log_final_poly_len);
-  w.uint(p.segment_permutations);
+  w.uint(p.permutations_per_table);
 }
 
 void write_public_values(Writer& w, const PublicValues& v) {
@@ -102,6 +102,7 @@ void write_public_values(Writer& w, const PublicValues& v) {
     w.raw(*h);
   w.uint(v.gas_used);
   w.uint(v.tx_count);
+  w.raw(v.changes_digest);
   w.raw(v.previous_proof_digest);
 }
 
@@ -112,12 +113,28 @@ void write_header(Writer& w, const ProofFile& f) {
   w.uint(f.statement_version);
   write_parameters(w, f.parameters);
   write_public_values(w, f.public_values);
+  w.uint(f.permutation_tables);
 }
 
 void write_segment_head(Writer& w, const Segment& s) {
-  w.uint(s.permutations);
-  w.uint(static_cast<uint32_t>(s.public_digests.size()));
-  for (const auto& d : s.public_digests) w.raw(d);
+  w.uint(static_cast<uint32_t>(s.tables.size()));
+  for (uint32_t t : s.tables) w.uint(t);
+}
+
+// A proof of another format version: name its statement when the file says it (the statement id follows
+// the version in every version so far), so that a proof of a retired statement is refused as such.
+std::string version_error(uint32_t version, std::span<const uint8_t> bytes, size_t pos) {
+  std::string statement;
+  if (pos < bytes.size() && pos + 1 + bytes[pos] <= bytes.size())
+    statement = std::string(reinterpret_cast<const char*>(bytes.data()) + pos + 1, bytes[pos]);
+  const bool printable = !statement.empty() && std::all_of(statement.begin(), statement.end(), [](char c) {
+    return c > ' ' && c < 127;
+  });
+  if (printable && version < kFormatVersion)
+    return fmt::format("a proof of statement {} in proof format version {}, which this build no longer verifies (it "
+                       "verifies format version {}): prove the block again",
+                       statement, version, kFormatVersion);
+  return fmt::format("unsupported proof format version {} (this build reads version {})", version, kFormatVersion);
 }
 
 size_t first_non_space(std::span<const uint8_t> b) {
@@ -149,9 +166,7 @@ ProofFile decode(std::span<const uint8_t> bytes) {
   if (!std::equal(magic.begin(), magic.end(), kMagic.begin()))
     throw FormatError("not a witprove proof: the file does not start with the magic \"WITPROOF\"");
   uint32_t version = r.uint<uint32_t>("format version");
-  if (version != kFormatVersion)
-    throw FormatError(fmt::format("unsupported proof format version {} (this build reads version {})", version,
-                                  kFormatVersion));
+  if (version != kFormatVersion) throw FormatError(version_error(version, bytes, r.pos));
   // The checksum comes before the detailed parse so that damage is named as such.
   if (bytes.size() < r.pos + 8) throw FormatError("truncated: no room for the checksum");
   uint64_t stored = stored_checksum(bytes);
@@ -169,7 +184,7 @@ ProofFile decode(std::span<const uint8_t> bytes) {
     p.stark.grinding_bits = body.uint<uint32_t>("parameters");
     p.stark.log_fri_arity = body.uint<uint32_t>("parameters");
     p.stark.log_final_poly_len = body.uint<uint32_t>("parameters");
-    p.segment_permutations = body.uint<uint32_t>("parameters");
+    p.permutations_per_table = body.uint<uint32_t>("parameters");
     auto& v = f.public_values;
     v.chain_id = body.uint<uint64_t>("chain id");
     v.block_number = body.uint<uint64_t>("block number");
@@ -181,15 +196,16 @@ ProofFile decode(std::span<const uint8_t> bytes) {
     v.receipts_root = body.hash("receipts root");
     v.gas_used = body.uint<uint64_t>("gas used");
     v.tx_count = body.uint<uint64_t>("transaction count");
+    v.changes_digest = body.hash("changes digest");
     v.previous_proof_digest = body.hash("previous proof digest");
-    auto n = body.count(body.uint<uint32_t>("segment count"), 20, "segment count");
+    f.permutation_tables = body.uint<uint32_t>("permutation tables");
+    auto n = body.count(body.uint<uint32_t>("segment count"), 12, "segment count");
     f.segments.resize(n);
     for (size_t i = 0; i < n; ++i) {
       auto& s = f.segments[i];
-      s.permutations = body.uint<uint64_t>("segment permutations");
-      auto nd = body.count(body.uint<uint32_t>("segment digest count"), 32, "segment digest count");
-      s.public_digests.resize(nd);
-      for (auto& d : s.public_digests) d = body.hash("segment digest");
+      auto nt = body.count(body.uint<uint32_t>("segment table count"), 4, "segment table count");
+      s.tables.resize(nt);
+      for (auto& t : s.tables) t = body.uint<uint32_t>("segment table");
       auto len = body.count(body.uint<uint64_t>("segment proof length"), 1, "segment proof length");
       auto proof = body.take(len, "segment proof");
       s.stark_proof.assign(proof.begin(), proof.end());
@@ -213,13 +229,12 @@ ProofFile decode(std::span<const uint8_t> bytes) {
 
 Hash32 digest(const ProofFile& f) { return stark::sha256(encode(f)); }
 
-std::vector<uint8_t> statement_bytes(const ProofFile& f, uint32_t segment_index) {
+std::vector<uint8_t> statement_bytes(const ProofFile& f) {
   Writer w;
   w.uint(kFormatVersion);
   write_header(w, f);
-  w.uint(segment_index);
   w.uint(static_cast<uint32_t>(f.segments.size()));
-  write_segment_head(w, f.segments.at(segment_index));
+  for (const auto& s : f.segments) write_segment_head(w, s);
   return std::move(w.out);
 }
 
@@ -257,16 +272,17 @@ struct JsonReader {
     if (e.get_array().get(a)) throw FormatError(fmt::format("JSON proof: {} must be an array", path));
     return a;
   }
-  static uint64_t u64(simdjson::dom::object o, std::string_view key, std::string_view path) {
-    auto full = fmt::format("{}.{}", path, key);
-    auto s = string(field(o, key, path), full);
+  static uint64_t u64_of(simdjson::dom::element e, std::string_view path) {
+    auto s = string(e, path);
     uint64_t v = 0;
-    if (s.empty() || s.size() > 20) throw FormatError(fmt::format("JSON proof: {} is not a decimal 64-bit value", full));
-    for (char c : s) {
-      if (c < '0' || c > '9' || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, uint64_t(c - '0'), &v))
-        throw FormatError(fmt::format("JSON proof: {} is not a decimal 64-bit value", full));
-    }
+    bool ok = !s.empty() && s.size() <= 20;
+    for (char c : s)
+      ok = ok && c >= '0' && c <= '9' && !__builtin_mul_overflow(v, 10, &v) && !__builtin_add_overflow(v, uint64_t(c - '0'), &v);
+    if (!ok) throw FormatError(fmt::format("JSON proof: {} is not a decimal 64-bit value", path));
     return v;
+  }
+  static uint64_t u64(simdjson::dom::object o, std::string_view key, std::string_view path) {
+    return u64_of(field(o, key, path), fmt::format("{}.{}", path, key));
   }
   static uint32_t u32(simdjson::dom::object o, std::string_view key, std::string_view path) {
     uint64_t v = u64(o, key, path);
@@ -290,10 +306,11 @@ std::string public_values_json(const PublicValues& v) {
   return fmt::format(
       "{{\"chain_id\":{},\"block_number\":{},\"block_hash\":{},\"parent_hash\":{},\"pre_state_root\":{},"
       "\"post_state_root\":{},\"transactions_root\":{},\"receipts_root\":{},\"gas_used\":{},\"tx_count\":{},"
-      "\"previous_proof_digest\":{}}}",
+      "\"changes_digest\":{},\"previous_proof_digest\":{}}}",
       json_u64(v.chain_id), json_u64(v.block_number), json_hash(v.block_hash), json_hash(v.parent_hash),
       json_hash(v.pre_state_root), json_hash(v.post_state_root), json_hash(v.transactions_root),
-      json_hash(v.receipts_root), json_u64(v.gas_used), json_u64(v.tx_count), json_hash(v.previous_proof_digest));
+      json_hash(v.receipts_root), json_u64(v.gas_used), json_u64(v.tx_count), json_hash(v.changes_digest),
+      json_hash(v.previous_proof_digest));
 }
 
 std::string to_json(const ProofFile& f) {
@@ -301,17 +318,16 @@ std::string to_json(const ProofFile& f) {
   std::string out = fmt::format(
       "{{\"format\":\"witprove-proof\",\"format_version\":{},\"statement\":{{\"id\":\"{}\",\"version\":{}}},"
       "\"parameters\":{{\"log_blowup\":{},\"num_queries\":{},\"grinding_bits\":{},\"log_fri_arity\":{},"
-      "\"log_final_poly_len\":{},\"segment_permutations\":{}}},\"public_values\":{},\"segments\":[",
+      "\"log_final_poly_len\":{},\"permutations_per_table\":{}}},\"public_values\":{},"
+      "\"permutation_tables\":{},\"segments\":[",
       json_u64(kFormatVersion), f.statement_id, json_u64(f.statement_version), json_u64(p.stark.log_blowup),
       json_u64(p.stark.num_queries), json_u64(p.stark.grinding_bits), json_u64(p.stark.log_fri_arity),
-      json_u64(p.stark.log_final_poly_len), json_u64(p.segment_permutations), public_values_json(f.public_values));
+      json_u64(p.stark.log_final_poly_len), json_u64(p.permutations_per_table), public_values_json(f.public_values),
+      json_u64(f.permutation_tables));
   for (size_t i = 0; i < f.segments.size(); ++i) {
     const auto& s = f.segments[i];
-    out += fmt::format("{}{{\"permutations\":{},\"public_digests\":[", i ? "," : "", json_u64(s.permutations));
-    for (size_t k = 0; k < s.public_digests.size(); ++k) {
-      if (k) out += ',';
-      out += json_hash(s.public_digests[k]);
-    }
+    out += fmt::format("{}{{\"tables\":[", i ? "," : "");
+    for (size_t k = 0; k < s.tables.size(); ++k) out += fmt::format("{}{}", k ? "," : "", json_u64(s.tables[k]));
     out += fmt::format("],\"stark_proof\":\"{}\"}}", eth::to_hex(s.stark_proof));
   }
   // The checksum of the binary form lets a reader notice edits made to the JSON.
@@ -353,7 +369,7 @@ ProofFile from_json(std::string_view json) {
   p.stark.grinding_bits = R::u32(po, "grinding_bits", "$.parameters");
   p.stark.log_fri_arity = R::u32(po, "log_fri_arity", "$.parameters");
   p.stark.log_final_poly_len = R::u32(po, "log_final_poly_len", "$.parameters");
-  p.segment_permutations = R::u32(po, "segment_permutations", "$.parameters");
+  p.permutations_per_table = R::u32(po, "permutations_per_table", "$.parameters");
   auto vo = R::object(R::field(top, "public_values", "$"), "$.public_values");
   constexpr std::string_view pv = "$.public_values";
   auto& v = f.public_values;
@@ -367,16 +383,21 @@ ProofFile from_json(std::string_view json) {
   v.receipts_root = R::hash(vo, "receipts_root", pv);
   v.gas_used = R::u64(vo, "gas_used", pv);
   v.tx_count = R::u64(vo, "tx_count", pv);
+  v.changes_digest = R::hash(vo, "changes_digest", pv);
   v.previous_proof_digest = R::hash(vo, "previous_proof_digest", pv);
+  f.permutation_tables = R::u32(top, "permutation_tables", "$");
   size_t i = 0;
   for (auto se : R::array(R::field(top, "segments", "$"), "$.segments")) {
     auto path = fmt::format("$.segments[{}]", i++);
     auto so = R::object(se, path);
     Segment s;
-    s.permutations = R::u64(so, "permutations", path);
     size_t k = 0;
-    for (auto d : R::array(R::field(so, "public_digests", path), path + ".public_digests"))
-      s.public_digests.push_back(R::hash_of(d, fmt::format("{}.public_digests[{}]", path, k++)));
+    for (auto t : R::array(R::field(so, "tables", path), path + ".tables")) {
+      const auto at = fmt::format("{}.tables[{}]", path, k++);
+      const uint64_t v = R::u64_of(t, at);
+      if (v > UINT32_MAX) throw FormatError(fmt::format("JSON proof: {} exceeds 32 bits", at));
+      s.tables.push_back(static_cast<uint32_t>(v));
+    }
     auto proof_hex = R::string(R::field(so, "stark_proof", path), path + ".stark_proof");
     auto bytes = proof_hex.starts_with("0x") ? eth::hex_to_bytes(proof_hex) : std::nullopt;
     if (!bytes || proof_hex.size() % 2) throw FormatError(fmt::format("JSON proof: {}.stark_proof is not 0x-prefixed hex", path));

@@ -4,12 +4,13 @@
 //   magic "WITPROOF" | u32 format version
 //   u8 length + statement id | u32 statement version
 //   parameters: u32 log_blowup, num_queries, grinding_bits, log_fri_arity, log_final_poly_len,
-//               segment_permutations
+//               permutations_per_table
 //   public values: u64 chain_id, u64 block_number, block_hash, parent_hash, pre_state_root,
 //                  post_state_root, transactions_root, receipts_root, u64 gas_used, u64 tx_count,
-//                  previous_proof_digest
-//   u32 segment count, then per segment: u64 permutations, u32 digest count + digests,
-//                  u64 proof length + the STARK proof bytes (the engine's own codec)
+//                  changes_digest, previous_proof_digest
+//   u32 permutation_tables
+//   u32 segment count, then per segment: u32 table count + u32 table indices (the statement's tables in
+//                  proving order), u64 proof length + the STARK proof bytes (the engine's own codec)
 //   u64 CRC-64 of every byte before it
 // The same inputs give byte-identical files; any damage is reported before proof verification.
 #pragma once
@@ -33,11 +34,13 @@ using Hash32 = std::array<uint8_t, 32>;
 // 3: LogUp fractions grouped two per auxiliary column (a version-2 proof has other auxiliary widths).
 // 4: the KoalaBear field with its degree-4 extension, 16-bit limbs in the Keccak tables (a version-3 proof
 //    is over Goldilocks).
-inline constexpr uint32_t kFormatVersion = 4;
+// 5: the block state-transition statement: segments are sets of the statement's tables proved with shared
+//    LogUp challenges; the changes digest and the number of permutation tables are in the header.
+inline constexpr uint32_t kFormatVersion = 5;
 
 struct Parameters {
   stark::StarkParams stark;           // check_trace is not stored: it does not change the proof
-  uint32_t segment_permutations = 0;  // upper bound on Keccak-f permutations per segment proof
+  uint32_t permutations_per_table = 0;  // Keccak-f permutations per permutation table (the last may hold fewer)
   friend bool operator==(const Parameters&, const Parameters&) = default;
 };
 
@@ -52,14 +55,15 @@ struct PublicValues {
   Hash32 receipts_root{};
   uint64_t gas_used = 0;
   uint64_t tx_count = 0;
+  Hash32 changes_digest{};         // Keccak-256 of the block's encoded net state changes (docs/statement.md)
   Hash32 previous_proof_digest{};  // zero when the block was proved without a previous proof
   friend bool operator==(const PublicValues&, const PublicValues&) = default;
 };
 
-// One independently verifiable STARK proof over a bounded part of the block's statement.
+// One STARK proof over a bounded part of the block's statement: some of its tables, proved with the LogUp
+// challenges all segments share (their lookup sums add to zero).
 struct Segment {
-  uint64_t permutations = 0;
-  std::vector<Hash32> public_digests;  // digests this segment proves to be among its hashes
+  std::vector<uint32_t> tables;  // indices of the statement's tables, in proving order
   std::vector<uint8_t> stark_proof;
   friend bool operator==(const Segment&, const Segment&) = default;
 };
@@ -69,6 +73,7 @@ struct ProofFile {
   uint32_t statement_version = 0;
   Parameters parameters;
   PublicValues public_values;
+  uint32_t permutation_tables = 0;  // the statement's Keccak-f permutation tables (its first tables)
   std::vector<Segment> segments;
   friend bool operator==(const ProofFile&, const ProofFile&) = default;
 };
@@ -85,9 +90,9 @@ ProofFile decode(std::span<const uint8_t> bytes);
 // A proof's identity in a chain (the next block's previous_proof_digest): SHA-256 of its binary form.
 Hash32 digest(const ProofFile& file);
 
-// The canonical bytes of the public values (the part of the layout above), bound into every
-// segment's Fiat–Shamir transcript together with the statement id, version and parameters.
-std::vector<uint8_t> statement_bytes(const ProofFile& file, uint32_t segment_index);
+// The canonical bytes of the statement id, version, parameters, public values and the segments' table
+// lists (the layout above without the STARK proofs), bound into every segment's Fiat–Shamir transcript.
+std::vector<uint8_t> statement_bytes(const ProofFile& file);
 
 // JSON form: every 64-bit value and hash is a string, the STARK proofs are hex strings.
 std::string to_json(const ProofFile& file);

@@ -369,7 +369,8 @@ TEST_CASE("node_bytes tables: parsed nodes prove and verify with the Keccak tabl
   auto airs = verifier.air_pointers();
   airs.push_back(&t->node_air);
   airs.push_back(&t->byte_air);
-  std::vector<std::vector<Fp>> publics(airs.size());
+  std::vector<std::vector<Fp>> publics = verifier.public_values;
+  publics.resize(airs.size());
   CHECK(stark::verify(airs, publics, proof, params, statement) == std::nullopt);
 
   // A trace whose parsed bytes differ from the hashed ones gives no proof that verifies.

@@ -1,80 +1,69 @@
 #include <catch2/catch.hpp>
 
-#include "eth/keccak.hpp"
 #include "pipeline/block_prover.hpp"
 #include "pipeline/verify.hpp"
+#include "test_support.hpp"
+#include "witness/parse.hpp"
 
 using namespace witprove;
 using namespace witprove::pipeline;
 
 namespace {
 
-// A block whose four roots are the hashes of some of its messages (no native processing involved).
-CheckedBlock synthetic_block(uint64_t number) {
-  CheckedBlock b;
-  for (size_t i = 0; i < 9; ++i) {
-    eth::Bytes m(40 + 60 * i);
-    for (size_t k = 0; k < m.size(); ++k) m[k] = static_cast<uint8_t>(number + i * 31 + k);
-    b.messages.push_back(std::move(m));
-  }
-  auto& v = b.public_values;
-  v.chain_id = 1;
-  v.block_number = number;
-  v.block_hash[0] = static_cast<uint8_t>(number);
-  v.parent_hash[0] = static_cast<uint8_t>(number - 1);
-  v.pre_state_root = eth::keccak256(b.messages[0]);
-  v.post_state_root = eth::keccak256(b.messages[8]);
-  v.transactions_root = eth::keccak256(b.messages[3]);
-  v.receipts_root = eth::keccak256(b.messages[5]);
-  v.gas_used = 21000;
-  v.tx_count = 1;
-  return b;
+// The bundled shanghai block (generated, with its header), checked natively.
+const CheckedBlock& checked_block() {
+  static const CheckedBlock block = [] {
+    const auto path = test::testdata_dir() / "generated" / "shanghai.json";
+    auto parsed = witness::parse_witness_file(witness::make_json_file(path.filename().string(), test::read_text(path)));
+    REQUIRE(parsed.size() == 1);
+    REQUIRE(parsed[0].ok());
+    return check_block(*parsed[0].witness);
+  }();
+  return block;
+}
+
+// Permutation tables of 16 permutations, several segments.
+ProveSettings small_tables() {
+  ProveSettings settings;
+  settings.parameters.permutations_per_table = 16;
+  return settings;
 }
 
 const proof::ProofFile& proved_block() {
   static const proof::ProofFile file = [] {
-    ProveSettings settings;
-    settings.parameters.segment_permutations = 8;  // several segments
-    settings.max_memory_bytes = segment_memory_bytes(8, settings.parameters.stark);  // one at a time
     MetricsLog metrics;
-    return prove_block(synthetic_block(5), settings, metrics);
+    return prove_block(checked_block(), small_tables(), metrics);
   }();
   return file;
 }
 
 }  // namespace
 
-TEST_CASE("verify: a proved block verifies, in several segments") {
+TEST_CASE("verify: a proved block verifies, its tables in several segments") {
   const auto& f = proved_block();
-  CHECK(f.segments.size() > 1);
+  CHECK(f.statement_id == "witprove.block-transition");
+  CHECK(f.permutation_tables > 1);
+  CHECK(f.segments.size() == 1);  // the machine's memory holds every table at once
   CHECK_FALSE(verify_proof(f));
   CHECK(proof::decode(proof::encode(f)) == f);
 }
 
-TEST_CASE("prove: a memory budget below a segment's estimate shrinks the segments to fit") {
-  ProveSettings settings;
-  settings.parameters.segment_permutations = 8;
-  const auto& stark_params = settings.parameters.stark;
-  settings.max_memory_bytes = segment_memory_bytes(4, stark_params);
-  const uint64_t fitting = segment_permutations_within(settings.max_memory_bytes, 8, stark_params);
-  CHECK(fitting >= 4);
-  CHECK(fitting < 8);
-  CHECK(segment_memory_bytes(fitting, stark_params) <= settings.max_memory_bytes);
-  CHECK(segment_memory_bytes(fitting + 1, stark_params) > settings.max_memory_bytes);
+TEST_CASE("prove: a memory budget below the tables' estimate splits them into segments that fit") {
+  ProveSettings settings = small_tables();
   MetricsLog metrics;
-  auto f = prove_block(synthetic_block(5), settings, metrics);
-  CHECK(f.parameters.segment_permutations == fitting);
-  for (const auto& s : f.segments) CHECK(s.permutations <= fitting);
+  // Room for the largest table's segment and a little more, beside the tables held throughout.
+  settings.max_memory_bytes = 40'000'000;
+  auto f = prove_block(checked_block(), settings, metrics);
+  CHECK(f.segments.size() > 2);
   CHECK_FALSE(verify_proof(f));
 }
 
-TEST_CASE("prove: a memory budget too small for any segment refuses the block with the reason") {
+TEST_CASE("prove: a memory budget too small for the largest table refuses the block with the reason") {
   ProveSettings settings;
-  settings.max_memory_bytes = segment_memory_bytes(1, settings.parameters.stark) - 1;
-  CHECK(segment_permutations_within(settings.max_memory_bytes, 682, settings.parameters.stark) == 0);
+  settings.max_memory_bytes = 1'000'000;
   MetricsLog metrics;
   try {
-    (void)prove_block(synthetic_block(5), settings, metrics);
+    (void)prove_block(checked_block(), settings, metrics);
     FAIL("proved over the memory budget");
   } catch (const BlockFailure& e) {
     CHECK_THAT(e.what(), Catch::Contains("not provable within the") && Catch::Contains("memory budget"));
@@ -83,10 +72,8 @@ TEST_CASE("prove: a memory budget too small for any segment refuses the block wi
 }
 
 TEST_CASE("prove: the same block and parameters give byte-identical proofs") {
-  ProveSettings settings;
-  settings.parameters.segment_permutations = 8;
   MetricsLog metrics;
-  CHECK(proof::encode(prove_block(synthetic_block(5), settings, metrics)) == proof::encode(proved_block()));
+  CHECK(proof::encode(prove_block(checked_block(), small_tables(), metrics)) == proof::encode(proved_block()));
 }
 
 TEST_CASE("verify: every public value is bound") {
@@ -99,7 +86,16 @@ TEST_CASE("verify: every public value is bound") {
   f.public_values.chain_id = 5;
   CHECK(rejects(f));
   f = good;
-  f.public_values.tx_count = 2;
+  f.public_values.tx_count += 1;
+  CHECK(rejects(f));
+  f = good;
+  f.public_values.changes_digest[7] ^= 1;
+  CHECK(rejects(f));
+  f = good;
+  f.public_values.pre_state_root[0] ^= 1;
+  CHECK(rejects(f));
+  f = good;
+  f.permutation_tables += 1;
   CHECK(rejects(f));
   f = good;
   f.public_values.block_hash[3] ^= 1;
@@ -145,27 +141,29 @@ TEST_CASE("verify: every parameter set proves and verifies, and gives at least 1
     CHECK(set.params.conjectured_security_bits() >= 100);
     CHECK(stark::find_parameter_set(set.name) == &set);
     CHECK(stark::parameter_set_of(set.params) == &set);
-    ProveSettings settings;
+    ProveSettings settings = small_tables();
     settings.parameters.stark = set.params;
-    settings.parameters.segment_permutations = 8;
     MetricsLog metrics;
-    proof::ProofFile file = prove_block(synthetic_block(5), settings, metrics);
+    proof::ProofFile file = prove_block(checked_block(), settings, metrics);
     CHECK_FALSE(verify_proof(file));
   }
   CHECK(names == std::vector<std::string_view>{"compact", "fast"});
   CHECK(stark::parameter_set_of(stark::StarkParams{}) == stark::find_parameter_set("compact"));  // the default
 }
 
-TEST_CASE("verify: unknown statements are refused") {
+TEST_CASE("verify: unknown statements and the retired interim statement are refused") {
   auto f = proved_block();
-  f = proved_block();
   f.statement_id = "something else";
-  CHECK_THAT(*verify_proof(f), Catch::Contains("statement"));
+  CHECK_THAT(*verify_proof(f), Catch::Contains("a proof of statement something else version 1, which this build does "
+                                               "not verify (it verifies witprove.block-transition version 1)"));
+  f.statement_id = "witprove.block-keccak";
+  CHECK_THAT(*verify_proof(f), Catch::Contains("which this build does not verify"));
 }
 
 TEST_CASE("verify: chain links and headers") {
   const auto& parent = proved_block();
-  auto child = synthetic_block(6).public_values;
+  auto child = parent.public_values;
+  child.block_number += 1;
   child.pre_state_root = parent.public_values.post_state_root;
   child.parent_hash = parent.public_values.block_hash;
   child.previous_proof_digest = proof::digest(parent);
@@ -188,8 +186,20 @@ TEST_CASE("verify: chain links and headers") {
   other.receipts_root[0] ^= 1;
   CHECK_THAT(*check_against_header(v, other), Catch::Contains("receipts root differs from the header header.json"));
   other = h;
-  other.number = 4;
+  other.number += 1;
   CHECK_THAT(*check_against_header(v, other), Catch::Contains("block number"));
+
+  witness::BlockHeader parent_header{"parent.json", v.block_number - 1, v.parent_hash, {}, v.pre_state_root, {}, {}, 0};
+  CHECK_FALSE(check_against_parent_header(v, parent_header));
+  other = parent_header;
+  other.state_root[0] ^= 1;
+  CHECK_THAT(*check_against_parent_header(v, other), Catch::Contains("pre-state root differs from the parent header"));
+  other = parent_header;
+  other.hash[0] ^= 1;
+  CHECK_THAT(*check_against_parent_header(v, other), Catch::Contains("parent hash differs"));
+  other = parent_header;
+  other.number += 1;
+  CHECK_THAT(*check_against_parent_header(v, other), Catch::Contains("not of block"));
 }
 
 TEST_CASE("prove: the memory estimate grows with the segment") {

@@ -18,11 +18,11 @@ Hash32 filled(uint8_t seed) {
 
 ProofFile sample() {
   ProofFile f;
-  f.statement_id = "keccak-witness";
+  f.statement_id = "witprove.block-transition";
   f.statement_version = 1;
   f.parameters.stark = {.log_blowup = 1, .num_queries = 100, .grinding_bits = 16, .log_fri_arity = 2,
                         .log_final_poly_len = 2, .check_trace = false};
-  f.parameters.segment_permutations = 4096;
+  f.parameters.permutations_per_table = 4096;
   auto& v = f.public_values;
   v.chain_id = 3151908;
   v.block_number = 0xFFFFFFFFFFFFFFF1ULL;  // above 2^53: would be rounded as a JSON number
@@ -34,11 +34,12 @@ ProofFile sample() {
   v.receipts_root = filled(6);
   v.gas_used = 9324335365483090500ULL;
   v.tx_count = 257;
+  v.changes_digest = filled(8);
   v.previous_proof_digest = filled(9);
+  f.permutation_tables = 2;
   for (int s = 0; s < 3; ++s) {
     Segment seg;
-    seg.permutations = 1000 + s;
-    for (int d = 0; d < s; ++d) seg.public_digests.push_back(filled(static_cast<uint8_t>(40 + d)));
+    for (int t = 0; t <= s; ++t) seg.tables.push_back(static_cast<uint32_t>(10 * s + t));
     seg.stark_proof.resize(300 + 17 * s);
     for (size_t i = 0; i < seg.stark_proof.size(); ++i) seg.stark_proof[i] = static_cast<uint8_t>(i * 31 + s);
     f.segments.push_back(std::move(seg));
@@ -104,9 +105,21 @@ TEST_CASE("proof file: truncation, trailing bytes, magic and version are named")
   CHECK_THAT(message_of([&] { decode(bad_magic); }), Catch::Contains("magic"));
 
   auto bad_version = bytes;
-  bad_version[8] = 3;  // a proof of the previous format (over Goldilocks)
+  bad_version[8] = 6;  // a later format
   CHECK_THAT(message_of([&] { decode(bad_version); }),
-             Catch::Contains("unsupported proof format version 3 (this build reads version 4)"));
+             Catch::Contains("unsupported proof format version 6 (this build reads version 5)"));
+}
+
+TEST_CASE("proof file: a proof of the retired interim statement is refused as such") {
+  // Format version 4 began like this: magic, version, statement id "witprove.block-keccak", ...
+  std::vector<uint8_t> old = {'W', 'I', 'T', 'P', 'R', 'O', 'O', 'F', 4, 0, 0, 0};
+  const std::string id = "witprove.block-keccak";
+  old.push_back(static_cast<uint8_t>(id.size()));
+  old.insert(old.end(), id.begin(), id.end());
+  old.resize(old.size() + 200, 0);
+  CHECK_THAT(message_of([&] { decode(old); }),
+             Catch::Contains("a proof of statement witprove.block-keccak in proof format version 4, which this build "
+                             "no longer verifies"));
 }
 
 TEST_CASE("proof file: JSON round trip keeps 64-bit values exact") {
@@ -137,22 +150,30 @@ TEST_CASE("proof file: JSON numbers, number arrays and edits are refused") {
   CHECK_THAT(message_of([&] { from_json("{not json"); }), Catch::Contains("not valid JSON"));
 }
 
-TEST_CASE("proof file: statement bytes change with every public value and segment") {
+TEST_CASE("proof file: statement bytes change with every public value and segment's tables, not the proofs") {
   auto f = sample();
-  auto base = statement_bytes(f, 1);
-  CHECK(base != statement_bytes(f, 2));
+  auto base = statement_bytes(f);
   auto g = f;
   g.public_values.gas_used += 1;
-  CHECK(statement_bytes(g, 1) != base);
+  CHECK(statement_bytes(g) != base);
   g = f;
   g.public_values.previous_proof_digest[31] ^= 1;
-  CHECK(statement_bytes(g, 1) != base);
+  CHECK(statement_bytes(g) != base);
+  g = f;
+  g.public_values.changes_digest[0] ^= 1;
+  CHECK(statement_bytes(g) != base);
   g = f;
   g.parameters.stark.num_queries += 1;
-  CHECK(statement_bytes(g, 1) != base);
+  CHECK(statement_bytes(g) != base);
   g = f;
-  g.segments[1].public_digests[0][0] ^= 1;
-  CHECK(statement_bytes(g, 1) != base);
+  g.permutation_tables += 1;
+  CHECK(statement_bytes(g) != base);
+  g = f;
+  g.segments[1].tables[0] ^= 1;
+  CHECK(statement_bytes(g) != base);
+  g = f;
+  g.segments[1].stark_proof[0] ^= 1;
+  CHECK(statement_bytes(g) == base);
 }
 
 TEST_CASE("proof file: atomic write leaves only the final file") {
