@@ -183,3 +183,60 @@ TEST_CASE("block transition: two permutation tables with one tag range cannot fo
   auto publics = instances[1].public_values;
   CHECK(stark::check_constraints(*instances[1].air, retagged, publics).has_value());
 }
+
+TEST_CASE("block transition: a deletion that skips the branch collapse balances, and only the header's root tells") {
+  // An account with two slots whose keys differ in their first nibble: its storage root is a branch with
+  // two leaves. The block deletes one slot; the canonical trie collapses to one leaf, the forged one keeps
+  // the branch with a single child.
+  std::mt19937_64 rng(5);
+  World pre;
+  const eth::Address a = random_address(rng);
+  eth::H256 kept = random_slot(rng), deleted = random_slot(rng);
+  while (eth::keccak256(deleted)[0] >> 4 == eth::keccak256(kept)[0] >> 4) deleted = random_slot(rng);
+  pre.accounts[a] = eth::Account{1, eth::U256(100), eth::empty_trie_root, eth::empty_keccak};
+  pre.storage[a] = {{kept, 5}, {deleted, 9}};
+  for (int i = 0; i < 6; ++i)
+    pre.accounts[random_address(rng)] = eth::Account{1, eth::U256(i), eth::empty_trie_root, eth::empty_keccak};
+  World post = pre;
+  post.storage[a].erase(deleted);
+
+  const eth::Bytes pre_branch = trie_nodes(pre.storage_trie(a)).front();
+  const air::NodeShape shape = air::node_shape(pre_branch);
+  REQUIRE(shape.kind == air::NodeShape::branch);
+  const size_t slot = eth::keccak256(kept)[0] >> 4;
+  REQUIRE(shape.children[slot].cls == air::NodeShape::reference);
+  // The pre branch with the deleted slot's reference (0xa0 and 32 bytes) made empty (0x80).
+  const size_t gone = shape.children[eth::keccak256(deleted)[0] >> 4].header;
+  eth::Bytes payload(pre_branch.begin() + 2, pre_branch.end());  // a branch of two references: 0xf8 length
+  REQUIRE(pre_branch[0] == 0xf8);
+  payload.erase(payload.begin() + static_cast<ptrdiff_t>(gone - 2), payload.begin() + static_cast<ptrdiff_t>(gone - 2 + 33));
+  payload.insert(payload.begin() + static_cast<ptrdiff_t>(gone - 2), 0x80);
+  eth::Bytes single_child_branch = {0xf8, static_cast<uint8_t>(payload.size())};
+  if (payload.size() < 56) single_child_branch = {static_cast<uint8_t>(0xc0 + payload.size())};
+  single_child_branch.insert(single_child_branch.end(), payload.begin(), payload.end());
+
+  eth::Account forged = post.account(a);
+  forged.storage_root = eth::keccak256(single_child_branch);
+  eth::Trie forged_state;
+  for (const auto& [address, _] : post.accounts) {
+    const auto key = eth::keccak256(address);
+    forged_state.put(eth::ByteView(key.data(), key.size()),
+                     eth::encode_account(address == a ? forged : post.account(address)));
+  }
+  air::BlockTransitionWitness witness;
+  for (auto nodes : {trie_nodes(pre.state()), trie_nodes(pre.storage_trie(a)), trie_nodes(forged_state)})
+    for (auto& n : nodes) witness.nodes.push_back(std::move(n));
+  witness.nodes.push_back(single_child_branch);
+  witness.changes = {{true, a, deleted, word(9), std::nullopt},
+                     {false, a, {}, eth::keccak256(eth::encode_account(pre.account(a))), eth::keccak256(eth::encode_account(forged))}};
+  air::sort_change_list(witness.changes);
+  const air::BlockTransitionPublic pub{pre.state().root_hash(), forged_state.root_hash(), eth::empty_trie_root,
+                                       eth::empty_trie_root, 0, 0,
+                                       eth::keccak256(air::encode_change_list(witness.changes))};
+  // The tables hold (they prove a hash-linked trie with the right content, not its canonical form) ...
+  auto problem = check(air::build_block_transition(witness, pub));
+  INFO(problem.value_or("valid"));
+  CHECK_FALSE(problem);
+  // ... and the post-state root is not the canonical one that the real header has.
+  CHECK(pub.post_root != post.state().root_hash());
+}
