@@ -96,3 +96,43 @@ TEST_CASE("prove-witness --max-memory is a cap: tables and segments shrink to fi
         std::string::npos);
   CHECK_FALSE(fs::exists(dir / "refused.proof"));
 }
+
+TEST_CASE("prove-witness --unchecked (hidden): a witness with a changed transaction proves, verify-proof --header refuses it") {
+  auto dir = scratch_dir("prove-unchecked");
+  const auto headers = testdata_dir() / "generated" / "combined_header.json";
+  CHECK(run(app("prove-witness") + " --help").out.find("unchecked") == std::string::npos);
+
+  // The honest block 1001: valid against its header, and against its parent's (block 1000, among the
+  // headers) for the pre-state root.
+  auto honest = run(fmt::format("{} --witness {} --block 1001 --output {}", app("prove-witness"),
+                                q(testdata_dir() / "generated" / "combined.json"), q(dir / "honest.proof")));
+  INFO(honest.err);
+  REQUIRE(honest.status == 0);
+  auto v = run(fmt::format("{} --header {} {}", app("verify-proof"), q(headers), q(dir / "honest.proof")));
+  CHECK(v.status == 0);
+  v = run(fmt::format("{} --parent-header {} {}", app("verify-proof"), q(headers), q(dir / "honest.proof")));
+  CHECK(v.status == 0);
+  v = run(fmt::format("{} --parent-header {} {}", app("verify-proof"),
+                      q(testdata_dir() / "generated" / "shanghai_header.json"), q(dir / "honest.proof")));
+  CHECK(v.status == 1);
+  CHECK(v.out.find("no header for block 1000 (the parent)") != std::string::npos);
+
+  // The first transaction's last byte changed (its signature): the processing does not object, the proof
+  // is valid for the roots it computed, and the real header's transactions root refuses it.
+  std::string text = read_text(testdata_dir() / "generated" / "combined.json");
+  // Block 1001 is the second of the file's three blocks.
+  const size_t tx = text.find("\"byte_code\":\"0x", text.find("\"block_trace\"", text.find("\"block_trace\"") + 1));
+  REQUIRE(tx != std::string::npos);
+  const size_t end = text.find('"', tx + 15);
+  text[end - 1] = text[end - 1] == '0' ? '1' : '0';
+  write_text(dir / "tampered.json", text);
+  auto r = run(fmt::format("{} --unchecked --witness {} --block 1001 --output {}", app("prove-witness"),
+                           q(dir / "tampered.json"), q(dir / "tampered.proof")));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("--unchecked") != std::string::npos);
+  CHECK(run(fmt::format("{} {}", app("verify-proof"), q(dir / "tampered.proof"))).status == 0);
+  v = run(fmt::format("{} --header {} {}", app("verify-proof"), q(headers), q(dir / "tampered.proof")));
+  CHECK(v.status == 1);
+  CHECK(v.out.find("transactions root differs from the header") != std::string::npos);
+}
