@@ -157,20 +157,31 @@ uint64_t segment_cells(const BlockTransitionTables& tables, const SegmentTables&
   return cells;
 }
 
-std::vector<SegmentTables> plan_segments(const BlockTransitionTables& tables, uint64_t max_cells) {
+uint64_t segment_prover_bytes(const BlockTransitionTables& tables, const SegmentTables& segment,
+                              const stark::StarkParams& params) {
+  uint64_t bytes = 0;
+  for (uint32_t i : segment) {
+    bytes += stark::estimated_prover_bytes(*tables.airs[i], tables.height(i), params);
+    if (i < tables.permutation_tables) bytes += segment_cells(tables, {i}) * sizeof(Fp);
+  }
+  return bytes;
+}
+
+std::vector<SegmentTables> plan_segments(const BlockTransitionTables& tables, const stark::StarkParams& params,
+                                         uint64_t max_bytes) {
   std::vector<uint32_t> order;
   for (uint32_t i = static_cast<uint32_t>(tables.permutation_tables); i < tables.size(); ++i) order.push_back(i);
   for (uint32_t i = 0; i < tables.permutation_tables; ++i) order.push_back(i);
   std::vector<SegmentTables> out;
-  uint64_t cells = 0;
+  uint64_t bytes = 0;
   for (uint32_t i : order) {
-    const uint64_t c = segment_cells(tables, {i});
-    if (out.empty() || cells + c > max_cells) {
+    const uint64_t b = segment_prover_bytes(tables, {i}, params);
+    if (out.empty() || bytes + b > max_bytes) {
       out.emplace_back();
-      cells = 0;
+      bytes = 0;
     }
     out.back().push_back(i);
-    cells += c;
+    bytes += b;
   }
   return out;
 }
@@ -204,6 +215,9 @@ std::optional<std::string> verify_block_transition(const BlockTransitionPublic& 
   for (size_t i = 0; i < v.size(); ++i)
     if (!seen[i]) return fmt::format("table {} ({}) is in no segment", i, v.airs[i]->name());
 
+  if (segments.size() == 1)  // one segment is an ordinary proof: its own challenges, its sums add to zero
+    return stark::verify(v.air_pointers(segments[0].tables), v.public_values_of(segments[0].tables),
+                         segments[0].proof, params, segment_statement(statement, 0));
   std::vector<stark::Digest> commitments;
   for (uint32_t k = 0; k < segments.size(); ++k) {
     auto c = stark::segment_commitment(v.air_pointers(segments[k].tables), v.public_values_of(segments[k].tables),

@@ -87,12 +87,17 @@ BlockTransitionTables build_block_transition(const BlockTransitionWitness& witne
 std::optional<std::string> check_block_transition(const BlockTransitionTables& tables);
 
 // Segments: the tables grouped into separately proved sets, each a list of table indices in proving order.
-// Every table is in exactly one segment. The plan puts the non-permutation tables first, then fills
-// segments with tables while their trace cells stay within `max_cells` (a table larger than that gets
-// a segment of its own).
+// Every table is in exactly one segment.
 using SegmentTables = std::vector<uint32_t>;
-std::vector<SegmentTables> plan_segments(const BlockTransitionTables& tables, uint64_t max_cells);
 uint64_t segment_cells(const BlockTransitionTables& tables, const SegmentTables& segment);
+// Estimated memory of proving a segment (stark::estimated_prover_bytes of its tables, and the traces of its
+// permutation tables, which are made for it).
+uint64_t segment_prover_bytes(const BlockTransitionTables& tables, const SegmentTables& segment,
+                              const stark::StarkParams& params);
+// The plan: the non-permutation tables first, then the permutation tables, filling each segment while its
+// estimate stays within `max_bytes` (a table larger than that gets a segment of its own).
+std::vector<SegmentTables> plan_segments(const BlockTransitionTables& tables, const stark::StarkParams& params,
+                                         uint64_t max_bytes);
 
 // The statement bytes of segment i: the block's statement bytes, then i (4 bytes, little-endian).
 std::vector<uint8_t> segment_statement(stark::ByteView statement, uint32_t segment);

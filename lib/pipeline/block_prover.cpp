@@ -27,13 +27,9 @@ uint64_t physical_memory_bytes() {
   return static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
-uint64_t segment_memory_bytes(uint64_t cells, const stark::StarkParams& params) {
-  // The trace and its extension dominate; one more trace's worth covers the LogUp and quotient columns and
-  // the trees (4.4 GB measured for a 2^17-row permutation table at blowup 2 against 5.2 GB estimated).
-  return cells * sizeof(stark::Fp) * (2 + (uint64_t{1} << params.log_blowup));
-}
-
 namespace {
+
+constexpr uint64_t kProcessAllowance = 32'000'000;
 
 // "3.1 GB", or "512 MB" below a gigabyte.
 std::string memory_text(uint64_t bytes) {
@@ -49,7 +45,6 @@ uint64_t resident_bytes(const air::BlockTransitionTables& t) {
   return bytes;
 }
 
-uint64_t table_cells(const air::BlockTransitionTables& t, uint32_t i) { return air::segment_cells(t, {i}); }
 
 }  // namespace
 
@@ -104,26 +99,26 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
   } catch (const std::bad_alloc&) {
     throw BlockFailure(fmt::format("out of memory building the tables of block {}", number), true);
   }
-  const uint64_t resident = resident_bytes(tables);
+  // The process itself (code, the witness, buffers) is given a fixed allowance.
+  const uint64_t resident = resident_bytes(tables) + kProcessAllowance;
   const uint64_t room = budget > resident ? budget - resident : 0;
   // Every table must fit beside the resident tables; permutation tables shrink until one does.
+  auto table_bytes = [&](uint32_t i) { return air::segment_prover_bytes(tables, {i}, params.stark); };
   auto refuse_if_too_large = [&](uint32_t first_table) {
     uint64_t largest = 0;
-    for (uint32_t i = first_table; i < tables.size(); ++i) largest = std::max(largest, table_cells(tables, i));
-    if (segment_memory_bytes(largest, params.stark) > room)
+    for (uint32_t i = first_table; i < tables.size(); ++i) largest = std::max(largest, table_bytes(i));
+    if (largest > room)
       throw BlockFailure(fmt::format("not provable within the {} memory budget: its largest table needs about {} "
                                      "besides the {} its tables hold",
-                                     memory_text(budget), memory_text(segment_memory_bytes(largest, params.stark)),
-                                     memory_text(resident)),
+                                     memory_text(budget), memory_text(largest), memory_text(resident)),
                          false);
   };
   refuse_if_too_large(static_cast<uint32_t>(tables.permutation_tables));
   const uint32_t wanted = params.permutations_per_table;
-  while (params.permutations_per_table > 1 &&
-         segment_memory_bytes(uint64_t{air::keccak_perm::width} *
-                                  air::keccak_permutation_height(params.permutations_per_table),
-                              params.stark) > room)
+  while (params.permutations_per_table > 1 && table_bytes(0) > room) {
     params.permutations_per_table /= 2;
+    tables.permutations_per_table = params.permutations_per_table;  // table 0's size, for the estimate
+  }
   if (params.permutations_per_table != wanted) {
     log(LogLevel::warn, "prove",
         fmt::format("block {}: permutation tables of {} permutations instead of {}, to stay within the {} memory budget",
@@ -131,14 +126,12 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
     tables = air::build_block_transition(block.witness, pub, params.permutations_per_table);
   }
   refuse_if_too_large(0);
-  const uint64_t max_cells = room / segment_memory_bytes(1, params.stark);
-  const auto plan = air::plan_segments(tables, max_cells);
+  const auto plan = air::plan_segments(tables, params.stark, room);
   uint64_t largest = 0, total_cells = 0;
   for (const auto& s : plan) {
-    largest = std::max(largest, air::segment_cells(tables, s));
+    largest = std::max(largest, air::segment_prover_bytes(tables, s, params.stark));
     total_cells += air::segment_cells(tables, s);
   }
-  const uint64_t per_segment = segment_memory_bytes(largest, params.stark);
   metrics.write({number, "build-tables", -1, total_cells, build_watch.seconds(), peak_memory_bytes(), settings.attempt});
 
   proof::ProofFile file;
@@ -154,16 +147,18 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
   // More segments at once than threads gains nothing; the budget may allow fewer.
   const auto threads = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
   const size_t concurrency =
-      std::clamp<size_t>(room / std::max<uint64_t>(per_segment, 1), 1, std::min<size_t>(plan.size(), std::max<size_t>(1, threads)));
+      std::clamp<size_t>(room / std::max<uint64_t>(largest, 1), 1, std::min<size_t>(plan.size(), std::max<size_t>(1, threads)));
   log(LogLevel::info, "prove",
       fmt::format("block {}: {} tables ({} permutation tables), {:.0f}M cells in {} segments, {} at a time (about {} "
                   "each, {} held throughout); tables built in {:.2f}s",
                   number, tables.size(), tables.permutation_tables, total_cells / 1e6, plan.size(), concurrency,
-                  memory_text(per_segment), memory_text(resident), build_watch.seconds()));
+                  memory_text(largest), memory_text(resident), build_watch.seconds()));
 
-  // Each segment twice: its commitment first (every segment's before any challenge is drawn), then its proof.
+  // Each segment twice: its commitment first (every segment's before any challenge is drawn), then its proof
+  // with the shared challenges. A single segment is an ordinary proof, made once.
   std::vector<stark::Digest> commitments(plan.size());
   std::optional<stark::SharedChallenges> shared;
+  const bool segmented = plan.size() > 1;
   std::mutex progress_mutex;
   ProgressLine progress;
   auto run_phase = [&](std::string_view job) {
@@ -182,10 +177,11 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
               try {
                 std::vector<stark::Trace> made;
                 const auto instances = tables.instances(plan[k], made);
-                if (!shared) {
+                if (segmented && !shared) {
                   commitments[k] = stark::commit_segment(instances, params.stark, seg_statement);
                 } else {
-                  const stark::Proof p = stark::prove(instances, params.stark, seg_statement, nullptr, &*shared);
+                  const stark::Proof p = stark::prove(instances, params.stark, seg_statement, nullptr,
+                                                      shared ? &*shared : nullptr);
                   file.segments[k].stark_proof = stark::serialize(p);
                 }
               } catch (const std::bad_alloc&) {
@@ -198,7 +194,9 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
               log(LogLevel::info, job,
                   fmt::format("block {} segment {}/{}: {} tables, {:.0f}M cells{}, took {:.2f}s", number, k + 1,
                               plan.size(), plan[k].size(), cells / 1e6,
-                              shared ? fmt::format(", proof {} bytes", file.segments[k].stark_proof.size()) : "",
+                              file.segments[k].stark_proof.empty()
+                                  ? ""
+                                  : fmt::format(", proof {} bytes", file.segments[k].stark_proof.size()),
                               secs));
               metrics.write({number, std::string(job), static_cast<int64_t>(k), cells, secs, peak_memory_bytes(),
                              settings.attempt});
@@ -206,8 +204,10 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
               progress.update(fmt::format("block {}: {} {}/{} segments", number, job, ++done, plan.size()));
             }));
   };
-  run_phase("commit-segment");
-  shared = stark::shared_challenges(commitments, statement);
+  if (segmented) {
+    run_phase("commit-segment");
+    shared = stark::shared_challenges(commitments, statement);
+  }
   run_phase("prove-segment");
   progress.finish();
   return file;

@@ -21,10 +21,6 @@ proof::Parameters default_parameters();
 
 uint64_t physical_memory_bytes();
 
-// Estimated peak memory of proving one segment of `cells` trace cells: its traces, their low-degree
-// extensions, the LogUp and quotient columns and the Merkle trees.
-uint64_t segment_memory_bytes(uint64_t cells, const stark::StarkParams& params);
-
 // Why a block was not proved. `transient` failures (out of memory) may succeed on a retry; the others
 // (an unprovable witness, a previous proof that is not the parent) never will.
 struct BlockFailure : std::runtime_error {

@@ -348,6 +348,20 @@ Proof prove(std::span<const TableInstance> tables, const StarkParams& params, By
   return proof;
 }
 
+uint64_t estimated_prover_bytes(const Air& air, size_t height, const StarkParams& params) {
+  const protocol::TableShape shape = protocol::table_shape(air);
+  const uint64_t n = height, lde = n << params.log_blowup, chunks = uint64_t{1} << shape.log_chunks;
+  const uint64_t quotient_width = Fp4::D * chunks;
+  const uint64_t committed_width = air.num_fixed() + air.width() + shape.aux_width + quotient_width;
+  const uint64_t trees = (air.num_fixed() ? 1 : 0) + 1 + (shape.aux_width ? 1 : 0) + 1;
+  return lde * committed_width * sizeof(Fp)               // the extensions
+         + n * air.width() * sizeof(Fp)                     // the main columns' coefficients, while extended
+         + n * shape.aux_width * sizeof(Fp)                 // the auxiliary trace
+         + n * chunks * sizeof(Fp4)                         // quotient values
+         + trees * 2 * lde * sizeof(Digest)                 // Merkle trees: 2 digests per leaf
+         + lde * sizeof(Fp4);                               // the DEEP codeword
+}
+
 Digest commit_segment(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
                       ProveTimings* timings_out) {
   ProveTimings timings;

@@ -130,6 +130,12 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
                                   const Proof& proof, const StarkParams& params, ByteView statement,
                                   const SharedChallenges* shared = nullptr, Fp4* lookup_sum = nullptr);
 
+// Estimated peak memory, in bytes, that proving one table of `height` rows adds: the low-degree extensions
+// of its fixed, main, auxiliary and quotient columns, the main columns' coefficients while they are
+// extended, the auxiliary trace, the quotient values, the Merkle trees and the DEEP codeword (not the main
+// trace itself, which the caller holds). A segment's estimate is the sum over its tables.
+uint64_t estimated_prover_bytes(const Air& air, size_t height, const StarkParams& params);
+
 // Segmented statements (docs/stark.md, "Segments"): a statement too large to prove at once is split into
 // segments, each a set of tables with its own proof. Its buses balance across segments: the LogUp challenges
 // are drawn from every segment's commitment to its fixed and main traces (so that no trace can depend on

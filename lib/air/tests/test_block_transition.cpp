@@ -121,8 +121,10 @@ namespace {
 std::vector<air::SegmentProof> prove_segments(const air::BlockTransitionTables& tables,
                                               const std::vector<air::SegmentTables>& plan,
                                               const stark::StarkParams& params, stark::ByteView statement) {
-  std::vector<stark::Digest> commitments;
   std::vector<stark::Trace> made;
+  if (plan.size() == 1)
+    return {{plan[0], stark::prove(tables.instances(plan[0], made), params, air::segment_statement(statement, 0))}};
+  std::vector<stark::Digest> commitments;
   for (uint32_t k = 0; k < plan.size(); ++k)
     commitments.push_back(
         stark::commit_segment(tables.instances(plan[k], made), params, air::segment_statement(statement, k)));
@@ -141,13 +143,14 @@ TEST_CASE("block transition: permutations split over tables and the tables over 
   const auto tables = air::build_block_transition(b.witness, b.pub, 3);
   REQUIRE(tables.permutation_tables > 2);
   REQUIRE_FALSE(check(tables));
-  const auto plan = air::plan_segments(tables, 2'000'000);
-  REQUIRE(plan.size() > 2);
-  CHECK(air::plan_segments(tables, UINT64_MAX).size() == 1);
   stark::StarkParams params;
   params.num_queries = 12;
   params.grinding_bits = 4;
   params.check_trace = false;
+  const auto plan = air::plan_segments(tables, params, 20'000'000);
+  REQUIRE(plan.size() > 2);
+  const auto whole = air::plan_segments(tables, params, UINT64_MAX);
+  CHECK(whole.size() == 1);
   const eth::Bytes statement{'b', 'l', 'o', 'c', 'k'};
   auto segments = prove_segments(tables, plan, params, statement);
   const size_t k = tables.permutation_tables;
@@ -168,6 +171,11 @@ TEST_CASE("block transition: permutations split over tables and the tables over 
   auto swapped = segments;
   std::swap(swapped[0], swapped[1]);
   CHECK(air::verify_block_transition(b.pub, k, swapped, params, statement) != std::nullopt);
+
+  // One segment: an ordinary proof, verified with its own challenges.
+  const auto one = prove_segments(tables, whole, params, statement);
+  CHECK(air::verify_block_transition(b.pub, k, one, params, statement) == std::nullopt);
+  CHECK(air::verify_block_transition(other, k, one, params, statement) != std::nullopt);
 }
 
 TEST_CASE("block transition: two permutation tables with one tag range cannot forge a permutation") {

@@ -617,3 +617,16 @@ TEST_CASE("segments: an unbalanced bus across segments, or challenges not drawn 
     CHECK(sp.verify(test_params()) != std::nullopt);
   }
 }
+
+TEST_CASE("the prover's memory estimate grows with the height and the blowup, and counts the lookup columns") {
+  AirAdapter<CubeSenderAir> sender{CubeSenderAir{}};
+  AirAdapter<FibonacciAir> fib{FibonacciAir{}};
+  StarkParams p = test_params();
+  const uint64_t base = estimated_prover_bytes(sender, 1024, p);
+  CHECK(estimated_prover_bytes(sender, 2048, p) > base);
+  p.log_blowup += 1;
+  CHECK(estimated_prover_bytes(sender, 1024, p) > base);
+  // At least the extension of its main and lookup columns (two lookups: at least one auxiliary group).
+  CHECK(base > uint64_t{1024} * 8 * (sender.width() + 2 * Fp4::D) * sizeof(Fp));
+  CHECK(estimated_prover_bytes(fib, 1024, test_params()) > uint64_t{1024} * 8 * fib.width() * sizeof(Fp));
+}
