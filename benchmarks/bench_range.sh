@@ -2,9 +2,9 @@
 # prove-range throughput: blocks/hour and transactions/hour on real witness ranges and on a generated
 # range, at 1 and 2 threads, with the provers' peak memory. Prints one JSON line per run.
 #
-# These proofs are of the interim statement (the Keccak-256 computations of each witness,
-# docs/statement.md), not of the EVM execution the seed's prover proved: the figures are not
-# comparable with the seed's "about 100 transactions per hour per worker" as prover speed.
+# These proofs are of the block state-transition statement (docs/statement.md), not of the EVM
+# execution the seed's prover proved: the figures are not comparable with the seed's "about 100
+# transactions per hour per worker" as prover speed.
 #
 # Usage: benchmarks/bench_range.sh [BUILD_DIR [WITNESS_DIR]]
 #   BUILD_DIR    where the tools were built (default: build)
@@ -59,6 +59,6 @@ for run in "${runs[@]}"; do
        permutations_per_second: (if $wall > 0 then $perms / $wall else 0 end),
        peak_memory_bytes: ([$metrics[] | .peak_memory_bytes] | max // 0),
        proof_bytes: $proof_bytes,
-       statement: "interim: Keccak-256 computations of the witness (docs/statement.md); not the EVM execution the seed proved"}'
+       statement: "block state transition (docs/statement.md); not the EVM execution the seed proved"}'
   done
 done
