@@ -23,6 +23,9 @@ std::optional<std::string> verify_proof(const proof::ProofFile& f) {
                        params.log_final_poly_len, fmt::join(names, ", "));
   }
   if (f.segments.empty()) return "the proof has no segments";
+  if (f.parameters.permutations_per_table == 0 ||
+      uint64_t{f.parameters.permutations_per_table} * air::keccak_perm::rounds > air::kPermutationTagStride)
+    return fmt::format("{} permutations per table: out of range", f.parameters.permutations_per_table);
   std::vector<air::SegmentProof> segments;
   for (uint32_t i = 0; i < f.segments.size(); ++i) {
     auto decoded = stark::deserialize(f.segments[i].stark_proof, params);

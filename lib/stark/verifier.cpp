@@ -148,6 +148,7 @@ std::variant<Digest, std::string> segment_commitment(std::span<const Air* const>
 std::optional<std::string> verify(std::span<const Air* const> airs, std::span<const std::vector<Fp>> public_values,
                                   const Proof& proof, const StarkParams& params, ByteView statement,
                                   const SharedChallenges* shared, Fp4* lookup_sum) {
+  if (shared && !lookup_sum) return std::string("a segment's lookup sum must be returned to be checked");
   Prepared p;
   if (auto e = prepare(airs, public_values, proof, params, statement, p)) return e;
   const size_t num_tables = airs.size();

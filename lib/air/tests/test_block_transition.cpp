@@ -5,6 +5,7 @@
 #include <random>
 
 #include "air/block_transition.hpp"
+#include "stark/logup.hpp"
 #include "eth/rlp.hpp"
 #include "world_test_util.hpp"
 
@@ -247,4 +248,13 @@ TEST_CASE("block transition: a deletion that skips the branch collapse balances,
   CHECK_FALSE(problem);
   // ... and the post-state root is not the canonical one that the real header has.
   CHECK(pub.post_root != post.state().root_hash());
+}
+
+TEST_CASE("block transition: every bus has one name and tuple length across all the statement's tables") {
+  // Segments are checked one by one by the engine; the statement's tables together, here.
+  Block b;
+  const auto v = air::block_transition_verifier(b.pub, 3);
+  std::vector<const stark::AirSummary*> summaries;
+  for (const auto& a : v.airs) summaries.push_back(&a->summary());
+  CHECK_FALSE(stark::logup::check_buses(summaries));
 }

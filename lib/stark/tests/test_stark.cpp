@@ -582,6 +582,11 @@ TEST_CASE("segments: a statement split in two proves with shared challenges, and
   CHECK_FALSE(sp.p0.tables[0].lookup_sum.is_zero());
   // A segment alone is not a whole statement: verified without the shared challenges, it is rejected.
   CHECK(verify(sp.second_airs, sp.second_publics, sp.p1, test_params(), bytes_of("s1")) != std::nullopt);
+  // With shared challenges the caller must take the segment's sum, to check the total.
+  const Digest none[] = {Digest{}};
+  const SharedChallenges any = shared_challenges(none, bytes_of("whole"));
+  CHECK_THAT(verify(sp.second_airs, sp.second_publics, sp.p1, test_params(), bytes_of("s1"), &any).value_or(""),
+             Catch::Contains("lookup sum must be returned"));
 }
 
 TEST_CASE("segments: the prover's first pass binds the same commitment as its proof") {
