@@ -167,7 +167,6 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
                                             blocks, per_table));
   auto tag_of = [&](size_t block) { return per_table ? (block / per_table) * kPermutationTagStride + block % per_table : block; };
   KeccakTables t = keccak_verifier_tables(public_digests, !read.empty(), permutation_tables);
-  t.permutations_per_table = per_table;
 
   // Sponge rows, message by message in parallel; each block's permutation input is kept for the
   // permutation table (tag = block number).

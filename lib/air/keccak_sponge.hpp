@@ -112,7 +112,6 @@ struct KeccakTables {
   // With the permutations split over several tables (KeccakRequests::permutations_per_table), their traces
   // are made on demand, one table at a time (permutation_trace): `traces` starts at the sponge's.
   size_t permutation_tables = 1;
-  size_t permutations_per_table = 0;
   std::vector<eth::KeccakState> permutation_inputs;
 
   std::vector<stark::TableInstance> instances() const;  // empty for the verifier's tables (no traces)

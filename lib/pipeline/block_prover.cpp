@@ -45,7 +45,6 @@ uint64_t resident_bytes(const air::BlockTransitionTables& t) {
   return bytes;
 }
 
-
 }  // namespace
 
 CheckedBlock check_block(const witness::BlockWitness& block, bool unchecked) {
@@ -114,11 +113,15 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                          false);
   };
   refuse_if_too_large(static_cast<uint32_t>(tables.permutation_tables));
+  // The first permutation table at n permutations per table: its proving estimate and the trace made for it.
+  auto permutation_table_bytes = [&](uint64_t n) {
+    const uint64_t height = air::keccak_permutation_height(std::min<uint64_t>(n, tables.permutation_inputs.size()));
+    return stark::estimated_prover_bytes(*tables.airs[0], height, params.stark) +
+           height * air::keccak_perm::width * sizeof(stark::Fp);
+  };
   const uint32_t wanted = params.permutations_per_table;
-  while (params.permutations_per_table > 1 && table_bytes(0) > room) {
+  while (params.permutations_per_table > 1 && permutation_table_bytes(params.permutations_per_table) > room)
     params.permutations_per_table /= 2;
-    tables.permutations_per_table = params.permutations_per_table;  // table 0's size, for the estimate
-  }
   if (params.permutations_per_table != wanted) {
     log(LogLevel::warn, "prove",
         fmt::format("block {}: permutation tables of {} permutations instead of {}, to stay within the {} memory budget",
