@@ -144,7 +144,7 @@ TEST_CASE("analyze-witnesses --check on the generated test data matches its head
   INFO(run.err);
   REQUIRE(run.status == 0);
   auto checks = parse_checks(run.out);
-  CHECK(checks.size() == 8);  // see testdata/generated/COMMANDS
+  CHECK(checks.size() == 9);  // see testdata/generated/COMMANDS
   for (const auto& [where, c] : checks) {
     INFO(where.first << " block " << where.second);
     CHECK(c.status == "ok");

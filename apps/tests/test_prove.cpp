@@ -44,18 +44,25 @@ TEST_CASE("prove-witness: an unprovable witness fails fast with the reason") {
   CHECK_FALSE(fs::exists(dir / "100.proof"));
 }
 
-TEST_CASE("prove-witness --parameter-set fast: a generated Prague block proves and verifies") {
+TEST_CASE("prove-witness --parameter-set fast then verify-proof --header: a generated Prague block, and a Shanghai "
+          "self-destruct that wipes a contract's storage") {
   auto dir = scratch_dir("prove-fast");
-  auto r = run(fmt::format("{} --witness {} --block 22500000 --parameter-set fast --output {}", app("prove-witness"),
-                           q(testdata_dir() / "generated" / "prague.json"), q(dir / "fast.proof")));
-  INFO(r.err);
-  REQUIRE(r.status == 0);
-  CHECK(r.err.find("under prague (mainnet schedule) rules") != std::string::npos);
-  auto v = run(fmt::format("{} --header {} {}", app("verify-proof"), q(testdata_dir() / "generated" / "prague_header.json"),
-                           q(dir / "fast.proof")));
-  INFO(v.out << v.err);
-  CHECK(v.status == 0);
-  auto json = run(fmt::format("{} --format json {}", app("verify-proof"), q(dir / "fast.proof")));
+  for (const std::string name : {"prague", "selfdestruct"}) {
+    INFO(name);
+    const auto proof = dir / (name + ".proof");
+    auto r = run(fmt::format("{} --witness {} {} --parameter-set fast --output {}", app("prove-witness"),
+                             q(testdata_dir() / "generated" / (name + ".json")), name == "prague" ? "--block 22500000" : "",
+                             q(proof)));
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.err.find(name == "prague" ? "under prague (mainnet schedule) rules"
+                                                   : "under shanghai (mainnet schedule) rules") != std::string::npos);
+    auto v = run(fmt::format("{} --header {} {}", app("verify-proof"),
+                             q(testdata_dir() / "generated" / (name + "_header.json")), q(proof)));
+    INFO(v.out << v.err);
+    CHECK(v.status == 0);
+  }
+  auto json = run(fmt::format("{} --format json {}", app("verify-proof"), q(dir / "prague.proof")));
   CHECK(json.out.find("\"parameter_set\":\"fast\"") != std::string::npos);
   CHECK(run(app("prove-witness") + " --output x --parameter-set tiny < /dev/null").status == 2);
 }

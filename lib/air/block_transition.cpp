@@ -279,7 +279,7 @@ BlockTransitionTables build_block_transition(const BlockTransitionWitness& witne
       keys.push_back({messages.size(), false});
       messages.push_back(std::move(a));
     }
-    if (e.storage && seen.insert(std::string(s.begin(), s.end()) + "/slot").second) {
+    if (is_slot_entry(e) && seen.insert(std::string(s.begin(), s.end()) + "/slot").second) {
       keys.push_back({messages.size(), true});
       messages.push_back(std::move(s));
     }
@@ -300,7 +300,8 @@ BlockTransitionTables build_block_transition(const BlockTransitionWitness& witne
                                        {TrieKind::state, true, {}, pub.post_root},
                                        {TrieKind::transactions, false, {}, pub.transactions_root},
                                        {TrieKind::receipts, false, {}, pub.receipts_root}};
-  TrieWalkTraces walks = generate_trie_walks(specs, messages, parsed, nodes, StorageWalks::under_accounts);
+  TrieWalkTraces walks =
+      generate_trie_walks(specs, messages, parsed, nodes, StorageWalks::under_accounts, wiped_storage_keys(changes));
   LeafValueTraces leaves = generate_leaf_values(walks, messages, parsed, nodes);
   ChangeTraces change = generate_change_list(changes, change_message, keys, messages);
   TxIndexTraces tx = generate_tx_index(walks, messages, nodes);

@@ -22,7 +22,7 @@ namespace witprove::air {
 
 // The statement's name in proof files; the version changes with any change to its tables.
 inline constexpr std::string_view kBlockTransitionId = "witprove.block-transition";
-inline constexpr uint32_t kBlockTransitionVersion = 1;
+inline constexpr uint32_t kBlockTransitionVersion = 2;
 
 // Sends (state, pre, R0), (state, post, R1), (transactions, pre, Rtx), (receipts, pre, Rrc) on `root`, once
 // each (first row), from its public values.

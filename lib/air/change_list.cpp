@@ -28,10 +28,10 @@ eth::H256 hash_of(eth::ByteView bytes) { return eth::keccak256(bytes); }
 // (kind, account key limbs, slot key limbs): the order of the list.
 std::array<uint32_t, 33> sort_key(const ChangeEntry& e) {
   std::array<uint32_t, 33> k{};
-  k[0] = e.storage;
+  k[0] = static_cast<uint32_t>(e.kind);
   const auto a = digest_limbs(hash_of(e.address));
   std::copy(a.begin(), a.end(), k.begin() + 1);
-  if (e.storage) {
+  if (is_slot_entry(e)) {
     const auto s = digest_limbs(hash_of(e.slot));
     std::copy(s.begin(), s.end(), k.begin() + 17);
   }
@@ -46,6 +46,13 @@ std::array<uint32_t, 16> limbs_of(eth::ByteView bytes) {
 
 }  // namespace
 
+std::vector<eth::H256> wiped_storage_keys(std::span<const ChangeEntry> entries) {
+  std::vector<eth::H256> out;
+  for (const auto& e : entries)
+    if (e.kind == ChangeKind::storage_wiped) out.push_back(hash_of(e.address));
+  return out;
+}
+
 void sort_change_list(std::vector<ChangeEntry>& entries) {
   std::vector<std::pair<std::array<uint32_t, 33>, ChangeEntry>> keyed;
   for (auto& e : entries) keyed.emplace_back(sort_key(e), e);
@@ -58,11 +65,11 @@ eth::Bytes encode_change_list(std::span<const ChangeEntry> entries) {
   out.reserve(entries.size() * change_list::entry_bytes);
   for (const auto& e : entries) {
     uint8_t entry[change_list::entry_bytes] = {};
-    entry[0] = e.storage;
+    entry[0] = static_cast<uint8_t>(e.kind);
     entry[1] = e.old_value.has_value();
     entry[2] = e.new_value.has_value();
     std::copy(e.address.begin(), e.address.end(), entry + 8);
-    if (e.storage) std::copy(e.slot.begin(), e.slot.end(), entry + 28);
+    if (is_slot_entry(e)) std::copy(e.slot.begin(), e.slot.end(), entry + 28);
     if (e.old_value) std::copy(e.old_value->begin(), e.old_value->end(), entry + 60);
     if (e.new_value) std::copy(e.new_value->begin(), e.new_value->end(), entry + 92);
     out.insert(out.end(), entry, entry + change_list::entry_bytes);
@@ -122,12 +129,14 @@ ChangeTraces generate_change_list(std::span<const ChangeEntry> entries, size_t c
     const ChangeEntry& e = entries[r];
     row[real] = Fp::one();
     row[entry] = Fp(r);
-    row[is_slot] = Fp(e.storage);
+    const bool slot_entry = is_slot_entry(e), wiped = e.kind == ChangeKind::storage_wiped;
+    row[is_slot] = Fp(slot_entry);
+    row[is_wiped] = Fp(wiped);
     row[old_present] = Fp(e.old_value.has_value());
     row[new_present] = Fp(e.new_value.has_value());
-    const auto a = limbs_of(e.address), s = e.storage ? limbs_of(e.slot) : std::array<uint32_t, 16>{};
+    const auto a = limbs_of(e.address), s = slot_entry ? limbs_of(e.slot) : std::array<uint32_t, 16>{};
     const auto ak = digest_limbs(hash_of(e.address));
-    const auto sk = e.storage ? digest_limbs(hash_of(e.slot)) : std::array<uint32_t, 16>{};
+    const auto sk = slot_entry ? digest_limbs(hash_of(e.slot)) : std::array<uint32_t, 16>{};
     const auto ov = e.old_value ? limbs_of(*e.old_value) : std::array<uint32_t, 16>{};
     const auto nv = e.new_value ? limbs_of(*e.new_value) : std::array<uint32_t, 16>{};
     for (size_t j = 0; j < 16; ++j) {
@@ -137,11 +146,11 @@ ChangeTraces generate_change_list(std::span<const ChangeEntry> entries, size_t c
       row[new_value + j] = Fp(nv[j]);
       row[account_key + j] = Fp(ak[j]);
       row[slot_key + j] = Fp(sk[j]);
-      row[key + j] = Fp(e.storage ? sk[j] : ak[j]);
-      row[trie_key + j] = Fp(e.storage ? ak[j] : 0);
+      row[key + j] = Fp(slot_entry ? sk[j] : wiped ? 0 : ak[j]);  // a wiped storage's item: the root
+      row[trie_key + j] = Fp(e.kind == ChangeKind::account ? 0 : ak[j]);
     }
     use_key(false, e.address, r);
-    if (e.storage) use_key(true, e.slot, r);
+    if (slot_entry) use_key(true, e.slot, r);
     // The first differing value limb, else the presence (an entry that changes nothing has neither).
     size_t d = 16;
     for (size_t k = 0; k < 16; ++k)

@@ -18,7 +18,12 @@
 // position whose difference minus one is two range-checked bytes).
 // `key` has one row per hashed address or slot: the message's limbs and digest give (is slot, preimage,
 // digest) on key_digest. `byte_range` is the fixed table of the bytes 0..255.
-// Not built yet: the "storage wiped" entry of a deleted account with storage.
+// A third kind, storage wiped (kind 2), empties an account's storage trie before the block's slot entries of
+// that account apply: a self-destruct before Cancun (EIP-6780) of an account with storage, which may be
+// created again in the same block. Its old value is the storage root before the block and its new value
+// absent; it receives the pre storage walk's one hashed-out root item (storage a, hashed, 0, root), so the
+// post storage trie of that account, if any, holds exactly the slot entries' new values (their old values
+// absent).
 #pragma once
 
 #include <array>
@@ -45,7 +50,8 @@ inline constexpr size_t differs = 129;   // 17 one-hot: the value limb or (16) t
 inline constexpr size_t differs_inverse = 146;
 inline constexpr size_t first_difference = 147;  // 33 one-hot: (kind, account key, slot key) position
 inline constexpr size_t gap = 180, gap_low = 181, gap_high = 182;
-inline constexpr size_t width = 183;
+inline constexpr size_t is_wiped = 183;  // a storage-wiped entry (kind 2)
+inline constexpr size_t width = 184;
 inline constexpr size_t entry_bytes = 128;
 }  // namespace change_list
 
@@ -82,13 +88,20 @@ struct ByteRangeAir {
 };
 
 // One entry of the change list. An account's value is the Keccak-256 of its leaf value; a slot's is its
-// 32-byte big-endian value.
+// 32-byte big-endian value; a wiped storage's old value is the storage root before the block (new: absent).
+enum class ChangeKind : uint8_t { account = 0, slot = 1, storage_wiped = 2 };
 struct ChangeEntry {
-  bool storage = false;
+  ChangeKind kind = ChangeKind::account;
   eth::Address address{};
   eth::H256 slot{};
   std::optional<eth::H256> old_value, new_value;
 };
+
+inline bool is_slot_entry(const ChangeEntry& e) { return e.kind == ChangeKind::slot; }
+
+// The account keys (keccak(address)) whose storage the list wipes: their pre storage walks stay one
+// hashed-out root item.
+std::vector<eth::H256> wiped_storage_keys(std::span<const ChangeEntry> entries);
 
 // Sorts entries into the list's order.
 void sort_change_list(std::vector<ChangeEntry>& entries);
@@ -124,7 +137,7 @@ void ChangeListAir::eval(Folder& f) const {
   using Expr = decltype(L(0) + L(0));
   const Expr first = f.is_first_row();
   const Expr transition = f.is_transition();
-  for (size_t c : {real, is_slot, old_present, new_present}) f.assert_bool(L(c));
+  for (size_t c : {real, is_slot, old_present, new_present, is_wiped}) f.assert_bool(L(c));
   for (size_t k = 0; k < 17; ++k) f.assert_bool(L(differs + k));
   for (size_t k = 0; k < 33; ++k) f.assert_bool(L(first_difference + k));
 
@@ -141,13 +154,22 @@ void ChangeListAir::eval(Folder& f) const {
   for (size_t c = is_slot; c < differs; ++c) f.assert_zero(padding * L(c));
   f.assert_zero(padding * L(entry));
   f.assert_zero(padding * L(differs_inverse));
+  f.assert_zero(padding * L(is_wiped));
+  // A wiped storage is one kind (not also a slot), was present and is absent.
+  f.assert_zero(L(is_wiped) * L(is_slot));
+  f.assert_zero(L(is_wiped) * (one - L(old_present)));
+  f.assert_zero(L(is_wiped) * L(new_present));
+  const Expr kind = L(is_slot) + L(is_wiped) * Fp(2);
+  const Expr storage_trie = L(is_slot) + L(is_wiped);  // the item's trie: an account's storage
 
-  // Keys and values: an account entry has no slot; absent values are zero.
+  // Keys and values: an account or wiped entry has no slot; a wiped entry's item is the storage trie's root
+  // (prefix empty); absent values are zero.
   for (size_t j = 0; j < 16; ++j) {
     f.assert_zero((one - L(is_slot)) * L(slot + j));
     f.assert_zero((one - L(is_slot)) * L(slot_key + j));
-    f.assert_zero(L(key + j) - L(account_key + j) - L(is_slot) * (L(slot_key + j) - L(account_key + j)));
-    f.assert_zero(L(trie_key + j) - L(is_slot) * L(account_key + j));
+    f.assert_zero(L(key + j) - (one - L(is_wiped)) * L(account_key + j) -
+                  L(is_slot) * (L(slot_key + j) - L(account_key + j)));
+    f.assert_zero(L(trie_key + j) - storage_trie * L(account_key + j));
     f.assert_zero((one - L(old_present)) * L(old_value + j));
     f.assert_zero((one - L(new_present)) * L(new_value + j));
   }
@@ -165,7 +187,10 @@ void ChangeListAir::eval(Folder& f) const {
 
   // Strictly increasing (kind, account key, slot key): equal before the marked position, and there the
   // next row's limb minus this row's minus one is a 16-bit number (two bytes), so it is larger.
-  auto sort_key = [&](auto&& col, size_t k) { return k == 0 ? col(is_slot) : k <= 16 ? col(account_key + k - 1) : col(slot_key + k - 17); };
+  auto sort_key = [&](auto&& col, size_t k) -> Expr {
+    if (k == 0) return col(is_slot) + col(is_wiped) * Fp(2);
+    return Expr() + (k <= 16 ? col(account_key + k - 1) : col(slot_key + k - 17));
+  };
   Expr marks, step;
   for (size_t k = 0; k < 33; ++k) {
     marks = marks + L(first_difference + k);
@@ -185,7 +210,7 @@ void ChangeListAir::eval(Folder& f) const {
   // The entry's 64 limbs of m_D, and m_D's digest (row 0, always).
   for (size_t j = 0; j < entry_bytes / 2; ++j) {
     Expr v;
-    if (j == 0) v = L(is_slot) + L(old_present) * Fp(256);
+    if (j == 0) v = kind + L(old_present) * Fp(256);
     else if (j == 1) v = L(new_present);
     else if (j >= 4 && j < 14) v = L(address + j - 4);
     else if (j >= 14 && j < 30) v = L(slot + j - 14);
@@ -217,17 +242,17 @@ void ChangeListAir::eval(Folder& f) const {
     f.receive(bus::key_digest, s, L(is_slot));
   }
 
-  // Items: the old leaf leaves the trie, the new one enters it.
+  // Items: the old leaf leaves the trie, the new one enters it; a wiped storage's root item leaves.
   auto item = [&](size_t value) {
     std::array<Expr, 51> t;
-    t[0] = L(is_slot);
+    t[0] = storage_trie;
     for (size_t j = 0; j < 16; ++j) {
       t[1 + j] = L(trie_key + j);
       t[19 + j] = L(key + j);
       t[35 + j] = L(value + j);
     }
-    t[17] = Expr();
-    t[18] = L(real) * Fp(64);
+    t[17] = Expr() + L(is_wiped);
+    t[18] = (L(real) - L(is_wiped)) * Fp(64);
     return t;
   };
   f.receive(bus::item, item(old_value), L(old_present));

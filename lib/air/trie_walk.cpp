@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <map>
 #include <stdexcept>
@@ -56,8 +57,8 @@ class Walker {
     auto it = parsed_by_digest_.find(w.root);
     if (w.root == eth::keccak256(eth::Bytes{0x80})) {
       root.root_kind = RootKind::empty;
-    } else if (it == parsed_by_digest_.end()) {
-      if (w.kind == TrieKind::transactions || w.kind == TrieKind::receipts)
+    } else if (w.hashed_root || it == parsed_by_digest_.end()) {
+      if ((w.kind == TrieKind::transactions || w.kind == TrieKind::receipts) && it == parsed_by_digest_.end())
         throw std::invalid_argument(fmt::format("the {} root {} is not among the parsed nodes",
                                                 w.kind == TrieKind::transactions ? "transactions" : "receipts",
                                                 eth::to_hex(w.root)));
@@ -77,8 +78,8 @@ class Walker {
     }
   }
 
-  // Storage walks of the account leaves reached so far.
-  std::vector<WalkSpec> storage_walks() const {
+  // Storage walks of the account leaves reached so far; the pre walks of `wiped` stay hashed at the root.
+  std::vector<WalkSpec> storage_walks(std::span<const eth::H256> wiped) const {
     std::vector<WalkSpec> out;
     for (const WalkLeaf& leaf : leaves_) {
       if (leaf.walk.kind != TrieKind::state) continue;
@@ -94,6 +95,7 @@ class Walker {
       const size_t root_at = shape.value_offset + shape.value_size - 65;
       std::copy(bytes.begin() + static_cast<ptrdiff_t>(root_at), bytes.begin() + static_cast<ptrdiff_t>(root_at + 32),
                 s.root.begin());
+      s.hashed_root = !s.post && std::find(wiped.begin(), wiped.end(), s.account_key) != wiped.end();
       out.push_back(s);
     }
     return out;
@@ -304,13 +306,13 @@ class Walker {
 
 TrieWalkTraces generate_trie_walks(std::span<const WalkSpec> walks, std::span<const eth::Bytes> messages,
                                    std::span<const ParsedMessage> parsed, NodeBytesTraces& nodes,
-                                   StorageWalks storage) {
+                                   StorageWalks storage, std::span<const eth::H256> wiped_storage) {
   Walker w(messages, parsed, nodes);
   for (const auto& spec : walks) w.walk(spec);
   // Every account leaf a state walk reaches has its storage walk in the same state (docs/state-transition.md):
   // its storage root is the first of the two 32-byte strings that end the account's value.
   if (storage == StorageWalks::under_accounts)
-    for (const WalkSpec& spec : w.storage_walks()) w.walk(spec);
+    for (const WalkSpec& spec : w.storage_walks(wiped_storage)) w.walk(spec);
   return w.finish();
 }
 

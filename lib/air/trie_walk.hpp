@@ -79,6 +79,7 @@ struct WalkSpec {
   bool post = false;
   eth::H256 account_key{};  // storage tries: keccak(address)
   eth::H256 root{};
+  bool hashed_root = false;  // walk nothing: the root is one hashed-out item even when its node is parsed
 };
 
 // What a set of walks emits, for the tables that receive it and for tests.
@@ -113,11 +114,13 @@ struct TrieWalkTraces {
 // hashed-out reference or root.
 // With StorageWalks::under_accounts, every account leaf the state walks reach also gets its storage walk
 // in the same state (its storage root: the first of the two 32-byte strings ending the account value), as
-// leaf_value requires; with `given`, only the walks given are made.
+// leaf_value requires, the pre storage walks of the accounts in `wiped_storage` (account keys) left as one
+// hashed-out root item; with `given`, only the walks given are made.
 enum class StorageWalks : uint8_t { given, under_accounts };
 TrieWalkTraces generate_trie_walks(std::span<const WalkSpec> walks, std::span<const eth::Bytes> messages,
                                    std::span<const ParsedMessage> parsed, NodeBytesTraces& nodes,
-                                   StorageWalks storage = StorageWalks::given);
+                                   StorageWalks storage = StorageWalks::given,
+                                   std::span<const eth::H256> wiped_storage = {});
 
 // The 16 limbs of a packed nibble path (nibble 2i the high half of byte i; zero past the end), and of a
 // digest (bytes 2j, 2j + 1 in limb j).

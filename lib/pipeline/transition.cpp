@@ -1,5 +1,7 @@
 #include "pipeline/transition.hpp"
 
+#include <algorithm>
+
 #include "air/node_bytes.hpp"
 #include "eth/account.hpp"
 #include "eth/keccak.hpp"
@@ -9,7 +11,6 @@ namespace witprove::pipeline {
 
 std::variant<TransitionInput, std::string> transition_input(const witness::BlockResult& result) {
   if (!result.ok) return result.error;
-  if (!result.state_changes_error.empty()) return result.state_changes_error;
   TransitionInput in;
   for (const auto& m : result.keccak_preimages) {
     try {
@@ -22,10 +23,15 @@ std::variant<TransitionInput, std::string> transition_input(const witness::Block
   for (const auto& c : result.state_changes) {
     air::ChangeEntry e;
     e.address = c.address;
-    e.storage = c.slot.has_value();
+    e.kind = c.storage_wiped ? air::ChangeKind::storage_wiped : c.slot ? air::ChangeKind::slot : air::ChangeKind::account;
     if (c.slot) e.slot = *c.slot;
     auto value = [&](const std::optional<eth::Bytes>& v) -> std::optional<eth::H256> {
       if (!v) return std::nullopt;
+      if (c.storage_wiped) {
+        eth::H256 root;
+        std::copy(v->begin(), v->end(), root.begin());  // 32 bytes
+        return root;
+      }
       return c.slot ? eth::to_be_bytes32(eth::decode_storage_value(*v)) : eth::keccak256(*v);
     };
     e.old_value = value(c.before);

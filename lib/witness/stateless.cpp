@@ -70,6 +70,7 @@ struct World {
   // The preimages of the keys the block touches, for its net state changes.
   std::map<H256, Address> accounts_touched;
   std::set<std::pair<H256, H256>> slots_touched;  // (account key, slot)
+  std::set<H256> removed;                          // accounts removed at some point (their storage with them)
 
   H256 key_of(const Address& address) {
     H256 key = eth::account_key(address);
@@ -110,6 +111,7 @@ struct World {
   void put_account(const H256& key, const Account& account) { pre.state.put(key, eth::encode_account(account)); }
 
   void remove_account(const H256& key) {
+    removed.insert(key);
     pre.state.erase(key);
     pre.storage.erase(key);
   }
@@ -451,7 +453,9 @@ void process(const BlockWitness& block, const ForkRules& rules, World& world, Bl
                      eth::to_decimal(meta.block_gas_used)));
 }
 
-// The net changes from `before` (the decoded pre-state) to the world's state, over the keys it touched.
+// The net changes from `before` (the decoded pre-state) to the world's state, over the keys it touched. An
+// account removed during the block that had storage before it has its storage wiped: its slots are compared
+// with an empty storage.
 std::vector<StateChange> net_state_changes(const PreState& before, const World& after) {
   auto value = [](const Bytes* v) { return v ? std::optional<Bytes>(*v) : std::nullopt; };
   auto slot_in = [&](const StorageTries& tries, const H256& key, const H256& slot) -> std::optional<Bytes> {
@@ -459,17 +463,21 @@ std::vector<StateChange> net_state_changes(const PreState& before, const World& 
     return it == tries.end() ? std::nullopt : value(it->second.get(eth::storage_key(slot)));
   };
   std::vector<StateChange> out;
+  std::set<H256> wiped;
   for (const auto& [key, address] : after.accounts_touched) {
     auto old_value = value(before.state.get(key)), new_value = value(after.pre.state.get(key));
-    if (old_value == new_value) continue;
-    if (old_value && !new_value && eth::decode_account(*old_value).storage_root != eth::empty_trie_root)
-      throw std::runtime_error(fmt::format("account {} is deleted with its storage, which the change list cannot "
-                                           "express yet",
-                                           eth::to_hex(address)));
-    out.push_back({address, std::nullopt, std::move(old_value), std::move(new_value)});
+    if (after.removed.count(key) && old_value) {
+      const H256 root = eth::decode_account(*old_value).storage_root;
+      if (root != eth::empty_trie_root) {
+        wiped.insert(key);
+        out.push_back({address, std::nullopt, Bytes(root.begin(), root.end()), std::nullopt, true});
+      }
+    }
+    if (old_value != new_value) out.push_back({address, std::nullopt, std::move(old_value), std::move(new_value)});
   }
   for (const auto& [key, slot] : after.slots_touched) {
-    auto old_value = slot_in(before.storage, key, slot), new_value = slot_in(after.pre.storage, key, slot);
+    auto old_value = wiped.count(key) ? std::nullopt : slot_in(before.storage, key, slot);
+    auto new_value = slot_in(after.pre.storage, key, slot);
     if (old_value != new_value) out.push_back({after.accounts_touched.at(key), slot, std::move(old_value), std::move(new_value)});
   }
   return out;
@@ -499,13 +507,7 @@ BlockResult process_block(const BlockWitness& block, const ProcessOptions& optio
     }
     process(block, rules, world, result);
     result.ok = true;
-    if (before) {
-      try {
-        result.state_changes = net_state_changes(*before, world);
-      } catch (const std::exception& e) {
-        result.state_changes_error = e.what();
-      }
-    }
+    if (before) result.state_changes = net_state_changes(*before, world);
   } catch (const std::exception& e) {
     result.error = e.what();
   }

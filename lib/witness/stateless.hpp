@@ -23,10 +23,15 @@ struct TxnResult {
 
 // One key the block changes, net of the whole block: an account (its leaf value, rlp([nonce, balance, storage
 // root, code hash])) or a storage slot (its leaf value, rlp(value)), before and after; absent is nullopt.
+// One net change: an account's leaf value (no slot) or a slot's RLP value (before and after, absent where
+// absent); or, with storage_wiped, an account's storage emptied during the block (a self-destruct before
+// Cancun, or an emptied account): `before` is its storage root before the block, `after` absent, and its
+// slots' changes are listed against an empty storage.
 struct StateChange {
   Address address{};
   std::optional<H256> slot;
   std::optional<Bytes> before, after;
+  bool storage_wiped = false;
 };
 
 struct BlockResult {
@@ -50,10 +55,9 @@ struct BlockResult {
   // When asked: the input of every Keccak-256 computed to process the block (trie nodes whose hash is taken,
   // the pre-state root node included, and contract code), each once, in the order first computed.
   std::vector<Bytes> keccak_preimages;
-  // When asked and the block processed: every account and slot whose value the block changes, in key order;
-  // or why they cannot be listed (an account deleted with its storage, which the list cannot express yet).
+  // When asked and the block processed: every account and slot whose value the block changes, and every
+  // storage it wipes, in key order.
   std::vector<StateChange> state_changes;
-  std::string state_changes_error;
 };
 
 // EIP-4788 (Cancun): the beacon roots contract and the length of its ring buffer.

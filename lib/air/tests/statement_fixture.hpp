@@ -181,8 +181,10 @@ inline std::unique_ptr<Statement> build(const Forest& forest, const std::vector<
     if (forest.value_message[i]) read[*forest.value_message[i]] = 1;
   }
   s->nodes = air::generate_node_bytes_traces(s->parsed);
+  const std::vector<eth::H256> wiped =
+      change_setup ? air::wiped_storage_keys(change_setup->entries) : std::vector<eth::H256>{};
   s->walks = air::generate_trie_walks(specs, s->messages, s->parsed, s->nodes,
-                                      leaf_values ? air::StorageWalks::under_accounts : air::StorageWalks::given);
+                                      leaf_values ? air::StorageWalks::under_accounts : air::StorageWalks::given, wiped);
   std::vector<uint32_t> digest_lookups = s->walks.digest_lookups;
   if (leaf_values) {
     s->leaf_values = air::generate_leaf_values(s->walks, s->messages, s->parsed, s->nodes);

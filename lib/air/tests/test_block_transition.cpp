@@ -236,8 +236,8 @@ TEST_CASE("block transition: a deletion that skips the branch collapse balances,
   for (auto nodes : {trie_nodes(pre.state()), trie_nodes(pre.storage_trie(a)), trie_nodes(forged_state)})
     for (auto& n : nodes) witness.nodes.push_back(std::move(n));
   witness.nodes.push_back(single_child_branch);
-  witness.changes = {{true, a, deleted, word(9), std::nullopt},
-                     {false, a, {}, eth::keccak256(eth::encode_account(pre.account(a))), eth::keccak256(eth::encode_account(forged))}};
+  witness.changes = {{air::ChangeKind::slot, a, deleted, word(9), std::nullopt},
+                     {air::ChangeKind::account, a, {}, eth::keccak256(eth::encode_account(pre.account(a))), eth::keccak256(eth::encode_account(forged))}};
   air::sort_change_list(witness.changes);
   const air::BlockTransitionPublic pub{pre.state().root_hash(), forged_state.root_hash(), eth::empty_trie_root,
                                        eth::empty_trie_root, 0, 0,

@@ -2,6 +2,7 @@
 // its pre and post tries, and every way of misstating a change fails.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -23,7 +24,9 @@ struct Transition {
   ChangeSetup changes;
   std::vector<air::WalkSpec> specs;
 
-  Transition() {
+  // With `wipes`, two storages are wiped as well: an account with storage self-destructs, and another is
+  // self-destructed and created again with new storage (one slot it had, with its old value, and a new one).
+  explicit Transition(bool wipes = false) {
     std::mt19937_64 rng(101);
     auto address = [&] { return random_address(rng); };
     auto slot = [&] { return random_slot(rng); };
@@ -45,10 +48,18 @@ struct Transition {
     post.accounts[created] = eth::Account{1, eth::U256(9), eth::empty_trie_root, eth::empty_keccak};
     post.storage[created][slot()] = 3;
     post.accounts.erase(addresses[2]);                                      // a deleted account, no storage
+    std::set<eth::Address> recreated;
+    if (wipes) {
+      post.accounts.erase(addresses[6]);
+      const auto kept = *pre.storage[addresses[9]].begin();
+      post.storage[addresses[9]] = {kept, {slot(), 5}};
+      post.accounts[addresses[9]].nonce = 1;
+      recreated.insert(addresses[9]);
+    }
 
     pre.add_to(forest);
     post.add_to(forest);
-    changes.entries = net_changes(pre, post);
+    changes.entries = net_changes(pre, post, recreated);
     changes.message = forest.add_message(air::encode_change_list(changes.entries));
     changes.published = eth::keccak256(forest.messages[changes.message]);
     std::set<eth::Address> seen_addresses;
@@ -56,7 +67,7 @@ struct Transition {
     for (const auto& e : changes.entries) {
       if (seen_addresses.insert(e.address).second)
         changes.keys.push_back({forest.add_message(eth::Bytes(e.address.begin(), e.address.end())), false});
-      if (e.storage && seen_slots.insert(e.slot).second)
+      if (air::is_slot_entry(e) && seen_slots.insert(e.slot).second)
         changes.keys.push_back({forest.add_message(eth::Bytes(e.slot.begin(), e.slot.end())), true});
     }
     specs = {{air::TrieKind::state, false, {}, pre.state().root_hash()},
@@ -76,7 +87,7 @@ ChangeSetup with_entries(const Transition& t, Forest& forest, std::vector<air::C
   for (const auto& e : c.entries) {
     const eth::Bytes a(e.address.begin(), e.address.end()), s(e.slot.begin(), e.slot.end());
     if (have.insert(eth::to_hex(a)).second) c.keys.push_back({forest.add_message(a), false});
-    if (e.storage && have.insert(eth::to_hex(s)).second) c.keys.push_back({forest.add_message(s), true});
+    if (air::is_slot_entry(e) && have.insert(eth::to_hex(s)).second) c.keys.push_back({forest.add_message(s), true});
   }
   forest.messages[c.message] = air::encode_change_list(c.entries);
   c.published = eth::keccak256(forest.messages[c.message]);
@@ -129,7 +140,7 @@ TEST_CASE("change list: every misstated change fails the constraints or the buse
     auto e = entries;
     auto extra = e.front();
     extra.address[0] ^= 1;
-    extra.storage = false;
+    extra.kind = air::ChangeKind::account;
     extra.old_value = std::nullopt;
     extra.new_value = word(1);
     e.push_back(extra);
@@ -139,7 +150,7 @@ TEST_CASE("change list: every misstated change fails the constraints or the buse
   SECTION("a changed new value") {
     auto e = entries;
     for (auto& x : e)
-      if (x.storage && x.new_value) {
+      if (air::is_slot_entry(x) && x.new_value) {
         (*x.new_value)[31] ^= 1;
         break;
       }
@@ -148,7 +159,7 @@ TEST_CASE("change list: every misstated change fails the constraints or the buse
   SECTION("a changed old value (a storage value read differently)") {
     auto e = entries;
     for (auto& x : e)
-      if (x.storage && x.old_value) {
+      if (air::is_slot_entry(x) && x.old_value) {
         (*x.old_value)[31] ^= 1;
         break;
       }
@@ -170,7 +181,7 @@ TEST_CASE("change list: every misstated change fails the constraints or the buse
     auto e = entries;
     auto none = e[0];
     none.slot[0] ^= 1;
-    none.storage = true;
+    none.kind = air::ChangeKind::slot;
     none.old_value = none.new_value = std::nullopt;
     e.push_back(none);
     air::sort_change_list(e);
@@ -192,10 +203,11 @@ TEST_CASE("change list: every misstated change fails the constraints or the buse
 }
 
 TEST_CASE("change list: one wrong cell in the change or key table fails the constraints or the buses") {
-  Transition t;
+  const bool wipes = GENERATE(false, true);
+  Transition t(wipes);
   REQUIRE(valid(*t.statement()));
   std::mt19937_64 rng(102);
-  for (size_t trial = 0; trial < 150; ++trial) {
+  for (size_t trial = 0; trial < 100; ++trial) {
     auto s = t.statement();
     const bool keys = trial % 3 == 0;
     auto& trace = keys ? s->changes->keys : s->changes->change;
@@ -203,7 +215,7 @@ TEST_CASE("change list: one wrong cell in the change or key table fails the cons
     const auto publics = keys ? std::vector<Fp>{} : s->change_digest;
     const size_t row = rng() % trace.height, column = rng() % trace.width;
     trace.at(row, column) = tampered(trace.at(row, column), rng);
-    INFO((keys ? "key" : "change") << " row " << row << " column " << column);
+    INFO((wipes ? "with wipes: " : "") << (keys ? "key" : "change") << " row " << row << " column " << column);
     const bool caught = failure_around(air, trace, publics, row).has_value() ||
                         stark::check_lookups(s->instances()).has_value();
     CHECK(caught);
@@ -219,4 +231,76 @@ TEST_CASE("change list: a state transition proves and verifies") {
   for (const auto& in : s->instances()) publics.push_back(in.public_values);
   publics[publics.size() - 3][0] = publics[publics.size() - 3][0] + Fp::one();  // another D
   CHECK(prove_and_verify(*s, publics) != std::nullopt);
+}
+
+TEST_CASE("change list: wiped storages (a self-destruct, and one created again) balance, prove and verify") {
+  Transition t(true);
+  size_t wiped = 0, recreated_slots = 0;
+  for (const auto& e : t.changes.entries) {
+    if (e.kind != air::ChangeKind::storage_wiped) continue;
+    ++wiped;
+    CHECK(e.old_value == t.pre.account(e.address).storage_root);
+    CHECK_FALSE(e.new_value);
+    for (const auto& x : t.changes.entries)  // the created-again account's slots, against an empty storage
+      if (air::is_slot_entry(x) && x.address == e.address) {
+        CHECK(t.post.accounts.count(e.address));
+        CHECK_FALSE(x.old_value);
+        ++recreated_slots;
+      }
+  }
+  CHECK(wiped == 2);
+  CHECK(recreated_slots == 2);
+  CHECK(t.changes.entries.back().kind == air::ChangeKind::storage_wiped);  // kind 2 sorts last
+  auto s = t.statement();
+  REQUIRE(valid(*s));
+  CHECK(prove_and_verify(*s) == std::nullopt);
+}
+
+TEST_CASE("change list: every misstated wipe fails the constraints or the buses") {
+  Transition t(true);
+  REQUIRE_FALSE(check_all(*t.statement()));
+  const auto& entries = t.changes.entries;
+  auto find = [&](auto&& pred) {
+    auto it = std::find_if(entries.begin(), entries.end(), pred);
+    REQUIRE(it != entries.end());
+    return static_cast<size_t>(it - entries.begin());
+  };
+  const size_t wipe = find([](const air::ChangeEntry& e) { return e.kind == air::ChangeKind::storage_wiped; });
+  SECTION("a deleted account's storage left unwiped") {
+    auto e = entries;
+    e.erase(e.begin() + static_cast<ptrdiff_t>(wipe));
+    CHECK(problem_with(t, e));
+  }
+  SECTION("a wipe with another storage root") {
+    auto e = entries;
+    (*e[wipe].old_value)[0] ^= 1;
+    CHECK(problem_with(t, e));
+  }
+  SECTION("a wiped storage that comes back in the same entry") {
+    auto e = entries;
+    e[wipe].new_value = e[wipe].old_value;
+    CHECK(problem_with(t, e));
+  }
+  SECTION("a wipe of an account whose storage stays") {
+    auto e = entries;
+    eth::Address kept{};  // an account with storage the block leaves alone
+    for (const auto& [a, _] : t.pre.storage)
+      if (std::none_of(entries.begin(), entries.end(), [&](const air::ChangeEntry& x) { return x.address == a; })) kept = a;
+    REQUIRE(t.post.accounts.count(kept));
+    REQUIRE(t.post.account(kept).storage_root == t.pre.account(kept).storage_root);
+    e.push_back({air::ChangeKind::storage_wiped, kept, {}, t.pre.account(kept).storage_root, std::nullopt});
+    air::sort_change_list(e);
+    CHECK(problem_with(t, e));
+  }
+  SECTION("a created-again storage's slot listed with its value before the wipe") {
+    auto e = entries;
+    const size_t again = find([&](const air::ChangeEntry& x) {
+      if (!air::is_slot_entry(x) || x.old_value) return false;
+      auto it = t.pre.storage.find(x.address);
+      return it != t.pre.storage.end() && it->second.count(x.slot) && t.post.accounts.count(x.address);
+    });
+    e[again].old_value = word(t.pre.storage.at(e[again].address).at(e[again].slot));
+    if (e[again].old_value == e[again].new_value) e.erase(e.begin() + static_cast<ptrdiff_t>(again));
+    CHECK(problem_with(t, e));
+  }
 }

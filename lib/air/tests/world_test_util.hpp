@@ -62,8 +62,11 @@ inline eth::H256 random_slot(std::mt19937_64& rng) {
 
 inline eth::H256 word(uint64_t v) { return eth::to_be_bytes32(eth::U256(v)); }
 
-// The net changes from `pre` to `post`: accounts whose leaf value differs, slots whose value differs.
-inline std::vector<air::ChangeEntry> net_changes(const World& pre, const World& post) {
+// The net changes from `pre` to `post`: accounts whose leaf value differs, slots whose value differs. The
+// storage of an account deleted with storage, or listed in `wiped` (emptied during the block, then created
+// again), is wiped: one storage-wiped entry, and its slots listed against an empty storage.
+inline std::vector<air::ChangeEntry> net_changes(const World& pre, const World& post,
+                                                 const std::set<eth::Address>& wiped = {}) {
   std::vector<air::ChangeEntry> out;
   std::set<eth::Address> addresses;
   for (const auto& [a, _] : pre.accounts) addresses.insert(a);
@@ -72,25 +75,30 @@ inline std::vector<air::ChangeEntry> net_changes(const World& pre, const World& 
     if (!w.accounts.count(a)) return std::nullopt;
     return eth::keccak256(eth::encode_account(w.account(a)));
   };
+  const World empty;
   for (const auto& a : addresses) {
     const auto before = value_of(pre, a), after = value_of(post, a);
-    if (before != after) out.push_back({false, a, {}, before, after});
+    if (before != after) out.push_back({air::ChangeKind::account, a, {}, before, after});
+    const bool had_storage = pre.accounts.count(a) && pre.account(a).storage_root != eth::empty_trie_root;
+    const bool wipe = had_storage && (!after || wiped.count(a));
+    if (wipe) out.push_back({air::ChangeKind::storage_wiped, a, {}, pre.account(a).storage_root, std::nullopt});
+    const World& old_world = wipe ? empty : pre;
     std::set<eth::H256> slots;
     auto slots_of = [&](const World& w) {
       auto it = w.storage.find(a);
       if (it != w.storage.end())
         for (const auto& [s, _] : it->second) slots.insert(s);
     };
-    slots_of(pre);
-    slots_of(post);
+    slots_of(old_world);
+    if (after) slots_of(post);
     auto slot_value = [&](const World& w, const eth::H256& s) -> std::optional<eth::H256> {
       auto it = w.storage.find(a);
       if (it == w.storage.end() || !it->second.count(s)) return std::nullopt;
       return word(it->second.at(s));
     };
     for (const auto& s : slots) {
-      const auto b = slot_value(pre, s), c = slot_value(post, s);
-      if (b != c) out.push_back({true, a, s, b, c});
+      const auto b = slot_value(old_world, s), c = after ? slot_value(post, s) : std::nullopt;
+      if (b != c) out.push_back({air::ChangeKind::slot, a, s, b, c});
     }
   }
   air::sort_change_list(out);

@@ -97,7 +97,7 @@ bool swap_two_references(eth::Bytes& node) {
 
 const air::ChangeEntry& first_storage_change(const CheckedBlock& c) {
   for (const auto& e : c.witness.changes)
-    if (e.storage && e.new_value) return e;
+    if (air::is_slot_entry(e) && e.new_value) return e;
   FAIL("block 1001 writes no storage slot");
   return c.witness.changes.front();
 }

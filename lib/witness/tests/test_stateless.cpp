@@ -285,6 +285,69 @@ TEST_CASE("Replay records the Keccak preimages it hashes, pre-state root include
   CHECK(process_block(s.block, {.record_keccak_preimages = true}).keccak_preimages == result.keccak_preimages);
 }
 
+// The net changes of a processed block, by (address, slot or wipe).
+std::map<std::string, const StateChange*> changes_by_key(const BlockResult& r) {
+  std::map<std::string, const StateChange*> out;
+  for (const auto& c : r.state_changes)
+    out[eth::to_hex(c.address) + (c.storage_wiped ? "/wiped" : c.slot ? "/" + eth::to_hex(*c.slot) : "")] = &c;
+  return out;
+}
+
+TEST_CASE("State changes: each changed key once, and a self-destructed contract's storage wiped (Shanghai)",
+          "[witness][stateless]") {
+  const Address b = address_of(2), c = address_of(3);
+  const std::string bs = eth::to_hex(b) + "/", cs = eth::to_hex(c);
+  auto storage_value = [](uint64_t v) { return std::optional<Bytes>(eth::encode_storage_value(eth::U256(v))); };
+  SECTION("Cancun: no account with storage is deleted, nothing is wiped") {
+    Synthetic s = synthetic_block();
+    BlockResult r = process_block(s.block, {.record_state_changes = true});
+    REQUIRE(r.ok);
+    auto by = changes_by_key(r);
+    CHECK(by.at(bs + eth::to_hex(slot(1)))->after == std::nullopt);  // deleted slot
+    CHECK(by.at(bs + eth::to_hex(slot(2)))->after == storage_value(99));
+    CHECK(by.at(bs + eth::to_hex(slot(4)))->before == std::nullopt);  // inserted slot
+    CHECK_FALSE(by.count(bs + eth::to_hex(slot(3))));               // read only
+    for (const auto& ch : r.state_changes) CHECK_FALSE(ch.storage_wiped);
+  }
+  SECTION("Shanghai: c self-destructs with its storage") {
+    Synthetic s = synthetic_block(true, shanghai_mainnet);
+    BlockResult r = process_block(s.block, {.record_state_changes = true});
+    INFO(r.error);
+    REQUIRE(r.ok);
+    auto by = changes_by_key(r);
+    REQUIRE(by.count(cs + "/wiped"));
+    const H256 root = s.pre.storage_trie(c).root_hash();
+    CHECK(by.at(cs + "/wiped")->before == Bytes(root.begin(), root.end()));
+    CHECK_FALSE(by.at(cs + "/wiped")->after);
+    CHECK_FALSE(by.at(cs)->after);  // the account is gone
+    CHECK_FALSE(by.count(cs + "/" + eth::to_hex(slot(1))));  // its slot goes with the storage
+  }
+  SECTION("Shanghai: c self-destructs, then is created again with one slot it had") {
+    Synthetic s = synthetic_block(true, shanghai_mainnet);
+    auto& txns = s.block.block_trace.txn_info;
+    TxnInfo again = txns.back();
+    const uint64_t gas = 60000, cumulative = s.block.other_data.b_data.b_meta.block_gas_used.limbs[0] + gas;
+    again.meta.byte_code = eth::rlp_list({eth::rlp_uint(uint64_t{txns.size()}), eth::rlp_string(Bytes(40, 7))});
+    again.meta.new_receipt_trie_node_byte = receipt(true, cumulative, false);
+    again.meta.gas_used = gas;
+    again.traces = {{.address = address_of(1), .nonce = eth::U256(12)},
+                    {.address = c, .nonce = eth::U256(1), .storage_written = {{slot(1), 1}}, .code_write = Bytes{0x33, 0xff}}};
+    txns.push_back(again);
+    s.block.other_data.b_data.b_meta.block_gas_used = cumulative;
+    BlockResult r = process_block(s.block, {.record_state_changes = true});
+    INFO(r.error);
+    REQUIRE(r.ok);
+    auto by = changes_by_key(r);
+    REQUIRE(by.count(cs + "/wiped"));
+    REQUIRE(by.count(cs));
+    CHECK(by.at(cs)->after);
+    // Against the emptied storage, slot 1 is new though it holds the value it had before the block.
+    REQUIRE(by.count(cs + "/" + eth::to_hex(slot(1))));
+    CHECK_FALSE(by.at(cs + "/" + eth::to_hex(slot(1)))->before);
+    CHECK(by.at(cs + "/" + eth::to_hex(slot(1)))->after == storage_value(1));
+  }
+}
+
 TEST_CASE("Faults name the first failing transaction and key", "[witness][stateless]") {
   SECTION("storage the witness lacks") {
     Synthetic s = synthetic_block();
