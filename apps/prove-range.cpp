@@ -1,7 +1,10 @@
 // prove-range: proves every block of a range found in a witness source, continuing past bad blocks.
 #include <fmt/format.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <iostream>
 
 #include "pipeline/cli.hpp"
@@ -13,6 +16,18 @@ using namespace witprove;
 
 namespace {
 constexpr std::string_view tool = "prove-range";
+
+// The signal asking the run to stop (SIGTERM, SIGINT, SIGHUP), for prove_range to see between blocks and while
+// a prover runs.
+std::atomic<int> stop_signal{0};
+extern "C" void on_stop_signal(int sig) { stop_signal.store(sig); }
+
+void handle_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &action, nullptr);
+}
 
 // prove-witness beside this executable.
 std::filesystem::path prover_path() {
@@ -26,7 +41,7 @@ int main(int argc, char** argv) {
   pipeline::CommonOptions common;
   pipeline::RangeOptions o;
   std::vector<std::string> args;
-  std::string mode = "standalone", output_dir, max_memory_text, max_witness_size, format_name = "table";
+  std::string mode = "standalone", output_dir, max_memory_text, max_witness_size, format_name = "table", block_timeout;
   po::options_description options(
       "Usage: prove-range [options] SOURCE START END --output-dir DIR\n\n"
       "Proves every block START..END found in SOURCE (a folder of witnesses, a JSON file, a compressed file,\n"
@@ -34,8 +49,12 @@ int main(int argc, char** argv) {
       "stdout. macOS metadata and header files in SOURCE are skipped (listed with --verbose); a file larger\n"
       "than --max-witness-size is an error for that file alone. A bad block is recorded with its reason and the\n"
       "run goes on. Each block is proved by its own prove-witness process; one killed for memory is retried\n"
-      "with --retries, a bad witness is not.\n"
-      "Exit status: 0 every block proved (or already proved), 1 some block failed or is missing, 2 usage error.\n\n"
+      "with --retries, a bad witness is not; each failure is recorded with its class (unprovable, out-of-memory,\n"
+      "killed, timeout, interrupted). One run at a time per output folder: a second one refuses at once.\n"
+      "SIGTERM, SIGINT or SIGHUP stop the run: the provers are stopped, report.json and the summary are written\n"
+      "with the unfinished blocks marked interrupted, and --resume proves them.\n"
+      "Exit status: 0 every block proved (or already proved), 1 some block failed or is missing, or the folder\n"
+      "is in use, 2 usage error, 128+N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP).\n\n"
       "Options");
   pipeline::add_common_options(options, common);
   options.add_options()                                                                                 //
@@ -43,7 +62,11 @@ int main(int argc, char** argv) {
       ("mode", po::value(&mode)->value_name("standalone|chained"),
        "standalone: each block on its own (default); chained: each block on its parent's proof, the chain "
        "restarting after a failed or missing block")  //
-      ("retries", po::value(&o.retries)->value_name("N"), "extra attempts for transient failures (default 0)")  //
+      ("retries", po::value(&o.retries)->value_name("N"),
+       "extra attempts for transient failures: out-of-memory, killed, timeout (default 0)")  //
+      ("block-timeout", po::value(&block_timeout)->value_name("DURATION"),
+       "time limit of each attempt at a block (s, m, h or d suffix, e.g. 90m; default none): a block past it is "
+       "killed and recorded as timeout")  //
       ("jobs", po::value(&o.jobs)->value_name("N"), "blocks proved at once in standalone mode, sharing threads and memory (default 1); chained "
        "mode proves one block after the other")  //
       ("max-memory", po::value(&max_memory_text)->value_name("BYTES"), "memory cap for all jobs (K/M/G suffixes), shared evenly; see prove-witness --help")  //
@@ -71,6 +94,11 @@ int main(int argc, char** argv) {
     o.max_memory_bytes = *bytes;
   }
   if (o.jobs == 0) return pipeline::usage_error(tool, "--jobs must be at least 1");
+  if (!block_timeout.empty()) {
+    auto seconds = pipeline::parse_duration_seconds(block_timeout);
+    if (!seconds || *seconds == 0) return pipeline::usage_error(tool, "--block-timeout must be a duration such as 90m");
+    o.block_timeout_seconds = static_cast<double>(*seconds);
+  }
   if (!stark::find_parameter_set(o.parameter_set))
     return pipeline::usage_error(tool, fmt::format("unknown --parameter-set {}", o.parameter_set));
   auto sources = pipeline::source_options(max_witness_size);
@@ -85,6 +113,8 @@ int main(int argc, char** argv) {
   if (::access(o.prover.c_str(), X_OK) != 0)
     return pipeline::usage_error(tool, fmt::format("cannot run the prover {}", o.prover.string()));
   auto threads = pipeline::limit_threads(common.threads);
+  handle_stop_signals();
+  o.stop = &stop_signal;
 
   pipeline::log(pipeline::LogLevel::info, "range",
                 fmt::format("proving blocks {}..{} of {} ({}) into {}", *start, *end, o.source, mode, output_dir));
@@ -97,13 +127,23 @@ int main(int argc, char** argv) {
     pipeline::log(pipeline::LogLevel::error, "range", e.what());
     return pipeline::exit_failed;
   }
+  if (!result.report_error.empty())
+    pipeline::log(pipeline::LogLevel::error, "range", fmt::format("cannot write report.json: {}", result.report_error));
   std::string out = *format == pipeline::OutputFormat::json
                         ? pipeline::report_json(result.blocks, result.summary, mode)
                         : pipeline::report_text(result.blocks, result.summary);
   std::fwrite(out.data(), 1, out.size(), stdout);
   const auto& s = result.summary;
   pipeline::log(pipeline::LogLevel::info, "range",
-                fmt::format("proved {}, skipped {}, failed {}, missing {}; took {:.2f}s", s.proved, s.skipped,
-                            s.failed, s.missing, s.wall_seconds));
-  return s.failed || s.missing ? pipeline::exit_failed : pipeline::exit_ok;
+                fmt::format("proved {}, skipped {}, failed {}, missing {}, interrupted {}; took {:.2f}s", s.proved,
+                            s.skipped, s.failed, s.missing, s.interrupted, s.wall_seconds));
+  if (result.stopped_by) {
+    pipeline::log(pipeline::LogLevel::warn, "range",
+                  fmt::format("stopped by {}: {} blocks interrupted; rerun with --resume to prove them",
+                              ::sigabbrev_np(result.stopped_by) ? fmt::format("SIG{}", ::sigabbrev_np(result.stopped_by))
+                                                                : std::to_string(result.stopped_by),
+                              s.interrupted));
+    return 128 + result.stopped_by;
+  }
+  return s.failed || s.missing || !result.report_error.empty() ? pipeline::exit_failed : pipeline::exit_ok;
 }

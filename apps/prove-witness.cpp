@@ -1,11 +1,15 @@
 // prove-witness: proves one block witness into a proof file.
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <new>
+#include <thread>
 
 #include "pipeline/block_prover.hpp"
 #include "pipeline/cli.hpp"
+#include "pipeline/report.hpp"
 #include "pipeline/verify.hpp"
 #include "stark/stark.hpp"
 #include "witness/source.hpp"
@@ -43,7 +47,19 @@ witness::BlockWitness read_witness(const std::string& source, std::optional<uint
   return std::move(*blocks[0].witness);
 }
 
-int run(const std::string& witness_path, std::optional<uint64_t> block, const witness::SourceOptions& source_options,
+struct Proved {
+  uint64_t block = 0;
+  uint64_t proof_bytes = 0;
+};
+
+// Test hook (apps/tests/test_range.cpp, --block-timeout): the block named by WITPROVE_TEST_STALL_BLOCK never
+// finishes.
+void stall_if_asked(uint64_t number) {
+  const char* stall = std::getenv("WITPROVE_TEST_STALL_BLOCK");
+  if (stall && std::to_string(number) == stall) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+Proved run(const std::string& witness_path, std::optional<uint64_t> block, const witness::SourceOptions& source_options,
         const std::string& output, const std::string& previous_path, bool unchecked, pipeline::ProveSettings settings,
         pipeline::MetricsLog& metrics) {
   pipeline::Stopwatch total;
@@ -66,6 +82,7 @@ int run(const std::string& witness_path, std::optional<uint64_t> block, const wi
   pipeline::Stopwatch read_watch;
   auto witness = read_witness(witness_path, block, source_options);
   uint64_t number = witness::block_number(witness);
+  stall_if_asked(number);
   log(LogLevel::info, "read", fmt::format("block {}: {} transactions, {} witness bytes, took {:.2f}s", number,
                                           witness.block_trace.txn_info.size(), witness.witness_bytes,
                                           read_watch.seconds()));
@@ -104,7 +121,7 @@ int run(const std::string& witness_path, std::optional<uint64_t> block, const wi
       fmt::format("proved block {}: {} segments, {} bytes written to {}; proving took {:.2f}s, took {:.2f}s in all",
                   number, file.segments.size(), bytes.size(), output, prove_seconds, total.seconds()));
   metrics.write({number, "prove-block", -1, 0, total.seconds(), pipeline::peak_memory_bytes(), settings.attempt});
-  return pipeline::exit_ok;
+  return {number, bytes.size()};
 }
 
 }  // namespace
@@ -114,7 +131,7 @@ int main(int argc, char** argv) {
   std::string witness_path = "-", output, previous_path, metrics_path, max_memory_text, max_witness_size;
   std::optional<uint64_t> block;
   pipeline::ProveSettings settings;
-  std::string block_text, parameter_set = "fast";
+  std::string block_text, parameter_set = "fast", format_name;
   bool unchecked = false;
   po::options_description options(
       "Usage: prove-witness [options] [--witness FILE|-] [--block N] --output FILE [--previous-proof FILE]\n\n"
@@ -124,7 +141,7 @@ int main(int argc, char** argv) {
       "equal to this block's pre-state root) before any proving starts. The proof is of the block\n"
       "state-transition statement; docs/statement.md says what it proves.\n"
       "A witness file larger than --max-witness-size is refused.\n"
-      "Exit status: 0 proved, 1 unprovable witness or proving failure, 2 usage error.\n\nOptions");
+      "Exit status: 0 proved, 1 unprovable witness or proving failure, 2 usage error, 3 out of memory.\n\nOptions");
   pipeline::add_common_options(options, common);
   options.add_options()                                                                                          //
       ("witness", po::value(&witness_path)->value_name("FILE"), "witness source: file, folder, archive or - (default -)")  //
@@ -138,7 +155,10 @@ int main(int argc, char** argv) {
       ("permutations-per-table", po::value(&settings.parameters.permutations_per_table)->value_name("N"),
        "Keccak-f permutations per permutation table (default 5461: 2^17 rows)")  //
       ("metrics", po::value(&metrics_path)->value_name("FILE"), "append one JSON line per job to FILE")  //
-      ("attempt", po::value(&settings.attempt)->value_name("N"), "attempt number recorded in the metrics (default 1)");
+      ("attempt", po::value(&settings.attempt)->value_name("N"), "attempt number recorded in the metrics (default 1)")  //
+      ("format", po::value(&format_name)->value_name("table|json"),
+       "print the outcome on stdout: block, outcome (proved, unprovable, out-of-memory, usage), seconds, proof "
+       "bytes, error (default: nothing on stdout)");
   pipeline::add_max_witness_size_option(options, max_witness_size);
   po::options_description hidden;
   hidden.add_options()("unchecked", po::bool_switch(&unchecked),
@@ -163,19 +183,49 @@ int main(int argc, char** argv) {
   const stark::ParameterSet* set = stark::find_parameter_set(parameter_set);
   if (!set) return pipeline::usage_error(tool, fmt::format("unknown --parameter-set {}", parameter_set));
   settings.parameters.stark = set->params;
+  std::optional<pipeline::OutputFormat> format;
+  if (!format_name.empty()) {
+    format = pipeline::parse_output_format(format_name);
+    if (!format || *format == pipeline::OutputFormat::csv)
+      return pipeline::usage_error(tool, fmt::format("unknown format '{}'", format_name));
+  }
   auto threads = pipeline::limit_threads(common.threads);
 
+  pipeline::Stopwatch watch;
+  pipeline::ProverResult result;
+  result.block = block;
+  int status = pipeline::exit_ok;
+  auto failed = [&](int code, pipeline::Outcome outcome, std::string message) {
+    if (code != pipeline::exit_usage) log(LogLevel::error, "prove", message);
+    status = code;
+    result.outcome = outcome;
+    result.error = std::move(message);
+  };
   try {
     std::unique_ptr<pipeline::MetricsLog> metrics =
         metrics_path.empty() ? std::make_unique<pipeline::MetricsLog>()
                              : std::make_unique<pipeline::MetricsLog>(metrics_path);
-    return run(witness_path, block, *sources, output, previous_path, unchecked, settings, *metrics);
+    const Proved proved = run(witness_path, block, *sources, output, previous_path, unchecked, settings, *metrics);
+    result.block = proved.block;
+    result.proof_bytes = proved.proof_bytes;
   } catch (const witness::SourceError& e) {
-    return pipeline::usage_error(tool, e.what());
+    failed(pipeline::usage_error(tool, e.what()), pipeline::Outcome::usage, e.what());
   } catch (const std::bad_alloc&) {
-    log(LogLevel::error, "prove", "out of memory");  // prove-range retries this one
+    failed(pipeline::exit_out_of_memory, pipeline::Outcome::out_of_memory, "out of memory");
+  } catch (const pipeline::BlockFailure& e) {  // transient: out of memory (block_prover.hpp)
+    failed(e.transient ? pipeline::exit_out_of_memory : pipeline::exit_failed,
+           e.transient ? pipeline::Outcome::out_of_memory : pipeline::Outcome::unprovable, e.what());
   } catch (const std::exception& e) {
-    log(LogLevel::error, "prove", e.what());
+    failed(pipeline::exit_failed, pipeline::Outcome::unprovable, e.what());
   }
-  return pipeline::exit_failed;
+  result.seconds = watch.seconds();
+  if (format == pipeline::OutputFormat::json) {
+    std::fputs(pipeline::prover_result_json(result).c_str(), stdout);
+  } else if (format) {
+    pipeline::Table t{{"block", "outcome", "seconds", "proof_bytes", "error"},
+                      {{result.block ? std::to_string(*result.block) : "?", std::string(to_string(result.outcome)),
+                        fmt::format("{:.2f}", result.seconds), std::to_string(result.proof_bytes), result.error}}};
+    std::fputs(pipeline::format_table(t).c_str(), stdout);
+  }
+  return status;
 }

@@ -176,6 +176,105 @@ TEST_CASE("prove-range: the same block twice is a warning naming both places") {
   CHECK_THAT(r.err, Catch::Contains("block 100 appears twice: a.json block 0 and b.json block 0; the first one is used"));
 }
 
+namespace {
+
+// Starts prove-range in the background with `env` before it (block 1001 never finishes when asked), its PID
+// in DIR/pid and, once it ends, its exit status in DIR/rc.
+void start_range(const fs::path& dir, const std::string& env, const std::string& args) {
+  const auto command = fmt::format("{} {} {} > {} 2> {}", env, app("prove-range"), args, q(dir / "out.txt"), q(dir / "err.txt"));
+  const auto script = fmt::format("{} & echo $! > {}; wait $!; echo $? > {}", command, q(dir / "pid"), q(dir / "rc"));
+  REQUIRE(std::system(fmt::format("sh -c {} > /dev/null 2>&1 &", q(script)).c_str()) == 0);
+}
+
+bool wait_for(const fs::path& path, std::chrono::seconds limit = std::chrono::seconds(300)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!fs::exists(path) || fs::file_size(path) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+const std::string stall_1001 = "WITPROVE_TEST_STALL_BLOCK=1001";
+
+}  // namespace
+
+TEST_CASE("prove-range: one run per output folder, a second run refuses at once naming the first's PID") {
+  auto dir = scratch_dir("range-lock");
+  auto out = dir / "proofs";
+  const auto source = q(testdata_dir() / "generated" / "combined.json");
+  start_range(dir, stall_1001, fmt::format("{} 1000 1002 --jobs 1 --output-dir {}", source, q(out)));
+  REQUIRE(wait_for(out / "1000.proof"));  // the first run is now on block 1001, which does not finish
+  REQUIRE(wait_for(dir / "pid"));
+  const pid_t first = std::stoi(read_text(dir / "pid"));
+  const auto proved_at = fs::last_write_time(out / "1000.proof");
+
+  const auto started = std::chrono::steady_clock::now();
+  auto second = run(fmt::format("{} {} 1000 1002 --output-dir {}", app("prove-range"), source, q(out)));
+  CHECK(second.status == 1);
+  CHECK_THAT(second.err, Catch::Contains(fmt::format("is in use by another prove-range run (PID {}); one run per output folder", first)));
+  CHECK(second.err.find(": proving, attempt") == std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  CHECK(fs::last_write_time(out / "1000.proof") == proved_at);  // nothing proved twice
+  ::kill(first, SIGKILL);
+  REQUIRE(wait_for(dir / "rc"));
+  // The lock goes with its holder, however it ended.
+  auto third = run(fmt::format("{} {} 1000 1000 --resume --output-dir {}", app("prove-range"), source, q(out)));
+  CHECK(third.status == 0);
+}
+
+TEST_CASE("prove-range: SIGTERM stops the provers, writes the report and summary, and --resume finishes the range") {
+  auto dir = scratch_dir("range-sigterm");
+  auto out = dir / "proofs";
+  const auto args = fmt::format("{} 1000 1002 --jobs 1 --output-dir {}", q(testdata_dir() / "generated" / "combined.json"), q(out));
+  start_range(dir, stall_1001, args);
+  REQUIRE(wait_for(out / "1000.proof"));
+  REQUIRE(wait_for(dir / "pid"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // block 1001's prover has started
+  ::kill(std::stoi(read_text(dir / "pid")), SIGTERM);
+  REQUIRE(wait_for(dir / "rc", std::chrono::seconds(30)));
+  CHECK(std::stoi(read_text(dir / "rc")) == 143);
+  const auto err = read_text(dir / "err.txt");
+  CHECK_THAT(err, Catch::Contains("stopped by SIGTERM: 2 blocks interrupted; rerun with --resume to prove them"));
+  CHECK_THAT(read_text(dir / "out.txt"), Catch::Contains("proved 1, failed 0, missing 0, skipped 0, interrupted 2 of 3 blocks"));
+  auto report = read_report(out / "report.json");
+  CHECK(report[1000].status == "proved");
+  CHECK(report[1001].status == "interrupted");
+  CHECK(report[1002].status == "interrupted");
+  for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().string().find(".tmp") == std::string::npos);
+
+  auto resumed = run(fmt::format("{} {} --resume", app("prove-range"), args));
+  INFO(resumed.err);
+  CHECK(resumed.status == 0);
+  report = read_report(out / "report.json");
+  CHECK(report[1000].status == "skipped");
+  CHECK(report[1001].status == "proved");
+  CHECK(report[1002].status == "proved");
+}
+
+TEST_CASE("prove-range --block-timeout: a block that never finishes is killed, recorded as timeout and retried, and the "
+          "rest is proved") {
+  auto dir = scratch_dir("range-timeout");
+  auto out = dir / "proofs";
+  auto r = run(fmt::format("{} {} {} 1000 1002 --block-timeout 3s --retries 1 --output-dir {}", stall_1001,
+                           app("prove-range"), q(testdata_dir() / "generated" / "combined.json"), q(out)));
+  CHECK(r.status == 1);
+  auto report = read_report(out / "report.json");
+  CHECK(report[1000].status == "proved");
+  CHECK(report[1002].status == "proved");
+  CHECK(report[1001].status == "failed");
+  CHECK(report[1001].attempts == 2);
+  CHECK_THAT(report[1001].error, Catch::Contains("--block-timeout (3s)"));
+  CHECK_THAT(read_text(out / "report.json"), Catch::Contains("\"failures_by_class\":{\"timeout\":1}"));
+  CHECK_THAT(r.out, Catch::Contains("failures by class: timeout 1"));
+  const auto metrics = read_text(out / "metrics.jsonl");
+  size_t timeouts = 0;
+  for (size_t at = 0; (at = metrics.find("\"job\":\"prove-attempt\"", at)) != std::string::npos; ++at)
+    timeouts += metrics.find("\"outcome\":\"timeout\"", at) < metrics.find('\n', at);
+  CHECK(timeouts == 2);
+  CHECK(run(app("prove-range") + " src 1 2 --output-dir x --block-timeout soon").status == 2);
+}
+
 TEST_CASE("prove-range: usage errors exit 2") {
   CHECK(run(app("prove-range") + " --help").status == 0);
   CHECK(run(app("prove-range") + " src 1 2").status == 2);

@@ -93,6 +93,24 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
   return *n << shift;
 }
 
+std::optional<uint64_t> parse_duration_seconds(std::string_view text) {
+  uint64_t unit = 1;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      default: unit = 0;
+    }
+    if (unit) text.remove_suffix(1);
+    else unit = 1;
+  }
+  auto n = parse_uint(text);
+  if (!n || *n > UINT64_MAX / unit) return std::nullopt;
+  return *n * unit;
+}
+
 void add_max_witness_size_option(po::options_description& options, std::string& text) {
   options.add_options()("max-witness-size", po::value(&text)->value_name("SIZE"),
                         "cap on each witness file, archive member or stream once decompressed (K/M/G "

@@ -20,6 +20,7 @@ namespace witprove::pipeline {
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_failed = 1;  // some work failed (a bad block, an invalid proof)
 inline constexpr int exit_usage = 2;   // bad command line
+inline constexpr int exit_out_of_memory = 3;  // prove-witness: out of memory (prove-range may retry)
 
 enum class OutputFormat { table, json, csv };
 std::optional<OutputFormat> parse_output_format(std::string_view name);
@@ -48,6 +49,9 @@ int usage_error(std::string_view tool, std::string_view message);
 std::optional<uint64_t> parse_uint(std::string_view text);
 // A byte count with an optional K, M, G or T suffix (powers of 1024), e.g. "64G"; nullopt on anything else.
 std::optional<uint64_t> parse_byte_size(std::string_view text);
+
+// A duration in whole seconds with an optional s, m, h or d suffix, e.g. "90m"; nullopt on anything else.
+std::optional<uint64_t> parse_duration_seconds(std::string_view text);
 
 // --max-witness-size SIZE (into `text`), for the tools that read witness sources.
 void add_max_witness_size_option(boost::program_options::options_description& options, std::string& text);

@@ -11,10 +11,11 @@
 
 namespace witprove::pipeline {
 
-std::string to_json_line(const JobMetric& m) {
+std::string to_json_line(const JobMetric& m, std::string_view outcome) {
   return fmt::format(
-      "{{\"block\":{},\"job\":{},\"segment\":{},\"rows\":{},\"seconds\":{:.3f},\"peak_memory_bytes\":{},\"attempt\":{}}}\n",
-      m.block, json_string(m.job), m.segment, m.rows, m.seconds, m.peak_memory_bytes, m.attempt);
+      "{{\"block\":{},\"job\":{},\"segment\":{},\"rows\":{},\"seconds\":{:.3f},\"peak_memory_bytes\":{},\"attempt\":{}{}}}\n",
+      m.block, json_string(m.job), m.segment, m.rows, m.seconds, m.peak_memory_bytes, m.attempt,
+      outcome.empty() ? "" : fmt::format(",\"outcome\":{}", json_string(outcome)));
 }
 
 uint64_t peak_memory_bytes() {
@@ -31,9 +32,9 @@ MetricsLog::~MetricsLog() {
   if (out_) std::fclose(out_);
 }
 
-void MetricsLog::write(const JobMetric& m) {
+void MetricsLog::write(const JobMetric& m, std::string_view outcome) {
   if (!out_) return;
-  auto line = to_json_line(m);
+  auto line = to_json_line(m, outcome);
   std::lock_guard lock(mutex_);
   std::fputs(line.c_str(), out_);
   std::fflush(out_);

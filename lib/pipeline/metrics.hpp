@@ -1,4 +1,5 @@
-// Per-job metrics: one JSON line per job (block, job type, segment, rows, seconds, peak memory, attempt).
+// Per-job metrics: one JSON line per job (block, job type, segment, rows, seconds, peak memory, attempt, and
+// for an attempt at a block its outcome).
 #pragma once
 
 #include <cstdint>
@@ -6,6 +7,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace witprove::pipeline {
 
@@ -19,7 +21,8 @@ struct JobMetric {
   unsigned attempt = 1;
 };
 
-std::string to_json_line(const JobMetric& m);
+// One line; `outcome` (how an attempt at a block ended: report.hpp, Outcome) is written when not empty.
+std::string to_json_line(const JobMetric& m, std::string_view outcome = {});
 
 // Peak resident set size of this process.
 uint64_t peak_memory_bytes();
@@ -32,7 +35,7 @@ class MetricsLog {
   ~MetricsLog();
   MetricsLog(const MetricsLog&) = delete;
   MetricsLog& operator=(const MetricsLog&) = delete;
-  void write(const JobMetric& m);
+  void write(const JobMetric& m, std::string_view outcome = {});
 
  private:
   std::FILE* out_ = nullptr;

@@ -1,18 +1,24 @@
 #include "pipeline/range.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "pipeline/block_prover.hpp"
 #include "pipeline/cli.hpp"
+#include "pipeline/metrics.hpp"
 #include "pipeline/process.hpp"
 #include "pipeline/verify.hpp"
 #include "proof/proof_file.hpp"
@@ -98,30 +104,56 @@ bool existing_proof_holds(const std::filesystem::path& path, uint64_t number, co
   }
 }
 
-std::string describe_signal(int sig) {
-  return fmt::format("the prover was killed by signal {} ({}){}", sig, ::strsignal(sig),
-                     sig == SIGKILL ? ", likely out of memory" : "");
-}
+// An exclusive lock on the output folder for the whole run (flock: released when the process ends, however
+// it ends), with the holder's PID in the lock file for the message of a refused second run.
+struct FolderLock {
+  int fd = -1;
+  explicit FolderLock(const std::filesystem::path& dir) {
+    const auto path = dir / ".prove-range.lock";
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      char pid[32] = {};
+      [[maybe_unused]] auto n = ::pread(fd, pid, sizeof pid - 1, 0);
+      ::close(fd);
+      std::string holder(pid);
+      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+      throw FolderBusy(fmt::format("{} is in use by another prove-range run (PID {}); one run per output folder",
+                                   dir.string(), holder.empty() ? "unknown" : holder));
+    }
+    const std::string pid = fmt::format("{}\n", ::getpid());
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+      log(LogLevel::warn, "range", fmt::format("{}: cannot record this run's PID", path.string()));
+  }
+  ~FolderLock() { ::close(fd); }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+};
 
-// The message of a prover's "… ERROR job: message" line.
-std::string error_message(std::string_view line) {
-  auto at = line.find("ERROR ");
-  if (at == std::string_view::npos) return std::string(line);
-  line.remove_prefix(at + 6);
-  if (auto colon = line.find(": "); colon != std::string_view::npos && line.substr(0, colon).find(' ') == std::string_view::npos)
-    line.remove_prefix(colon + 2);
-  return std::string(line);
+// How an attempt ended, and why when it failed: what this process saw (stopped, timed out, killed) first,
+// then the prover's exit status and result line.
+std::pair<Outcome, std::string> classify(const ChildResult& child, double timeout_seconds) {
+  if (child.stopped) return {Outcome::interrupted, "the run was stopped before the block finished"};
+  if (child.timed_out)
+    return {Outcome::timeout, fmt::format("the prover ran past --block-timeout ({:.0f}s) and was killed", timeout_seconds)};
+  if (child.signal)
+    return {Outcome::killed, fmt::format("the prover was killed by signal {} ({}){}", child.signal, ::strsignal(child.signal),
+                                         child.signal == SIGKILL ? ", likely out of memory" : "")};
+  const auto result = parse_prover_result(child.stdout_text);
+  if (child.exit_code == exit_ok) return {Outcome::proved, ""};
+  if (result && result->outcome != Outcome::proved) return {result->outcome, result->error};
+  const Outcome by_status = child.exit_code == exit_out_of_memory ? Outcome::out_of_memory
+                            : child.exit_code == exit_usage      ? Outcome::usage
+                                                                 : Outcome::unprovable;
+  return {by_status, fmt::format("the prover exited with status {} and no result line", child.exit_code)};
 }
 
 }  // namespace
 
-bool is_transient_failure(int signal, std::string_view error) {
-  return signal != 0 || error.find("out of memory") != std::string_view::npos;
-}
-
 RangeResult prove_range(const RangeOptions& o) {
   Stopwatch wall;
   std::filesystem::create_directories(o.output_dir);
+  const FolderLock lock(o.output_dir);
   remove_stale_temporaries(o.output_dir);
   auto collected = collect_blocks(o.source, o.range, o.source_options);
   for (const auto& e : collected.unattributed_errors) log(LogLevel::error, "range", e);
@@ -158,6 +190,9 @@ RangeResult prove_range(const RangeOptions& o) {
                                     ? (o.max_memory_bytes ? o.max_memory_bytes : physical_memory_bytes()) / jobs
                                     : 0;
   const auto metrics_path = o.output_dir / "metrics.jsonl";
+  MetricsLog metrics(metrics_path);
+  auto stopping = [&] { return o.stop && o.stop->load() != 0; };
+  std::string report_error;  // the last failure to write report.json, logged once per distinct message
 
   std::mutex mutex;  // guards reports, finished, the report file and the progress line
   std::vector<char> finished(reports.size());
@@ -168,8 +203,13 @@ RangeResult prove_range(const RangeOptions& o) {
     std::vector<BlockReport> so_far;
     for (size_t i = 0; i < reports.size(); ++i)
       if (!provable[i] || finished[i]) so_far.push_back(reports[i]);
-    proof::write_file_atomic(o.output_dir / "report.json",
-                             report_json(so_far, summarize(so_far, wall.seconds()), mode_name));
+    try {
+      proof::write_file_atomic(o.output_dir / "report.json",
+                               report_json(so_far, summarize(so_far, wall.seconds()), mode_name));
+    } catch (const std::exception& e) {  // a full disk: the run goes on, and says so
+      if (report_error != e.what()) log(LogLevel::error, "range", fmt::format("cannot write report.json: {}", e.what()));
+      report_error = e.what();
+    }
   };
 
   // Proves one block (with retries) into its report entry.
@@ -188,34 +228,42 @@ RangeResult prove_range(const RangeOptions& o) {
       if (o.permutations_per_table)
         argv.insert(argv.end(), {"--permutations-per-table", std::to_string(o.permutations_per_table)});
       if (previous) argv.insert(argv.end(), {"--previous-proof", previous->string()});
+      argv.insert(argv.end(), {"--format", "json"});
       log(LogLevel::info, "range", fmt::format("block {}: proving, attempt {}", b.number, attempt));
-      auto child = run_child(argv, b.json, [](std::string_view line) { fmt::print(stderr, "{}\n", line); });
+      Stopwatch attempt_watch;
+      auto child = run_child(argv, b.json, [](std::string_view line) { fmt::print(stderr, "{}\n", line); },
+                             {o.block_timeout_seconds, o.stop});
+      auto [outcome, error] = classify(child, o.block_timeout_seconds);
+      metrics.write({b.number, "prove-attempt", -1, 0, attempt_watch.seconds(), child.peak_memory_bytes, attempt},
+                    to_string(outcome));
       r.attempts = attempt;
-      if (child.ok()) {
-        r.status = BlockStatus::proved;
-        r.error.clear();
-        break;
-      }
-      r.status = BlockStatus::failed;
-      r.error = child.signal ? describe_signal(child.signal)
-                : child.last_error.empty() ? fmt::format("the prover exited with status {}", child.exit_code)
-                                           : error_message(child.last_error);
-      bool transient = is_transient_failure(child.signal, r.error);
-      if (!transient || attempt > o.retries) break;
-      log(LogLevel::warn, "range", fmt::format("block {}: attempt {} failed ({}); retrying", b.number, attempt, r.error));
+      r.outcome = outcome;
+      r.error = std::move(error);
+      r.status = outcome == Outcome::proved        ? BlockStatus::proved
+                 : outcome == Outcome::interrupted ? BlockStatus::interrupted
+                                                   : BlockStatus::failed;
+      if (!is_transient(outcome) || attempt > o.retries || stopping()) break;
+      log(LogLevel::warn, "range", fmt::format("block {}: attempt {} failed ({}: {}); retrying", b.number, attempt,
+                                               to_string(outcome), r.error));
     }
     r.seconds = watch.seconds();
     if (r.status == BlockStatus::proved)
       log(LogLevel::info, "range", fmt::format("block {}: proved in {} attempt(s), took {:.2f}s", b.number, r.attempts, r.seconds));
+    else if (r.status == BlockStatus::interrupted)
+      log(LogLevel::warn, "range", fmt::format("block {}: interrupted after {:.2f}s", b.number, r.seconds));
     else
-      log(LogLevel::error, "range", fmt::format("block {}: failed: {}", b.number, r.error));
+      log(LogLevel::error, "range", fmt::format("block {}: failed ({}): {}", b.number, to_string(*r.outcome), r.error));
   };
 
   // Proves block i, or skips it when resuming and its proof holds; publishes the outcome and the report.
   // Entry i is written by this call only, under the lock, as other jobs read every entry to save the report.
   auto run_block = [&](size_t i, const std::filesystem::path* previous) {
     BlockReport r = reports[i];
-    if (o.resume && existing_proof_holds(proof_path(o.output_dir, r.block), r.block, previous)) {
+    if (stopping()) {
+      r.status = BlockStatus::interrupted;
+      r.outcome = Outcome::interrupted;
+      r.error = "the run was stopped before the block started";
+    } else if (o.resume && existing_proof_holds(proof_path(o.output_dir, r.block), r.block, previous)) {
       r.status = BlockStatus::skipped;
       log(LogLevel::info, "range", fmt::format("block {}: proof already verifies, skipped", r.block));
     } else {
@@ -258,9 +306,15 @@ RangeResult prove_range(const RangeOptions& o) {
   progress.finish();
 
   RangeResult result;
+  result.stopped_by = o.stop ? o.stop->load() : 0;
+  if (result.stopped_by) remove_stale_temporaries(o.output_dir);  // what the killed provers were writing
   result.summary = summarize(reports, wall.seconds());
   result.blocks = std::move(reports);
-  proof::write_file_atomic(o.output_dir / "report.json", report_json(result.blocks, result.summary, mode_name));
+  try {
+    proof::write_file_atomic(o.output_dir / "report.json", report_json(result.blocks, result.summary, mode_name));
+  } catch (const std::exception& e) {
+    result.report_error = e.what();
+  }
   return result;
 }
 

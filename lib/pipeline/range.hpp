@@ -1,12 +1,17 @@
 // Proving a range of blocks from any witness source into DIR/<N>.proof and DIR/report.json.
 //
 // Each block is proved in its own prove-witness process, fed the block's witness on stdin, so that a
-// block killed for memory is a retryable failure of that block and never takes the range down. A bad
-// block is recorded with its reason and the run goes on. Proof files and the report are written to
-// temporary names and renamed, so a run killed at any moment can be resumed without losing work.
+// block killed for memory or past its time limit is a retryable failure of that block and never takes the
+// range down; the prover's outcome comes back as its exit status and result line (report.hpp, Outcome). A
+// bad block is recorded with its reason and the run goes on. One run holds an output folder at a time (an
+// flock on DIR/.prove-range.lock). Proof files and the report are written to temporary names and renamed,
+// so a run killed at any moment can be resumed without losing work; a run asked to stop (options.stop)
+// kills its provers, marks the unfinished blocks interrupted and writes the report.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -32,21 +37,28 @@ struct RangeOptions {
   uint32_t permutations_per_table = 0;  // 0: the prover's default
   std::string parameter_set = "fast";  // stark::find_parameter_set
   bool resume = false;            // skip blocks whose proof in output_dir already verifies
+  double block_timeout_seconds = 0;  // per attempt at a block; 0: none
+  const std::atomic<int>* stop = nullptr;  // set to a signal number to stop the run
 };
 
 struct RangeResult {
   std::vector<BlockReport> blocks;  // one per block number of the range, in order
   RangeSummary summary;
+  int stopped_by = 0;        // the signal that stopped the run, if any
+  std::string report_error;  // why report.json could not be written, if it could not
+};
+
+// Thrown when another run holds the output folder.
+struct FolderBusy : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 inline std::filesystem::path proof_path(const std::filesystem::path& dir, uint64_t block) {
   return dir / (std::to_string(block) + ".proof");
 }
 
-// Throws witness::SourceError when the source cannot be read at all.
+// Throws witness::SourceError when the source cannot be read at all, FolderBusy when another run holds
+// the output folder.
 RangeResult prove_range(const RangeOptions& options);
-
-// True when the prover's error says the failure may not happen again (out of memory, killed).
-bool is_transient_failure(int signal, std::string_view error);
 
 }  // namespace witprove::pipeline
