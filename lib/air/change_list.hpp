@@ -5,8 +5,9 @@
 // by its Keccak-256) or a storage slot (its 32-byte value), with its value before and after the block or
 // its absence. It is published as one message m_D of 128 bytes per entry, whose Keccak-256 is the public
 // value D:
-//   byte 0 kind (0 account, 1 storage slot), 1 old present, 2 new present, 3..7 zero, 8..27 address,
-//   28..59 slot (zero for an account), 60..91 old value, 92..123 new value (zero when absent), 124..127 zero.
+//   byte 0 kind (0 account, 1 storage slot, 2 storage wiped), 1 old present, 2 new present, 3..7 zero,
+//   8..27 address, 28..59 slot (zero for an account or a wipe), 60..91 old value, 92..123 new value (zero when
+//   absent), 124..127 zero.
 // Entries are in strictly increasing order of (kind, account key, slot key), keys being keccak(address) and
 // keccak(slot) compared limb by limb (16-bit limbs, bytes 2j + 256 * byte 2j+1, limb 0 first).
 //
@@ -23,7 +24,8 @@
 // created again in the same block. Its old value is the storage root before the block and its new value
 // absent; it receives the pre storage walk's one hashed-out root item (storage a, hashed, 0, root), so the
 // post storage trie of that account, if any, holds exactly the slot entries' new values (their old values
-// absent).
+// absent). It applies before the account's slot entries, though it sorts after them. It proves the storage
+// root before and the storage after, not that the account was removed (docs/statement.md).
 #pragma once
 
 #include <array>

@@ -315,7 +315,11 @@ void apply_trace(World& world, const AccountTrace& trace, const std::optional<Ac
   if (trace.code_write && existing && !may_set_code(world, *existing, *trace.code_write, txn.fork))
     fail("code_usage.write for an account that has code or a nonce: code is set only when an account is created "
          "(EIP-684, EIP-7610), or from Prague to an EIP-7702 delegation");
-  if (trace.self_destructed && txn.fork >= eth::Fork::cancun && existing && !trace.code_write)
+  // Created in this transaction: it did not exist, or got contract code here (setting or clearing an EIP-7702
+  // delegation is not a creation).
+  const bool created_here =
+      !existing || (trace.code_write && !trace.code_write->empty() && !is_delegation(*trace.code_write));
+  if (trace.self_destructed && txn.fork >= eth::Fork::cancun && !created_here)
     fail("self-destruct of an account not created in this transaction: from Cancun it is not deleted (EIP-6780)");
   if (has_writes(trace)) {
     if (!existing) world.pre.storage.erase(key);  // a new account starts with empty storage
@@ -497,7 +501,7 @@ BlockResult process_block(const BlockWitness& block, const ProcessOptions& optio
   try {
     ForkRules rules = fork_rules(block.other_data.b_data.b_meta);
     result.rules = rules.description;
-    World world{in_context("pre-image", [&] { return decode_pre_state(block.block_trace, log_ptr); }), log_ptr, {}, {}};
+    World world{in_context("pre-image", [&] { return decode_pre_state(block.block_trace, log_ptr); }), log_ptr, {}, {}, {}};
     result.pre_image = pre_image_stats(world.pre);
     std::optional<PreState> before;
     if (options.record_state_changes) {

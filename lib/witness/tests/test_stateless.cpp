@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <map>
 #include <random>
@@ -289,7 +290,8 @@ TEST_CASE("Replay records the Keccak preimages it hashes, pre-state root include
 std::map<std::string, const StateChange*> changes_by_key(const BlockResult& r) {
   std::map<std::string, const StateChange*> out;
   for (const auto& c : r.state_changes)
-    out[eth::to_hex(c.address) + (c.storage_wiped ? "/wiped" : c.slot ? "/" + eth::to_hex(*c.slot) : "")] = &c;
+    out[fmt::format("{}{}{}", eth::to_hex(c.address), c.storage_wiped || c.slot ? "/" : "",
+                    c.storage_wiped ? "wiped" : c.slot ? eth::to_hex(*c.slot) : "")] = &c;
   return out;
 }
 
@@ -476,6 +478,16 @@ TEST_CASE("EIP-6780: from Cancun, a self-destruct of an account not created in t
   CHECK(result.error == "txn 3: account " + eth::to_hex(address_of(3)) +
                             ": self-destruct of an account not created in this transaction: from Cancun it is not "
                             "deleted (EIP-6780)");
+
+  // From Prague, an account that gets an EIP-7702 delegation was not created by it.
+  Synthetic p = synthetic_block(true, prague_mainnet);
+  Bytes delegation{0xef, 0x01, 0x00};
+  delegation.resize(23, 0x42);
+  p.block.block_trace.txn_info[3].traces.push_back(
+      {.address = address_of(100), .nonce = eth::U256(101), .code_write = delegation, .self_destructed = true});
+  result = process_block(p.block);
+  CHECK_FALSE(result.ok);
+  CHECK(result.error.find("self-destruct of an account not created in this transaction") != std::string::npos);
 }
 
 TEST_CASE("Traces: code a transaction runs is the account's own code", "[witness][stateless]") {
