@@ -27,16 +27,24 @@ struct Failure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The witness of block `number` (or the only block) in `source`.
+// The witness of block `number` (or the only block) in `source`. With a number, entries whose number cannot
+// be read (an unreadable file beside the block) are warnings, not a second candidate.
 witness::BlockWitness read_witness(const std::string& source, std::optional<uint64_t> number,
                                    const witness::SourceOptions& source_options) {
   witness::BlockRange range = number ? witness::BlockRange{*number, *number} : witness::BlockRange{};
   std::vector<witness::BlockParse> blocks;
+  std::vector<std::string> unreadable;
   witness::for_each_block<witness::BlockParse>(
       source, range, [](witness::BlockParse&& b) { return std::move(b); },
-      [&](witness::BlockParse&& b) { blocks.push_back(std::move(b)); }, source_options);
+      [&](witness::BlockParse&& b) {
+        if (number && !b.number) unreadable.push_back(b.error);
+        else blocks.push_back(std::move(b));
+      },
+      source_options);
+  for (const auto& e : unreadable) log(LogLevel::warn, "read", fmt::format("skipped: {}", e));
   if (blocks.empty())
-    throw Failure(number ? fmt::format("{}: no witness for block {}", source, *number)
+    throw Failure(number ? fmt::format("{}: no witness for block {}{}", source, *number,
+                                       unreadable.empty() ? "" : fmt::format(" ({} unreadable entries)", unreadable.size()))
                          : fmt::format("{}: no block witness found", source));
   if (blocks.size() > 1) {
     std::string numbers;

@@ -67,6 +67,24 @@ TEST_CASE("prove-witness --parameter-set fast then verify-proof --header: a gene
   CHECK(run(app("prove-witness") + " --output x --parameter-set tiny < /dev/null").status == 2);
 }
 
+TEST_CASE("prove-witness --block: an unreadable file beside the block is a warning, and --format json says the outcome") {
+  auto dir = scratch_dir("prove-unreadable");
+  fs::create_directories(dir / "src");
+  fs::copy_file(testdata_dir() / "generated" / "shanghai.json", dir / "src" / "shanghai.json");
+  write_text(dir / "src" / "bad.json", "[{\"block_trace\": garbage");
+  auto r = run(fmt::format("{} --witness {} --block 17000000 --format json --output {}", app("prove-witness"),
+                           q(dir / "src"), q(dir / "ok.proof")));
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Catch::Contains("WARN read: skipped: bad.json: block 0:"));
+  CHECK_THAT(r.out, Catch::StartsWith("{\"block\":17000000,\"outcome\":\"proved\""));
+  auto missing = run(fmt::format("{} --witness {} --block 5 --format json --output {}", app("prove-witness"),
+                                 q(dir / "src"), q(dir / "none.proof")));
+  CHECK(missing.status == 1);
+  CHECK_THAT(missing.out, Catch::Contains("\"outcome\":\"unprovable\"") &&
+                              Catch::Contains("no witness for block 5 (1 unreadable entries)"));
+}
+
 TEST_CASE("prove-witness: usage errors exit 2") {
   CHECK(run(app("prove-witness") + " --help").status == 0);
   CHECK(run(app("prove-witness") + " < /dev/null").status == 2);  // no --output

@@ -62,23 +62,71 @@ SourceEntry entry_error(const std::string& name, const std::string& error) {
   return SourceEntry{make_json_file(name, {}), fmt::format("{}: {}", name, error)};
 }
 
+// Text read from a source, with each run of whitespace outside strings kept as one space: the parser sees
+// the same tokens (a run still separates two of them), and whitespace padding costs no memory. The limit
+// counts the bytes read, before compaction.
+class JsonText {
+ public:
+  explicit JsonText(uint64_t limit) : limit_(limit) {}
+
+  void reserve(uint64_t bytes) { text_.reserve(std::min(bytes, limit_) + json_padding); }
+
+  // Appends `n` bytes read; false, appending nothing, when the bytes read would pass the limit. Capacity
+  // grows by doubling but never past limit + json_padding.
+  [[nodiscard]] bool append(const char* data, size_t n) {
+    if (n > limit_ - read_) return false;
+    read_ += n;
+    if (text_.size() + n > text_.capacity())
+      text_.reserve(std::min<uint64_t>(std::max(2 * text_.capacity(), text_.size() + n), limit_) + json_padding);
+    size_t i = 0;
+    while (i < n) {
+      if (in_string_) {  // copy up to and including the closing quote
+        size_t j = i;
+        while (j < n && (escaped_ || data[j] != '"')) {
+          escaped_ = !escaped_ && data[j] == '\\';
+          ++j;
+        }
+        in_string_ = j == n;
+        if (j < n) ++j;
+        text_.append(data + i, j - i);
+        i = j;
+        continue;
+      }
+      const char c = data[i++];
+      const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+      if (space && after_space_) continue;
+      after_space_ = space;
+      in_string_ = c == '"';
+      text_.push_back(space ? ' ' : c);
+    }
+    return true;
+  }
+
+  std::string take() { return std::move(text_); }
+
+ private:
+  std::string text_;
+  uint64_t read_ = 0, limit_;
+  bool in_string_ = false, escaped_ = false, after_space_ = false;
+};
+
 std::optional<SourceEntry> read_plain_file(const fs::path& path, uint64_t limit) {
   std::string name = path.filename().string();
   std::ifstream in(path, std::ios::binary);
-  std::string text;
+  JsonText text(limit);
   if (in) {
     in.seekg(0, std::ios::end);
     auto size = in.tellg();
     in.seekg(0);
     if (size >= 0 && static_cast<uint64_t>(size) > limit) return entry_error(name, too_large(limit));
-    if (size >= 0) {
-      text.reserve(static_cast<size_t>(size) + json_padding);  // make_json_file appends without copying
-      text.resize(static_cast<size_t>(size), '\0');
-      in.read(text.data(), size);
-    }
+    if (size >= 0) text.reserve(static_cast<uint64_t>(size));  // untouched capacity is not resident
+    char buffer[1 << 16];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+      if (!text.append(buffer, static_cast<size_t>(in.gcount()))) return entry_error(name, too_large(limit));
+    if (in.bad()) return entry_error(name, fmt::format("cannot read {}", path.string()));
+    return SourceEntry{make_json_file(name, text.take()), {}};
   }
-  if (!in) return entry_error(name, fmt::format("cannot read {}", path.string()));
-  return SourceEntry{make_json_file(name, std::move(text)), {}};
+  return entry_error(name, fmt::format("cannot read {}", path.string()));
 }
 
 // A libarchive read handle: a tar archive (any compression) or else one raw stream; or, for a compressed
@@ -103,34 +151,28 @@ struct Archive {
 
 enum class DataRead { ok, too_large, damaged };
 
-// Appends `n` bytes unless `text` would pass `limit`, growing it without ever reserving more than
-// limit + json_padding.
-bool append_within(std::string& text, const char* data, size_t n, uint64_t limit) {
-  if (n > limit - text.size()) return false;
-  if (text.size() + n > text.capacity())
-    text.reserve(std::min<uint64_t>(std::max(2 * text.capacity(), text.size() + n), limit) + json_padding);
-  text.append(data, n);
-  return true;
-}
-
-// The current entry's data, never more than `limit` bytes in memory. An entry that claims or yields more is
+// The current entry's data, never more than `limit` bytes read. An entry that claims or yields more is
 // too_large and the rest of its data is skipped, so an archive goes on with its next member; damaged: the
 // stream cannot be read further.
-DataRead read_entry_data(Archive& a, archive_entry* entry, uint64_t limit, std::string& text) {
+DataRead read_entry_data(Archive& a, archive_entry* entry, uint64_t limit, std::string& out) {
+  JsonText text(limit);
   if (archive_entry_size_is_set(entry)) {
     auto claimed = static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
     if (claimed > limit) {
       archive_read_data_skip(a.handle);  // a failure shows as damage at the next header
       return DataRead::too_large;
     }
-    text.reserve(claimed + json_padding);  // make_json_file appends without copying
+    text.reserve(claimed);
   }
   char buffer[1 << 16];
   for (;;) {
     la_ssize_t n = archive_read_data(a.handle, buffer, sizeof buffer);
-    if (n == 0) return DataRead::ok;
+    if (n == 0) {
+      out = text.take();
+      return DataRead::ok;
+    }
     if (n < 0) return DataRead::damaged;
-    if (!append_within(text, buffer, static_cast<size_t>(n), limit)) {
+    if (!text.append(buffer, static_cast<size_t>(n))) {
       archive_read_data_skip(a.handle);
       return DataRead::too_large;
     }

@@ -363,7 +363,9 @@ TEST_CASE("a compressed file decompressing past the size cap is refused without 
           "[witness][source]") {
   fs::path dir = test::scratch_dir("bomb");
   const uint64_t cap = 32 << 10;
-  test::write_compressed(dir / "bomb.json.xz", "[" + std::string(8 << 20, ' '), Compression::xz);
+  std::string bomb(8 << 20, ' ');
+  bomb[0] = '[';
+  test::write_compressed(dir / "bomb.json.xz", bomb, Compression::xz);
   SourceReader reader((dir / "bomb.json.xz").string(), {cap, {}});
   largest_allocation = 0;
   auto entry = reader.next();
@@ -372,6 +374,31 @@ TEST_CASE("a compressed file decompressing past the size cap is refused without 
   CHECK(entry->error == "bomb.json: larger than the 32 KiB limit (--max-witness-size)");
   CHECK(largest <= cap + json_padding);
   CHECK_FALSE(reader.next());
+}
+
+TEST_CASE("whitespace padding costs no memory: runs outside strings are read as one space, strings unchanged",
+          "[witness][source]") {
+  fs::path dir = test::scratch_dir("whitespace");
+  const std::string pad(64 << 20, ' ');
+  const std::string block = read_text(testdata_witnesses() / "200.separate.witness.json");
+  std::string padded = pad;
+  padded.append("\n\t").append(block).append(pad).append("\r\n");
+  test::write_compressed(dir / "padded.json.xz", padded, Compression::xz);
+  SourceReader reader((dir / "padded.json.xz").string());
+  largest_allocation = 0;
+  auto entry = reader.next();
+  size_t largest = largest_allocation;
+  REQUIRE(entry);
+  CHECK(entry->error.empty());
+  CHECK(entry->file.json().size() <= block.size() + 2);
+  CHECK(largest < (size_t{1} << 20));  // the block's size, not the padding's
+  CHECK(numbers(read_all((dir / "padded.json.xz").string())) == std::vector<uint64_t>{200});
+
+  std::ofstream(dir / "strings.json") << "[ {\"a\"  :\n \"x  \\\"  y\\\\\"  ,\t\"b\":  1 } ]  \n";
+  SourceReader plain((dir / "strings.json").string());
+  auto strings = plain.next();
+  REQUIRE(strings);
+  CHECK(strings->file.json() == "[ {\"a\" : \"x  \\\"  y\\\\\" , \"b\": 1 } ] ");
 }
 
 TEST_CASE("a compressed file of zero bytes is an error for that file, not an empty source", "[witness][source]") {
