@@ -8,6 +8,10 @@ packages=(
   libarchive-dev libssl-dev xz-utils zstd bzip2 gzip
   jq shellcheck
 )
+# --fuzz: also clang and its runtime libraries, for the libFuzzer targets (scripts/fuzz.sh).
+if [ "${1:-}" = --fuzz ]; then
+  packages+=(clang libclang-rt-14-dev llvm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

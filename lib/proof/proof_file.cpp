@@ -145,6 +145,11 @@ size_t first_non_space(std::span<const uint8_t> b) {
 
 }  // namespace
 
+void seal(std::span<uint8_t> encoded) {
+  const uint64_t c = crc64(encoded.first(encoded.size() - 8));
+  for (size_t i = 0; i < 8; ++i) encoded[encoded.size() - 8 + i] = static_cast<uint8_t>(c >> (8 * i));
+}
+
 std::vector<uint8_t> encode(const ProofFile& f) {
   Writer w;
   w.raw(kMagic);

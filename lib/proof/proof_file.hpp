@@ -86,6 +86,9 @@ struct FormatError : std::runtime_error {
 std::vector<uint8_t> encode(const ProofFile& file);
 // Strict: bad magic, unknown version, truncation, trailing bytes and checksum mismatch all throw.
 ProofFile decode(std::span<const uint8_t> bytes);
+// Sets the last 8 bytes of `encoded` (at least 8) to the CRC-64/XZ of the bytes before them, as encode does:
+// for altering files on purpose (the verifier's fuzz target), so that the change reaches the verifier.
+void seal(std::span<uint8_t> encoded);
 
 // A proof's identity in a chain (the next block's previous_proof_digest): SHA-256 of its binary form.
 Hash32 digest(const ProofFile& file);

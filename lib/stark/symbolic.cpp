@@ -178,7 +178,7 @@ class ArenaScope {
 AirSummary summarize(const Air& air) {
   std::vector<SymbolicNode> nodes{SymbolicNode{}};  // node 0: the constant zero
   ArenaScope scope(nodes);
-  SymbolicFolder f(air.width(), air.num_fixed(), air.num_public_values(), nodes);
+  SymbolicFolder f(air.width(), air.num_fixed(), air.num_public_values());
   try {
     air.eval(f);
   } catch (const std::logic_error& e) {

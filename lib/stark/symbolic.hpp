@@ -93,8 +93,8 @@ std::vector<LookupValues> lookups_at(const Air& air, const Trace& trace, size_t 
 class SymbolicFolder : public FolderShorthands<SymbolicFolder> {
  public:
   using Var = Sym;
-  SymbolicFolder(size_t width, size_t num_fixed, size_t num_public_values, std::vector<SymbolicNode>& arena)
-      : width_(width), num_fixed_(num_fixed), num_public_values_(num_public_values), arena_(arena) {}
+  SymbolicFolder(size_t width, size_t num_fixed, size_t num_public_values)
+      : width_(width), num_fixed_(num_fixed), num_public_values_(num_public_values) {}
 
   Sym local(size_t c) const;
   Sym next(size_t c) const;
@@ -121,7 +121,6 @@ class SymbolicFolder : public FolderShorthands<SymbolicFolder> {
   Sym leaf(SymbolicNode::Op op, uint32_t a, uint8_t degree) const;
   Sym cell(SymbolicNode::Op op, size_t c, size_t limit, const char* what) const;
   size_t width_, num_fixed_, num_public_values_;
-  std::vector<SymbolicNode>& arena_;
 };
 
 }  // namespace witprove::stark

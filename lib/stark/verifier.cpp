@@ -152,7 +152,12 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   Prepared p;
   if (auto e = prepare(airs, public_values, proof, params, statement, p)) return e;
   const size_t num_tables = airs.size();
-  auto& [info, log_lde, summaries, schedule, transcript] = p;
+  // Named references, not a structured binding: lambdas below capture them.
+  auto& info = p.info;
+  auto& log_lde = p.log_lde;
+  auto& summaries = p.summaries;
+  auto& schedule = p.schedule;
+  auto& transcript = p.transcript;
   const auto& fri_proof = proof.fri;
   const auto [gamma, beta] = protocol::lookup_challenges(transcript, shared);
   std::vector<Fp4> beta_powers = logup::beta_powers(summaries, beta);

@@ -38,6 +38,17 @@ inline bool have_shared_witnesses() {
 // Small inputs beside the project, each exercising one kind of fault (../shared/cases).
 inline std::filesystem::path shared_cases_dir() { return source_dir().parent_path() / "shared" / "cases"; }
 
+// False in sanitized builds (WITPROVE_SANITIZED), where address-space limits (ulimit -v) cannot apply: the
+// sanitizers reserve terabytes of address space. Prints a visible skip line then.
+inline bool address_space_limits_apply() {
+#ifdef WITPROVE_SANITIZED
+  std::printf("SKIPPED: a sanitized build reserves terabytes of address space; the ulimit -v part did not run\n");
+  return false;
+#else
+  return true;
+#endif
+}
+
 // True when the shared cases exist; otherwise prints a visible skip line that ctest reports as skipped.
 inline bool have_shared_cases() {
   if (std::filesystem::is_directory(shared_cases_dir())) return true;

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -80,8 +81,8 @@ class Decoder {
       : in_(input), log_(log), code_figures_(code_figures) {}
 
   // Decodes the whole stream: the pre-state when building; when counting, its figures but the code's, which go
-  // to `code_figures`.
-  auto run() {
+  // to `code_figures`. (The return type is spelled out: one instantiation calls the other's run.)
+  std::conditional_t<building, PreState, PreImageStats> run() {
     if (in_.empty()) fail(0, "empty stream");
     if (in_[0] > 1) fail(0, fmt::format("unknown header byte 0x{:02x}", in_[0]));
     pos_ = 1;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds a sanitized preset and runs the tests under it:
+#   scripts/sanitize.sh asan   AddressSanitizer and UndefinedBehaviorSanitizer (leaks included): every unit
+#                              and end-to-end test; any report fails the test that caused it
+#   scripts/sanitize.sh tsan   ThreadSanitizer: the tests of the parallel paths (analysis, the prover, ranges)
+# Extra arguments go to ctest (e.g. -R prove-range). Tests that limit address space (ulimit -v) skip, as the
+# sanitizers reserve terabytes of it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+case "${1:-}" in
+  asan | tsan) preset=$1 ;;
+  *) echo "usage: scripts/sanitize.sh asan|tsan [ctest arguments]" >&2; exit 2 ;;
+esac
+shift
+"$root/scripts/install-deps.sh"
+cmake --preset "$preset" -S "$root" >/dev/null
+cmake --build "$root/build-$preset" -j "$(nproc)"
+cd "$root/build-$preset"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+selection=()
+[ "$preset" = tsan ] && selection=(-R "analyze|prove|range|segment|parallel|stark")
+ctest --output-on-failure -j "$(nproc)" --timeout 3600 "${selection[@]}" "$@"
