@@ -34,7 +34,7 @@ seeds="$build/seeds"
 if [ ! -d "$seeds" ]; then
   mkdir -p "$seeds".tmp/{rlp,witness_json,compact,source,proof_file,verify}
   witnesses=("$root"/testdata/witnesses/*.json "$root"/testdata/generated/*.json)
-  [ -d "$root/../shared/cases" ] && witnesses+=("$root"/../shared/cases/*.json)
+  if [ -d "$root/../shared/cases" ]; then witnesses+=("$root"/../shared/cases/*.json); fi
   n=0
   for w in "${witnesses[@]}"; do
     n=$((n + 1))
@@ -51,7 +51,7 @@ if [ ! -d "$seeds" ]; then
   cp "$seeds.tmp"/witness_json/* "$seeds.tmp/source/"
   tar -C "$root/testdata/witnesses" -cJf "$seeds.tmp/source/witnesses.tar.xz" .
   xz -c "$root/testdata/generated/shanghai.json" > "$seeds.tmp/source/shanghai.json.xz"
-  [ -d "$root/../shared/cases" ] && cp "$root"/../shared/cases/*.tar.xz "$seeds.tmp/source/" 2>/dev/null || true
+  if [ -d "$root/../shared/cases" ]; then cp "$root"/../shared/cases/*.tar.xz "$seeds.tmp/source/" 2>/dev/null || true; fi
   apps=$(dirname "$(find "$build" -name prove-witness -type f | head -1)")
   "$apps/prove-witness" --witness "$root/testdata/generated/shanghai.json" --output "$seeds.tmp/verify/shanghai.proof" 2>/dev/null
   "$apps/verify-proof" --export-json "$seeds.tmp/proof_file/shanghai.json" "$seeds.tmp/verify/shanghai.proof" >/dev/null

@@ -278,6 +278,21 @@ TEST_CASE("prove-range --block-timeout: a block that never finishes is killed, r
   CHECK(run(app("prove-range") + " src 1 2 --output-dir x --block-timeout soon").status == 2);
 }
 
+TEST_CASE("prove-range: a report that cannot be written is an error line, and every block is still proved") {
+  auto dir = scratch_dir("range-report-fault");
+  auto out = dir / "proofs";
+  fs::create_directories(out / "report.json");  // a directory where the report goes: every write fails
+  write_text(out / "report.json" / "keep", "x");
+  auto r = run(fmt::format("{} {} 1000 1001 --output-dir {}", app("prove-range"),
+                           q(testdata_dir() / "generated" / "combined.json"), q(out)));
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Catch::Contains("ERROR range: cannot write report.json:"));
+  CHECK(fs::exists(out / "1000.proof"));
+  CHECK(fs::exists(out / "1001.proof"));
+  CHECK_THAT(r.out, Catch::Contains("proved 2, failed 0"));
+  CHECK_THAT(read_text(out / "metrics.jsonl"), Catch::Contains("\"job\":\"prove-attempt\""));
+}
+
 TEST_CASE("prove-range: usage errors exit 2") {
   CHECK(run(app("prove-range") + " --help").status == 0);
   CHECK(run(app("prove-range") + " src 1 2").status == 2);

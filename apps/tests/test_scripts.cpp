@@ -16,7 +16,7 @@ TEST_CASE("scripts: shellcheck clean") {
     std::printf("SKIPPED: shellcheck not installed\n");
     return;
   }
-  auto r = run(fmt::format("cd {} && shellcheck scripts/*.sh", q(source_dir())));
+  auto r = run(fmt::format("cd {} && shellcheck scripts/*.sh .ci/run", q(source_dir())));
   INFO(r.out);
   CHECK(r.status == 0);
 }
@@ -55,4 +55,16 @@ TEST_CASE("scripts: prove-archive.sh checks its arguments") {
   CHECK(run(script("prove-archive.sh") + " /nonexistent 1 2 out").status == 2);
   CHECK(run(script("prove-archive.sh") + " . one 2 out").status == 2);
   CHECK(run(script("prove-archive.sh") + " --mode sideways . 1 2 out").status == 2);
+}
+
+TEST_CASE("scripts: fuzz.sh and sanitize.sh check their arguments before building anything") {
+  for (const char* args : {"", "rlp", "rlp soon", "nothing 5"}) {
+    INFO(args);
+    auto r = run(fmt::format("{} {}", q(source_dir() / "scripts" / "fuzz.sh"), args));
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("fuzz.sh") || Catch::Contains("usage"));
+  }
+  auto r = run(fmt::format("{} msan", q(source_dir() / "scripts" / "sanitize.sh")));
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains("usage: scripts/sanitize.sh asan|tsan"));
 }
