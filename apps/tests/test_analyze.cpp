@@ -194,7 +194,7 @@ TEST_CASE("analyze-witnesses reads archives and standard input", "[analyze][e2e]
 TEST_CASE("analyze-witnesses -: 1 GB of whitespace on standard input reads within 200 MB of address space",
           "[analyze][e2e]") {
   // Memory follows the blocks, not the padding: before, the whitespace was held (and copied) whole.
-  if (!test::address_space_limits_apply()) return;
+  if (!test::memory_limits_apply()) return;
   auto r = test::run_command(fmt::format("(cat {}; head -c 1000000000 /dev/zero | tr '\\0' ' ') | (ulimit -v 200000; '{}' -)",
                                          quoted(test::testdata_dir() / "generated" / "shanghai.json"),
                                          (test::binary_dir() / "apps" / "analyze-witnesses").string()));
