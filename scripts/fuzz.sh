@@ -53,7 +53,9 @@ if [ ! -d "$seeds" ]; then
   xz -c "$root/testdata/generated/shanghai.json" > "$seeds.tmp/source/shanghai.json.xz"
   if [ -d "$root/../shared/cases" ]; then cp "$root"/../shared/cases/*.tar.xz "$seeds.tmp/source/" 2>/dev/null || true; fi
   apps=$(dirname "$(find "$build" -name prove-witness -type f | head -1)")
-  "$apps/prove-witness" --witness "$root/testdata/generated/shanghai.json" --output "$seeds.tmp/verify/shanghai.proof" 2>/dev/null
+  # compact parameters: the smallest proof (about 0.6 MB), so that mutations run fast
+  "$apps/prove-witness" --witness "$root/testdata/generated/shanghai.json" --parameter-set compact \
+    --output "$seeds.tmp/verify/shanghai.proof" 2>/dev/null
   "$apps/verify-proof" --export-json "$seeds.tmp/proof_file/shanghai.json" "$seeds.tmp/verify/shanghai.proof" >/dev/null
   cp "$seeds.tmp/verify/shanghai.proof" "$seeds.tmp/proof_file/"
   mv "$seeds.tmp" "$seeds"
@@ -68,7 +70,8 @@ for t in "${chosen[@]}"; do
   esac
   mkdir -p "$build/corpus/$t" "$build/findings/$t"
   echo "fuzz.sh: $t for ${seconds}s" >&2
-  if ! "$binary" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+  # -max_len above the largest seed (a proof, a witness file): libFuzzer would cut longer inputs at 1 MB
+  if ! "$binary" -max_total_time="$seconds" -max_len=4194304 -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$build/findings/$t/" "$build/corpus/$t" "$seeds/$seed_dir" 2> "$build/findings/$t.log"; then
     echo "fuzz.sh: $t found a problem; see $build/findings/$t.log and $build/findings/$t/" >&2
     tail -30 "$build/findings/$t.log" >&2
