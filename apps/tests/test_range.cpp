@@ -45,6 +45,26 @@ void split_into_folder(const fs::path& file, const fs::path& dir) {
     write_text(dir / fmt::format("{}.witness.json", 1000 + i), fmt::format("[{}]", (*blocks)[i]));
 }
 
+// Starts prove-range in the background with `env` before it (block 1001 never finishes when asked), its PID
+// in DIR/pid and, once it ends, its exit status in DIR/rc.
+void start_range(const fs::path& dir, const std::string& env, const std::string& args) {
+  const auto command = fmt::format("{} {} {} > {} 2> {}", env, app("prove-range"), args, q(dir / "out.txt"), q(dir / "err.txt"));
+  const auto script = fmt::format("{} & echo $! > {}; wait $!; echo $? > {}", command, q(dir / "pid"), q(dir / "rc"));
+  REQUIRE(std::system(fmt::format("sh -c {} > /dev/null 2>&1 &", q(script)).c_str()) == 0);
+}
+
+bool wait_for(const fs::path& path, std::chrono::seconds limit = std::chrono::seconds(300)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!fs::exists(path) || fs::file_size(path) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+const std::string stall_1001 = "WITPROVE_TEST_STALL_BLOCK=1001";
+
+
 }  // namespace
 
 TEST_CASE("prove-range: a corrupted and a missing block are reported, the rest proved, resumed after SIGKILL") {
@@ -58,12 +78,12 @@ TEST_CASE("prove-range: a corrupted and a missing block are reported, the rest p
   // Block 1003 has no witness at all.
 
   // First run: killed with SIGKILL as soon as the first proof is written.
-  auto command = fmt::format("{} {} 1000 1003 --output-dir {} --jobs 1", app("prove-range"), q(source), q(out));
-  REQUIRE(std::system(fmt::format("{} > {} 2>&1 & echo $! > {}", command, q(dir / "first.log"), q(dir / "pid")).c_str()) == 0);
+  const auto args = fmt::format("{} 1000 1003 --output-dir {} --jobs 1", q(source), q(out));
+  const auto command = fmt::format("{} {}", app("prove-range"), args);
+  start_range(dir, "", args);
   auto first_proof = out / "1000.proof";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (!fs::exists(first_proof) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  wait_for(first_proof);
+  REQUIRE(wait_for(dir / "pid"));
   pid_t pid = std::stoi(read_text(dir / "pid"));
   ::kill(pid, SIGKILL);
   REQUIRE(fs::exists(first_proof));
@@ -179,28 +199,6 @@ TEST_CASE("prove-range: the same block twice is a warning naming both places") {
   CHECK_THAT(r.err, Catch::Contains("block 100 appears twice: a.json block 0 and b.json block 0; the first one is used"));
 }
 
-namespace {
-
-// Starts prove-range in the background with `env` before it (block 1001 never finishes when asked), its PID
-// in DIR/pid and, once it ends, its exit status in DIR/rc.
-void start_range(const fs::path& dir, const std::string& env, const std::string& args) {
-  const auto command = fmt::format("{} {} {} > {} 2> {}", env, app("prove-range"), args, q(dir / "out.txt"), q(dir / "err.txt"));
-  const auto script = fmt::format("{} & echo $! > {}; wait $!; echo $? > {}", command, q(dir / "pid"), q(dir / "rc"));
-  REQUIRE(std::system(fmt::format("sh -c {} > /dev/null 2>&1 &", q(script)).c_str()) == 0);
-}
-
-bool wait_for(const fs::path& path, std::chrono::seconds limit = std::chrono::seconds(300)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!fs::exists(path) || fs::file_size(path) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
-const std::string stall_1001 = "WITPROVE_TEST_STALL_BLOCK=1001";
-
-}  // namespace
 
 TEST_CASE("prove-range: one run per output folder, a second run refuses at once naming the first's PID") {
   auto dir = scratch_dir("range-lock");

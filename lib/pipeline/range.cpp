@@ -139,8 +139,8 @@ std::pair<Outcome, std::string> classify(const ChildResult& child, double timeou
   if (child.signal)
     return {Outcome::killed, fmt::format("the prover was killed by signal {} ({}){}", child.signal, ::strsignal(child.signal),
                                          child.signal == SIGKILL ? ", likely out of memory" : "")};
-  const auto result = parse_prover_result(child.stdout_text);
   if (child.exit_code == exit_ok) return {Outcome::proved, ""};
+  const auto result = parse_prover_result(child.stdout_text);
   if (result && result->outcome != Outcome::proved) return {result->outcome, result->error};
   const Outcome by_status = child.exit_code == exit_out_of_memory ? Outcome::out_of_memory
                             : child.exit_code == exit_usage      ? Outcome::usage
