@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <unordered_map>
@@ -80,16 +81,24 @@ class JsonText {
       text_.reserve(std::min<uint64_t>(std::max(2 * text_.capacity(), text_.size() + n), limit_) + json_padding);
     size_t i = 0;
     while (i < n) {
-      if (in_string_) {  // copy up to and including the closing quote
-        size_t j = i;
-        while (j < n && (escaped_ || data[j] != '"')) {
-          escaped_ = !escaped_ && data[j] == '\\';
-          ++j;
+      if (in_string_) {  // copy up to and including the closing quote; memchr keeps long hex strings fast
+        if (escaped_) {
+          text_.push_back(data[i++]);
+          escaped_ = false;
+          continue;
         }
-        in_string_ = j == n;
-        if (j < n) ++j;
-        text_.append(data + i, j - i);
-        i = j;
+        const char* from = data + i;
+        const char* quote = static_cast<const char*>(std::memchr(from, '"', n - i));
+        const char* end = quote ? quote : data + n;
+        if (const char* backslash = static_cast<const char*>(std::memchr(from, '\\', static_cast<size_t>(end - from)))) {
+          text_.append(from, static_cast<size_t>(backslash + 1 - from));
+          escaped_ = true;
+          i = static_cast<size_t>(backslash + 1 - data);
+          continue;
+        }
+        text_.append(from, static_cast<size_t>(end - from) + (quote ? 1 : 0));
+        in_string_ = quote == nullptr;
+        i = static_cast<size_t>(end - data) + (quote ? 1 : 0);
         continue;
       }
       const char c = data[i++];
