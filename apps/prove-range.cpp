@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
       "Options");
   pipeline::add_common_options(options, common);
   options.add_options()                                                                                 //
-      ("output-dir,o", po::value(&output_dir)->value_name("DIR"), "where <N>.proof, report.json and metrics.jsonl (one JSON line per job) go (required)")  //
+      ("output-dir,o", po::value(&output_dir)->value_name("DIR"), "where <N>.proof and report.json go (required)")  //
       ("mode", po::value(&mode)->value_name("standalone|chained"),
        "standalone: each block on its own (default); chained: each block on its parent's proof, the chain "
        "restarting after a failed or missing block")  //
@@ -74,6 +74,11 @@ int main(int argc, char** argv) {
        "STARK parameter set for every block: fast (the default) or compact")  //
       ("permutations-per-table", po::value(&o.permutations_per_table)->value_name("N"),
        "Keccak-f permutations per permutation table (default: the prover's)")  //
+      ("metrics", po::value(&o.metrics_file)->value_name("FILE"),
+       "where the metric lines go, one JSON line per job (default DIR/metrics.jsonl)")  //
+      ("prometheus", po::value(&o.prometheus_file)->value_name("FILE"),
+       "keep a Prometheus text file (node_exporter's textfile collector) of the run's progress: blocks by status, "
+       "attempts in flight and by outcome, seconds per job type, last progress time; rewritten every few seconds")  //
       ("resume", po::bool_switch(&o.resume), "skip blocks whose proof in DIR already verifies")  //
       ("format", po::value(&format_name)->value_name("table|json"), "summary on stdout (default table)");
   pipeline::add_max_witness_size_option(options, max_witness_size);

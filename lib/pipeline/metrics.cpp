@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -13,8 +14,10 @@ namespace witprove::pipeline {
 
 std::string to_json_line(const JobMetric& m, std::string_view outcome) {
   return fmt::format(
-      "{{\"block\":{},\"job\":{},\"segment\":{},\"rows\":{},\"seconds\":{:.3f},\"peak_memory_bytes\":{},\"attempt\":{}{}}}\n",
+      "{{\"block\":{},\"job\":{},\"segment\":{},\"rows\":{},\"seconds\":{:.3f},\"peak_memory_bytes\":{},\"attempt\":{},"
+      "\"time\":{:.3f}{}}}\n",
       m.block, json_string(m.job), m.segment, m.rows, m.seconds, m.peak_memory_bytes, m.attempt,
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(),
       outcome.empty() ? "" : fmt::format(",\"outcome\":{}", json_string(outcome)));
 }
 

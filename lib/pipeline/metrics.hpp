@@ -21,7 +21,7 @@ struct JobMetric {
   unsigned attempt = 1;
 };
 
-// One line; `outcome` (how an attempt at a block ended: report.hpp, Outcome) is written when not empty.
+// One line, stamped with the time it is written ("time": Unix seconds, the job's end); `outcome` (how an attempt at a block ended: report.hpp, Outcome) is written when not empty.
 std::string to_json_line(const JobMetric& m, std::string_view outcome = {});
 
 // Peak resident set size of this process.

@@ -7,22 +7,28 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "pipeline/block_prover.hpp"
 #include "pipeline/cli.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/process.hpp"
+#include "pipeline/prometheus.hpp"
 #include "pipeline/verify.hpp"
 #include "proof/proof_file.hpp"
 #include "witness/parse.hpp"
+#include "witness/source.hpp"
 
 namespace witprove::pipeline {
 namespace {
@@ -36,34 +42,70 @@ struct SourceBlock {
   witness::BlockOrigin origin;
 };
 
-struct CollectedBlocks {
-  std::map<uint64_t, SourceBlock> blocks;
-  std::vector<std::string> unattributed_errors;  // damaged entries whose block number cannot be read
-};
+// The range's blocks, read from the source as the run needs them: one file at a time, its blocks parsed in
+// parallel and kept as their own JSON text, the file's text dropped once split. So a run holds the file
+// being split, the blocks in flight and (in block order) those read ahead of their turn, never the range.
+class BlockFeed {
+ public:
+  BlockFeed(const std::string& source, const witness::BlockRange& range, const witness::SourceOptions& options)
+      : reader_(source, options), range_(range) {}
 
-CollectedBlocks collect_blocks(const std::string& source, const witness::BlockRange& range,
-                               const witness::SourceOptions& options) {
-  CollectedBlocks out;
-  witness::SourceReader reader(source, options);
-  while (auto entry = reader.next()) {
+  // The next block of the range in source order; nullopt at the end of the source.
+  std::optional<SourceBlock> next() {
+    while (pending_.empty())
+      if (!read_entry()) return std::nullopt;
+    SourceBlock b = std::move(pending_.front());
+    pending_.pop_front();
+    return b;
+  }
+
+  // Block n, reading on until it comes (the blocks read on the way are held for their turn); nullopt when the
+  // source ends without it.
+  std::optional<SourceBlock> take(uint64_t n) {
+    for (;;) {
+      if (auto it = held_.find(n); it != held_.end()) {
+        SourceBlock b = std::move(it->second);
+        held_.erase(it);
+        return b;
+      }
+      auto b = next();
+      if (!b) return std::nullopt;
+      held_.emplace(b->number, std::move(*b));
+    }
+  }
+
+  // Damaged entries whose block number cannot be read, so far.
+  const std::vector<std::string>& unattributed_errors() const { return unattributed_; }
+
+ private:
+  bool read_entry() {
+    auto entry = reader_.next();
+    if (!entry) return false;
     if (!entry->error.empty()) {
-      out.unattributed_errors.push_back(entry->error);
-      continue;
+      note_unattributed(entry->error);
+      return true;
     }
     std::string error;
     auto elements = witness::split_blocks(entry->file.json(), error);
-    if (!error.empty()) out.unattributed_errors.push_back(fmt::format("{}: {}", entry->file.name, error));
-    if (!elements) continue;
+    if (!error.empty()) note_unattributed(fmt::format("{}: {}", entry->file.name, error));
+    if (!elements) return true;
     std::vector<witness::BlockParse> parsed(elements->size());
     tbb::parallel_for(size_t{0}, parsed.size(),
                       [&](size_t i) { parsed[i] = witness::parse_block(entry->file, (*elements)[i], i); });
     for (size_t i = 0; i < parsed.size(); ++i) {
       auto& p = parsed[i];
       if (!p.number) {
-        out.unattributed_errors.push_back(p.error);
+        note_unattributed(p.error);
         continue;
       }
-      if (!range.contains(*p.number)) continue;
+      if (!range_.contains(*p.number)) continue;
+      auto [seen, first] = seen_.emplace(*p.number, p.origin);
+      if (!first) {
+        log(LogLevel::warn, "range",
+            fmt::format("block {} appears twice: {} block {} and {} block {}; the first one is used", *p.number,
+                        seen->second.source, seen->second.index, p.origin.source, p.origin.index));
+        continue;
+      }
       SourceBlock b;
       b.number = *p.number;
       b.origin = p.origin;
@@ -73,15 +115,23 @@ CollectedBlocks collect_blocks(const std::string& source, const witness::BlockRa
       } else {
         b.error = p.error;
       }
-      auto [it, inserted] = out.blocks.emplace(b.number, std::move(b));
-      if (!inserted)
-        log(LogLevel::warn, "range",
-            fmt::format("block {} appears twice: {} block {} and {} block {}; the first one is used", *p.number,
-                        it->second.origin.source, it->second.origin.index, p.origin.source, p.origin.index));
+      pending_.push_back(std::move(b));
     }
+    return true;
   }
-  return out;
-}
+
+  void note_unattributed(const std::string& error) {
+    log(LogLevel::error, "range", error);
+    unattributed_.push_back(error);
+  }
+
+  witness::SourceReader reader_;
+  witness::BlockRange range_;
+  std::deque<SourceBlock> pending_;            // the current file's blocks not yet handed out
+  std::map<uint64_t, SourceBlock> held_;       // blocks read ahead of their turn (take)
+  std::map<uint64_t, witness::BlockOrigin> seen_;  // where each block number was first found
+  std::vector<std::string> unattributed_;
+};
 
 // Removes temporary files a killed run left behind.
 void remove_stale_temporaries(const std::filesystem::path& dir) {
@@ -155,32 +205,18 @@ RangeResult prove_range(const RangeOptions& o) {
   std::filesystem::create_directories(o.output_dir);
   const FolderLock lock(o.output_dir);
   remove_stale_temporaries(o.output_dir);
-  auto collected = collect_blocks(o.source, o.range, o.source_options);
-  for (const auto& e : collected.unattributed_errors) log(LogLevel::error, "range", e);
+  BlockFeed feed(o.source, o.range, o.source_options);
 
+  // One entry per number of the range; an entry is published (finished) once its block is done or known
+  // unprovable. Numbers never found in the source are missing, which is known when the source has been read.
   std::vector<BlockReport> reports;
-  std::vector<const SourceBlock*> provable;  // per report: the block to prove, null when missing or unparsable
   for (uint64_t n = o.range.first;; ++n) {
     BlockReport r;
     r.block = n;
-    auto it = collected.blocks.find(n);
-    provable.push_back(it != collected.blocks.end() && it->second.error.empty() ? &it->second : nullptr);
-    if (it == collected.blocks.end()) {
-      r.status = BlockStatus::missing;
-      r.error = collected.unattributed_errors.empty()
-                    ? "no witness for this block in the source"
-                    : fmt::format("no witness for this block in the source; unreadable: {}",
-                                  collected.unattributed_errors.front());
-    } else {
-      r.txs = it->second.txs;
-      if (!it->second.error.empty()) {
-        r.status = BlockStatus::failed;
-        r.error = it->second.error;
-      }
-    }
     reports.push_back(std::move(r));
     if (n == o.range.last) break;
   }
+  auto index_of = [&](uint64_t n) { return static_cast<size_t>(n - o.range.first); };
 
   const std::string_view mode_name = o.mode == ChainMode::chained ? "chained" : "standalone";
   const unsigned jobs = o.mode == ChainMode::chained ? 1 : std::max(1u, o.jobs);
@@ -189,20 +225,25 @@ RangeResult prove_range(const RangeOptions& o) {
   const uint64_t child_memory = o.max_memory_bytes || jobs > 1
                                     ? (o.max_memory_bytes ? o.max_memory_bytes : physical_memory_bytes()) / jobs
                                     : 0;
-  const auto metrics_path = o.output_dir / "metrics.jsonl";
+  const auto metrics_path = o.metrics_file.empty() ? o.output_dir / "metrics.jsonl" : o.metrics_file;
   MetricsLog metrics(metrics_path);
   auto stopping = [&] { return o.stop && o.stop->load() != 0; };
   std::string report_error;  // the last failure to write report.json, logged once per distinct message
 
-  std::mutex mutex;  // guards reports, finished, the report file and the progress line
+  std::mutex mutex;  // guards reports, finished, the report file, the Prometheus state and the progress line
   std::vector<char> finished(reports.size());
-  size_t done = 0, to_do = provable.size() - std::count(provable.begin(), provable.end(), nullptr);
+  size_t done = 0;
   ProgressLine progress;
-  // The report so far: blocks not yet proved are left out, so a killed run's report holds only facts.
-  auto save_report = [&] {
+  RunGauges gauges(o.prometheus_file, metrics_path, reports.size());
+  double last_saved = -1;
+  // The report so far: blocks not yet done are left out, so a killed run's report holds only facts. Rewritten
+  // at most once a second (and at the end), so that a long range does not spend its time rewriting it.
+  auto save_report = [&](bool now) {
+    if (!now && last_saved >= 0 && wall.seconds() - last_saved < 1.0) return;
+    last_saved = wall.seconds();
     std::vector<BlockReport> so_far;
     for (size_t i = 0; i < reports.size(); ++i)
-      if (!provable[i] || finished[i]) so_far.push_back(reports[i]);
+      if (finished[i]) so_far.push_back(reports[i]);
     try {
       proof::write_file_atomic(o.output_dir / "report.json",
                                report_json(so_far, summarize(so_far, wall.seconds()), mode_name));
@@ -210,6 +251,15 @@ RangeResult prove_range(const RangeOptions& o) {
       if (report_error != e.what()) log(LogLevel::error, "range", fmt::format("cannot write report.json: {}", e.what()));
       report_error = e.what();
     }
+  };
+  // Publishes entry i; called once per entry, under the lock.
+  auto publish = [&](size_t i, BlockReport r) {
+    reports[i] = std::move(r);
+    finished[i] = 1;
+    gauges.finished(reports[i]);
+    gauges.write();
+    progress.update(fmt::format("{}/{} blocks done", ++done, reports.size()));
+    save_report(false);
   };
 
   // Proves one block (with retries) into its report entry.
@@ -230,12 +280,20 @@ RangeResult prove_range(const RangeOptions& o) {
       if (previous) argv.insert(argv.end(), {"--previous-proof", previous->string()});
       argv.insert(argv.end(), {"--format", "json"});
       log(LogLevel::info, "range", fmt::format("block {}: proving, attempt {}", b.number, attempt));
+      {
+        std::lock_guard lock(mutex);
+        gauges.started();
+      }
       Stopwatch attempt_watch;
       auto child = run_child(argv, b.json, [](std::string_view line) { fmt::print(stderr, "{}\n", line); },
                              {o.block_timeout_seconds, o.stop});
       auto [outcome, error] = classify(child, o.block_timeout_seconds);
       metrics.write({b.number, "prove-attempt", -1, 0, attempt_watch.seconds(), child.peak_memory_bytes, attempt},
                     to_string(outcome));
+      {
+        std::lock_guard lock(mutex);
+        gauges.attempt_ended(outcome);
+      }
       r.attempts = attempt;
       r.outcome = outcome;
       r.error = std::move(error);
@@ -255,11 +313,18 @@ RangeResult prove_range(const RangeOptions& o) {
       log(LogLevel::error, "range", fmt::format("block {}: failed ({}): {}", b.number, to_string(*r.outcome), r.error));
   };
 
-  // Proves block i, or skips it when resuming and its proof holds; publishes the outcome and the report.
-  // Entry i is written by this call only, under the lock, as other jobs read every entry to save the report.
-  auto run_block = [&](size_t i, const std::filesystem::path* previous) {
+  // Settles one block read from the source: records it when it did not parse; otherwise proves it, or skips
+  // it when resuming and its proof holds. Returns its status.
+  auto run_block = [&](const SourceBlock& b, const std::filesystem::path* previous, bool chain_break) {
+    const size_t i = index_of(b.number);
     BlockReport r = reports[i];
-    if (stopping()) {
+    r.txs = b.txs;
+    r.witness_bytes = b.json.size();
+    r.chain_break = chain_break && b.error.empty();
+    if (!b.error.empty()) {
+      r.status = BlockStatus::failed;
+      r.error = b.error;
+    } else if (stopping()) {
       r.status = BlockStatus::interrupted;
       r.outcome = Outcome::interrupted;
       r.error = "the run was stopped before the block started";
@@ -267,40 +332,70 @@ RangeResult prove_range(const RangeOptions& o) {
       r.status = BlockStatus::skipped;
       log(LogLevel::info, "range", fmt::format("block {}: proof already verifies, skipped", r.block));
     } else {
-      prove_one(r, *provable[i], previous);
+      prove_one(r, b, previous);
     }
+    const auto status = r.status;
     std::lock_guard lock(mutex);
-    reports[i] = r;
-    finished[i] = 1;
-    progress.update(fmt::format("{}/{} blocks done", ++done, to_do));
-    save_report();
-    return r.status;
+    publish(i, std::move(r));
+    return status;
   };
 
+  // Prometheus: rewritten on every block's end and every few seconds between, so that a stuck run shows.
+  std::condition_variable tick;
+  bool proving_done = false;
+  std::thread ticker;
+  if (gauges.enabled())
+    ticker = std::thread([&] {
+      std::unique_lock lock(mutex);
+      while (!tick.wait_for(lock, std::chrono::seconds(5), [&] { return proving_done; })) gauges.write();
+    });
+
   if (o.mode == ChainMode::standalone) {
+    // Blocks in source order: the feed reads ahead by at most one block while every job proves.
     tbb::task_arena arena(static_cast<int>(jobs));
     arena.execute([&] {
-      tbb::parallel_for(
-          tbb::blocked_range<size_t>(0, reports.size(), 1),
-          [&](const tbb::blocked_range<size_t>& span) {
-            for (size_t i = span.begin(); i != span.end(); ++i)
-              if (provable[i]) run_block(i, nullptr);
-          },
-          tbb::simple_partitioner());
+      tbb::parallel_pipeline(
+          jobs,
+          tbb::make_filter<void, std::shared_ptr<SourceBlock>>(
+              tbb::filter_mode::serial_in_order,
+              [&](tbb::flow_control& fc) -> std::shared_ptr<SourceBlock> {
+                auto b = stopping() ? std::nullopt : feed.next();
+                if (!b) {
+                  fc.stop();
+                  return nullptr;
+                }
+                return std::make_shared<SourceBlock>(std::move(*b));
+              }) &
+              tbb::make_filter<std::shared_ptr<SourceBlock>, void>(
+                  tbb::filter_mode::parallel,
+                  [&](const std::shared_ptr<SourceBlock>& b) { run_block(*b, nullptr, false); }));
     });
   } else {
-    // Each block builds on its parent's proof; after a gap or failure the chain restarts.
+    // Blocks in number order, each on its parent's proof; after a gap or failure the chain restarts. The
+    // numbers the source holds are listed first (a quick pass), so that a missing block is known without
+    // reading the rest of the range ahead; standard input, read once, is read ahead instead.
+    std::optional<std::set<uint64_t>> present;
+    if (o.source != "-") {
+      present.emplace();
+      witness::for_each_block<std::optional<uint64_t>>(
+          o.source, o.range, [](witness::BlockParse&& p) { return p.number; },
+          [&](std::optional<uint64_t>&& n) {
+            if (n) present->insert(*n);
+          },
+          o.source_options);
+    }
     std::optional<std::filesystem::path> parent;
     auto before_first = o.range.first > 0 ? proof_path(o.output_dir, o.range.first - 1) : std::filesystem::path();
     if (!before_first.empty() && existing_proof_holds(before_first, o.range.first - 1, nullptr)) parent = before_first;
-    for (size_t i = 0; i < reports.size(); ++i) {
+    for (uint64_t n = o.range.first; !stopping(); ++n) {
+      auto b = present && !present->contains(n) ? std::nullopt : feed.take(n);
       const std::filesystem::path* previous = parent ? &*parent : nullptr;
-      if (i > 0 && !previous) reports[i].chain_break = true;
-      auto status = provable[i] ? run_block(i, previous) : reports[i].status;
+      const auto status = b ? run_block(*b, previous, n > o.range.first && !previous) : BlockStatus::missing;
       if (status == BlockStatus::proved || status == BlockStatus::skipped)
-        parent = proof_path(o.output_dir, reports[i].block);
+        parent = proof_path(o.output_dir, n);
       else
         parent.reset();
+      if (n == o.range.last) break;
     }
   }
   progress.finish();
@@ -308,6 +403,32 @@ RangeResult prove_range(const RangeOptions& o) {
   RangeResult result;
   result.stopped_by = o.stop ? o.stop->load() : 0;
   if (result.stopped_by) remove_stale_temporaries(o.output_dir);  // what the killed provers were writing
+  {
+    std::lock_guard lock(mutex);
+    // What was never settled: missing from the source, or (a stopped run) not reached.
+    const auto& unreadable = feed.unattributed_errors();
+    for (size_t i = 0; i < reports.size(); ++i) {
+      if (finished[i]) continue;
+      BlockReport r = reports[i];
+      if (result.stopped_by) {
+        r.status = BlockStatus::interrupted;
+        r.outcome = Outcome::interrupted;
+        r.error = "the run was stopped before the block started";
+      } else {
+        r.status = BlockStatus::missing;
+        r.error = unreadable.empty() ? "no witness for this block in the source"
+                                     : fmt::format("no witness for this block in the source; unreadable: {}",
+                                                   unreadable.front());
+      }
+      reports[i] = std::move(r);
+      finished[i] = 1;
+      gauges.finished(reports[i]);
+    }
+    proving_done = true;
+    gauges.write(false);
+  }
+  tick.notify_all();
+  if (ticker.joinable()) ticker.join();
   result.summary = summarize(reports, wall.seconds());
   result.blocks = std::move(reports);
   try {

@@ -39,6 +39,8 @@ struct RangeOptions {
   bool resume = false;            // skip blocks whose proof in output_dir already verifies
   double block_timeout_seconds = 0;  // per attempt at a block; 0: none
   const std::atomic<int>* stop = nullptr;  // set to a signal number to stop the run
+  std::filesystem::path metrics_file;      // the run's metric lines; empty: output_dir/metrics.jsonl
+  std::filesystem::path prometheus_file;   // a gauge file for node_exporter (prometheus.hpp); empty: none
 };
 
 struct RangeResult {

@@ -110,10 +110,11 @@ std::string report_json(const std::vector<BlockReport>& blocks, const RangeSumma
   for (size_t i = 0; i < blocks.size(); ++i) {
     const auto& b = blocks[i];
     out += fmt::format(
-        "{}\n{{\"block\":{},\"status\":\"{}\",{}\"attempts\":{},\"seconds\":{:.3f},\"txs\":{},\"error\":{}{}}}",
+        "{}\n{{\"block\":{},\"status\":\"{}\",{}\"attempts\":{},\"seconds\":{:.3f},\"txs\":{},"
+        "\"witness_bytes\":{},\"error\":{}{}}}",
         i ? "," : "", b.block, to_string(b.status),
         b.outcome ? fmt::format("\"outcome\":\"{}\",", to_string(*b.outcome)) : "", b.attempts, b.seconds, b.txs,
-        json_string(b.error), b.chain_break ? ",\"chain_break\":true" : "");
+        b.witness_bytes, json_string(b.error), b.chain_break ? ",\"chain_break\":true" : "");
     if (b.chain_break) breaks += fmt::format("{}{}", breaks.empty() ? "" : ",", b.block);
   }
   std::string classes;

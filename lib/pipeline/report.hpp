@@ -45,6 +45,7 @@ struct BlockReport {
   std::string error;
   bool chain_break = false;  // chained mode: this block does not link to a proof of its parent
   std::optional<Outcome> outcome;  // the last attempt's, when the block was attempted in this run
+  uint64_t witness_bytes = 0;      // the block's witness JSON, when it was read
 };
 
 struct RangeSummary {

@@ -2,6 +2,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <map>
 
 #include "pipeline/cli.hpp"
@@ -13,11 +15,11 @@ using namespace witprove::pipeline;
 
 TEST_CASE("report: JSON has the documented names and counts") {
   std::vector<BlockReport> blocks = {
-      {10, BlockStatus::proved, 1, 2.5, 7, "", false, Outcome::proved},
-      {11, BlockStatus::failed, 1, 0.1, 3, "not provable: \"bad\"\nnode", false, Outcome::unprovable},
-      {12, BlockStatus::missing, 0, 0, 0, "no witness", false, std::nullopt},
-      {13, BlockStatus::skipped, 0, 0, 5, "", true, std::nullopt},
-      {14, BlockStatus::interrupted, 1, 0.5, 2, "the run was stopped", false, Outcome::interrupted},
+      {10, BlockStatus::proved, 1, 2.5, 7, "", false, Outcome::proved, 1234},
+      {11, BlockStatus::failed, 1, 0.1, 3, "not provable: \"bad\"\nnode", false, Outcome::unprovable, 0},
+      {12, BlockStatus::missing, 0, 0, 0, "no witness", false, std::nullopt, 0},
+      {13, BlockStatus::skipped, 0, 0, 5, "", true, std::nullopt, 0},
+      {14, BlockStatus::interrupted, 1, 0.5, 2, "the run was stopped", false, Outcome::interrupted, 0},
   };
   auto summary = summarize(blocks, 3600);
   CHECK(summary.proved == 1);
@@ -33,6 +35,7 @@ TEST_CASE("report: JSON has the documented names and counts") {
   REQUIRE(!doc.error());
   auto list = doc["blocks"].get_array();
   REQUIRE(list.size() == 5);
+  CHECK(int64_t(list.at(0)["witness_bytes"]) == 1234);
   CHECK(int64_t(list.at(1)["block"]) == 11);
   CHECK(std::string_view(list.at(1)["status"]) == "failed");
   CHECK(std::string_view(list.at(1)["outcome"]) == "unprovable");
@@ -58,8 +61,8 @@ TEST_CASE("report: JSON has the documented names and counts") {
 
 TEST_CASE("report: a long range's summary lists only the blocks needing attention") {
   std::vector<BlockReport> blocks;
-  for (uint64_t n = 0; n < 30; ++n) blocks.push_back({n, BlockStatus::proved, 1, 1.0, 2, "", false, Outcome::proved});
-  blocks[17] = {17, BlockStatus::failed, 2, 1.0, 2, "out of memory", false, Outcome::out_of_memory};
+  for (uint64_t n = 0; n < 30; ++n) blocks.push_back({n, BlockStatus::proved, 1, 1.0, 2, "", false, Outcome::proved, 0});
+  blocks[17] = {17, BlockStatus::failed, 2, 1.0, 2, "out of memory", false, Outcome::out_of_memory, 0};
   auto text = report_text(blocks, summarize(blocks, 60));
   CHECK(text.find("out of memory") != std::string::npos);
   CHECK(text.find("proved 29, failed 1") != std::string::npos);
@@ -78,6 +81,8 @@ TEST_CASE("report: metric lines are JSON with every field") {
   CHECK(int64_t(doc["peak_memory_bytes"]) == 1 << 20);
   CHECK(int64_t(doc["attempt"]) == 2);
   CHECK(doc["outcome"].error());
+  const auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(std::abs(double(doc["time"]) - now) < 60);  // the job's end, Unix seconds
   CHECK(peak_memory_bytes() > 0);
   auto attempt = parser.parse(to_json_line({42, "prove-attempt", -1, 0, 3.5, 1 << 20, 1}, "timeout"));
   REQUIRE(!attempt.error());
