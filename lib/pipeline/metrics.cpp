@@ -1,6 +1,7 @@
 #include "pipeline/metrics.hpp"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 #include <sys/resource.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "pipeline/json_fields.hpp"
 #include "pipeline/report.hpp"
 
 namespace witprove::pipeline {
@@ -19,6 +21,29 @@ std::string to_json_line(const JobMetric& m, std::string_view outcome) {
       m.block, json_string(m.job), m.segment, m.rows, m.seconds, m.peak_memory_bytes, m.attempt,
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(),
       outcome.empty() ? "" : fmt::format(",\"outcome\":{}", json_string(outcome)));
+}
+
+std::optional<MetricLine> parse_metric_line(std::string_view line) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  MetricLine l;
+  std::string_view job;
+  if (parser.parse(line.data(), line.size()).get(o) || o["block"].get(l.metric.block) || o["job"].get(job) ||
+      o["seconds"].get(l.metric.seconds))
+    return std::nullopt;
+  l.metric.job = job;
+  // The other fields are optional: lines of older runs, or of other tools, may lack them.
+  read_optional(o, "segment", l.metric.segment);
+  read_optional(o, "rows", l.metric.rows);
+  read_optional(o, "peak_memory_bytes", l.metric.peak_memory_bytes);
+  uint64_t attempt = 1;
+  read_optional(o, "attempt", attempt);
+  l.metric.attempt = static_cast<unsigned>(attempt);
+  read_optional(o, "time", l.time);
+  std::string_view outcome;
+  read_optional(o, "outcome", outcome);
+  l.outcome = outcome;
+  return l;
 }
 
 uint64_t peak_memory_bytes() {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,15 @@ struct JobMetric {
 
 // One line, stamped with the time it is written ("time": Unix seconds, the job's end); `outcome` (how an attempt at a block ended: report.hpp, Outcome) is written when not empty.
 std::string to_json_line(const JobMetric& m, std::string_view outcome = {});
+
+// A metric line as read back: the job, the time it ended (Unix seconds) and, for an attempt, its outcome.
+struct MetricLine {
+  JobMetric metric;
+  double time = 0;      // 0 when the line has none
+  std::string outcome;  // empty when the line has none
+};
+// Nullopt when the line is not a metric line (block, job and seconds are required).
+std::optional<MetricLine> parse_metric_line(std::string_view line);
 
 // Peak resident set size of this process.
 uint64_t peak_memory_bytes();

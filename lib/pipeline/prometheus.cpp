@@ -1,12 +1,12 @@
 #include "pipeline/prometheus.hpp"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <chrono>
 #include <fstream>
 
 #include "pipeline/cli.hpp"
+#include "pipeline/metrics.hpp"
 #include "proof/proof_file.hpp"
 
 namespace witprove::pipeline {
@@ -44,17 +44,13 @@ void MetricsTail::fold(std::map<std::string, JobTotals>& totals) {
   const auto end = text.rfind('\n');
   if (end == std::string::npos) return;
   offset_ += end + 1;
-  simdjson::dom::parser parser;
   for (size_t at = 0; at <= end;) {
     const size_t nl = text.find('\n', at);
-    std::string_view line(text.data() + at, nl - at);
+    auto line = parse_metric_line(std::string_view(text.data() + at, nl - at));
     at = nl + 1;
-    simdjson::dom::object o;
-    std::string_view job;
-    double seconds = 0;
-    if (parser.parse(line.data(), line.size()).get(o) || o["job"].get(job) || o["seconds"].get(seconds)) continue;
-    auto& t = totals[std::string(job)];
-    t.seconds += seconds;
+    if (!line) continue;
+    auto& t = totals[line->metric.job];
+    t.seconds += line->metric.seconds;
     ++t.count;
   }
 }

@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
+
+#include "pipeline/json_fields.hpp"
 
 namespace witprove::pipeline {
 
@@ -126,6 +130,55 @@ std::string report_json(const std::vector<BlockReport>& blocks, const RangeSumma
       "\"txs_per_hour\":{:.2f},\"wall_seconds\":{:.3f},\"chain_breaks\":[{}]}}}}\n",
       mode, blocks.size(), s.proved, s.failed, s.missing, s.skipped, s.interrupted, classes, s.txs_proved,
       s.blocks_per_hour, s.txs_per_hour, s.wall_seconds, breaks);
+  return out;
+}
+
+std::optional<ParsedReport> parse_report_json(std::string_view text, std::string& error) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc, summary;
+  simdjson::dom::array blocks;
+  if (auto e = parser.parse(text.data(), text.size()).get(doc)) {
+    error = simdjson::error_message(e);
+    return std::nullopt;
+  }
+  if (doc["blocks"].get(blocks) || doc["summary"].get(summary)) {
+    error = "no \"blocks\" list and \"summary\" object";
+    return std::nullopt;
+  }
+  ParsedReport out;
+  std::string_view mode;
+  if (!summary["mode"].get(mode)) out.mode = mode;
+  read_optional(summary, "wall_seconds", out.wall_seconds);
+  for (auto element : blocks) {
+    simdjson::dom::object o;
+    BlockReport b;
+    std::string_view status, err;
+    uint64_t attempts = 0;
+    if (element.get(o) || o["block"].get(b.block) || o["status"].get(status)) {
+      error = "a block entry without \"block\" and \"status\"";
+      return std::nullopt;
+    }
+    constexpr BlockStatus kStatuses[] = {BlockStatus::proved, BlockStatus::failed, BlockStatus::missing,
+                                         BlockStatus::skipped, BlockStatus::interrupted};
+    auto known = std::find_if(std::begin(kStatuses), std::end(kStatuses), [&](BlockStatus s) { return to_string(s) == status; });
+    if (known == std::end(kStatuses)) {
+      error = fmt::format("block {}: unknown status \"{}\"", b.block, status);
+      return std::nullopt;
+    }
+    b.status = *known;
+    read_optional(o, "attempts", attempts);
+    b.attempts = static_cast<unsigned>(attempts);
+    read_optional(o, "seconds", b.seconds);
+    read_optional(o, "txs", b.txs);
+    read_optional(o, "witness_bytes", b.witness_bytes);
+    read_optional(o, "error", err);
+    b.error = err;
+    read_optional(o, "chain_break", b.chain_break);
+    std::string_view outcome;
+    read_optional(o, "outcome", outcome);
+    if (!outcome.empty()) b.outcome = parse_outcome(outcome);
+    out.blocks.push_back(std::move(b));
+  }
   return out;
 }
 

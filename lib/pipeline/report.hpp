@@ -63,6 +63,15 @@ RangeSummary summarize(const std::vector<BlockReport>& blocks, double wall_secon
 // ("outcome" only for blocks attempted in this run)
 std::string report_json(const std::vector<BlockReport>& blocks, const RangeSummary& summary,
                         std::string_view mode);
+// report_json's text read back (what it wrote of each block, the mode and the wall time); nullopt, with
+// `error` set, when the text is not such a report.
+struct ParsedReport {
+  std::vector<BlockReport> blocks;
+  std::string mode;
+  double wall_seconds = 0;
+};
+std::optional<ParsedReport> parse_report_json(std::string_view text, std::string& error);
+
 // The one-screen summary printed on stdout at the end of a run.
 std::string report_text(const std::vector<BlockReport>& blocks, const RangeSummary& summary);
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Draws a range run's plots from its metric lines and report, as PNG and SVG, with gnuplot:
+#   time-vs-txs       proving time per block against its transactions
+#   time-vs-witness   proving time per block against its witness size
+#   memory-per-block  peak memory per block
+#   timeline          every job of the run over time, by job type
+# Usage: scripts/plot-run.sh RUN_DIR [OUT_DIR]   (OUT_DIR defaults to RUN_DIR/plots)
+# RUN_DIR holds metrics.jsonl and report.json (prove-range's output folder, or a Slurm run's after its
+# finishing job). The tools are found in $WITPROVE_BIN, else build/apps.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${WITPROVE_BIN:-$root/build/apps}
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+  echo "usage: $0 RUN_DIR [OUT_DIR]" >&2
+  exit 2
+fi
+run_dir=$1
+out_dir=${2:-$run_dir/plots}
+command -v gnuplot >/dev/null || { echo "plot-run: gnuplot is not installed (scripts/install-deps.sh --ops)" >&2; exit 1; }
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+"$bin/summarize-run" "$run_dir" --plot-data "$data" >/dev/null
+mkdir -p "$out_dir"
+# The job types present, in order of first appearance: the timeline's rows.
+jobs=$(awk -F'\t' '!/^#/ && !seen[$3]++ { printf "%s ", $3 }' "$data/jobs.tsv")
+
+for term in png svg; do
+  if [ $term = png ]; then setup="set terminal pngcairo size 1000,600 font ',11'"; else setup="set terminal svg size 1000,600 font 'sans,11'"; fi
+  gnuplot <<GNUPLOT
+$setup
+set datafile separator tab
+set grid
+set key top left
+blocks = '$data/blocks.tsv'
+jobs_file = '$data/jobs.tsv'
+proved(s, v) = (s eq "proved") ? v : NaN
+failed(s, v) = (s eq "failed") ? v : NaN
+
+set output '$out_dir/time-vs-txs.$term'
+set title 'Proving time per block against its transactions'
+set xlabel 'transactions'
+set ylabel 'seconds (all attempts)'
+plot blocks using 2:(proved(strcol(7), \$4)) with points pt 7 ps 0.8 title 'proved', \
+     blocks using 2:(failed(strcol(7), \$4)) with points pt 2 ps 1.2 lc rgb 'red' title 'failed'
+
+set output '$out_dir/time-vs-witness.$term'
+set title 'Proving time per block against its witness size'
+set xlabel 'witness JSON (MB)'
+plot blocks using (\$3/1e6):(proved(strcol(7), \$4)) with points pt 7 ps 0.8 title 'proved', \
+     blocks using (\$3/1e6):(failed(strcol(7), \$4)) with points pt 2 ps 1.2 lc rgb 'red' title 'failed'
+
+set output '$out_dir/memory-per-block.$term'
+set title 'Peak memory per block'
+set xlabel 'block'
+set ylabel 'peak resident memory (GB)'
+set format x '%.0f'
+plot blocks using 1:(\$5 > 0 ? \$5/1e9 : NaN) with impulses lw 2 title 'largest process of the block'
+set format x
+
+set output '$out_dir/timeline.$term'
+set title 'Jobs over time, by job type'
+set xlabel 'seconds since the first job started'
+set ylabel ''
+names = '$jobs'
+row(s) = sum [i=1:words(names)] (word(names, i) eq s ? i : 0)
+set yrange [0.5:words(names) + 0.5]
+set ytics ()
+do for [i=1:words(names)] { set ytics add (word(names, i) i) }
+set key off
+plot jobs_file using 1:(row(strcol(3))):(\$2 - \$1):(0):(int(\$4) % 8) with vectors nohead lw 6 lc variable  # a colour per block
+GNUPLOT
+done
+echo "plot-run: wrote $out_dir/{time-vs-txs,time-vs-witness,memory-per-block,timeline}.{png,svg}"
