@@ -430,6 +430,8 @@ RangeResult prove_range(const RangeOptions& o) {
   tick.notify_all();
   if (ticker.joinable()) ticker.join();
   result.summary = summarize(reports, wall.seconds());
+  // The run itself: its blocks, wall time and this process's own peak memory (the provers' are theirs).
+  metrics.write({o.range.first, "range", -1, reports.size(), result.summary.wall_seconds, peak_memory_bytes(), 1});
   result.blocks = std::move(reports);
   try {
     proof::write_file_atomic(o.output_dir / "report.json", report_json(result.blocks, result.summary, mode_name));
