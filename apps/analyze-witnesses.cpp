@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 
+#include "pipeline/block_prover.hpp"
 #include "pipeline/cli.hpp"
 #include "pipeline/report.hpp"
 #include "witness/analysis.hpp"
@@ -33,6 +34,9 @@ struct CheckOutcome {
   // (it is then not checked against one). Unset without --headers.
   std::optional<std::string> header;
   double seconds = 0;
+  // --estimate, for a provable block: what proving it is expected to take, or why the prover would refuse it.
+  std::optional<pipeline::ProvingEstimate> estimate;
+  std::string estimate_error;
 };
 using Checks = std::map<std::pair<std::string, size_t>, CheckOutcome>;
 
@@ -163,6 +167,11 @@ std::string check_json(const CheckOutcome& c) {
   if (c.header) out += fmt::format(",\"header_status\":\"{}\"", c.header->empty() ? "no header" : "matched");
   if (!r.rules.empty()) out += fmt::format(",\"rules\":{}", pipeline::json_string(r.rules));
   if (r.ok) out += fmt::format(",\"pre_state_matches_checkpoint\":{}", r.pre_state_matches_checkpoint);
+  if (const auto& e = c.estimate)
+    out += fmt::format(",\"estimate\":{{\"permutations\":{},\"cells\":{},\"segments\":{},\"memory_bytes\":{},"
+                       "\"seconds\":{:.1f}}}",
+                       e->permutations, e->cells, e->segments, e->memory_bytes, e->seconds);
+  if (!c.estimate_error.empty()) out += fmt::format(",\"estimate_error\":{}", pipeline::json_string(c.estimate_error));
   return out;
 }
 
@@ -228,6 +237,18 @@ void add_verdicts(pipeline::Table& table, const std::vector<BlockAnalysis>& bloc
       table.rows[i].push_back(c && c->header && !c->header->empty() ? *c->header : "no header");
     table.rows[i].push_back(ok ? "" : c ? reason(blocks[i], *c) : blocks[i].error);
   }
+  if (std::none_of(checks.begin(), checks.end(), [](const auto& c) { return c.second.estimate || !c.second.estimate_error.empty(); }))
+    return;
+  // --estimate: before the reason, which stays last.
+  table.columns.insert(table.columns.end() - 1, {"est_memory_mb", "est_seconds"});
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const CheckOutcome* c = find_check(&checks, blocks[i]);
+    const bool known = c && c->estimate;
+    auto& cells = table.rows[i];
+    cells.insert(cells.end() - 1, {known ? std::to_string(c->estimate->memory_bytes / 1'000'000) : "-",
+                                   known ? fmt::format("{:.1f}", c->estimate->seconds) : "-"});
+    if (c && !c->estimate_error.empty()) cells.back() += (cells.back().empty() ? "" : "; ") + c->estimate_error;
+  }
 }
 
 std::string format_text(const std::vector<BlockAnalysis>& blocks, const std::vector<uint64_t>& missing,
@@ -280,8 +301,9 @@ std::string format_csv(const std::vector<BlockAnalysis>& blocks, const Checks* c
 
 int main(int argc, char** argv) {
   pipeline::CommonOptions common;
-  std::string format_name = "table";
-  bool check = false;
+  std::string format_name = "table", max_memory_text = "8G";
+  bool check = false, estimate = false;
+  unsigned prover_threads = 2;
   std::string headers_path, max_witness_size;
   std::vector<std::string> args;
   po::options_description options(
@@ -305,6 +327,14 @@ int main(int argc, char** argv) {
   pipeline::add_common_options(options, common);
   pipeline::add_max_witness_size_option(options, max_witness_size);
   options.add_options()("format", po::value(&format_name)->value_name("table|json|csv"), "output format (default table)")(
+      "estimate", po::bool_switch(&estimate),
+      "also estimate each provable block's proving (implies --check): Keccak-f permutations, trace cells, segments, "
+      "peak memory by the engine's estimate, and seconds at a measured rate; for --prover-threads within "
+      "--max-memory (scripts/slurm/submit-range.sh sizes its tasks from it)")(
+      "prover-threads", po::value(&prover_threads)->value_name("N"), "threads of the prover --estimate assumes (default 2)")(
+      "max-memory", po::value(&max_memory_text)->value_name("BYTES"),
+      "memory cap of the prover --estimate assumes (K/M/G suffixes; default 8G): tables and segments shrink to fit "
+      "it, as prove-witness's do")(
       "check", po::bool_switch(&check), "process every block (in parallel) and report whether it is provable")(
       "headers", po::value(&headers_path)->value_name("PATH"),
       "real headers to compare the roots with (implies --check): a header JSON file, a full-block JSON file, or a "
@@ -323,6 +353,14 @@ int main(int argc, char** argv) {
     if (!start || !end) return pipeline::usage_error(tool, "START and END must be block numbers");
     if (*start > *end) return pipeline::usage_error(tool, "START must not be greater than END");
     range = {*start, *end};
+  }
+  pipeline::ProveSettings prover;
+  if (estimate) {
+    check = true;
+    auto bytes = pipeline::parse_byte_size(max_memory_text);
+    if (!bytes || *bytes == 0) return pipeline::usage_error(tool, "--max-memory must be a byte count such as 8G");
+    if (prover_threads == 0) return pipeline::usage_error(tool, "--prover-threads must be at least 1");
+    prover.max_memory_bytes = *bytes;
   }
   auto threads = pipeline::limit_threads(common.threads);
   std::optional<std::vector<witness::BlockHeader>> headers;
@@ -347,6 +385,13 @@ int main(int argc, char** argv) {
   auto work = [&](witness::BlockParse&& parsed) {
     if (!check) return Analyzed{witness::analyze_block(std::move(parsed)), std::nullopt};
     CheckOutcome outcome = check_block(parsed, headers ? &*headers : nullptr);
+    if (estimate && outcome.result.ok) {
+      try {
+        outcome.estimate = pipeline::estimate_proving(pipeline::check_block(*parsed.witness), prover, prover_threads);
+      } catch (const pipeline::BlockFailure& e) {
+        outcome.estimate_error = e.what();
+      }
+    }
     BlockAnalysis analysis = witness::analyze_processed_block(std::move(parsed), outcome.result);
     return Analyzed{std::move(analysis), std::move(outcome)};
   };

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   pipeline::CommonOptions common;
   pipeline::RangeOptions o;
   std::vector<std::string> args;
+  bool collect = false;
   std::string mode = "standalone", output_dir, max_memory_text, max_witness_size, format_name = "table", block_timeout;
   po::options_description options(
       "Usage: prove-range [options] SOURCE START END --output-dir DIR\n\n"
@@ -79,6 +80,9 @@ int main(int argc, char** argv) {
       ("prometheus", po::value(&o.prometheus_file)->value_name("FILE"),
        "keep a Prometheus text file (node_exporter's textfile collector) of the run's progress: blocks by status, "
        "attempts in flight and by outcome, seconds per job type, last progress time; rewritten every few seconds")  //
+      ("collect", po::bool_switch(&collect),
+       "prove nothing: write report.json and the summary from the proofs in DIR and the provers' result lines in "
+       "DIR/results/<N>.jsonl, for ranges proved elsewhere (scripts/slurm/submit-range.sh)")  //
       ("resume", po::bool_switch(&o.resume), "skip blocks whose proof in DIR already verifies")  //
       ("format", po::value(&format_name)->value_name("table|json"), "summary on stdout (default table)");
   pipeline::add_max_witness_size_option(options, max_witness_size);
@@ -125,7 +129,7 @@ int main(int argc, char** argv) {
                 fmt::format("proving blocks {}..{} of {} ({}) into {}", *start, *end, o.source, mode, output_dir));
   pipeline::RangeResult result;
   try {
-    result = pipeline::prove_range(o);
+    result = collect ? pipeline::collect_range(o) : pipeline::prove_range(o);
   } catch (const witness::SourceError& e) {
     return pipeline::usage_error(tool, e.what());
   } catch (const std::exception& e) {

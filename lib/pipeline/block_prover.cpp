@@ -80,17 +80,31 @@ air::BlockTransitionPublic transition_public(const proof::PublicValues& v) {
           v.changes_digest};
 }
 
-proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& settings, MetricsLog& metrics) {
+namespace {
+
+// How a block will be proved: its tables, the parameters (permutation tables shrunk to fit the budget), the
+// segments, and how many of them run at once.
+struct ProvingPlan {
+  air::BlockTransitionTables tables;
+  proof::Parameters params;
+  std::vector<air::SegmentTables> segments;
+  uint64_t resident = 0;  // held throughout: the tables other than the permutation tables, and an allowance
+  uint64_t largest = 0;   // the largest segment's proving estimate
+  uint64_t cells = 0;     // of all segments
+  size_t concurrency = 1;
+};
+
+ProvingPlan plan_proving(const CheckedBlock& block, const ProveSettings& settings, size_t threads) {
   const uint64_t number = block.public_values.block_number;
   // The memory budget (by default the machine's memory) is a cap: permutation tables and segments shrink
   // to fit it, and a block that cannot fit is refused rather than run over it.
   const uint64_t budget = settings.max_memory_bytes ? settings.max_memory_bytes : physical_memory_bytes();
-  proof::Parameters params = settings.parameters;
+  ProvingPlan p;
+  p.params = settings.parameters;
+  auto& params = p.params;
+  auto& tables = p.tables;
   if (params.permutations_per_table == 0) throw BlockFailure("permutations per table must be positive", false);
   const air::BlockTransitionPublic pub = transition_public(block.public_values);
-
-  Stopwatch build_watch;
-  air::BlockTransitionTables tables;
   try {
     tables = air::build_block_transition(block.witness, pub, params.permutations_per_table);
   } catch (const std::invalid_argument& e) {
@@ -99,8 +113,8 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
     throw BlockFailure(fmt::format("out of memory building the tables of block {}", number), true);
   }
   // The process itself (code, the witness, buffers) is given a fixed allowance.
-  const uint64_t resident = resident_bytes(tables) + kProcessAllowance;
-  const uint64_t room = budget > resident ? budget - resident : 0;
+  p.resident = resident_bytes(tables) + kProcessAllowance;
+  const uint64_t room = budget > p.resident ? budget - p.resident : 0;
   // Every table must fit beside the resident tables; permutation tables shrink until one does.
   auto table_bytes = [&](uint32_t i) { return air::segment_prover_bytes(tables, {i}, params.stark); };
   auto refuse_if_too_large = [&](uint32_t first_table) {
@@ -109,7 +123,7 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
     if (largest > room)
       throw BlockFailure(fmt::format("not provable within the {} memory budget: its largest table needs about {} "
                                      "besides the {} its tables hold",
-                                     memory_text(budget), memory_text(largest), memory_text(resident)),
+                                     memory_text(budget), memory_text(largest), memory_text(p.resident)),
                          false);
   };
   refuse_if_too_large(static_cast<uint32_t>(tables.permutation_tables));
@@ -129,12 +143,42 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
     tables = air::build_block_transition(block.witness, pub, params.permutations_per_table);
   }
   refuse_if_too_large(0);
-  const auto plan = air::plan_segments(tables, params.stark, room);
-  uint64_t largest = 0, total_cells = 0;
-  for (const auto& s : plan) {
-    largest = std::max(largest, air::segment_prover_bytes(tables, s, params.stark));
-    total_cells += air::segment_cells(tables, s);
+  p.segments = air::plan_segments(tables, params.stark, room);
+  for (const auto& s : p.segments) {
+    p.largest = std::max(p.largest, air::segment_prover_bytes(tables, s, params.stark));
+    p.cells += air::segment_cells(tables, s);
   }
+  // More segments at once than threads gains nothing; the budget may allow fewer.
+  p.concurrency = std::clamp<size_t>(room / std::max<uint64_t>(p.largest, 1), 1,
+                                     std::min<size_t>(p.segments.size(), std::max<size_t>(1, threads)));
+  return p;
+}
+
+}  // namespace
+
+ProvingEstimate estimate_proving(const CheckedBlock& block, const ProveSettings& settings, unsigned threads) {
+  const auto p = plan_proving(block, settings, std::max(1u, threads));
+  ProvingEstimate e;
+  e.permutations = p.tables.permutation_inputs.size();
+  e.cells = p.cells;
+  e.segments = p.segments.size();
+  e.memory_bytes = p.resident + p.concurrency * p.largest;
+  // A segmented block is committed, then proved: its cells go through the prover twice.
+  const double passes = p.segments.size() > 1 ? 2 : 1;
+  e.seconds = passes * static_cast<double>(p.cells) / (kCellsPerSecondPerThread * std::max(1u, threads));
+  return e;
+}
+
+proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& settings, MetricsLog& metrics) {
+  const uint64_t number = block.public_values.block_number;
+  Stopwatch build_watch;
+  const auto threads = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+  auto proving = plan_proving(block, settings, threads);
+  const auto& tables = proving.tables;
+  const auto& params = proving.params;
+  const auto& plan = proving.segments;
+  const uint64_t total_cells = proving.cells, largest = proving.largest, resident = proving.resident;
+  const size_t concurrency = proving.concurrency;
   // The segments' rows add up to the tables' cells; this line gives the block's Keccak-f permutations.
   metrics.write({number, "build-tables", -1, tables.permutation_inputs.size(), build_watch.seconds(), peak_memory_bytes(),
                  settings.attempt});
@@ -149,10 +193,6 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
   for (size_t k = 0; k < plan.size(); ++k) file.segments[k].tables = plan[k];
   const std::vector<uint8_t> statement = proof::statement_bytes(file);
 
-  // More segments at once than threads gains nothing; the budget may allow fewer.
-  const auto threads = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
-  const size_t concurrency =
-      std::clamp<size_t>(room / std::max<uint64_t>(largest, 1), 1, std::min<size_t>(plan.size(), std::max<size_t>(1, threads)));
   log(LogLevel::info, "prove",
       fmt::format("block {}: {} tables ({} permutation tables), {:.0f}M cells in {} segments, {} at a time (about {} "
                   "each, {} held throughout); tables built in {:.2f}s",

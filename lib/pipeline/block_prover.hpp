@@ -51,6 +51,22 @@ struct ProveSettings {
   unsigned attempt = 1;  // recorded in the metrics
 };
 
+// What proving a checked block is expected to take with `threads` threads within settings.max_memory_bytes:
+// the engine's plan (the same as prove_block's: tables, segments, how many at once) and its memory estimate;
+// the time at kCellsPerSecondPerThread per pass over the cells (a segmented block makes two: commitments, then
+// proofs), the low end of what the real blocks of docs/statement.md ("Cost") ran at, 7-12 M cells/s per thread,
+// so an overestimate there, and a guess on other machines. Builds the block's tables (seconds for the largest
+// blocks). Throws BlockFailure as prove_block.
+inline constexpr double kCellsPerSecondPerThread = 7e6;
+struct ProvingEstimate {
+  uint64_t permutations = 0;  // Keccak-f permutations
+  uint64_t cells = 0;         // trace cells of all tables
+  size_t segments = 0;
+  uint64_t memory_bytes = 0;  // peak resident memory, by the engine's estimate
+  double seconds = 0;         // proving time
+};
+ProvingEstimate estimate_proving(const CheckedBlock& block, const ProveSettings& settings, unsigned threads);
+
 // Proves a checked block (its public values complete, previous-proof digest included): builds the
 // statement's tables, plans its segments, commits every segment, then proves each with the shared
 // challenges, as many at once as threads and memory allow. Logs each job; writes one metric per job.

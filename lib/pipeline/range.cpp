@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -435,6 +436,89 @@ RangeResult prove_range(const RangeOptions& o) {
   result.blocks = std::move(reports);
   try {
     proof::write_file_atomic(o.output_dir / "report.json", report_json(result.blocks, result.summary, mode_name));
+  } catch (const std::exception& e) {
+    result.report_error = e.what();
+  }
+  return result;
+}
+
+RangeResult collect_range(const RangeOptions& o) {
+  std::filesystem::create_directories(o.output_dir);
+  const FolderLock lock(o.output_dir);
+  // What the source holds of the range: each block's size and transactions, or why it does not parse.
+  struct Found {
+    uint64_t txs = 0, witness_bytes = 0;
+    std::string error;
+  };
+  std::map<uint64_t, Found> found;
+  BlockFeed feed(o.source, o.range, o.source_options);
+  while (auto b = feed.next()) found[b->number] = {b->txs, b->json.size(), std::move(b->error)};
+  RangeResult result;
+  bool parent_holds = false;
+  for (uint64_t n = o.range.first;; ++n) {
+    BlockReport r;
+    r.block = n;
+    // The provers' result lines for the block, one per attempt.
+    std::ifstream in(o.output_dir / "results" / (std::to_string(n) + ".jsonl"));
+    std::optional<ProverResult> last;
+    for (std::string line; std::getline(in, line);)
+      if (auto result_line = parse_prover_result(line)) {
+        ++r.attempts;
+        r.seconds += result_line->seconds;
+        last = std::move(result_line);
+      }
+    if (last) r.outcome = last->outcome;
+    const auto it = found.find(n);
+    if (it != found.end()) {
+      r.txs = it->second.txs;
+      r.witness_bytes = it->second.witness_bytes;
+    }
+    // Chained, a proof must sit on its parent's when that one holds (the chain breaks where it does not).
+    const bool chained = o.mode == ChainMode::chained;
+    const auto parent = n > 0 ? proof_path(o.output_dir, n - 1) : std::filesystem::path();
+    const bool parent_ok = chained && (n == o.range.first ? n > 0 && existing_proof_holds(parent, n - 1, nullptr)
+                                                          : parent_holds);
+    if (existing_proof_holds(proof_path(o.output_dir, n), n, parent_ok ? &parent : nullptr)) {
+      r.status = BlockStatus::proved;
+      r.chain_break = chained && n > o.range.first && !parent_ok;
+    } else if (it != found.end() && !it->second.error.empty()) {
+      r.status = BlockStatus::failed;
+      r.error = it->second.error;
+    } else if (last && last->outcome != Outcome::proved) {
+      r.status = BlockStatus::failed;
+      r.error = last->error;
+    } else if (it == found.end()) {
+      r.status = BlockStatus::missing;
+      r.error = "no witness for this block in the source";
+    } else if (std::filesystem::exists(proof_path(o.output_dir, n))) {
+      r.status = BlockStatus::failed;
+      r.outcome = Outcome::unprovable;
+      r.error = parent_ok ? fmt::format("its proof does not verify or does not sit on block {}'s proof", n - 1)
+                          : "its proof does not verify";
+    } else {
+      r.status = BlockStatus::failed;
+      r.outcome = Outcome::killed;
+      r.error = last ? "the prover reported it proved, but there is no proof"
+                     : "no proof and no result line: the prover was killed (a memory or time limit?) or never ran";
+    }
+    parent_holds = r.status == BlockStatus::proved;
+    result.blocks.push_back(std::move(r));
+    if (n == o.range.last) break;
+  }
+  // The run's time is the span of its metric lines (first job's start to last job's end), when there are some.
+  double first = 0, last = 0;
+  std::ifstream metrics(o.metrics_file.empty() ? o.output_dir / "metrics.jsonl" : o.metrics_file);
+  for (std::string text; std::getline(metrics, text);)
+    if (auto line = parse_metric_line(text); line && line->time > 0) {
+      const double start = line->time - line->metric.seconds;
+      first = first == 0 ? start : std::min(first, start);
+      last = std::max(last, line->time);
+    }
+  result.summary = summarize(result.blocks, last - first);
+  try {
+    proof::write_file_atomic(o.output_dir / "report.json",
+                             report_json(result.blocks, result.summary,
+                                         o.mode == ChainMode::chained ? "chained" : "standalone"));
   } catch (const std::exception& e) {
     result.report_error = e.what();
   }

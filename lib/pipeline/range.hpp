@@ -63,4 +63,11 @@ inline std::filesystem::path proof_path(const std::filesystem::path& dir, uint64
 // the output folder.
 RangeResult prove_range(const RangeOptions& options);
 
+// Proves nothing: reports on the proofs in the output folder that provers run elsewhere wrote (Slurm array
+// tasks, Kubernetes indexes), with their result lines in output_dir/results/<N>.jsonl (prove-witness
+// --format json, one line per attempt). A block is proved when its proof verifies (and, chained, sits on its
+// parent's proof when that one holds); otherwise failed with its last result's outcome and error, or missing
+// from the source. Writes report.json as prove_range does. Throws as prove_range does.
+RangeResult collect_range(const RangeOptions& options);
+
 }  // namespace witprove::pipeline
