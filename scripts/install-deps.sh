@@ -8,10 +8,18 @@ packages=(
   libarchive-dev libssl-dev xz-utils zstd bzip2 gzip
   jq shellcheck
 )
-# --fuzz: also clang and its runtime libraries, for the libFuzzer targets (scripts/fuzz.sh).
-if [ "${1:-}" = --fuzz ]; then
-  packages+=(clang libclang-rt-14-dev llvm)
-fi
+# Options add packages, and may be combined:
+#   --fuzz: clang and its runtime libraries, for the libFuzzer targets (scripts/fuzz.sh).
+#   --slurm: Slurm and munge, for a local test cluster (scripts/slurm/local-cluster.sh).
+#   --k8s: YAML and JSON Schema for Python, to check the Kubernetes manifest offline (scripts/k8s/check-manifest.sh).
+for opt in "$@"; do
+  case $opt in
+    --fuzz) packages+=(clang libclang-rt-14-dev llvm) ;;
+    --slurm) packages+=(slurm-wlm munge) ;;
+    --k8s) packages+=(python3-yaml python3-jsonschema) ;;
+    *) echo "install-deps: unknown option $opt (--fuzz, --slurm, --k8s)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -21,8 +21,9 @@ data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 "$bin/summarize-run" "$run_dir" --plot-data "$data" >/dev/null
 mkdir -p "$out_dir"
-# The job types present, in order of first appearance: the timeline's rows.
-jobs=$(awk -F'\t' '!/^#/ && !seen[$3]++ { printf "%s ", $3 }' "$data/jobs.tsv")
+lanes=$(awk -F'\t' '!/^#/ && $5 > n { n = $5 } END { print n + 0 }' "$data/jobs.tsv")
+# The job types inside attempts, in order of first appearance: the timeline's colours.
+jobs=$(awk -F'\t' '!/^#/ && $3 != "prove-attempt" && $3 != "prove-block" && !seen[$3]++ { printf "%s ", $3 }' "$data/jobs.tsv")
 
 for term in png svg; do
   if [ $term = png ]; then setup="set terminal pngcairo size 1000,600 font ',11'"; else setup="set terminal svg size 1000,600 font 'sans,11'"; fi
@@ -58,16 +59,17 @@ plot blocks using 1:(\$5 > 0 ? \$5/1e9 : NaN) with impulses lw 2 title 'largest 
 set format x
 
 set output '$out_dir/timeline.$term'
-set title 'Jobs over time, by job type'
+set title 'Jobs over time: each attempt at a block on a lane, its jobs coloured by type'
 set xlabel 'seconds since the first job started'
-set ylabel ''
+set ylabel 'lane (attempts running at once)'
+set yrange [0.5:$lanes + 0.5]
+set ytics 1
+set key below
 names = '$jobs'
-row(s) = sum [i=1:words(names)] (word(names, i) eq s ? i : 0)
-set yrange [0.5:words(names) + 0.5]
-set ytics ()
-do for [i=1:words(names)] { set ytics add (word(names, i) i) }
-set key off
-plot jobs_file using 1:(row(strcol(3))):(\$2 - \$1):(0):(int(\$4) % 8) with vectors nohead lw 6 lc variable  # a colour per block
+plot jobs_file using 1:(strcol(3) eq "prove-attempt" || strcol(3) eq "prove-block" ? \$5 : NaN):(\$2 - \$1):(0):(int(\$4) % 2 ? 0xc0c0c0 : 0xe4e4e4) \
+       with vectors nohead lw 16 lc rgb variable title 'attempt (shades alternate by block)', \
+     for [i=1:words(names)] jobs_file using 1:(strcol(3) eq word(names, i) ? \$5 : NaN):(\$2 - \$1):(0) \
+       with vectors nohead lw 8 lc i title word(names, i)
 GNUPLOT
 done
 echo "plot-run: wrote $out_dir/{time-vs-txs,time-vs-witness,memory-per-block,timeline}.{png,svg}"

@@ -3,9 +3,7 @@
 #include <signal.h>
 #include <simdjson.h>
 
-#include <chrono>
 #include <map>
-#include <thread>
 
 #include "test_prove_support.hpp"
 #include "witness/parse.hpp"
@@ -43,23 +41,6 @@ void split_into_folder(const fs::path& file, const fs::path& dir) {
   REQUIRE(blocks);
   for (size_t i = 0; i < blocks->size(); ++i)
     write_text(dir / fmt::format("{}.witness.json", 1000 + i), fmt::format("[{}]", (*blocks)[i]));
-}
-
-// Starts prove-range in the background with `env` before it (block 1001 never finishes when asked), its PID
-// in DIR/pid and, once it ends, its exit status in DIR/rc.
-void start_range(const fs::path& dir, const std::string& env, const std::string& args) {
-  const auto command = fmt::format("{} {} {} > {} 2> {}", env, app("prove-range"), args, q(dir / "out.txt"), q(dir / "err.txt"));
-  const auto script = fmt::format("{} & echo $! > {}; wait $!; echo $? > {}", command, q(dir / "pid"), q(dir / "rc"));
-  REQUIRE(std::system(fmt::format("sh -c {} > /dev/null 2>&1 &", q(script)).c_str()) == 0);
-}
-
-bool wait_for(const fs::path& path, std::chrono::seconds limit = std::chrono::seconds(300)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!fs::exists(path) || fs::file_size(path) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
 }
 
 const std::string stall_1001 = "WITPROVE_TEST_STALL_BLOCK=1001";

@@ -481,15 +481,15 @@ RangeResult collect_range(const RangeOptions& o) {
     if (existing_proof_holds(proof_path(o.output_dir, n), n, parent_ok ? &parent : nullptr)) {
       r.status = BlockStatus::proved;
       r.chain_break = chained && n > o.range.first && !parent_ok;
-    } else if (it != found.end() && !it->second.error.empty()) {
+    } else if (it == found.end()) {
+      r.status = BlockStatus::missing;
+      r.error = "no witness for this block in the source";
+    } else if (!it->second.error.empty()) {
       r.status = BlockStatus::failed;
       r.error = it->second.error;
     } else if (last && last->outcome != Outcome::proved) {
       r.status = BlockStatus::failed;
       r.error = last->error;
-    } else if (it == found.end()) {
-      r.status = BlockStatus::missing;
-      r.error = "no witness for this block in the source";
     } else if (std::filesystem::exists(proof_path(o.output_dir, n))) {
       r.status = BlockStatus::failed;
       r.outcome = Outcome::unprovable;

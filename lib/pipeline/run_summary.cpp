@@ -155,15 +155,38 @@ void write_plot_data(const RunSummary& s, const std::vector<MetricLine>& metrics
   for (const auto& c : s.blocks)
     blocks << fmt::format("{}\t{}\t{}\t{:.3f}\t{}\t{}\t{}\n", c.block, c.txs, c.witness_bytes, c.seconds,
                           c.peak_memory_bytes, c.permutations, c.status);
+  // The timeline: each attempt at a block (prove-range's prove-attempt line, else the prover's prove-block
+  // line) on the first free lane, its inner jobs on the same lane; lines outside any attempt are left out.
   auto jobs = open("jobs.tsv");
-  jobs << "# start\tend\tjob\tblock\n";
+  jobs << "# start\tend\tjob\tblock\tlane\n";
   double first = std::numeric_limits<double>::infinity();
   for (const auto& l : metrics)
     if (l.time > 0) first = std::min(first, l.time - l.metric.seconds);
-  for (const auto& l : metrics)
-    if (l.time > 0)
-      jobs << fmt::format("{:.3f}\t{:.3f}\t{}\t{}\n", l.time - l.metric.seconds - first, l.time - first, l.metric.job,
-                          l.metric.block);
+  std::map<std::pair<uint64_t, unsigned>, const MetricLine*> attempts;  // (block, attempt) -> its line
+  for (const auto& l : metrics) {
+    if (l.time <= 0 || (l.metric.job != "prove-attempt" && l.metric.job != "prove-block")) continue;
+    auto& a = attempts[{l.metric.block, l.metric.attempt}];
+    if (!a || l.metric.job == "prove-attempt") a = &l;
+  }
+  std::vector<const MetricLine*> by_start;
+  for (const auto& [key, l] : attempts) by_start.push_back(l);
+  auto start_of = [](const MetricLine* l) { return l->time - l->metric.seconds; };
+  std::stable_sort(by_start.begin(), by_start.end(), [&](auto* a, auto* b) { return start_of(a) < start_of(b); });
+  std::vector<double> lane_free;  // when each lane's last attempt ended
+  std::map<std::pair<uint64_t, unsigned>, size_t> lane_of;
+  for (const auto* l : by_start) {
+    size_t lane = 0;
+    while (lane < lane_free.size() && lane_free[lane] > start_of(l) + 1e-3) ++lane;
+    if (lane == lane_free.size()) lane_free.push_back(0);
+    lane_free[lane] = l->time;
+    lane_of[{l->metric.block, l->metric.attempt}] = lane;
+  }
+  for (const auto& l : metrics) {
+    auto lane = lane_of.find({l.metric.block, l.metric.attempt});
+    if (l.time <= 0 || lane == lane_of.end() || l.metric.job == "range") continue;
+    jobs << fmt::format("{:.3f}\t{:.3f}\t{}\t{}\t{}\n", start_of(&l) - first, l.time - first, l.metric.job,
+                        l.metric.block, lane->second + 1);
+  }
   if (!blocks || !jobs) throw std::runtime_error(fmt::format("{}: cannot write the plot data", dir.string()));
 }
 

@@ -53,7 +53,8 @@ std::string run_summary_csv(const RunSummary& s);
 
 // Writes the data plot-run.sh draws into `dir`, tab-separated with a '#' header line:
 //   blocks.tsv  block txs witness_bytes seconds peak_memory_bytes permutations status
-//   jobs.tsv    start end job block  (seconds from the first job's start; one line per job)
+//   jobs.tsv    start end job block lane  (seconds from the first job's start; each attempt at a block on
+//               the first lane free, the jobs of the attempt on its lane)
 // Throws std::runtime_error when a file cannot be written.
 void write_plot_data(const RunSummary& s, const std::vector<MetricLine>& metrics, const std::filesystem::path& dir);
 
