@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "pipeline/block_prover.hpp"
 #include "pipeline/cli.hpp"
+#include "pipeline/metrics.hpp"
 #include "pipeline/report.hpp"
 #include "witness/analysis.hpp"
 #include "witness/header.hpp"
@@ -301,7 +303,7 @@ std::string format_csv(const std::vector<BlockAnalysis>& blocks, const Checks* c
 
 int main(int argc, char** argv) {
   pipeline::CommonOptions common;
-  std::string format_name = "table", max_memory_text = "8G";
+  std::string format_name = "table", max_memory_text = "8G", metrics_path;
   bool check = false, estimate = false;
   unsigned prover_threads = 2;
   std::string headers_path, max_witness_size;
@@ -331,6 +333,9 @@ int main(int argc, char** argv) {
       "also estimate each provable block's proving (implies --check): Keccak-f permutations, trace cells, segments, "
       "peak memory by the engine's estimate, and seconds at a measured rate; for --prover-threads within "
       "--max-memory (scripts/slurm/submit-range.sh sizes its tasks from it)")(
+      "metrics", po::value(&metrics_path)->value_name("FILE"),
+      "append one JSON line per block to FILE: job analyze (check with --check), block, rows (trie nodes), seconds "
+      "(of the check), peak memory")(
       "prover-threads", po::value(&prover_threads)->value_name("N"), "threads of the prover --estimate assumes (default 2)")(
       "max-memory", po::value(&max_memory_text)->value_name("BYTES"),
       "memory cap of the prover --estimate assumes (K/M/G suffixes; default 8G): tables and segments shrink to fit "
@@ -361,6 +366,12 @@ int main(int argc, char** argv) {
     if (!bytes || *bytes == 0) return pipeline::usage_error(tool, "--max-memory must be a byte count such as 8G");
     if (prover_threads == 0) return pipeline::usage_error(tool, "--prover-threads must be at least 1");
     prover.max_memory_bytes = *bytes;
+  }
+  std::unique_ptr<pipeline::MetricsLog> metrics;
+  try {
+    metrics = pipeline::open_metrics_log(metrics_path);
+  } catch (const std::exception& e) {
+    return pipeline::usage_error(tool, e.what());
   }
   auto threads = pipeline::limit_threads(common.threads);
   std::optional<std::vector<witness::BlockHeader>> headers;
@@ -399,6 +410,11 @@ int main(int argc, char** argv) {
     witness::for_each_block<Analyzed>(source, range, work, [&](Analyzed&& analyzed) {
       BlockAnalysis& b = analyzed.first;
       bytes += b.witness_bytes;
+      const auto& c = analyzed.second;
+      metrics->write({b.block.value_or(0), c ? "check" : "analyze", -1,
+                      b.stats && b.stats->pre_image ? b.stats->pre_image->trie_nodes : 0, c ? c->seconds : 0,
+                      pipeline::peak_memory_bytes(), 1},
+                     b.ok() && (!c || c->result.ok) ? "ok" : "failed");
       if (analyzed.second) checks[{b.origin.source, b.origin.index}] = std::move(*analyzed.second);
       blocks.push_back(std::move(b));
       progress.update(fmt::format("analyzed {} blocks, {:.1f} MB", blocks.size(), bytes / 1e6));

@@ -210,9 +210,7 @@ int main(int argc, char** argv) {
     result.error = std::move(message);
   };
   try {
-    std::unique_ptr<pipeline::MetricsLog> metrics =
-        metrics_path.empty() ? std::make_unique<pipeline::MetricsLog>()
-                             : std::make_unique<pipeline::MetricsLog>(metrics_path);
+    const auto metrics = pipeline::open_metrics_log(metrics_path);
     const Proved proved = run(witness_path, block, *sources, output, previous_path, unchecked, settings, *metrics);
     result.block = proved.block;
     result.proof_bytes = proved.proof_bytes;

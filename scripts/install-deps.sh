@@ -12,12 +12,14 @@ packages=(
 #   --fuzz: clang and its runtime libraries, for the libFuzzer targets (scripts/fuzz.sh).
 #   --slurm: Slurm and munge, for a local test cluster (scripts/slurm/local-cluster.sh).
 #   --k8s: YAML and JSON Schema for Python, to check the Kubernetes manifest offline (scripts/k8s/check-manifest.sh).
+#   --plots: gnuplot without X, for a run's plots (scripts/plot-run.sh).
 for opt in "$@"; do
   case $opt in
     --fuzz) packages+=(clang libclang-rt-14-dev llvm) ;;
     --slurm) packages+=(slurm-wlm munge) ;;
     --k8s) packages+=(python3-yaml python3-jsonschema) ;;
-    *) echo "install-deps: unknown option $opt (--fuzz, --slurm, --k8s)" >&2; exit 2 ;;
+    --plots) packages+=(gnuplot-nox) ;;
+    *) echo "install-deps: unknown option $opt (--fuzz, --slurm, --k8s, --plots)" >&2; exit 2 ;;
   esac
 done
 

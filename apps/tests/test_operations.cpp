@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "test_prove_support.hpp"
@@ -168,6 +169,57 @@ TEST_CASE("prove-range: 1,000 generated blocks stream in bounded memory, the Pro
   CHECK(double(summary["blocks_per_hour"]) == Approx(1000 * 3600.0 / double(summary["seconds"])).epsilon(0.01));
   for (auto job : summary["jobs"].get_array())
     if (std::string_view(job["job"]) == "prove-attempt") CHECK(int64_t(job["count"]) == 1000);
+}
+
+TEST_CASE("analyze-witnesses --estimate gives the prover's own plan, and every tool writes --metrics lines") {
+  const auto dir = scratch_dir("estimate");
+  const auto witnesses = testdata_dir() / "generated" / "combined.json";
+  auto a = run(fmt::format("{} {} 1000 1000 --estimate --prover-threads 2 --max-memory 4G --format json --metrics {}",
+                           app("analyze-witnesses"), q(witnesses), q(dir / "analyze.jsonl")));
+  INFO(a.err);
+  REQUIRE(a.status == 0);
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(a.out);
+  REQUIRE(!doc.error());
+  auto estimate = doc["blocks"].at(0)["estimate"];
+  REQUIRE(!estimate.error());
+  auto p = run(fmt::format("{} --witness {} --block 1000 --threads 2 --max-memory 4G --output {} --metrics {}",
+                           app("prove-witness"), q(witnesses), q(dir / "1000.proof"), q(dir / "prove.jsonl")));
+  INFO(p.err);
+  REQUIRE(p.status == 0);
+  uint64_t permutations = 0, cells = 0, segments = 0, peak = 0;
+  std::ifstream lines(dir / "prove.jsonl");
+  simdjson::dom::parser line_parser;
+  for (std::string line; std::getline(lines, line);) {
+    auto m = line_parser.parse(line);
+    REQUIRE(!m.error());
+    const std::string_view job = m["job"];
+    if (job == "build-tables") permutations = uint64_t(m["rows"]);
+    if (job == "prove-segment") {
+      cells += uint64_t(m["rows"]);
+      ++segments;
+    }
+    peak = std::max(peak, uint64_t(m["peak_memory_bytes"]));
+  }
+  CHECK(uint64_t(estimate["permutations"]) == permutations);
+  CHECK(uint64_t(estimate["cells"]) == cells);
+  CHECK(uint64_t(estimate["segments"]) == segments);
+  // The engine's memory estimate is an upper bound of what the prover held, and of the same order.
+  INFO("estimated " << uint64_t(estimate["memory_bytes"]) << ", peak " << peak);
+  CHECK(uint64_t(estimate["memory_bytes"]) >= peak / 2);
+  CHECK(uint64_t(estimate["memory_bytes"]) <= peak * 4);
+  CHECK(double(estimate["seconds"]) > 0);
+
+  auto analyze_lines = read_text(dir / "analyze.jsonl");
+  CHECK(std::count(analyze_lines.begin(), analyze_lines.end(), '\n') == 1);
+  CHECK(analyze_lines.find("\"job\":\"check\"") != std::string::npos);
+  auto v = run(fmt::format("{} {} {} --metrics {}", app("verify-proof"), q(dir / "1000.proof"), q(dir / "1000.proof"),
+                           q(dir / "verify.jsonl")));
+  REQUIRE(v.status == 0);
+  auto verify_lines = read_text(dir / "verify.jsonl");
+  CHECK(std::count(verify_lines.begin(), verify_lines.end(), '\n') == 2);
+  CHECK(verify_lines.find("\"job\":\"verify-proof\"") != std::string::npos);
+  CHECK(verify_lines.find("\"outcome\":\"valid\"") != std::string::npos);
 }
 
 TEST_CASE("slurm: a range with an unprovable and missing blocks on a local cluster, standalone and chained, then resubmitted") {

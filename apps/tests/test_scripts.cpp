@@ -16,7 +16,7 @@ TEST_CASE("scripts: shellcheck clean") {
     std::printf("SKIPPED: shellcheck not installed\n");
     return;
   }
-  auto r = run(fmt::format("cd {} && shellcheck scripts/*.sh .ci/run", q(source_dir())));
+  auto r = run(fmt::format("cd {} && shellcheck scripts/*.sh scripts/*/*.sh benchmarks/*.sh .ci/run", q(source_dir())));
   INFO(r.out);
   CHECK(r.status == 0);
 }

@@ -68,4 +68,8 @@ void MetricsLog::write(const JobMetric& m, std::string_view outcome) {
   std::fflush(out_);
 }
 
+std::unique_ptr<MetricsLog> open_metrics_log(const std::filesystem::path& path) {
+  return path.empty() ? std::make_unique<MetricsLog>() : std::make_unique<MetricsLog>(path);
+}
+
 }  // namespace witprove::pipeline

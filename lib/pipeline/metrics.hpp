@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,5 +52,9 @@ class MetricsLog {
   std::FILE* out_ = nullptr;
   std::mutex mutex_;
 };
+
+// The tools' --metrics FILE: a log appending to `path`, or discarding when `path` is empty. Throws
+// std::runtime_error when the file cannot be opened.
+std::unique_ptr<MetricsLog> open_metrics_log(const std::filesystem::path& path);
 
 }  // namespace witprove::pipeline
