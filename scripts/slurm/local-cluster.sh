@@ -2,14 +2,26 @@
 # Starts or stops a one-node Slurm cluster (munged, slurmctld, slurmd on localhost) kept entirely in STATE_DIR:
 #   scripts/slurm/local-cluster.sh start STATE_DIR   # prints "export SLURM_CONF=..." (also in STATE_DIR/env.sh)
 #   scripts/slurm/local-cluster.sh stop STATE_DIR    # cancels jobs, kills the daemons; idempotent
+#   scripts/slurm/local-cluster.sh check             # exit 0 when a cluster can start here, else 77 and why
 # Needs root and Debian's slurm-wlm and munge (scripts/install-deps.sh --slurm). Ports: LOCAL_SLURM_PORT
 # (slurmctld, default 6817) and the next one (slurmd). Users other than root can submit only if STATE_DIR
 # and its parents are traversable by all (munged's socket must be reachable; --force lets it start anyway).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { echo "usage: $0 start|stop STATE_DIR" >&2; exit 2; }
-case "$#:${1:-}" in 2:start | 2:stop) ;; *) usage ;; esac
+usage() { echo "usage: $0 start|stop STATE_DIR, or $0 check" >&2; exit 2; }
+case "$#:${1:-}" in 2:start | 2:stop) ;; 1:check)
+  # For tests: 77 is a skip.
+  if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ]; then
+    echo "SKIP: slurmctld or munged not installed (scripts/install-deps.sh --slurm)"
+    exit 77
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: the local cluster needs root"
+    exit 77
+  fi
+  exit 0 ;;
+*) usage ;; esac
 action=$1
 [ "$action" = stop ] && [ ! -d "$2" ] && exit 0
 mkdir -p "$2"

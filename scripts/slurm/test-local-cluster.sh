@@ -5,14 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export PATH=$PATH:/usr/sbin
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  echo "SKIP: slurmctld or munged not installed (scripts/install-deps.sh --slurm)"
-  exit 77
-fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: the local cluster needs root"
-  exit 77
-fi
+"$here/local-cluster.sh" check || exit $?
 
 t0=$(date +%s)
 tmp=$(mktemp -d)

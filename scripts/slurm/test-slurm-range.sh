@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A range on a real (local, one-node) Slurm cluster: starts one with local-cluster.sh, generates blocks
-# 100..103 whose last is unprovable (a trie node missing from its pre-image) and submits 100..105 (no witness for 104, 105) with
-# submit-range.sh, standalone then chained; waits for the jobs and checks report.json, failed-blocks.txt and
+# 100..103 whose last is unprovable (a trie node missing from its pre-image) and submits 100..105 (no
+# witness for 104, 105) with submit-range.sh, standalone then chained; waits for the jobs and checks report.json, failed-blocks.txt and
 # the proofs; resubmits and checks that only the blocks without a proof are submitted again.
 # Exit 0 on success, 77 (skip) without Slurm, munge or root. The tools: $WITPROVE_BIN, else build/apps.
 set -euo pipefail
@@ -10,14 +10,7 @@ root=$(cd "$here/../.." && pwd)
 export WITPROVE_BIN=${WITPROVE_BIN:-$root/build/apps}
 generator=${WITPROVE_GENERATOR:-$WITPROVE_BIN/../testdata/generate-witnesses}
 export PATH=$PATH:/usr/sbin
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  echo "SKIP: slurmctld or munged not installed (scripts/install-deps.sh --slurm)"
-  exit 77
-fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: the local cluster needs root"
-  exit 77
-fi
+"$here/local-cluster.sh" check || exit $?
 t0=$(date +%s)
 tmp=$(mktemp -d)
 cleanup() { "$here/local-cluster.sh" stop "$tmp/c" >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$tmp"; }

@@ -97,6 +97,7 @@ TEST_CASE("run summary: percentiles by nearest rank, retries, failures by class,
   metrics.push_back(line(102, "build-tables", 0.5, 1003, 700));
   metrics.push_back(line(101, "prove-attempt", 40, 1050, 0, 0, 1, "out-of-memory"));
   metrics.push_back(line(101, "prove-attempt", 30, 1090, 0, 0, 2, "proved"));
+  metrics.push_back(line(100, "range", 1, 1100, 4, 5'000'000'000));  // the runner's own line: not block 100's
   std::vector<BlockReport> blocks = {block(100, BlockStatus::proved, 1, 12, 10, Outcome::proved),
                                      block(101, BlockStatus::proved, 2, 70, 20, Outcome::proved),
                                      block(102, BlockStatus::failed, 3, 90, 5, Outcome::timeout),
@@ -121,7 +122,9 @@ TEST_CASE("run summary: percentiles by nearest rank, retries, failures by class,
   CHECK(s.permutations_per_second == Approx(800.0 / 99.5));
   CHECK(s.range.blocks_per_hour == Approx(2 * 3600.0 / 99.5));
   CHECK(s.range.txs_per_hour == Approx(30 * 3600.0 / 99.5));
-  CHECK(s.peak_memory_bytes == 3'000'000'000);
+  CHECK(s.peak_memory_bytes == 5'000'000'000);
+  REQUIRE(s.blocks.front().block == 100);
+  CHECK(s.blocks.front().peak_memory_bytes == 2'000'000'000);
   REQUIRE(s.slowest.size() == 3);
   CHECK(s.slowest[0].block == 102);
   CHECK(s.slowest[1].block == 101);
