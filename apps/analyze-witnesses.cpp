@@ -10,6 +10,7 @@
 #include "pipeline/cli.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/report.hpp"
+#include "stark/stark.hpp"
 #include "witness/analysis.hpp"
 #include "witness/header.hpp"
 #include "witness/source.hpp"
@@ -303,7 +304,7 @@ std::string format_csv(const std::vector<BlockAnalysis>& blocks, const Checks* c
 
 int main(int argc, char** argv) {
   pipeline::CommonOptions common;
-  std::string format_name = "table", max_memory_text = "8G", metrics_path;
+  std::string format_name = "table", max_memory_text = "8G", metrics_path, parameter_set = "fast";
   bool check = false, estimate = false;
   unsigned prover_threads = 2;
   std::string headers_path, max_witness_size;
@@ -337,6 +338,8 @@ int main(int argc, char** argv) {
       "append one JSON line per block to FILE: job analyze (check with --check), block, rows (trie nodes), seconds "
       "(of the check), peak memory")(
       "prover-threads", po::value(&prover_threads)->value_name("N"), "threads of the prover --estimate assumes (default 2)")(
+      "parameter-set", po::value(&parameter_set)->value_name("NAME"),
+      "STARK parameter set --estimate assumes: fast (the default) or compact")(
       "max-memory", po::value(&max_memory_text)->value_name("BYTES"),
       "memory cap of the prover --estimate assumes (K/M/G suffixes; default 8G): tables and segments shrink to fit "
       "it, as prove-witness's do")(
@@ -365,7 +368,10 @@ int main(int argc, char** argv) {
     auto bytes = pipeline::parse_byte_size(max_memory_text);
     if (!bytes || *bytes == 0) return pipeline::usage_error(tool, "--max-memory must be a byte count such as 8G");
     if (prover_threads == 0) return pipeline::usage_error(tool, "--prover-threads must be at least 1");
+    const auto* set = stark::find_parameter_set(parameter_set);
+    if (!set) return pipeline::usage_error(tool, fmt::format("unknown --parameter-set {}", parameter_set));
     prover.max_memory_bytes = *bytes;
+    prover.parameters.stark = set->params;
   }
   std::unique_ptr<pipeline::MetricsLog> metrics;
   try {

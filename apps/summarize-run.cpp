@@ -49,11 +49,10 @@ int main(int argc, char** argv) {
   if (metrics_path.empty()) metrics_path = (std::filesystem::path(args[0]) / "metrics.jsonl").string();
   if (report_path.empty()) report_path = (std::filesystem::path(args[0]) / "report.json").string();
 
-  auto metrics_text = read_text(metrics_path);
   auto report_text = read_text(report_path);
-  if (!metrics_text || !report_text) {
+  if (!report_text || !std::filesystem::exists(metrics_path)) {
     pipeline::log(pipeline::LogLevel::error, "summarize",
-                  fmt::format("{}: cannot read", metrics_text ? report_path : metrics_path));
+                  fmt::format("{}: cannot read", report_text ? metrics_path : report_path));
     return pipeline::exit_failed;
   }
   std::string error;
@@ -62,21 +61,11 @@ int main(int argc, char** argv) {
     pipeline::log(pipeline::LogLevel::error, "summarize", fmt::format("{}: not a run report: {}", report_path, error));
     return pipeline::exit_failed;
   }
-  std::vector<pipeline::MetricLine> metrics;
-  size_t line_number = 0, unreadable = 0;
-  std::string_view text = *metrics_text;
-  while (!text.empty()) {
-    const size_t nl = std::min(text.find('\n'), text.size());
-    auto line = text.substr(0, nl);
-    text.remove_prefix(std::min(nl + 1, text.size()));
-    ++line_number;
-    if (line.empty()) continue;
-    if (auto m = pipeline::parse_metric_line(line)) {
-      metrics.push_back(std::move(*m));
-    } else if (++unreadable == 1) {  // a run killed mid-line leaves one; say so once
-      pipeline::log(pipeline::LogLevel::warn, "summarize", fmt::format("{}:{}: not a metric line, skipped", metrics_path, line_number));
-    }
-  }
+  size_t unreadable = 0;  // a run killed mid-line leaves one
+  const auto metrics = pipeline::read_metric_lines(metrics_path, &unreadable);
+  if (unreadable)
+    pipeline::log(pipeline::LogLevel::warn, "summarize",
+                  fmt::format("{}: {} lines are not metric lines, skipped", metrics_path, unreadable));
   const auto summary = pipeline::summarize_run(metrics, report->blocks, report->wall_seconds);
   if (!plot_data.empty()) {
     try {

@@ -16,11 +16,18 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 fi
 run_dir=$1
 out_dir=${2:-$run_dir/plots}
-command -v gnuplot >/dev/null || { echo "plot-run: gnuplot is not installed (scripts/install-deps.sh --ops)" >&2; exit 1; }
+command -v gnuplot >/dev/null || { echo "plot-run: gnuplot is not installed (scripts/install-deps.sh --plots)" >&2; exit 1; }
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 "$bin/summarize-run" "$run_dir" --plot-data "$data" >/dev/null
 mkdir -p "$out_dir"
+# Per-block plots need a block proved or failed in this run; the timeline needs an attempt.
+settled=$(awk -F'\t' '!/^#/ && ($7 == "proved" || $7 == "failed")' "$data/blocks.tsv" | wc -l)
+attempts=$(awk -F'\t' '!/^#/' "$data/jobs.tsv" | wc -l)
+if [ "$settled" -eq 0 ] && [ "$attempts" -eq 0 ]; then
+  echo "plot-run: no block was attempted in $run_dir (all skipped or missing?): nothing to draw" >&2
+  exit 0
+fi
 lanes=$(awk -F'\t' '!/^#/ && $5 > n { n = $5 } END { print n + 0 }' "$data/jobs.tsv")
 # The job types inside attempts, in order of first appearance: the timeline's colours.
 jobs=$(awk -F'\t' '!/^#/ && $3 != "prove-attempt" && $3 != "prove-block" && !seen[$3]++ { printf "%s ", $3 }' "$data/jobs.tsv")
@@ -37,6 +44,7 @@ jobs_file = '$data/jobs.tsv'
 proved(s, v) = (s eq "proved") ? v : NaN
 failed(s, v) = (s eq "failed") ? v : NaN
 
+if ($settled > 0) {
 set output '$out_dir/time-vs-txs.$term'
 set title 'Proving time per block against its transactions'
 set xlabel 'transactions'
@@ -57,7 +65,9 @@ set ylabel 'peak resident memory (GB)'
 set format x '%.0f'
 plot blocks using 1:(\$5 > 0 ? \$5/1e9 : NaN) with impulses lw 2 title 'largest process of the block'
 set format x
+}
 
+if ($attempts > 0) {
 set output '$out_dir/timeline.$term'
 set title 'Jobs over time: each attempt at a block on a lane, its jobs coloured by type'
 set xlabel 'seconds since the first job started'
@@ -70,6 +80,10 @@ plot jobs_file using 1:(strcol(3) eq "prove-attempt" || strcol(3) eq "prove-bloc
        with vectors nohead lw 16 lc rgb variable title 'attempt (shades alternate by block)', \
      for [i=1:words(names)] jobs_file using 1:(strcol(3) eq word(names, i) ? \$5 : NaN):(\$2 - \$1):(0) \
        with vectors nohead lw 8 lc i title word(names, i)
+}
 GNUPLOT
 done
-echo "plot-run: wrote $out_dir/{time-vs-txs,time-vs-witness,memory-per-block,timeline}.{png,svg}"
+drawn=()
+[ "$settled" -gt 0 ] && drawn+=(time-vs-txs time-vs-witness memory-per-block)
+[ "$attempts" -gt 0 ] && drawn+=(timeline)
+echo "plot-run: wrote ${drawn[*]} (PNG and SVG) in $out_dir"

@@ -281,3 +281,55 @@ TEST_CASE("prove-range: usage errors exit 2") {
   CHECK(run(app("prove-range") + " src 1 2 --output-dir x --mode sideways").status == 2);
   CHECK(run(app("prove-range") + " /nonexistent 1 2 --output-dir " + q(scratch_dir("range-usage"))).status == 2);
 }
+
+TEST_CASE("prove-range: chained, a block known missing stays missing when the run is stopped later") {
+  auto dir = scratch_dir("range-chained-missing-sigterm");
+  auto folder = dir / "witnesses";
+  fs::create_directories(folder);
+  split_into_folder(testdata_dir() / "generated" / "combined.json", folder);
+  fs::remove(folder / "1000.witness.json");  // 1000 missing; 1001 stalls; 1002 not reached
+  auto out = dir / "proofs";
+  start_range(dir, stall_1001, fmt::format("{} 1000 1002 --mode chained --output-dir {}", q(folder), q(out)));
+  REQUIRE(wait_for(dir / "pid"));
+  REQUIRE(wait_for(out / "report.json"));  // 1000 settled as missing
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(std::stoi(read_text(dir / "pid")), SIGTERM);
+  REQUIRE(wait_for(dir / "rc", std::chrono::seconds(30)));
+  CHECK(std::stoi(read_text(dir / "rc")) == 143);
+  auto report = read_report(out / "report.json");
+  CHECK(report[1000].status == "missing");
+  CHECK(report[1001].status == "interrupted");
+  CHECK(report[1002].status == "interrupted");
+}
+
+TEST_CASE("prove-range --collect: proofs made standalone do not hold as a chain, and say what to do") {
+  auto dir = scratch_dir("range-collect");
+  auto out = dir / "proofs";
+  const auto source = q(testdata_dir() / "generated" / "combined.json");
+  REQUIRE(run(fmt::format("{} {} 1000 1002 --output-dir {}", app("prove-range"), source, q(out))).status == 0);
+  auto standalone = run(fmt::format("{} {} 999 1003 --output-dir {} --collect", app("prove-range"), source, q(out)));
+  CHECK(standalone.status == 1);  // 999 and 1003 missing
+  auto report = read_report(out / "report.json");
+  CHECK(report[999].status == "missing");
+  for (uint64_t n : {1000, 1001, 1002}) CHECK(report[n].status == "proved");
+  CHECK(report[1003].status == "missing");
+
+  auto chained = run(fmt::format("{} {} 1000 1002 --output-dir {} --collect --mode chained", app("prove-range"), source, q(out)));
+  CHECK(chained.status == 1);
+  report = read_report(out / "report.json");
+  CHECK(report[1000].status == "proved");
+  CHECK(report[1001].status == "failed");
+  CHECK_THAT(report[1001].error, Catch::Contains("does not sit on block 1000's proof: prove it again"));
+  CHECK(report[1002].status == "proved");  // its parent failed: the chain restarts here
+
+  // A result line of a killed attempt, and no proof: failed as killed.
+  fs::remove(out / "1002.proof");
+  fs::create_directories(out / "results");
+  write_text(out / "results" / "1002.jsonl",
+             "{\"block\":1002,\"outcome\":\"killed\",\"seconds\":3.5,\"proof_bytes\":0,\"error\":\"the prover was killed by signal 15\"}\n");
+  run(fmt::format("{} {} 1000 1002 --output-dir {} --collect", app("prove-range"), source, q(out)));
+  report = read_report(out / "report.json");
+  CHECK(report[1002].status == "failed");
+  CHECK(report[1002].attempts == 1);
+  CHECK_THAT(report[1002].error, Catch::Contains("killed by signal 15"));
+}

@@ -4,9 +4,11 @@
 #include <simdjson.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 #include "pipeline/json_fields.hpp"
@@ -44,6 +46,36 @@ std::optional<MetricLine> parse_metric_line(std::string_view line) {
   read_optional(o, "outcome", outcome);
   l.outcome = outcome;
   return l;
+}
+
+std::vector<MetricLine> read_metric_lines(const std::filesystem::path& path, size_t* unreadable) {
+  std::vector<MetricLine> lines;
+  std::ifstream in(path);
+  for (std::string text; std::getline(in, text);) {
+    if (text.empty()) continue;
+    if (auto line = parse_metric_line(text)) lines.push_back(std::move(*line));
+    else if (unreadable) ++*unreadable;
+  }
+  return lines;
+}
+
+double busy_seconds(const std::vector<MetricLine>& lines) {
+  std::vector<std::pair<double, double>> spans;
+  for (const auto& l : lines)
+    if (l.time > 0) spans.emplace_back(l.time - l.metric.seconds, l.time);
+  std::sort(spans.begin(), spans.end());
+  double busy = 0, start = 0, end = -1;
+  for (const auto& [a, b] : spans) {
+    if (a > end) {
+      if (end > start) busy += end - start;
+      start = a;
+      end = b;
+    } else {
+      end = std::max(end, b);
+    }
+  }
+  if (end > start) busy += end - start;
+  return busy;
 }
 
 uint64_t peak_memory_bytes() {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace witprove::pipeline {
 
@@ -34,6 +35,14 @@ struct MetricLine {
 };
 // Nullopt when the line is not a metric line (block, job and seconds are required).
 std::optional<MetricLine> parse_metric_line(std::string_view line);
+
+// The metric lines of a file, in order; lines that are not metric lines (a run killed mid-line) are
+// skipped and counted in `*unreadable`. A file that cannot be read gives none.
+std::vector<MetricLine> read_metric_lines(const std::filesystem::path& path, size_t* unreadable = nullptr);
+
+// Seconds during which some job of `lines` ran: the union of their intervals (end time less seconds to end
+// time), so that the gaps between a run and its resumption are not counted. 0 without times.
+double busy_seconds(const std::vector<MetricLine>& lines);
 
 // Peak resident set size of this process.
 uint64_t peak_memory_bytes();

@@ -40,6 +40,7 @@ struct SourceBlock {
   uint64_t txs = 0;
   std::string json;   // "[element]": the block alone, as prove-witness reads it
   std::string error;  // set when the block did not parse
+  uint64_t witness_bytes = 0;
   witness::BlockOrigin origin;
 };
 
@@ -91,8 +92,11 @@ class BlockFeed {
     if (!error.empty()) note_unattributed(fmt::format("{}: {}", entry->file.name, error));
     if (!elements) return true;
     std::vector<witness::BlockParse> parsed(elements->size());
-    tbb::parallel_for(size_t{0}, parsed.size(),
-                      [&](size_t i) { parsed[i] = witness::parse_block(entry->file, (*elements)[i], i); });
+    // Isolated: a thread waiting here must not pick up a prover's task of the range's pipeline.
+    tbb::this_task_arena::isolate([&] {
+      tbb::parallel_for(size_t{0}, parsed.size(),
+                        [&](size_t i) { parsed[i] = witness::parse_block(entry->file, (*elements)[i], i); });
+    });
     for (size_t i = 0; i < parsed.size(); ++i) {
       auto& p = parsed[i];
       if (!p.number) {
@@ -110,6 +114,7 @@ class BlockFeed {
       SourceBlock b;
       b.number = *p.number;
       b.origin = p.origin;
+      b.witness_bytes = (*elements)[i].size();
       if (p.ok()) {
         b.txs = p.witness->block_trace.txn_info.size();
         b.json = fmt::format("[{}]", (*elements)[i]);
@@ -143,16 +148,29 @@ void remove_stale_temporaries(const std::filesystem::path& dir) {
   }
 }
 
-// The proof already in the output folder for `number` when it verifies (and, chained, sits on `parent`).
-bool existing_proof_holds(const std::filesystem::path& path, uint64_t number, const std::filesystem::path* parent) {
+// The proof in `path` is there, is of block `number` and verifies.
+bool proof_verifies(const std::filesystem::path& path, uint64_t number) {
   if (!std::filesystem::exists(path)) return false;
   try {
     auto file = proof::read_file(path);
-    if (file.public_values.block_number != number || verify_proof(file)) return false;
-    return !parent || !check_link(proof::read_file(*parent), file.public_values);
+    return file.public_values.block_number == number && !verify_proof(file);
   } catch (const std::exception&) {
     return false;
   }
+}
+
+// The proof in `child` was made on the proof in `parent` (check_link).
+bool sits_on(const std::filesystem::path& parent, const std::filesystem::path& child) {
+  try {
+    return !check_link(proof::read_file(parent), proof::read_file(child).public_values);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// The proof already in the output folder for `number` when it verifies (and, chained, sits on `parent`).
+bool existing_proof_holds(const std::filesystem::path& path, uint64_t number, const std::filesystem::path* parent) {
+  return proof_verifies(path, number) && (!parent || sits_on(*parent, path));
 }
 
 // An exclusive lock on the output folder for the whole run (flock: released when the process ends, however
@@ -253,6 +271,17 @@ RangeResult prove_range(const RangeOptions& o) {
       report_error = e.what();
     }
   };
+  // A number the source does not hold (with the first unreadable entry, which may have been it).
+  auto missing_report = [&](uint64_t n) {
+    BlockReport r;
+    r.block = n;
+    r.status = BlockStatus::missing;
+    const auto& unreadable = feed.unattributed_errors();
+    r.error = unreadable.empty() ? "no witness for this block in the source"
+                                 : fmt::format("no witness for this block in the source; unreadable: {}",
+                                               unreadable.front());
+    return r;
+  };
   // Publishes entry i; called once per entry, under the lock.
   auto publish = [&](size_t i, BlockReport r) {
     reports[i] = std::move(r);
@@ -320,7 +349,7 @@ RangeResult prove_range(const RangeOptions& o) {
     const size_t i = index_of(b.number);
     BlockReport r = reports[i];
     r.txs = b.txs;
-    r.witness_bytes = b.json.size();
+    r.witness_bytes = b.witness_bytes;
     r.chain_break = chain_break && b.error.empty();
     if (!b.error.empty()) {
       r.status = BlockStatus::failed;
@@ -341,14 +370,27 @@ RangeResult prove_range(const RangeOptions& o) {
     return status;
   };
 
-  // Prometheus: rewritten on every block's end and every few seconds between, so that a stuck run shows.
-  std::condition_variable tick;
-  bool proving_done = false;
-  std::thread ticker;
+  // Prometheus: rewritten on every block's end and every few seconds between, so that a stuck run shows. The
+  // ticker stops and is joined however this function is left (an exception included).
+  struct Ticker {
+    std::mutex& mutex;
+    std::condition_variable tick;
+    bool done = false;
+    std::thread thread;
+    void stop() {
+      {
+        std::lock_guard lock(mutex);
+        done = true;
+      }
+      tick.notify_all();
+      if (thread.joinable()) thread.join();
+    }
+    ~Ticker() { stop(); }
+  } ticker{mutex, {}, false, {}};
   if (gauges.enabled())
-    ticker = std::thread([&] {
+    ticker.thread = std::thread([&] {
       std::unique_lock lock(mutex);
-      while (!tick.wait_for(lock, std::chrono::seconds(5), [&] { return proving_done; })) gauges.write();
+      while (!ticker.tick.wait_for(lock, std::chrono::seconds(5), [&] { return ticker.done; })) gauges.write();
     });
 
   if (o.mode == ChainMode::standalone) {
@@ -391,6 +433,10 @@ RangeResult prove_range(const RangeOptions& o) {
     for (uint64_t n = o.range.first; !stopping(); ++n) {
       auto b = present && !present->contains(n) ? std::nullopt : feed.take(n);
       const std::filesystem::path* previous = parent ? &*parent : nullptr;
+      if (!b) {  // known missing now: settled, so that a stop later does not call it interrupted
+        std::lock_guard lock(mutex);
+        publish(index_of(n), missing_report(n));
+      }
       const auto status = b ? run_block(*b, previous, n > o.range.first && !previous) : BlockStatus::missing;
       if (status == BlockStatus::proved || status == BlockStatus::skipped)
         parent = proof_path(o.output_dir, n);
@@ -407,7 +453,6 @@ RangeResult prove_range(const RangeOptions& o) {
   {
     std::lock_guard lock(mutex);
     // What was never settled: missing from the source, or (a stopped run) not reached.
-    const auto& unreadable = feed.unattributed_errors();
     for (size_t i = 0; i < reports.size(); ++i) {
       if (finished[i]) continue;
       BlockReport r = reports[i];
@@ -416,20 +461,15 @@ RangeResult prove_range(const RangeOptions& o) {
         r.outcome = Outcome::interrupted;
         r.error = "the run was stopped before the block started";
       } else {
-        r.status = BlockStatus::missing;
-        r.error = unreadable.empty() ? "no witness for this block in the source"
-                                     : fmt::format("no witness for this block in the source; unreadable: {}",
-                                                   unreadable.front());
+        r = missing_report(r.block);
       }
       reports[i] = std::move(r);
       finished[i] = 1;
       gauges.finished(reports[i]);
     }
-    proving_done = true;
-    gauges.write(false);
   }
-  tick.notify_all();
-  if (ticker.joinable()) ticker.join();
+  ticker.stop();
+  gauges.write(false);
   result.summary = summarize(reports, wall.seconds());
   // The run itself: its blocks, wall time and this process's own peak memory (the provers' are theirs).
   metrics.write({o.range.first, "range", -1, reports.size(), result.summary.wall_seconds, peak_memory_bytes(), 1});
@@ -452,10 +492,17 @@ RangeResult collect_range(const RangeOptions& o) {
   };
   std::map<uint64_t, Found> found;
   BlockFeed feed(o.source, o.range, o.source_options);
-  while (auto b = feed.next()) found[b->number] = {b->txs, b->json.size(), std::move(b->error)};
+  while (auto b = feed.next()) found[b->number] = {b->txs, b->witness_bytes, std::move(b->error)};
+  // Every proof verified at once (in parallel); links checked in block order below.
+  const bool chained = o.mode == ChainMode::chained;
+  const size_t count = static_cast<size_t>(o.range.last - o.range.first) + 1;
+  std::vector<char> verifies(count);
+  tbb::parallel_for(size_t{0}, count, [&](size_t i) {
+    verifies[i] = proof_verifies(proof_path(o.output_dir, o.range.first + i), o.range.first + i);
+  });
   RangeResult result;
-  bool parent_holds = false;
-  for (uint64_t n = o.range.first;; ++n) {
+  for (size_t i = 0; i < count; ++i) {
+    const uint64_t n = o.range.first + i;
     BlockReport r;
     r.block = n;
     // The provers' result lines for the block, one per attempt.
@@ -467,54 +514,48 @@ RangeResult collect_range(const RangeOptions& o) {
         r.seconds += result_line->seconds;
         last = std::move(result_line);
       }
-    if (last) r.outcome = last->outcome;
     const auto it = found.find(n);
     if (it != found.end()) {
       r.txs = it->second.txs;
       r.witness_bytes = it->second.witness_bytes;
     }
     // Chained, a proof must sit on its parent's when that one holds (the chain breaks where it does not).
-    const bool chained = o.mode == ChainMode::chained;
+    const auto own = proof_path(o.output_dir, n);
     const auto parent = n > 0 ? proof_path(o.output_dir, n - 1) : std::filesystem::path();
-    const bool parent_ok = chained && (n == o.range.first ? n > 0 && existing_proof_holds(parent, n - 1, nullptr)
-                                                          : parent_holds);
-    if (existing_proof_holds(proof_path(o.output_dir, n), n, parent_ok ? &parent : nullptr)) {
+    const bool parent_ok = chained && (i == 0 ? n > 0 && proof_verifies(parent, n - 1)
+                                              : result.blocks.back().status == BlockStatus::proved);
+    if (verifies[i] && (!parent_ok || sits_on(parent, own))) {
       r.status = BlockStatus::proved;
-      r.chain_break = chained && n > o.range.first && !parent_ok;
+      r.outcome = Outcome::proved;
+      r.chain_break = chained && i > 0 && !parent_ok;
     } else if (it == found.end()) {
       r.status = BlockStatus::missing;
       r.error = "no witness for this block in the source";
     } else if (!it->second.error.empty()) {
       r.status = BlockStatus::failed;
       r.error = it->second.error;
+    } else if (verifies[i]) {  // chained, on another proof of its parent: proving it again links it
+      r.status = BlockStatus::failed;
+      r.error = fmt::format("its proof verifies but does not sit on block {}'s proof: prove it again", n - 1);
     } else if (last && last->outcome != Outcome::proved) {
       r.status = BlockStatus::failed;
+      r.outcome = last->outcome;
       r.error = last->error;
-    } else if (std::filesystem::exists(proof_path(o.output_dir, n))) {
+    } else if (std::filesystem::exists(own)) {
       r.status = BlockStatus::failed;
       r.outcome = Outcome::unprovable;
-      r.error = parent_ok ? fmt::format("its proof does not verify or does not sit on block {}'s proof", n - 1)
-                          : "its proof does not verify";
+      r.error = "its proof does not verify";
     } else {
       r.status = BlockStatus::failed;
       r.outcome = Outcome::killed;
       r.error = last ? "the prover reported it proved, but there is no proof"
                      : "no proof and no result line: the prover was killed (a memory or time limit?) or never ran";
     }
-    parent_holds = r.status == BlockStatus::proved;
     result.blocks.push_back(std::move(r));
-    if (n == o.range.last) break;
   }
-  // The run's time is the span of its metric lines (first job's start to last job's end), when there are some.
-  double first = 0, last = 0;
-  std::ifstream metrics(o.metrics_file.empty() ? o.output_dir / "metrics.jsonl" : o.metrics_file);
-  for (std::string text; std::getline(metrics, text);)
-    if (auto line = parse_metric_line(text); line && line->time > 0) {
-      const double start = line->time - line->metric.seconds;
-      first = first == 0 ? start : std::min(first, start);
-      last = std::max(last, line->time);
-    }
-  result.summary = summarize(result.blocks, last - first);
+  // The run's time: while some job of it ran, by its metric lines (gaps between resubmissions left out).
+  const double busy = busy_seconds(read_metric_lines(o.metrics_file.empty() ? o.output_dir / "metrics.jsonl" : o.metrics_file));
+  result.summary = summarize(result.blocks, busy);
   try {
     proof::write_file_atomic(o.output_dir / "report.json",
                              report_json(result.blocks, result.summary,

@@ -30,22 +30,17 @@ RunSummary summarize_run(const std::vector<MetricLine>& metrics, const std::vect
   RunSummary s;
   std::map<std::string, std::vector<double>> seconds_by_job;
   std::map<uint64_t, BlockCost> costs;
-  double first = std::numeric_limits<double>::infinity(), last = 0;
   for (const auto& line : metrics) {
     const auto& m = line.metric;
     seconds_by_job[m.job].push_back(m.seconds);
     s.peak_memory_bytes = std::max(s.peak_memory_bytes, m.peak_memory_bytes);
-    if (line.time > 0) {
-      first = std::min(first, line.time - m.seconds);
-      last = std::max(last, line.time);
-    }
     if (m.job == "range") continue;  // the runner's own line, not a block's
     auto& c = costs[m.block];
     c.block = m.block;
     c.peak_memory_bytes = std::max(c.peak_memory_bytes, m.peak_memory_bytes);
     if (m.job == "build-tables") c.permutations = m.rows;
   }
-  s.span_seconds = last > first ? last - first : 0;
+  s.span_seconds = busy_seconds(metrics);
   for (auto& [job, values] : seconds_by_job) {
     std::sort(values.begin(), values.end());
     JobStats j{job, values.size(), 0, percentile(values, 50), percentile(values, 95), values.back()};

@@ -34,7 +34,7 @@ struct RunSummary {
   std::vector<JobStats> jobs;        // by job type, most total seconds first
   size_t retried_blocks = 0;         // blocks attempted more than once
   size_t extra_attempts = 0;         // attempts beyond each block's first
-  double span_seconds = 0;           // first job's start to last job's end, from the metric lines
+  double span_seconds = 0;           // while some job ran, from the metric lines (busy_seconds)
   uint64_t permutations_proved = 0;  // of the blocks proved
   double permutations_per_second = 0;  // permutations proved over the span
   uint64_t peak_memory_bytes = 0;    // the largest of any job

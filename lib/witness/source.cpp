@@ -283,6 +283,31 @@ struct SourceReader::Impl {
   }
 };
 
+bool natural_less(std::string_view a, std::string_view b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      // Runs of digits by value: leading zeros skipped, then the longer run is the larger number.
+      size_t i0 = i, j0 = j;
+      while (i0 < a.size() && a[i0] == '0') ++i0;
+      while (j0 < b.size() && b[j0] == '0') ++j0;
+      size_t i1 = i0, j1 = j0;
+      while (i1 < a.size() && digit(a[i1])) ++i1;
+      while (j1 < b.size() && digit(b[j1])) ++j1;
+      if (i1 - i0 != j1 - j0) return i1 - i0 < j1 - j0;
+      if (int c = a.substr(i0, i1 - i0).compare(b.substr(j0, j1 - j0)); c != 0) return c < 0;
+      i = i1;
+      j = j1;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j || (a.size() - i == b.size() - j && a < b);
+}
+
 SourceReader::SourceReader(const std::string& source, SourceOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->source = source;
   impl_->options = std::move(options);
@@ -296,7 +321,9 @@ SourceReader::SourceReader(const std::string& source, SourceOptions options) : i
       else impl_->skipped(entry.path().filename().string(), "not a regular file");
     }
     if (ec) throw SourceError(fmt::format("{}: {}", source, ec.message()));
-    std::sort(files.begin(), files.end());
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+      return natural_less(a.filename().string(), b.filename().string());
+    });
     for (auto& path : files) {
       std::string name = path.filename().string();
       if (std::string_view why = skip_reason(name); !why.empty()) impl_->skipped(name, why);

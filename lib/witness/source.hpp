@@ -53,7 +53,11 @@ struct SourceEntry {
   std::string error;  // set when the file (or the rest of an archive) could not be read
 };
 
-// Reads a source's witness files one at a time, in order (directory entries sorted by name). Skipped: block
+// File name order with runs of digits compared by value ("9.witness.json" before "10.witness.json"), so
+// that a folder of per-block files is read in block order; ties (leading zeros) fall back to plain order.
+bool natural_less(std::string_view a, std::string_view b);
+
+// Reads a source's witness files one at a time, in order (directory entries by natural_less). Skipped: block
 // header and full-block RPC files (by their content, looks_like_block_header, never by their name), files not
 // named *.json (possibly compressed), and macOS metadata (`._*`, `.DS_Store`, anything under `__MACOSX/`).
 class SourceReader {

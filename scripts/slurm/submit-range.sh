@@ -7,21 +7,21 @@
 #
 # Usage: scripts/slurm/submit-range.sh [options] SOURCE START END OUTDIR
 #   --mode standalone|chained  (default standalone)
-#   --throttle N        array tasks running at once (default 16)
+#   --throttle N        array tasks running at once (default 16; arrays run one after the other)
 #   --threads N         CPUs per task, all given to the prover (default 2)
 #   --max-memory SIZE   the prover's memory cap (default 8G): tables and segments shrink to fit it
 #   --mem SIZE          Slurm memory per task (default: the range's largest estimate + 25%, at least 1G, and
 #                       at most --max-memory + 25%)
 #   --time MINUTES      Slurm time limit per task (default: 3 times the range's longest estimate + 10 minutes)
 #   --parameter-set fast|compact
-#   --array-size N      most tasks per array job (default 1000: Slurm's default MaxArraySize is 1001)
+#   --array-size N      array indices per array job (default 1000: under Slurm's default MaxArraySize, 1001)
 #   --sbatch-arg ARG    passed to every sbatch call, repeatable (e.g. --sbatch-arg=--partition=batch)
 #   --dry-run           print the sbatch calls instead of making them
 # SOURCE and OUTDIR must be seen by every node at the same path, and so must the tools ($WITPROVE_BIN, else
 # build/apps beside this script). Blocks the source does not hold are not submitted (the report lists them as
-# missing), nor are blocks whose proof in OUTDIR already verifies, so
-# running the same command after failures proves only what is missing (chained: from the first block
-# without a proof on). Prints the job ids, the finishing job's last.
+# missing), nor are blocks whose proof in OUTDIR already holds (prove-range --collect: it verifies, and
+# chained, sits on its parent's), so running the same command after failures proves only what is missing
+# (chained: from the first block without such a proof on). Prints the job ids, the finishing job's last.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(cd "${WITPROVE_BIN:-$root/build/apps}" && pwd)
@@ -61,35 +61,31 @@ out=$(realpath -m "${positional[3]}")
 command -v jq >/dev/null || { echo "submit-range: jq is needed" >&2; exit 2; }
 mkdir -p "$out/results" "$out/metrics" "$out/logs"
 
-# Bytes of a size with a K/M/G/T suffix.
-bytes_of() { numfmt --from=iec "$1"; }
+# Bytes of a size with a K/M/G/T suffix; a plain number is megabytes, as for sbatch --mem.
+bytes_of() { if [[ $1 =~ ^[0-9]+$ ]]; then echo $(($1 << 20)); else numfmt --from=iec "${1%B}"; fi; }
 
-# The blocks whose proof already verifies.
-declare -A done_blocks=()
-if compgen -G "$out/*.proof" >/dev/null; then
-  while read -r b; do done_blocks[$b]=1; done < <(
-    "$bin/verify-proof" --format json "$out"/*.proof 2>/dev/null | jq -r 'select(.status == "valid") | .block' || true)
-fi
-todo=()
-for ((n = start; n <= end; n++)); do
-  if [ "$mode" = chained ] && [ ${#todo[@]} -gt 0 ]; then todo+=("$n"); continue; fi
-  [ -n "${done_blocks[$n]:-}" ] || todo+=("$n")
-done
+# Where the range stands: prove-range --collect verifies every proof in OUTDIR (chained: that it sits on
+# its parent's) and tells the blocks the source does not hold; its report.json is the run's so far.
+status=0
+"$bin/prove-range" "$source_path" "$start" "$end" --output-dir "$out" --collect --mode "$mode" \
+  --threads "$threads" >/dev/null 2>"$out/logs/collect.log" || status=$?
+# 1 is "some block is not proved yet"; anything else means the state could not be read.
+[ $status -le 1 ] || { cat "$out/logs/collect.log" >&2; echo "submit-range: cannot read the range's state" >&2; exit 1; }
+# Standalone: the blocks not proved; chained: from the first of them on (each later proof must sit on a new
+# one). Blocks missing from the source are never submitted.
+mapfile -t todo < <(jq -r --arg mode "$mode" '
+  [.blocks[] | select(.status != "missing")] as $present
+  | ([$present[] | select(.status != "proved") | .block] | first) as $first
+  | $present[] | select(if $mode == "chained" then ($first != null and .block >= $first) else .status != "proved" end)
+  | .block' "$out/report.json")
 
-# The blocks the source holds (the others are missing: nothing to submit), and per-task limits from the
-# estimates of its provable blocks (the largest of each).
-estimate=()
-[ -z "$mem" ] || [ -z "$time_limit" ] && estimate=(--estimate --prover-threads "$threads" --max-memory "$max_memory")
-analysis=$("$bin/analyze-witnesses" "$source_path" "$start" "$end" "${estimate[@]}" --format json 2>/dev/null) || true
-[ -n "$analysis" ] || { echo "submit-range: analyze-witnesses could not read $source_path" >&2; exit 1; }
-declare -A present=()
-while read -r b; do present[$b]=1; done < <(jq -r '.blocks[] | .block // empty' <<<"$analysis")
-in_source=()
-for n in "${todo[@]}"; do [ -n "${present[$n]:-}" ] && in_source+=("$n"); done
-todo=("${in_source[@]}")
-if [ ${#estimate[@]} -gt 0 ]; then
-  read -r est_bytes est_seconds < <(jq -r '[.blocks[] | .estimate // empty]
-    | "\(map(.memory_bytes) | max // 0) \(map(.seconds) | max // 0)"' <<<"$analysis")
+# Per-task limits from the estimates of the blocks to prove (the largest of each).
+if [ ${#todo[@]} -gt 0 ] && { [ -z "$mem" ] || [ -z "$time_limit" ]; }; then
+  read -r est_bytes est_seconds < <(
+    "$bin/analyze-witnesses" "$source_path" "${todo[0]}" "${todo[-1]}" --estimate --prover-threads "$threads" \
+      --max-memory "$max_memory" --parameter-set "$parameter_set" --threads "$threads" --format json 2>/dev/null |
+      jq -r '[.blocks[] | .estimate // empty] | "\(map(.memory_bytes) | max // 0) \(map(.seconds) | max // 0)"' ||
+      echo "0 0")
   cap=$(bytes_of "$max_memory")
   if [ -z "$mem" ]; then
     want=$((est_bytes * 5 / 4))
@@ -127,30 +123,44 @@ ranges() {
 }
 
 ids=()
+# A failed sbatch cancels what this call submitted: never half a run without its finishing job.
+abort() {
+  echo "submit-range: sbatch failed; cancelling ${ids[*]:-nothing}" >&2
+  [ ${#ids[@]} -eq 0 ] || [ $dry_run = 1 ] || scancel "${ids[@]}" || true
+  exit 1
+}
 if [ ${#todo[@]} -eq 0 ]; then
-  echo "submit-range: every block of $start..$end already has a proof that verifies" >&2
+  echo "submit-range: nothing to prove: every block of $start..$end has a proof that verifies or no witness in the source" >&2
 elif [ "$mode" = standalone ]; then
-  for ((i = 0; i < ${#todo[@]}; i += array_size)); do
-    chunk=("${todo[@]:i:array_size}")
-    base=${chunk[0]}
+  # Arrays of indices below --array-size (Slurm's MaxArraySize bounds the index, not the count), one after
+  # the other, so that --throttle bounds the tasks running at once over the whole range.
+  i=0
+  while [ $i -lt ${#todo[@]} ]; do
+    base=${todo[i]}
     indices=()
-    for n in "${chunk[@]}"; do indices+=($((n - base))); done
-    ids+=("$(WITPROVE_BASE=$base submit "${common[@]}" --job-name=witprove-prove --array="$(ranges "${indices[@]}")%$throttle" \
-      --output="$out/logs/prove-%A_%a.out" "$here/prove-task.sh")")
+    while [ $i -lt ${#todo[@]} ] && [ $((todo[i] - base)) -lt "$array_size" ]; do
+      indices+=($((todo[i] - base)))
+      i=$((i + 1))
+    done
+    after=()
+    [ ${#ids[@]} -gt 0 ] && after=(--dependency="afterany:${ids[-1]}")
+    id=$(WITPROVE_BASE=$base submit "${common[@]}" "${after[@]}" --job-name=witprove-prove \
+      --array="$(ranges "${indices[@]}")%$throttle" --output="$out/logs/prove-%A_%a.out" "$here/prove-task.sh") || abort
+    ids+=("$id")
   done
 else
-  previous=
   for n in "${todo[@]}"; do
-    dependency=()
-    [ -n "$previous" ] && dependency=(--dependency="afterany:$previous")
-    previous=$(WITPROVE_BLOCK=$n submit "${common[@]}" "${dependency[@]}" --job-name="witprove-chain-$n" \
-      --output="$out/logs/prove-$n-%j.out" "$here/prove-task.sh")
-    ids+=("$previous")
+    after=()
+    [ ${#ids[@]} -gt 0 ] && after=(--dependency="afterany:${ids[-1]}")
+    id=$(WITPROVE_BLOCK=$n submit "${common[@]}" "${after[@]}" --job-name="witprove-chain-$n" \
+      --output="$out/logs/prove-$n-%j.out" "$here/prove-task.sh") || abort
+    ids+=("$id")
   done
 fi
-dependency=()
-[ ${#ids[@]} -gt 0 ] && dependency=(--dependency="afterany:$(IFS=:; echo "${ids[*]}")")
-finish=$(submit --parsable --cpus-per-task="$threads" --mem=1G --time=60 --export=ALL "${sbatch_args[@]}" \
-  "${dependency[@]}" --job-name=witprove-finish --output="$out/logs/finish-%j.out" "$here/finish-range.sh")
+# Jobs run one after the other, so the finishing job waits for the last.
+after=()
+[ ${#ids[@]} -gt 0 ] && after=(--dependency="afterany:${ids[-1]}")
+finish=$(submit --parsable --cpus-per-task="$threads" --mem=2G --time=120 --export=ALL "${sbatch_args[@]}" \
+  "${after[@]}" --job-name=witprove-finish --output="$out/logs/finish-%j.out" "$here/finish-range.sh") || abort
 echo "submit-range: ${#todo[@]} blocks of $start..$end in ${#ids[@]} jobs (${ids[*]:-none}); finishing job $finish writes $out/report.json" >&2
 printf '%s\n' "${ids[@]}" "$finish"

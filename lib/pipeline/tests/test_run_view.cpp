@@ -110,8 +110,8 @@ TEST_CASE("run summary: percentiles by nearest rank, retries, failures by class,
   CHECK(segment.max == 20);
   CHECK(segment.total == 210);
   CHECK(s.jobs.front().job == "prove-segment");  // the most seconds first
-  // The first job (block 100's build-tables) started at 1000.5 and the last ended at 1100.
-  CHECK(s.span_seconds == Approx(99.5));
+  // Jobs ran from 1000.5 to 1100 but for the gaps 1001-1001.5, 1002-1002.5, 1003-1004 and 1005-1008.
+  CHECK(s.span_seconds == Approx(94.5));
   CHECK(s.range.proved == 2);
   CHECK(s.range.failed == 1);
   CHECK(s.range.missing == 1);
@@ -119,9 +119,9 @@ TEST_CASE("run summary: percentiles by nearest rank, retries, failures by class,
   CHECK(s.retried_blocks == 2);
   CHECK(s.extra_attempts == 3);
   CHECK(s.permutations_proved == 800);  // blocks 100 and 101; 102 failed
-  CHECK(s.permutations_per_second == Approx(800.0 / 99.5));
-  CHECK(s.range.blocks_per_hour == Approx(2 * 3600.0 / 99.5));
-  CHECK(s.range.txs_per_hour == Approx(30 * 3600.0 / 99.5));
+  CHECK(s.permutations_per_second == Approx(800.0 / 94.5));
+  CHECK(s.range.blocks_per_hour == Approx(2 * 3600.0 / 94.5));
+  CHECK(s.range.txs_per_hour == Approx(30 * 3600.0 / 94.5));
   CHECK(s.peak_memory_bytes == 5'000'000'000);
   REQUIRE(s.blocks.front().block == 100);
   CHECK(s.blocks.front().peak_memory_bytes == 2'000'000'000);
@@ -138,6 +138,16 @@ TEST_CASE("run summary: percentiles by nearest rank, retries, failures by class,
   const auto tsv = witprove::test::read_text(dir / "blocks.tsv");
   CHECK(tsv.find("101\t20\t0\t70.000\t3000000000\t500\tproved\n") != std::string::npos);
   CHECK(tsv.find("103\t0\t0\t0.000\t0\t0\tmissing\n") != std::string::npos);
+}
+
+TEST_CASE("busy seconds: overlapping jobs count once, the gap between a run and its resumption not at all") {
+  std::vector<MetricLine> lines = {line(1, "prove-segment", 10, 110), line(2, "prove-segment", 10, 105),
+                                   line(1, "prove-attempt", 12, 111),
+                                   line(3, "prove-attempt", 5, 10'005)};  // resumed hours later
+  CHECK(busy_seconds(lines) == Approx(21));  // 95..111 and 10,000..10,005
+  lines.push_back(line(4, "check", 1, 0));   // no time: not counted
+  CHECK(busy_seconds(lines) == Approx(21));
+  CHECK(busy_seconds({}) == 0);
 }
 
 TEST_CASE("Prometheus file: every family typed, blocks by status, pending, job seconds, and the run's times") {

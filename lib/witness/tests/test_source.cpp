@@ -111,6 +111,26 @@ TEST_CASE("directory source: witnesses in name order, headers and other files sk
   fs::remove_all(dir);
 }
 
+TEST_CASE("directory source: files in natural order, so per-block files come in block order", "[witness][source]") {
+  CHECK(witness::natural_less("9.witness.json", "10.witness.json"));
+  CHECK_FALSE(witness::natural_less("10.witness.json", "9.witness.json"));
+  CHECK(witness::natural_less("b9_dev.json", "b10_dev.json"));
+  CHECK(witness::natural_less("a.json", "b.json"));
+  CHECK(witness::natural_less("19807080.json", "20241214.json"));
+  CHECK(witness::natural_less("100-102.json", "100-1020.json"));
+  CHECK(witness::natural_less("x1", "x1y"));
+  CHECK(witness::natural_less("007.json", "7.json") != witness::natural_less("7.json", "007.json"));  // strict
+  CHECK_FALSE(witness::natural_less("7.json", "7.json"));
+  fs::path dir = test::scratch_dir("natural-order");
+  const auto one = test::read_text(testdata_witnesses() / "100.witness.json");
+  for (const char* name : {"10.witness.json", "9.witness.json", "100.witness.json"}) std::ofstream(dir / name) << one;
+  auto seen = read_all(dir.string());
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].source == "9.witness.json");
+  CHECK(seen[1].source == "10.witness.json");
+  CHECK(seen[2].source == "100.witness.json");
+}
+
 TEST_CASE("single file source with several blocks", "[witness][source]") {
   auto seen = read_all((testdata_witnesses() / "300-302.witness.json").string());
   CHECK(numbers(seen) == std::vector<uint64_t>{300, 301, 302});
