@@ -204,10 +204,13 @@ TEST_CASE("analyze-witnesses --estimate gives the prover's own plan, and every t
   CHECK(uint64_t(estimate["permutations"]) == permutations);
   CHECK(uint64_t(estimate["cells"]) == cells);
   CHECK(uint64_t(estimate["segments"]) == segments);
-  // The engine's memory estimate is an upper bound of what the prover held, and of the same order.
+  // The engine's memory estimate is of the order of what the prover held (not under a sanitizer, whose
+  // shadow memory multiplies the resident size).
   INFO("estimated " << uint64_t(estimate["memory_bytes"]) << ", peak " << peak);
-  CHECK(uint64_t(estimate["memory_bytes"]) >= peak / 2);
-  CHECK(uint64_t(estimate["memory_bytes"]) <= peak * 4);
+  if (!kSanitizedBuild) {
+    CHECK(uint64_t(estimate["memory_bytes"]) >= peak / 2);
+    CHECK(uint64_t(estimate["memory_bytes"]) <= peak * 4);
+  }
   CHECK(double(estimate["seconds"]) > 0);
 
   auto analyze_lines = read_text(dir / "analyze.jsonl");
