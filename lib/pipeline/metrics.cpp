@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "pipeline/json_fields.hpp"
@@ -48,15 +49,23 @@ std::optional<MetricLine> parse_metric_line(std::string_view line) {
   return l;
 }
 
-std::vector<MetricLine> read_metric_lines(const std::filesystem::path& path, size_t* unreadable) {
+std::vector<MetricLine> parse_metric_lines(std::string_view text, size_t* unreadable) {
   std::vector<MetricLine> lines;
-  std::ifstream in(path);
-  for (std::string text; std::getline(in, text);) {
-    if (text.empty()) continue;
-    if (auto line = parse_metric_line(text)) lines.push_back(std::move(*line));
+  while (!text.empty()) {
+    const size_t nl = std::min(text.find('\n'), text.size());
+    const auto one = text.substr(0, nl);
+    text.remove_prefix(std::min(nl + 1, text.size()));
+    if (one.empty()) continue;
+    if (auto line = parse_metric_line(one)) lines.push_back(std::move(*line));
     else if (unreadable) ++*unreadable;
   }
   return lines;
+}
+
+std::vector<MetricLine> read_metric_lines(const std::filesystem::path& path, size_t* unreadable) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_metric_lines(text, unreadable);
 }
 
 double busy_seconds(const std::vector<MetricLine>& lines) {

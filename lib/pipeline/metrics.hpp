@@ -36,6 +36,9 @@ struct MetricLine {
 // Nullopt when the line is not a metric line (block, job and seconds are required).
 std::optional<MetricLine> parse_metric_line(std::string_view line);
 
+// The metric lines of `text`, in order; lines that are not metric lines are skipped and counted in
+// `*unreadable`.
+std::vector<MetricLine> parse_metric_lines(std::string_view text, size_t* unreadable = nullptr);
 // The metric lines of a file, in order; lines that are not metric lines (a run killed mid-line) are
 // skipped and counted in `*unreadable`. A file that cannot be read gives none.
 std::vector<MetricLine> read_metric_lines(const std::filesystem::path& path, size_t* unreadable = nullptr);

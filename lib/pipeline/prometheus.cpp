@@ -44,13 +44,9 @@ void MetricsTail::fold(std::map<std::string, JobTotals>& totals) {
   const auto end = text.rfind('\n');
   if (end == std::string::npos) return;
   offset_ += end + 1;
-  for (size_t at = 0; at <= end;) {
-    const size_t nl = text.find('\n', at);
-    auto line = parse_metric_line(std::string_view(text.data() + at, nl - at));
-    at = nl + 1;
-    if (!line) continue;
-    auto& t = totals[line->metric.job];
-    t.seconds += line->metric.seconds;
+  for (const auto& line : parse_metric_lines(std::string_view(text).substr(0, end + 1))) {
+    auto& t = totals[line.metric.job];
+    t.seconds += line.metric.seconds;
     ++t.count;
   }
 }
