@@ -45,6 +45,16 @@ uint64_t resident_bytes(const air::BlockTransitionTables& t) {
   return bytes;
 }
 
+// Where a segment's time went, by prover phase (stark::ProveTimings), the phases that took any.
+std::string phase_text(const stark::ProveTimings& t) {
+  std::string out;
+  const std::pair<const char*, double> phases[] = {{"extensions", t.lde}, {"trees", t.commit}, {"LogUp", t.aux},
+                                                  {"quotient", t.quotient}, {"openings", t.openings}, {"FRI", t.fri}};
+  for (const auto& [name, seconds] : phases)
+    if (seconds >= 0.005) out += fmt::format("{}{} {:.2f}s", out.empty() ? "" : ", ", name, seconds);
+  return out;
+}
+
 }  // namespace
 
 CheckedBlock check_block(const witness::BlockWitness& block, bool unchecked) {
@@ -202,6 +212,7 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
   // Each segment twice: its commitment first (every segment's before any challenge is drawn), then its proof
   // with the shared challenges. A single segment is an ordinary proof, made once.
   std::vector<stark::Digest> commitments(plan.size());
+  std::vector<stark::ProveTimings> phases(plan.size());
   std::optional<stark::SharedChallenges> shared;
   const bool segmented = plan.size() > 1;
   std::mutex progress_mutex;
@@ -223,9 +234,9 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                 std::vector<stark::Trace> made;
                 const auto instances = tables.instances(plan[k], made);
                 if (segmented && !shared) {
-                  commitments[k] = stark::commit_segment(instances, params.stark, seg_statement);
+                  commitments[k] = stark::commit_segment(instances, params.stark, seg_statement, &phases[k]);
                 } else {
-                  const stark::Proof p = stark::prove(instances, params.stark, seg_statement, nullptr,
+                  const stark::Proof p = stark::prove(instances, params.stark, seg_statement, &phases[k],
                                                       shared ? &*shared : nullptr);
                   file.segments[k].stark_proof = stark::serialize(p);
                 }
@@ -237,12 +248,12 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
               const double secs = watch.seconds();
               const uint64_t cells = air::segment_cells(tables, plan[k]);
               log(LogLevel::info, job,
-                  fmt::format("block {} segment {}/{}: {} tables, {:.0f}M cells{}, took {:.2f}s", number, k + 1,
+                  fmt::format("block {} segment {}/{}: {} tables, {:.0f}M cells{}, took {:.2f}s ({})", number, k + 1,
                               plan.size(), plan[k].size(), cells / 1e6,
                               file.segments[k].stark_proof.empty()
                                   ? ""
                                   : fmt::format(", proof {} bytes", file.segments[k].stark_proof.size()),
-                              secs));
+                              secs, phase_text(phases[k])));
               metrics.write({number, std::string(job), static_cast<int64_t>(k), cells, secs, peak_memory_bytes(),
                              settings.attempt});
               std::lock_guard lock(progress_mutex);

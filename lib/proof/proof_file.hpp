@@ -36,7 +36,9 @@ using Hash32 = std::array<uint8_t, 32>;
 //    is over Goldilocks).
 // 5: the block state-transition statement: segments are sets of the statement's tables proved with shared
 //    LogUp challenges; the changes digest and the number of permutation tables are in the header.
-inline constexpr uint32_t kFormatVersion = 5;
+// 6: Merkle leaves and nodes hashed with the SHA-256 compression function from initial values of their own
+//    (a version-5 proof's trees do not open).
+inline constexpr uint32_t kFormatVersion = 6;
 
 struct Parameters {
   stark::StarkParams stark;           // check_trace is not stored: it does not change the proof

@@ -13,11 +13,10 @@ namespace {
 
 MerkleTree commit_layer(const std::vector<Fp4>& values, unsigned log_arity) {
   size_t group = size_t{1} << log_arity, groups = values.size() >> log_arity;
-  std::vector<Digest> leaves(groups);
-  tbb::parallel_for(size_t{0}, groups, [&](size_t g) {
-    leaves[g] = hash_elements({reinterpret_cast<const Fp*>(values.data() + g * group), Fp4::D * group});
+  return build_merkle_tree(groups, 256, [&](size_t first, size_t last, Digest* out) {
+    for (size_t g = first; g < last; ++g)
+      out[g - first] = hash_elements({reinterpret_cast<const Fp*>(values.data() + g * group), Fp4::D * group});
   });
-  return build_merkle_tree(std::move(leaves));
 }
 
 // Adds coeff · codeword of every table whose LDE has 2^log_size points.

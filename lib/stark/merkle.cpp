@@ -4,19 +4,13 @@
 
 namespace witprove::stark {
 
-MerkleTree build_merkle_tree(std::vector<Digest> leaves) {
-  MerkleTree t;
-  size_t n = leaves.size();
-  t.num_leaves = n;
-  t.nodes.resize(2 * n);
-  std::copy(leaves.begin(), leaves.end(), t.nodes.begin() + static_cast<ptrdiff_t>(n));
-  if (n == 1) t.nodes[0] = t.nodes[1];
+void hash_inner_nodes(MerkleTree& t) {
+  const size_t n = t.num_leaves;
   for (size_t level = n / 2; level >= 1; level /= 2) {
     tbb::parallel_for(tbb::blocked_range<size_t>(level, 2 * level, 1024), [&](const auto& r) {
       for (size_t i = r.begin(); i < r.end(); ++i) t.nodes[i] = compress(t.nodes[2 * i], t.nodes[2 * i + 1]);
     });
   }
-  return t;
 }
 
 namespace {

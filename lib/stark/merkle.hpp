@@ -2,22 +2,49 @@
 // carries each needed sibling once (nodes shared by several paths are not repeated).
 #pragma once
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <cstddef>
 #include <span>
 #include <vector>
 
+#include "stark/buffer.hpp"
 #include "stark/hash.hpp"
 
 namespace witprove::stark {
 
 struct MerkleTree {
-  size_t num_leaves = 0;      // a power of two
-  std::vector<Digest> nodes;  // heap order: nodes[1] is the root, leaves at [num_leaves, 2 * num_leaves)
+  size_t num_leaves = 0;  // a power of two
+  // Heap order: nodes[1] is the root, leaves at [num_leaves, 2 * num_leaves). On large blocks: a tree of
+  // millions of leaves is hashed straight into memory that the previous tree of its size left mapped.
+  std::vector<Digest, LargeBlockAllocator<Digest>> nodes;
   const Digest& root() const { return nodes[1]; }
 };
 
-// Builds the tree (oneTBB-parallel per layer). leaves.size() must be a power of two.
-MerkleTree build_merkle_tree(std::vector<Digest> leaves);
+// Hashes the inner nodes of a tree whose leaves are in place (oneTBB-parallel per layer).
+void hash_inner_nodes(MerkleTree& tree);
+
+// Builds a tree of `num_leaves` leaves (a power of two): hash_leaves(first, last, out) writes the digests
+// of leaves [first, last) to out[0, last - first), called in parallel over runs of about `grain` leaves.
+template <class HashLeaves>
+MerkleTree build_merkle_tree(size_t num_leaves, size_t grain, HashLeaves&& hash_leaves) {
+  MerkleTree t;
+  t.num_leaves = num_leaves;
+  t.nodes.resize(2 * num_leaves);  // left uninitialised: every node is written below
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_leaves, grain), [&](const auto& r) {
+    hash_leaves(r.begin(), r.end(), t.nodes.data() + num_leaves + r.begin());
+  });
+  hash_inner_nodes(t);
+  return t;
+}
+
+// The tree over given leaf digests (leaves.size() a power of two).
+inline MerkleTree build_merkle_tree(std::span<const Digest> leaves) {
+  return build_merkle_tree(leaves.size(), 1024, [&](size_t first, size_t last, Digest* out) {
+    std::copy(leaves.begin() + static_cast<ptrdiff_t>(first), leaves.begin() + static_cast<ptrdiff_t>(last), out);
+  });
+}
 
 // Siblings needed to recompute the root from the leaves at `indices` (sorted, distinct),
 // in the order verify_merkle_batch consumes them.

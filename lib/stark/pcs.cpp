@@ -29,14 +29,11 @@ Committed commit_columns(size_t width, size_t n, unsigned log_blowup, Fp shift, 
     });
   }
   PhaseTimer timer(timings.commit);
-  std::vector<Digest> leaves(big);
-  size_t block = rows_per_block(width);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, big, block), [&](const auto& r) {
-    std::vector<Fp> buf(r.size() * width);
-    gather_rows(c.lde, r.begin(), r.size(), buf.data());
-    for (size_t i = 0; i < r.size(); ++i) leaves[r.begin() + i] = hash_elements({buf.data() + i * width, width});
+  c.tree = build_merkle_tree(big, rows_per_block(width), [&](size_t first, size_t last, Digest* out) {
+    std::vector<Fp> buf((last - first) * width);
+    gather_rows(c.lde, first, last - first, buf.data());
+    for (size_t i = 0; i < last - first; ++i) out[i] = hash_elements({buf.data() + i * width, width});
   });
-  c.tree = build_merkle_tree(std::move(leaves));
   return c;
 }
 

@@ -15,7 +15,7 @@
 
 namespace witprove::stark::protocol {
 
-inline constexpr std::string_view kDomain = "witprove-stark-v3";
+inline constexpr std::string_view kDomain = "witprove-stark-v4";
 inline constexpr std::string_view kSegmentsDomain = "witprove-stark-segments-v1";
 inline constexpr unsigned kMaxLogHeight = 23;  // per table; bounds every allocation the verifier makes
 inline constexpr unsigned kMaxLogArity = 4;

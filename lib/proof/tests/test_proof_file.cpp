@@ -105,9 +105,9 @@ TEST_CASE("proof file: truncation, trailing bytes, magic and version are named")
   CHECK_THAT(message_of([&] { decode(bad_magic); }), Catch::Contains("magic"));
 
   auto bad_version = bytes;
-  bad_version[8] = 6;  // a later format
+  bad_version[8] = 7;  // a later format
   CHECK_THAT(message_of([&] { decode(bad_version); }),
-             Catch::Contains("unsupported proof format version 6 (this build reads version 5)"));
+             Catch::Contains("unsupported proof format version 7 (this build reads version 6)"));
 }
 
 TEST_CASE("proof file: a proof of the retired interim statement is refused as such") {

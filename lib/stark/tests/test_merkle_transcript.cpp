@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <random>
+#include <string_view>
 
 #include "stark/merkle.hpp"
 #include "stark/transcript.hpp"
@@ -20,27 +22,89 @@ TEST_CASE("SHA-256 known answers") {
   CHECK(hex(sha256(abc)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST_CASE("Merkle leaves and nodes are hashed with domain separation") {
-  // A leaf of sixteen elements (each hashed as its 4-byte Montgomery form, little-endian) has the same 64 bytes
-  // as a node's two children; their digests must differ, and each is SHA-256 of its tag byte (0x00 leaf,
-  // 0x01 node) and the bytes.
-  std::vector<Fp> elements;
-  std::vector<uint8_t> bytes;
-  for (uint64_t i = 0; i < 16; ++i) {
-    elements.push_back(Fp(0x01010101ull * (i + 1)));
-    for (unsigned k = 0; k < 4; ++k) bytes.push_back(static_cast<uint8_t>(elements.back().monty() >> (8 * k)));
+namespace {
+
+// An independent SHA-256 compression function, written from FIPS 180-4 section 6.2.2, as the oracle for
+// the engine's Merkle hashing.
+using Words = std::array<uint32_t, 8>;
+uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+Words reference_compress(Words h, const uint8_t* block) {
+  static constexpr uint32_t k[64] = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+      0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+      0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+      0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+      0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+      0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+      0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+      0xc67178f2};
+  uint32_t w[64];
+  for (int t = 0; t < 16; ++t)
+    w[t] = uint32_t{block[4 * t]} << 24 | uint32_t{block[4 * t + 1]} << 16 | uint32_t{block[4 * t + 2]} << 8 |
+           block[4 * t + 3];
+  for (int t = 16; t < 64; ++t) {
+    const uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+    const uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
   }
+  auto [a, b, c, d, e, f, g, hh] = h;
+  for (int t = 0; t < 64; ++t) {
+    const uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[t] + w[t];
+    const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+  }
+  const Words add = {a, b, c, d, e, f, g, hh};
+  for (size_t i = 0; i < 8; ++i) h[i] += add[i];
+  return h;
+}
+
+Words words_of(const Digest& d) {
+  Words w;
+  for (size_t i = 0; i < 8; ++i)
+    w[i] = uint32_t{d[4 * i]} << 24 | uint32_t{d[4 * i + 1]} << 16 | uint32_t{d[4 * i + 2]} << 8 | d[4 * i + 3];
+  return w;
+}
+
+Words label_words(std::string_view label) {
+  return words_of(sha256({reinterpret_cast<const uint8_t*>(label.data()), label.size()}));
+}
+
+}  // namespace
+
+TEST_CASE("the reference compression function gives SHA-256 of a one-block message") {
+  // SHA-256("abc") is one compression of the padded block from the standard initial value.
+  uint8_t block[64] = {'a', 'b', 'c', 0x80};
+  block[63] = 24;  // the message length in bits
+  const Words iv = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  const uint8_t abc[] = {'a', 'b', 'c'};
+  CHECK(reference_compress(iv, block) == words_of(sha256(abc)));
+}
+
+TEST_CASE("Merkle nodes and leaves are SHA-256 compressions from their own initial values") {
+  std::mt19937_64 rng(8);
   Digest left, right;
-  std::memcpy(left.data(), bytes.data(), 32);
-  std::memcpy(right.data(), bytes.data() + 32, 32);
-  std::vector<uint8_t> leaf_bytes = {0x00}, node_bytes = {0x01};
-  for (const Digest* d : {&left, &right}) {
-    leaf_bytes.insert(leaf_bytes.end(), d->begin(), d->end());
-    node_bytes.insert(node_bytes.end(), d->begin(), d->end());
+  for (auto& b : left) b = static_cast<uint8_t>(rng());
+  for (auto& b : right) b = static_cast<uint8_t>(rng());
+  uint8_t block[64];
+  std::memcpy(block, left.data(), 32);
+  std::memcpy(block + 32, right.data(), 32);
+  CHECK(words_of(compress(left, right)) == reference_compress(label_words("witprove merkle node v1"), block));
+
+  // Leaves of 0, 1, 15, 16, 17 and 67 elements: the bytes zero-padded to whole blocks, compressed in turn.
+  for (size_t width : {0u, 1u, 15u, 16u, 17u, 67u}) {
+    std::vector<Fp> row;
+    for (size_t i = 0; i < width; ++i) row.push_back(Fp(rng() % Fp::P));
+    std::vector<uint8_t> bytes(std::max<size_t>(1, (4 * width + 63) / 64) * 64, 0);
+    std::memcpy(bytes.data(), row.data(), 4 * width);
+    Words h = label_words("witprove merkle leaf v1");
+    for (size_t b = 0; b < bytes.size(); b += 64) h = reference_compress(h, bytes.data() + b);
+    CHECK(words_of(hash_elements(row)) == h);
   }
-  CHECK(hash_elements(elements) == sha256(leaf_bytes));
-  CHECK(compress(left, right) == sha256(node_bytes));
-  CHECK(hash_elements(elements) != compress(left, right));
+
+  // Sixteen elements have the same 64 bytes as a node's two children; the initial values keep them apart.
+  std::vector<Fp> sixteen(16);
+  std::memcpy(sixteen.data(), block, 64);
+  CHECK(hash_elements(sixteen) != compress(left, right));
 }
 
 TEST_CASE("Merkle batch openings verify and detect tampering") {
