@@ -66,6 +66,60 @@ void dit_stage(Fp* a, size_t n, size_t h, const Fp* w) {
   }
 }
 
+// The stages of half-width h and h/2 in one pass (radix 4), h/2 >= kLanes: a large transform goes over
+// memory once for both. DIF order: h, then h/2 in each half.
+void dif_stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
+  const size_t q = h / 2;
+  const Fp* outer = tw + h - 1;  // w_(2h)^j
+  const Fp* inner = tw + q - 1;  // w_h^j
+  for (size_t start = 0; start < n; start += 2 * h) {
+    Fp* p0 = a + start;
+    Fp* p1 = p0 + q;
+    Fp* p2 = p0 + h;
+    Fp* p3 = p2 + q;
+    for (size_t j = 0; j < q; j += kLanes) {
+      const PackedFp x0 = PackedFp::load(p0 + j), x1 = PackedFp::load(p1 + j), x2 = PackedFp::load(p2 + j),
+                     x3 = PackedFp::load(p3 + j);
+      const PackedFp y0 = x0 + x2, y2 = (x0 - x2) * PackedFp::load(outer + j);
+      const PackedFp y1 = x1 + x3, y3 = (x1 - x3) * PackedFp::load(outer + q + j);
+      const PackedFp w = PackedFp::load(inner + j);
+      (y0 + y1).store(p0 + j);
+      ((y0 - y1) * w).store(p1 + j);
+      (y2 + y3).store(p2 + j);
+      ((y2 - y3) * w).store(p3 + j);
+    }
+  }
+}
+
+// DIT order: h/2 in each half, then h.
+void dit_stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
+  const size_t q = h / 2;
+  const Fp* outer = tw + h - 1;
+  const Fp* inner = tw + q - 1;
+  for (size_t start = 0; start < n; start += 2 * h) {
+    Fp* p0 = a + start;
+    Fp* p1 = p0 + q;
+    Fp* p2 = p0 + h;
+    Fp* p3 = p2 + q;
+    for (size_t j = 0; j < q; j += kLanes) {
+      const PackedFp w = PackedFp::load(inner + j);
+      const PackedFp x0 = PackedFp::load(p0 + j), t1 = PackedFp::load(p1 + j) * w;
+      const PackedFp x2 = PackedFp::load(p2 + j), t3 = PackedFp::load(p3 + j) * w;
+      const PackedFp y0 = x0 + t1, y1 = x0 - t1, y2 = x2 + t3, y3 = x2 - t3;
+      const PackedFp u2 = y2 * PackedFp::load(outer + j), u3 = y3 * PackedFp::load(outer + q + j);
+      (y0 + u2).store(p0 + j);
+      (y0 - u2).store(p2 + j);
+      (y1 + u3).store(p1 + j);
+      (y1 - u3).store(p3 + j);
+    }
+  }
+}
+
+// A transform longer than this runs its outer stages over the whole vector, two per pass, and the others
+// within blocks of this size, which stay in the core's cache (64 KiB): for 2^22 points, 4 passes over
+// memory instead of 22.
+constexpr size_t kCacheBlock = size_t{1} << 14;
+
 // out[i] = in[i] * base^i, n a multiple of eight: eight running powers, advanced by base^8.
 void scale_by_powers_packed(const Fp* in, Fp* out, size_t n, Fp base) {
   alignas(32) Fp start[kLanes];
@@ -150,20 +204,16 @@ void dif_tail(Fp*, size_t, const Fp*) {}
 void dit_head(Fp*, size_t, const Fp*) {}
 #endif
 
-// Decimation in frequency: natural order in, bit-reversed order out.
-void dif(std::span<Fp> v) {
-  size_t n = v.size();
-  if (n <= 1) return;
-  const auto& tw = twiddles(static_cast<unsigned>(__builtin_ctzll(n)), false);
-  Fp* a = v.data();
+// Decimation in frequency on n <= kCacheBlock points (tw: a twiddle table of at least n points).
+void dif_in_cache(Fp* a, size_t n, const Fp* tw) {
   for (size_t h = n / 2; h >= 1; h >>= 1) {
-    const Fp* w = tw.data() + h - 1;
+    const Fp* w = tw + h - 1;
     if (vectorized(h)) {
       dif_stage(a, n, h, w);
       continue;
     }
     if (h == 4 && vectorized_tail(n)) {
-      dif_tail(a, n, tw.data());
+      dif_tail(a, n, tw);
       break;
     }
     for (size_t start = 0; start < n; start += 2 * h) {
@@ -178,21 +228,32 @@ void dif(std::span<Fp> v) {
   }
 }
 
-// Decimation in time after a bit-reversal permutation: natural order in and out.
-void transform(std::span<Fp> v, bool inverse) {
-  size_t n = v.size();
-  if (n <= 1) return;
-  unsigned log_n = static_cast<unsigned>(__builtin_ctzll(n));
-  const auto& tw = twiddles(log_n, inverse);
-  bit_reverse_permute(v);
-  Fp* a = v.data();
+void dif_blocked(Fp* a, size_t n, const Fp* tw) {
+  if (n <= kCacheBlock) return dif_in_cache(a, n, tw);
+  if (n >= 4 * kCacheBlock) {
+    dif_stage_pair(a, n, n / 2, tw);
+    for (size_t k = 0; k < 4; ++k) dif_blocked(a + k * (n / 4), n / 4, tw);
+  } else {
+    dif_stage(a, n, n / 2, tw + n / 2 - 1);
+    for (size_t k = 0; k < 2; ++k) dif_blocked(a + k * (n / 2), n / 2, tw);
+  }
+}
+
+// Decimation in frequency: natural order in, bit-reversed order out.
+void dif(std::span<Fp> v) {
+  if (v.size() <= 1) return;
+  dif_blocked(v.data(), v.size(), twiddles(static_cast<unsigned>(__builtin_ctzll(v.size())), false).data());
+}
+
+// Decimation in time on n <= kCacheBlock points in bit-reversed order.
+void dit_in_cache(Fp* a, size_t n, const Fp* tw) {
   size_t first_h = 1;
   if (vectorized_tail(n)) {
-    dit_head(a, n, tw.data());
+    dit_head(a, n, tw);
     first_h = 8;
   }
   for (size_t h = first_h; h < n; h <<= 1) {
-    const Fp* w = tw.data() + h - 1;
+    const Fp* w = tw + h - 1;
     if (vectorized(h)) {
       dit_stage(a, n, h, w);
       continue;
@@ -209,36 +270,28 @@ void transform(std::span<Fp> v, bool inverse) {
   }
 }
 
-}  // namespace
-
-void ntt(std::span<Fp> coeffs) { transform(coeffs, false); }
-
-void intt(std::span<Fp> values) {
-  transform(values, true);
-  Fp n_inv = inverse(Fp(values.size()));
-  for (auto& x : values) x *= n_inv;
-}
-
-void coset_intt(std::span<Fp> values, Fp shift) {
-  intt(values);
-  Fp s_inv = inverse(shift), acc = Fp::one();
-  for (auto& c : values) {
-    c *= acc;
-    acc *= s_inv;
+void dit_blocked(Fp* a, size_t n, const Fp* tw) {
+  if (n <= kCacheBlock) return dit_in_cache(a, n, tw);
+  if (n >= 4 * kCacheBlock) {
+    for (size_t k = 0; k < 4; ++k) dit_blocked(a + k * (n / 4), n / 4, tw);
+    dit_stage_pair(a, n, n / 2, tw);
+  } else {
+    for (size_t k = 0; k < 2; ++k) dit_blocked(a + k * (n / 2), n / 2, tw);
+    dit_stage(a, n, n / 2, tw + n / 2 - 1);
   }
 }
 
-ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift) {
-  const unsigned log_n = static_cast<unsigned>(__builtin_ctzll(values.size()));
-  ExtColumns coords;
-  for (auto& c : coords) c.resize(values.size());
-  for (size_t j = 0; j < values.size(); ++j)
-    for (size_t i = 0; i < Fp4::D; ++i) coords[i][j] = values[reverse_bits(j, log_n)].c[i];
-  tbb::parallel_for(size_t{0}, Fp4::D, [&](size_t i) { coset_intt(coords[i], shift); });
-  return coords;
+// Decimation in time: bit-reversed order in, natural order out.
+void dit(std::span<Fp> v, bool inverse) {
+  if (v.size() <= 1) return;
+  dit_blocked(v.data(), v.size(), twiddles(static_cast<unsigned>(__builtin_ctzll(v.size())), inverse).data());
 }
 
-namespace {
+// Natural order in and out.
+void transform(std::span<Fp> v, bool inverse) {
+  bit_reverse_permute(v);
+  dit(v, inverse);
+}
 
 // block[i] = coeffs[i] * base^i (block and coeffs may be the same array).
 void scale_by_powers(const Fp* coeffs, Fp* block, size_t n, Fp base) {
@@ -252,6 +305,38 @@ void scale_by_powers(const Fp* coeffs, Fp* block, size_t n, Fp base) {
     acc *= base;
   }
 }
+
+}  // namespace
+
+void ntt(std::span<Fp> coeffs) { transform(coeffs, false); }
+
+void intt_bit_reversed(std::span<Fp> values) {
+  dit(values, true);
+  const Fp n_inv = inverse(Fp(values.size()));
+  for (auto& x : values) x *= n_inv;
+}
+
+void intt(std::span<Fp> values) {
+  bit_reverse_permute(values);
+  intt_bit_reversed(values);
+}
+
+void coset_intt(std::span<Fp> values, Fp shift) {
+  intt(values);
+  scale_by_powers(values.data(), values.data(), values.size(), inverse(shift));
+}
+
+ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift) {
+  ExtColumns coords = split_coordinates(values);
+  tbb::parallel_for(size_t{0}, Fp4::D, [&](size_t i) {
+    intt_bit_reversed(coords[i]);
+    scale_by_powers(coords[i].data(), coords[i].data(), coords[i].size(), inverse(shift));
+  });
+  return coords;
+}
+
+namespace {
+
 
 // Block t of the output holds the coset shift · w^rev(t) · H_n in bit-reversed order, which makes the
 // whole output bit-reversed over shift · H_out. Blocks are written last to first, so that block 0 may

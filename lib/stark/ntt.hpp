@@ -40,6 +40,8 @@ void bit_reverse_permute(std::span<T> v) {
 
 // Values on H (size n) -> coefficients, in place.
 void intt(std::span<Fp> values);
+// The same from values in bit-reversed order (no permutation pass: the order decimation in time takes).
+void intt_bit_reversed(std::span<Fp> values);
 // Coefficients -> values on H, in place.
 void ntt(std::span<Fp> coeffs);
 // Values on shift·H -> coefficients, in place.

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include <stdexcept>
+
 #include "stark/ntt.hpp"
 #include "stark/packed.hpp"
 
@@ -40,12 +42,18 @@ Committed commit_columns(size_t width, size_t n, unsigned log_blowup, Fp shift, 
 }  // namespace
 
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings) {
+  const unsigned log_n = static_cast<unsigned>(__builtin_ctzll(trace.height));
   return commit_columns(trace.width, trace.height, log_blowup, shift, timings, [&](size_t first, size_t last, ColumnMatrix& lde) {
-    for (size_t r = 0; r < trace.height; ++r) {
-      const Fp* row = trace.values.data() + r * trace.width;
-      for (size_t col = first; col < last; ++col) lde.data[col * lde.height + r] = row[col];
+    // Rows are taken in bit-reversed order, the order the inverse transform wants: no permutation pass.
+    // Each row's slice is a cache line that no hardware prefetcher predicts, so it is fetched ahead.
+    constexpr size_t kAhead = 16;
+    const Fp* values = trace.values.data() + first;
+    for (size_t i = 0; i < trace.height; ++i) {
+      if (i + kAhead < trace.height) __builtin_prefetch(values + reverse_bits(i + kAhead, log_n) * trace.width);
+      const Fp* row = trace.values.data() + reverse_bits(i, log_n) * trace.width;
+      for (size_t col = first; col < last; ++col) lde.data[col * lde.height + i] = row[col];
     }
-    for (size_t col = first; col < last; ++col) intt(lde.column(col).first(trace.height));
+    for (size_t col = first; col < last; ++col) intt_bit_reversed(lde.column(col).first(trace.height));
   });
 }
 
@@ -56,36 +64,47 @@ Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, F
 }
 
 // Barycentric evaluation on the coset s·H_n held by the first n LDE rows (x_j = s·w^rev(j)):
-//   p(z) = (z^n - s^n) / (n s^n) · sum_j v_j x_j / (z - x_j),
-// each column read once for all points, eight rows at a time against the weights' coordinates.
-std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, std::span<const Fp4> points) {
-  constexpr size_t kLanes = PackedFp::kLanes;
-  const unsigned log_n = c.log_n;
+//   p(z) = (z^n - s^n) / (n s^n) · sum_j v_j x_j / (z - x_j).
+OpeningWeights opening_weights(unsigned log_n, Fp shift, std::span<const Fp4> points) {
   const size_t n = size_t{1} << log_n;
   const std::vector<Fp> natural = powers(two_adic_root(log_n), n);
-  std::vector<Fp> xs(n);
-  for (size_t j = 0; j < n; ++j) xs[j] = c.shift * natural[reverse_bits(j, log_n)];
-  const Fp s_n = pow(c.shift, n);
-  std::vector<ExtColumns> weights;
+  const Fp s_n = pow(shift, n);
+  OpeningWeights out{log_n, shift, {}};
   for (const Fp4& point : points) {
-    std::vector<Fp4> w(n);
-    for (size_t j = 0; j < n; ++j) w[j] = point - xs[j];
-    batch_inverse(std::span(w));
     const Fp4 factor = (pow(point, n) - s_n) * inverse(Fp(n) * s_n);
-    for (size_t j = 0; j < n; ++j) w[j] = factor * xs[j] * w[j];
-    weights.push_back(split_coordinates(w));
+    ExtColumns w;
+    for (auto& c : w) c.resize(n);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const auto& r) {
+      std::vector<Fp4> d(r.size());
+      for (size_t j = r.begin(); j < r.end(); ++j) d[j - r.begin()] = point - shift * natural[reverse_bits(j, log_n)];
+      batch_inverse(std::span(d));
+      for (size_t j = r.begin(); j < r.end(); ++j) {
+        const Fp4 v = factor * (shift * natural[reverse_bits(j, log_n)]) * d[j - r.begin()];
+        for (size_t k = 0; k < Fp4::D; ++k) w[k][j] = v.c[k];
+      }
+    });
+    out.at.push_back(std::move(w));
   }
-  std::vector<std::vector<Fp4>> out(points.size(), std::vector<Fp4>(c.lde.width));
+  return out;
+}
+
+// Each column is read once for all points, eight rows at a time against the weights' coordinates.
+std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const OpeningWeights& weights, size_t points) {
+  constexpr size_t kLanes = PackedFp::kLanes;
+  if (c.log_n != weights.log_n || !(c.shift == weights.shift) || points > weights.at.size())
+    throw std::logic_error("evaluate_columns: weights of another coset");
+  const size_t n = size_t{1} << c.log_n;
+  std::vector<std::vector<Fp4>> out(points, std::vector<Fp4>(c.lde.width));
   tbb::parallel_for(size_t{0}, c.lde.width, [&](size_t col) {
     const Fp* v = c.lde.column(col).data();
-    for (size_t p = 0; p < points.size(); ++p) {
+    for (size_t p = 0; p < points; ++p) {
+      const ExtColumns& w = weights.at[p];
       PackedFp4 acc;
       for (size_t j = 0; j < n; j += kLanes) {
         const size_t count = std::min(kLanes, n - j);
         const PackedFp x = count == kLanes ? PackedFp::load(v + j) : PackedFp::load_partial(v + j, count);
         for (size_t k = 0; k < Fp4::D; ++k)
-          acc.c[k] += x * (count == kLanes ? PackedFp::load(weights[p][k].data() + j)
-                                           : PackedFp::load_partial(weights[p][k].data() + j, count));
+          acc.c[k] += x * (count == kLanes ? PackedFp::load(w[k].data() + j) : PackedFp::load_partial(w[k].data() + j, count));
       }
       out[p][col] = acc.sum();
     }

@@ -34,8 +34,16 @@ struct Committed {
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: commits columns given by their coefficients.
 Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings);
-// Prover: every column polynomial's value at each of `points` (not on the coset): out[point][column].
-std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, std::span<const Fp4> points);
+// Prover: the barycentric weights of `points` (not on the coset) for matrices committed on shift·H_(2^log_n),
+// computed once for all of a table's matrices.
+struct OpeningWeights {
+  unsigned log_n = 0;
+  Fp shift;
+  std::vector<ExtColumns> at;  // per point, w_j = (z^n - s^n) / (n s^n) · x_j / (z - x_j) by coordinate
+};
+OpeningWeights opening_weights(unsigned log_n, Fp shift, std::span<const Fp4> points);
+// Prover: every column polynomial's value at the first `points` of the weights' points: out[point][column].
+std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const OpeningWeights& weights, size_t points);
 // Prover: the LDE rows at `rows` (sorted, distinct) with their batch Merkle proof.
 TreeOpening open_rows(const Committed& c, std::span<const size_t> rows);
 

@@ -291,15 +291,17 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
     auto& tp = proof.tables[i];
     Fp4 zeta_next = zeta * two_adic_root(ts[i].log_n);
     const Fp4 both[] = {zeta, zeta_next};
+    // Every matrix of a table lies on the same coset: the weights are computed once.
+    const pcs::OpeningWeights weights = pcs::opening_weights(ts[i].log_n, ts[i].shift, both);
     auto open_both = [&](const pcs::Committed& c, std::vector<Fp4>& at_zeta, std::vector<Fp4>& at_next) {
-      auto values = pcs::evaluate_columns(c, both);
+      auto values = pcs::evaluate_columns(c, weights, 2);
       at_zeta = std::move(values[0]);
       at_next = std::move(values[1]);
     };
     if (ts[i].fixed_trace->width) open_both(ts[i].fixed, tp.fixed_local, tp.fixed_next);
     open_both(ts[i].main, tp.main_local, tp.main_next);
     if (tp.aux_root) open_both(ts[i].aux, tp.aux_local, tp.aux_next);
-    tp.quotient_chunks = std::move(pcs::evaluate_columns(ts[i].quotient, std::span(&zeta, 1))[0]);
+    tp.quotient_chunks = std::move(pcs::evaluate_columns(ts[i].quotient, weights, 1)[0]);
     protocol::absorb_openings(transcript, tp);
   }
 

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 
 #include "stark/folders.hpp"
@@ -160,5 +161,46 @@ TEST_CASE("transforms are exact on edge values (vector and scalar paths)") {
     coset_lde_bit_reversed(coeffs, Fp(s), lde);
     Fp w = two_adic_root(8);
     for (size_t i = 0; i < lde.size(); ++i) CHECK(lde[i] == evaluate(coeffs, Fp(s) * pow(w, reverse_bits(i, 8))));
+  }
+}
+
+TEST_CASE("transforms longer than a cache block agree with direct evaluation") {
+  // 2^15 points: one outer stage, then blocks; 2^17: an outer stage pair (radix 4) and one stage more.
+  std::mt19937_64 rng(9);
+  for (unsigned log_n : {15u, 17u}) {
+    const size_t n = size_t{1} << log_n;
+    std::vector<Fp> coeffs(n);
+    for (auto& c : coeffs) c = random_fp(rng);
+    const Fp w = two_adic_root(log_n);
+    std::vector<size_t> samples = {0, 1, n / 2, n - 1};
+    for (int k = 0; k < 6; ++k) samples.push_back(rng() % n);
+
+    auto values = coeffs;
+    ntt(values);
+    for (size_t i : samples) CHECK(values[i] == evaluate(coeffs, pow(w, i)));
+
+    // The inverse from values in bit-reversed order (as the prover lays a trace out) gives the coefficients.
+    auto reversed = values;
+    bit_reverse_permute(std::span(reversed));
+    intt_bit_reversed(reversed);
+    CHECK(reversed == coeffs);
+    intt(values);
+    CHECK(values == coeffs);
+
+    // Coset extension by 2, in place, checked point by point.
+    const Fp shift(7), w2 = two_adic_root(log_n + 1);
+    std::vector<Fp> lde(2 * n);
+    std::copy(coeffs.begin(), coeffs.end(), lde.begin());
+    coset_lde_bit_reversed_in_place(lde, 1, shift);
+    for (size_t i : samples)
+      for (size_t s : {i, i + n}) CHECK(lde[s] == evaluate(coeffs, shift * pow(w2, reverse_bits(s, log_n + 1))));
+
+    // And back: the extension's bit-reversed values interpolate to the coefficients, then zeros.
+    std::vector<Fp4> ext(2 * n);
+    for (size_t s = 0; s < 2 * n; ++s) ext[s] = Fp4(Fp(), lde[s], Fp(), Fp());
+    const ExtColumns back = coset_intt_bit_reversed(ext, shift);
+    CHECK(std::equal(coeffs.begin(), coeffs.end(), back[1].begin()));
+    CHECK(std::all_of(back[1].begin() + static_cast<ptrdiff_t>(n), back[1].end(), [](Fp x) { return x == Fp(); }));
+    CHECK(std::all_of(back[0].begin(), back[0].end(), [](Fp x) { return x == Fp(); }));
   }
 }
