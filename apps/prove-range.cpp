@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
        "STARK parameter set for every block: fast (the default) or compact")  //
       ("permutations-per-table", po::value(&o.permutations_per_table)->value_name("N"),
        "Keccak-f permutations per permutation table (default: the prover's)")  //
+      ("spill-dir", po::value(&o.spill_dir)->value_name("DIR|none"),
+       "where segmented blocks keep their first pass; see prove-witness --help")  //
       ("metrics", po::value(&o.metrics_file)->value_name("FILE"),
        "where the metric lines go, one JSON line per job (default DIR/metrics.jsonl)")  //
       ("prometheus", po::value(&o.prometheus_file)->value_name("FILE"),

@@ -4,7 +4,7 @@
 // memory, transactions per hour. Run it once per block and thread count (peak memory is the process's).
 //
 // Usage: bench_transition WITNESS_FILE [--block N] [--threads T] [--max-memory BYTES]
-//                         [--parameter-set fast|compact]
+//                         [--parameter-set fast|compact] [--spill-dir DIR|none]
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <tbb/global_control.h>
@@ -32,7 +32,7 @@ double since(std::chrono::steady_clock::time_point t) {
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr, "bench_transition: %s\nusage: bench_transition WITNESS_FILE [--block N] [--threads T] "
-                       "[--max-memory BYTES] [--parameter-set fast|compact]\n", why.c_str());
+                       "[--max-memory BYTES] [--parameter-set fast|compact] [--spill-dir DIR|none]\n", why.c_str());
   std::exit(2);
 }
 
@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     else if (arg == "--threads") threads = static_cast<unsigned>(pipeline::parse_uint(value).value_or(0));
     else if (arg == "--max-memory") settings.max_memory_bytes = pipeline::parse_byte_size(value).value_or(0);
     else if (arg == "--parameter-set") set_name = value;
+    else if (arg == "--spill-dir") settings.spill_dir = value;
     else usage("unknown option " + arg);
   }
   if (argc % 2) usage("an option lacks its value");

@@ -115,6 +115,17 @@ TEST_CASE("prove-witness --max-memory is a cap: tables and segments shrink to fi
   CHECK(jobs > 0);
   CHECK(run(fmt::format("{} {}", app("verify-proof"), q(dir / "capped.proof"))).status == 0);
 
+  // Its segments' first passes are kept in the temporary directory; where they cannot be kept the trees are
+  // hashed again, which gives the same proof.
+  CHECK(r.err.find("first passes kept in") != std::string::npos);
+  auto again = run(fmt::format("{} --witness {} --block 22500000 --max-memory 256M --spill-dir {} --output {}",
+                               app("prove-witness"), q(witness), q(dir / "no-such-directory"), q(dir / "again.proof")));
+  INFO(again.err);
+  REQUIRE(again.status == 0);
+  CHECK(again.err.find("first passes not kept (" + (dir / "no-such-directory").string() + " cannot be used)") !=
+        std::string::npos);
+  CHECK(read_text(dir / "again.proof") == read_text(dir / "capped.proof"));
+
   auto refused = run(fmt::format("{} --witness {} --block 22500000 --max-memory 1M --output {}", app("prove-witness"),
                                  q(witness), q(dir / "refused.proof")));
   CHECK(refused.status == 1);

@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 #include <tbb/global_control.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <tbb/parallel_pipeline.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <mutex>
 #include <new>
 
@@ -45,11 +49,38 @@ uint64_t resident_bytes(const air::BlockTransitionTables& t) {
   return bytes;
 }
 
+// The directory where a segmented block keeps its first pass (`bytes` of it), or nullopt with the reason.
+std::optional<std::string> spill_directory(const std::string& wanted, uint64_t bytes, std::string& why) {
+  if (wanted == "none") {
+    why = "--spill-dir none";
+    return std::nullopt;
+  }
+  std::error_code ec;
+  const std::string dir = wanted.empty() ? std::filesystem::temp_directory_path(ec).string() : wanted;
+  struct statfs fs {};
+  struct statvfs room {};
+  if (ec || ::statfs(dir.c_str(), &fs) != 0 || ::statvfs(dir.c_str(), &room) != 0) {
+    why = fmt::format("{} cannot be used", dir.empty() ? "no temporary directory" : dir);
+    return std::nullopt;
+  }
+  if (wanted.empty() && (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC)) {
+    why = fmt::format("{} is in memory (tmpfs); --spill-dir names a directory on disk", dir);
+    return std::nullopt;
+  }
+  const uint64_t free_bytes = static_cast<uint64_t>(room.f_bavail) * room.f_frsize;
+  if (free_bytes < bytes + bytes / 8) {
+    why = fmt::format("{} has {} free, {} needed", dir, memory_text(free_bytes), memory_text(bytes));
+    return std::nullopt;
+  }
+  return dir;
+}
+
 // Where a segment's time went, by prover phase (stark::ProveTimings), the phases that took any.
 std::string phase_text(const stark::ProveTimings& t) {
   std::string out;
   const std::pair<const char*, double> phases[] = {{"extensions", t.lde}, {"trees", t.commit}, {"LogUp", t.aux},
-                                                  {"quotient", t.quotient}, {"openings", t.openings}, {"FRI", t.fri}};
+                                                  {"quotient", t.quotient}, {"openings", t.openings}, {"FRI", t.fri},
+                                                  {"kept first pass", t.kept}};
   for (const auto& [name, seconds] : phases)
     if (seconds >= 0.005) out += fmt::format("{}{} {:.2f}s", out.empty() ? "" : ", ", name, seconds);
   return out;
@@ -215,6 +246,20 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
   std::vector<stark::ProveTimings> phases(plan.size());
   std::optional<stark::SharedChallenges> shared;
   const bool segmented = plan.size() > 1;
+  // A segmented block keeps each segment's first pass on disk for its proof, where there is room.
+  std::vector<stark::KeptCommitment> kept(plan.size());
+  std::optional<std::string> spill_dir;
+  if (segmented) {
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < tables.size(); ++i)
+      bytes += stark::kept_commitment_bytes(*tables.airs[i], tables.height(i), params.stark);
+    std::string why;
+    spill_dir = spill_directory(settings.spill_dir, bytes, why);
+    log(LogLevel::info, "prove",
+        spill_dir ? fmt::format("block {}: first passes kept in {} ({})", number, *spill_dir, memory_text(bytes))
+                  : fmt::format("block {}: first passes not kept ({}): each segment's main columns are hashed "
+                                "twice", number, why));
+  }
   std::mutex progress_mutex;
   ProgressLine progress;
   auto run_phase = [&](std::string_view job) {
@@ -234,10 +279,17 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                 std::vector<stark::Trace> made;
                 const auto instances = tables.instances(plan[k], made);
                 if (segmented && !shared) {
-                  commitments[k] = stark::commit_segment(instances, params.stark, seg_statement, &phases[k]);
+                  stark::KeptCommitment* keep = spill_dir ? &kept[k] : nullptr;
+                  if (keep) keep->directory = *spill_dir;
+                  commitments[k] = stark::commit_segment(instances, params.stark, seg_statement, &phases[k], keep);
+                  if (keep && !keep->error.empty())
+                    log(LogLevel::warn, job,
+                        fmt::format("block {} segment {}: first pass not kept ({}); its proof computes it again",
+                                    number, k + 1, keep->error));
                 } else {
                   const stark::Proof p = stark::prove(instances, params.stark, seg_statement, &phases[k],
-                                                      shared ? &*shared : nullptr);
+                                                      shared ? &*shared : nullptr, kept[k].file ? &kept[k] : nullptr);
+                  kept[k] = {};  // its file goes
                   file.segments[k].stark_proof = stark::serialize(p);
                 }
               } catch (const std::bad_alloc&) {

@@ -49,6 +49,10 @@ struct ProveSettings {
   // The memory cap: tables and segments shrink to fit it; 0: the machine's memory.
   uint64_t max_memory_bytes = 0;
   unsigned attempt = 1;  // recorded in the metrics
+  // Where a segmented block keeps each segment's first pass for its proof (stark::KeptCommitment), so that
+  // its main columns are hashed once: "" the temporary directory ($TMPDIR, else /tmp) when it is on disk
+  // (not tmpfs or ramfs, which would spend memory) with room; "none" nowhere (hashed twice).
+  std::string spill_dir;
 };
 
 // What proving a checked block is expected to take with `threads` threads within settings.max_memory_bytes:

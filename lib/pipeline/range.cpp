@@ -305,6 +305,7 @@ RangeResult prove_range(const RangeOptions& o) {
       if (child_threads) argv.insert(argv.end(), {"--threads", std::to_string(child_threads)});
       if (child_memory) argv.insert(argv.end(), {"--max-memory", std::to_string(child_memory)});
       argv.insert(argv.end(), {"--parameter-set", o.parameter_set});
+      if (!o.spill_dir.empty()) argv.insert(argv.end(), {"--spill-dir", o.spill_dir});
       if (o.permutations_per_table)
         argv.insert(argv.end(), {"--permutations-per-table", std::to_string(o.permutations_per_table)});
       if (previous) argv.insert(argv.end(), {"--previous-proof", previous->string()});

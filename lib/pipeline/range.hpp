@@ -36,6 +36,7 @@ struct RangeOptions {
   uint64_t max_memory_bytes = 0;  // memory in all, shared by the jobs (0: no limit)
   uint32_t permutations_per_table = 0;  // 0: the prover's default
   std::string parameter_set = "fast";  // stark::find_parameter_set
+  std::string spill_dir;               // passed to prove-witness --spill-dir when set
   bool resume = false;            // skip blocks whose proof in output_dir already verifies
   double block_timeout_seconds = 0;  // per attempt at a block; 0: none
   const std::atomic<int>* stop = nullptr;  // set to a signal number to stop the run

@@ -12,38 +12,42 @@ namespace witprove::stark::pcs {
 
 namespace {
 
-// Commits `width` columns whose coefficients fill_coefficients(c, first n entries of column c's LDE) writes.
+// Extends `width` columns whose coefficients fill(first, last, lde) writes into the first n entries of
+// columns [first, last) of the LDE.
 template <class Fill>
-Committed commit_columns(size_t width, size_t n, unsigned log_blowup, Fp shift, ProveTimings& timings, Fill fill) {
+Committed extend_columns(size_t width, size_t n, unsigned log_blowup, Fp shift, ProveTimings& timings, Fill fill) {
   Committed c;
   const size_t big = n << log_blowup;
   c.log_n = static_cast<unsigned>(__builtin_ctzll(n));
   c.shift = shift;
-  {
-    PhaseTimer timer(timings.lde);
-    c.lde = ColumnMatrix(width, big);
-    // Sixteen columns per task, so that a row-major source is read a whole cache line at a time.
-    constexpr size_t kTile = 16;
-    tbb::parallel_for(size_t{0}, (width + kTile - 1) / kTile, [&](size_t tile) {
-      const size_t first = tile * kTile, last = std::min(first + kTile, width);
-      fill(first, last, c.lde);
-      for (size_t col = first; col < last; ++col) coset_lde_bit_reversed_in_place(c.lde.column(col), log_blowup, shift);
-    });
-  }
-  PhaseTimer timer(timings.commit);
-  c.tree = build_merkle_tree(big, rows_per_block(width), [&](size_t first, size_t last, Digest* out) {
-    std::vector<Fp> buf((last - first) * width);
-    gather_rows(c.lde, first, last - first, buf.data());
-    for (size_t i = 0; i < last - first; ++i) out[i] = hash_elements({buf.data() + i * width, width});
+  PhaseTimer timer(timings.lde);
+  c.lde = ColumnMatrix(width, big);
+  // Sixteen columns per task, so that a row-major source is read a whole cache line at a time.
+  constexpr size_t kTile = 16;
+  tbb::parallel_for(size_t{0}, (width + kTile - 1) / kTile, [&](size_t tile) {
+    const size_t first = tile * kTile, last = std::min(first + kTile, width);
+    fill(first, last, c.lde);
+    for (size_t col = first; col < last; ++col) coset_lde_bit_reversed_in_place(c.lde.column(col), log_blowup, shift);
   });
   return c;
 }
 
+// The Merkle tree of the LDE's rows.
+void hash_rows(Committed& c, ProveTimings& timings) {
+  PhaseTimer timer(timings.commit);
+  const size_t width = c.lde.width;
+  c.tree = build_merkle_tree(c.lde.height, rows_per_block(width), [&](size_t first, size_t last, Digest* out) {
+    std::vector<Fp> buf((last - first) * width);
+    gather_rows(c.lde, first, last - first, buf.data());
+    for (size_t i = 0; i < last - first; ++i) out[i] = hash_elements({buf.data() + i * width, width});
+  });
+}
+
 }  // namespace
 
-Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings) {
+Committed extend_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings) {
   const unsigned log_n = static_cast<unsigned>(__builtin_ctzll(trace.height));
-  return commit_columns(trace.width, trace.height, log_blowup, shift, timings, [&](size_t first, size_t last, ColumnMatrix& lde) {
+  return extend_columns(trace.width, trace.height, log_blowup, shift, timings, [&](size_t first, size_t last, ColumnMatrix& lde) {
     // Rows are taken in bit-reversed order, the order the inverse transform wants: no permutation pass.
     // Each row's slice is a cache line that no hardware prefetcher predicts, so it is fetched ahead.
     constexpr size_t kAhead = 16;
@@ -57,10 +61,18 @@ Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveT
   });
 }
 
+Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings) {
+  Committed c = extend_trace(trace, log_blowup, shift, timings);
+  hash_rows(c, timings);
+  return c;
+}
+
 Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings) {
-  return commit_columns(coeffs.width, coeffs.height, log_blowup, shift, timings, [&](size_t first, size_t last, ColumnMatrix& lde) {
+  Committed c = extend_columns(coeffs.width, coeffs.height, log_blowup, shift, timings, [&](size_t first, size_t last, ColumnMatrix& lde) {
     for (size_t col = first; col < last; ++col) std::copy_n(coeffs.column(col).begin(), coeffs.height, lde.column(col).begin());
   });
+  hash_rows(c, timings);
+  return c;
 }
 
 // Barycentric evaluation on the coset s·H_n held by the first n LDE rows (x_j = s·w^rev(j)):

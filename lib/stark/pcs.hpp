@@ -32,6 +32,8 @@ struct Committed {
 
 // Prover: interpolates the trace's columns and commits their LDE (blowup 2^log_blowup) on shift·H.
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
+// Prover: the same extension without its tree (the caller has it: a kept first pass).
+Committed extend_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: commits columns given by their coefficients.
 Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: the barycentric weights of `points` (not on the coset) for matrices committed on shift·H_(2^log_n),

@@ -5,10 +5,13 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <system_error>
 
 #include "stark/folders.hpp"
 #include "stark/fri.hpp"
 #include "stark/pcs.hpp"
+#include "stark/spill.hpp"
 #include "stark/protocol.hpp"
 #include "stark/stark.hpp"
 
@@ -216,22 +219,56 @@ std::vector<TableState> start(std::span<const TableInstance> tables, const Stark
   return ts;
 }
 
+// Where commit_main's matrices come from and go: a first pass's file to read them from, a file to write
+// them to (and, when writing fails, why), or neither.
+struct KeptFiles {
+  const pcs::Spill* read = nullptr;
+  pcs::Spill* write = nullptr;
+  std::string write_error;
+};
+
 // Phases 0 and 1: the fixed and main traces committed and absorbed. `keep` false (a segment's first pass)
 // drops each LDE once its root is known, so that one table's extension is held at a time.
 void commit_main(std::vector<TableState>& ts, const StarkParams& params, Transcript& transcript, Proof& proof,
-                 ProveTimings& timings, bool keep) {
+                 ProveTimings& timings, bool keep, KeptFiles& files) {
   const unsigned lb = params.log_blowup;
+  size_t next = 0;
+  auto commit = [&](const Trace& trace, Fp shift) {
+    if (files.read) {
+      pcs::Committed c = pcs::extend_trace(trace, lb, shift, timings);
+      PhaseTimer timer(timings.kept);
+      try {
+        c.tree = files.read->read(next++);
+      } catch (const std::system_error& e) {
+        throw ProveError(fmt::format("the segment's kept first pass: {}", e.what()));
+      } catch (const std::out_of_range&) {
+        throw ProveError("the segment's kept first pass holds fewer trees than the segment commits");
+      }
+      return c;
+    }
+    pcs::Committed c = pcs::commit_trace(trace, lb, shift, timings);
+    if (files.write) {
+      PhaseTimer timer(timings.kept);
+      try {
+        files.write->write(c.tree);
+      } catch (const std::system_error& e) {  // the commitment stands; the proof computes it again
+        files.write_error = e.what();
+        files.write = nullptr;
+      }
+    }
+    return c;
+  };
   proof.tables.resize(ts.size());
   // 0. Fixed columns: committed like traces; the verifier computes the same roots from the AIRs.
   for (auto& t : ts) {
     if (t.fixed_trace->width == 0) continue;
-    t.fixed = pcs::commit_trace(*t.fixed_trace, lb, t.shift, timings);
+    t.fixed = commit(*t.fixed_trace, t.shift);
     transcript.absorb(t.fixed.tree.root());
     if (!keep) t.fixed = {};
   }
   // 1. Main traces.
   for (size_t i = 0; i < ts.size(); ++i) {
-    ts[i].main = pcs::commit_trace(*ts[i].in->trace, lb, ts[i].shift, timings);
+    ts[i].main = commit(*ts[i].in->trace, ts[i].shift);
     proof.tables[i].log_height = ts[i].log_n;
     proof.tables[i].main_root = ts[i].main.tree.root();
     transcript.absorb(proof.tables[i].main_root);
@@ -240,7 +277,7 @@ void commit_main(std::vector<TableState>& ts, const StarkParams& params, Transcr
 }
 
 Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-                   const SharedChallenges* shared, ProveTimings& timings) {
+                   const SharedChallenges* shared, const KeptCommitment* first_pass, ProveTimings& timings) {
   const unsigned lb = params.log_blowup;
   Transcript transcript(protocol::kDomain);
   protocol::FriSchedule schedule;
@@ -248,7 +285,11 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   std::vector<TableState> ts = start(tables, params, statement, shared != nullptr, transcript, schedule, log_lde);
   const size_t num_tables = ts.size();
   Proof proof;
-  commit_main(ts, params, transcript, proof, timings, true);
+  KeptFiles files;
+  if (first_pass) files.read = first_pass->file.get();
+  commit_main(ts, params, transcript, proof, timings, true, files);
+  if (files.read && transcript.state() != first_pass->commitment)
+    throw ProveError("the segment's kept first pass does not give its commitment");
 
   // 2. LogUp auxiliary columns.
   const auto [gamma, beta] = protocol::lookup_challenges(transcript, shared);
@@ -339,12 +380,12 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
 }  // namespace
 
 Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-            ProveTimings* timings_out, const SharedChallenges* shared) {
+            ProveTimings* timings_out, const SharedChallenges* shared, const KeptCommitment* first_pass) {
   ProveTimings timings;
   Proof proof;
   {
     PhaseTimer timer(timings.total);
-    proof = prove_tables(tables, params, statement, shared, timings);
+    proof = prove_tables(tables, params, statement, shared, first_pass, timings);
   }
   if (timings_out) *timings_out = timings;
   return proof;
@@ -365,19 +406,39 @@ uint64_t estimated_prover_bytes(const Air& air, size_t height, const StarkParams
 }
 
 Digest commit_segment(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-                      ProveTimings* timings_out) {
+                      ProveTimings* timings_out, KeptCommitment* keep) {
   ProveTimings timings;
   Transcript transcript(protocol::kDomain);
+  std::shared_ptr<pcs::Spill> file;
+  KeptFiles files;
   {
     PhaseTimer timer(timings.total);
     protocol::FriSchedule schedule;
     std::vector<unsigned> log_lde;
     std::vector<TableState> ts = start(tables, params, statement, true, transcript, schedule, log_lde);
+    if (keep) {
+      try {
+        file = std::make_shared<pcs::Spill>(keep->directory);
+        files.write = file.get();
+      } catch (const std::system_error& e) {
+        files.write_error = e.what();
+      }
+    }
     Proof unused;
-    commit_main(ts, params, transcript, unused, timings, false);
+    commit_main(ts, params, transcript, unused, timings, false, files);
+  }
+  if (keep) {
+    keep->commitment = transcript.state();
+    keep->error = files.write_error;
+    keep->file = files.write_error.empty() ? std::move(file) : nullptr;
   }
   if (timings_out) *timings_out = timings;
   return transcript.state();
+}
+
+uint64_t kept_commitment_bytes(const Air& air, size_t height, const StarkParams& params) {
+  const uint64_t lde = uint64_t{height} << params.log_blowup;
+  return ((air.num_fixed() ? 1 : 0) + 1) * 2 * lde * sizeof(Digest);
 }
 
 SharedChallenges shared_challenges(std::span<const Digest> segment_commitments, ByteView statement) {

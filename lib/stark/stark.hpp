@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -98,8 +99,9 @@ struct Proof {
 // quotient columns; commit = Merkle hashing of their rows; aux = building the LogUp columns; quotient =
 // constraint evaluation and splitting; openings = out-of-domain values and DEEP codewords; fri = folding,
 // grinding and query openings.
+// kept = writing a segment's first pass to its file and reading it back (KeptCommitment).
 struct ProveTimings {
-  double lde = 0, commit = 0, aux = 0, quotient = 0, openings = 0, fri = 0, total = 0;
+  double lde = 0, commit = 0, aux = 0, quotient = 0, openings = 0, fri = 0, kept = 0, total = 0;
 };
 
 struct ProveError : std::runtime_error {
@@ -111,6 +113,20 @@ struct SharedChallenges {
   Fp4 gamma, beta;
 };
 
+namespace pcs {
+class Spill;
+}
+// A segment's first pass kept for its proof (commit_segment, then prove): the Merkle trees of its fixed and
+// main columns' extensions, written to an unnamed file in `directory` (gone however the process ends), so
+// that the proof extends those columns again but reads their trees back instead of hashing them again. The
+// file takes 64 bytes per extended row (kept_commitment_bytes).
+struct KeptCommitment {
+  std::string directory;                  // in: where the file goes
+  Digest commitment{};                    // out: the segment's commitment, which the proof must bind again
+  std::shared_ptr<const pcs::Spill> file;  // out: null when nothing could be kept (then `error` says why)
+  std::string error;
+};
+
 // Proves that every table's trace satisfies its AIR with its public values and that all lookup buses
 // balance. `statement` identifies what is proved (bound into the transcript). Throws ProveError when
 // the input is unusable (bad shapes), or when params.check_trace is set (the default in debug builds) and
@@ -118,8 +134,13 @@ struct SharedChallenges {
 //
 // With `shared` the tables are one segment of a larger statement (below): the LogUp challenges are the
 // shared ones and the tables' lookup sums need not add to zero (check_trace then checks constraints only).
+//
+// With `first_pass` (a segment's KeptCommitment holding a file) the fixed and main columns' trees are read
+// from it; the proof is the same as without. Throws ProveError when they do not give the
+// first pass's commitment, or cannot be read.
 Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-            ProveTimings* timings = nullptr, const SharedChallenges* shared = nullptr);
+            ProveTimings* timings = nullptr, const SharedChallenges* shared = nullptr,
+            const KeptCommitment* first_pass = nullptr);
 
 // Checks a proof against the tables' AIRs (in the order proved) and public values. Returns nullopt when
 // valid, otherwise the first reason for rejection. Never trusts the proof's shapes.
@@ -135,6 +156,9 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
 // extended, the auxiliary trace, the quotient values, the Merkle trees and the DEEP codeword (not the main
 // trace itself, which the caller holds). A segment's estimate is the sum over its tables.
 uint64_t estimated_prover_bytes(const Air& air, size_t height, const StarkParams& params);
+// Bytes that a table of `height` rows adds to a KeptCommitment's file: the Merkle trees of its fixed and
+// main extensions.
+uint64_t kept_commitment_bytes(const Air& air, size_t height, const StarkParams& params);
 
 // Segmented statements (docs/stark.md, "Segments"): a statement too large to prove at once is split into
 // segments, each a set of tables with its own proof. Its buses balance across segments: the LogUp challenges
@@ -144,8 +168,10 @@ uint64_t estimated_prover_bytes(const Air& air, size_t height, const StarkParams
 // The prover's first pass: commits the segment's fixed and main traces, one table's extension at a time, and
 // returns its commitment (the transcript state after the main roots). The proof that prove() makes of the
 // same tables later binds the same commitment.
+// With `keep`, the trees are also written to a file in keep->directory for the proof; a
+// failure to write (a full disk) keeps nothing and says why in keep->error, and the commitment stands.
 Digest commit_segment(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
-                      ProveTimings* timings = nullptr);
+                      ProveTimings* timings = nullptr, KeptCommitment* keep = nullptr);
 // The verifier's: the commitment that a segment's proof binds, or why its shapes are wrong.
 std::variant<Digest, std::string> segment_commitment(std::span<const Air* const> airs,
                                                      std::span<const std::vector<Fp>> public_values,

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "pipeline/block_prover.hpp"
 #include "pipeline/verify.hpp"
 #include "test_support.hpp"
@@ -56,6 +58,19 @@ TEST_CASE("prove: a memory budget below the tables' estimate splits them into se
   auto f = prove_block(checked_block(), settings, metrics);
   CHECK(f.segments.size() > 2);
   CHECK_FALSE(verify_proof(f));
+}
+
+TEST_CASE("prove: a segmented block's first passes kept on disk give the proof that hashing again gives") {
+  ProveSettings settings = small_tables();
+  settings.max_memory_bytes = 80'000'000;
+  MetricsLog metrics;
+  settings.spill_dir = "none";
+  const auto again = prove_block(checked_block(), settings, metrics);
+  settings.spill_dir = std::filesystem::temp_directory_path().string();
+  const auto kept = prove_block(checked_block(), settings, metrics);
+  CHECK(again.segments.size() > 2);
+  CHECK(proof::encode(kept) == proof::encode(again));
+  CHECK_FALSE(verify_proof(kept));
 }
 
 TEST_CASE("prove: a memory budget too small for the largest table refuses the block with the reason") {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <random>
 
 #include "stark/protocol.hpp"
@@ -595,6 +597,37 @@ TEST_CASE("segments: the prover's first pass binds the same commitment as its pr
   auto from_proof = segment_commitment(sp.first_airs, sp.first_publics, sp.p0, test_params(), bytes_of("s0"));
   REQUIRE(std::holds_alternative<Digest>(from_proof));
   CHECK(std::get<Digest>(from_proof) == commit_segment(sp.first, test_params(), bytes_of("s0")));
+}
+
+TEST_CASE("segments: a first pass kept in a file gives the same proof, and another segment's is refused") {
+  Fixture fx;
+  const StarkParams params = test_params();
+  SegmentedProof sp(fx, params);
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  KeptCommitment keep, other;
+  keep.directory = other.directory = dir;
+  const Digest commitment = commit_segment(sp.first, params, bytes_of("s0"), nullptr, &keep);
+  commit_segment(sp.second, params, bytes_of("s1"), nullptr, &other);
+  REQUIRE(keep.file);
+  CHECK(keep.error.empty());
+  CHECK(keep.commitment == commitment);
+  CHECK(commitment == commit_segment(sp.first, params, bytes_of("s0")));
+
+  const Digest commitments[] = {commitment, other.commitment};
+  const SharedChallenges shared = shared_challenges(commitments, bytes_of("whole"));
+  ProveTimings t;
+  const Proof kept = prove(sp.first, params, bytes_of("s0"), &t, &shared, &keep);
+  CHECK(serialize(kept) == serialize(sp.p0));
+  CHECK(t.kept > 0);
+  CHECK_THROWS_WITH(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &other),
+                    Catch::Contains("kept first pass"));
+
+  // Nowhere to write: nothing is kept, the reason is given, the commitment stands.
+  KeptCommitment nowhere;
+  nowhere.directory = dir + "/no-such-directory";
+  CHECK(commit_segment(sp.first, params, bytes_of("s0"), nullptr, &nowhere) == commitment);
+  CHECK_FALSE(nowhere.file);
+  CHECK_THAT(nowhere.error, Catch::Contains("no-such-directory"));
 }
 
 TEST_CASE("segments: an unbalanced bus across segments, or challenges not drawn from every segment, is rejected") {
