@@ -268,9 +268,14 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
         concurrency,
         tbb::make_filter<void, size_t>(tbb::filter_mode::serial_in_order,
                                        [&](tbb::flow_control& fc) -> size_t {
-                                         size_t k = next++;
-                                         if (k >= plan.size()) fc.stop();
-                                         return k;
+                                         if (next == plan.size()) {
+                                           fc.stop();
+                                           return 0;
+                                         }
+                                         // Proofs go last segment first: the commitments ended with
+                                         // it, so its buffers are still mapped, of the shapes it needs.
+                                         const size_t i = next++;
+                                         return job == "prove-segment" ? plan.size() - 1 - i : i;
                                        }) &
             tbb::make_filter<size_t, void>(tbb::filter_mode::parallel, [&](size_t k) {
               Stopwatch watch;
