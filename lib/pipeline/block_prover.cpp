@@ -204,8 +204,7 @@ ProvingEstimate estimate_proving(const CheckedBlock& block, const ProveSettings&
   e.cells = p.cells;
   e.segments = p.segments.size();
   e.memory_bytes = p.resident + p.concurrency * p.largest;
-  // A segmented block is committed, then proved: its cells go through the prover twice.
-  const double passes = p.segments.size() > 1 ? 2 : 1;
+  const double passes = p.segments.size() > 1 ? kSegmentedPasses : 1;
   e.seconds = passes * static_cast<double>(p.cells) / (kCellsPerSecondPerThread * std::max(1u, threads));
   return e;
 }

@@ -57,11 +57,14 @@ struct ProveSettings {
 
 // What proving a checked block is expected to take with `threads` threads within settings.max_memory_bytes:
 // the engine's plan (the same as prove_block's: tables, segments, how many at once) and its memory estimate;
-// the time at kCellsPerSecondPerThread per pass over the cells (a segmented block makes two: commitments, then
-// proofs), the low end of what the real blocks of docs/statement.md ("Cost") ran at, 7-12 M cells/s per thread,
-// so an overestimate there, and a guess on other machines. Builds the block's tables (seconds for the largest
-// blocks). Throws BlockFailure as prove_block.
-inline constexpr double kCellsPerSecondPerThread = 7e6;
+// the time at kCellsPerSecondPerThread over the cells, times kSegmentedPasses for a segmented block (its
+// commitments come first, and its proofs extend the main columns again). The rate is the low end of what the
+// real blocks of docs/statement.md ("Cost") ran at in one pass, 14-20 M cells/s per thread; the factor is
+// above what the segmented ones took (1.1-1.25 times a pass at that rate), so an overestimate there, and a guess on
+// other machines. Builds the block's tables (seconds for the largest blocks). Throws BlockFailure as
+// prove_block.
+inline constexpr double kCellsPerSecondPerThread = 14e6;
+inline constexpr double kSegmentedPasses = 1.4;
 struct ProvingEstimate {
   uint64_t permutations = 0;  // Keccak-f permutations
   uint64_t cells = 0;         // trace cells of all tables

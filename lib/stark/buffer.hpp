@@ -1,10 +1,10 @@
 // Large blocks of memory for traces and the prover's matrices. Blocks of 2 MiB and more are mapped
 // directly, marked for transparent huge pages (the kernel then hands out and zeroes memory 2 MiB at a time
 // instead of faulting in 4 KiB pages, and walking a matrix across rows stops missing the TLB on every
-// row), and kept mapped when freed, so that the next proof of the same shape (the next segment of a block)
-// reuses them instead of having the kernel zero fresh pages again. A request that no kept block matches
-// exactly first unmaps every kept block, so a process never holds more than the largest set of blocks one
-// proof needed.
+// row), and kept mapped when freed, so that the next proof (the next segment of a block) reuses them
+// instead of having the kernel zero fresh pages again. A request takes the smallest kept block that holds
+// it, whose part past the request (in 2 MiB units) is unmapped; a request that no kept block holds first
+// unmaps every kept block, so a process never holds more than the largest set of blocks one proof needed.
 #pragma once
 
 #include <cstddef>

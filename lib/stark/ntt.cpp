@@ -67,8 +67,9 @@ void dit_stage(Fp* a, size_t n, size_t h, const Fp* w) {
 }
 
 // The stages of half-width h and h/2 in one pass (radix 4), h/2 >= kLanes: a large transform goes over
-// memory once for both. DIF order: h, then h/2 in each half.
-void dif_stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
+// memory once for both. Decimation in frequency does h, then h/2 in each half; in time, the reverse.
+template <bool kInTime>
+void stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
   const size_t q = h / 2;
   const Fp* outer = tw + h - 1;  // w_(2h)^j
   const Fp* inner = tw + q - 1;  // w_h^j
@@ -80,37 +81,22 @@ void dif_stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
     for (size_t j = 0; j < q; j += kLanes) {
       const PackedFp x0 = PackedFp::load(p0 + j), x1 = PackedFp::load(p1 + j), x2 = PackedFp::load(p2 + j),
                      x3 = PackedFp::load(p3 + j);
-      const PackedFp y0 = x0 + x2, y2 = (x0 - x2) * PackedFp::load(outer + j);
-      const PackedFp y1 = x1 + x3, y3 = (x1 - x3) * PackedFp::load(outer + q + j);
-      const PackedFp w = PackedFp::load(inner + j);
-      (y0 + y1).store(p0 + j);
-      ((y0 - y1) * w).store(p1 + j);
-      (y2 + y3).store(p2 + j);
-      ((y2 - y3) * w).store(p3 + j);
-    }
-  }
-}
-
-// DIT order: h/2 in each half, then h.
-void dit_stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
-  const size_t q = h / 2;
-  const Fp* outer = tw + h - 1;
-  const Fp* inner = tw + q - 1;
-  for (size_t start = 0; start < n; start += 2 * h) {
-    Fp* p0 = a + start;
-    Fp* p1 = p0 + q;
-    Fp* p2 = p0 + h;
-    Fp* p3 = p2 + q;
-    for (size_t j = 0; j < q; j += kLanes) {
-      const PackedFp w = PackedFp::load(inner + j);
-      const PackedFp x0 = PackedFp::load(p0 + j), t1 = PackedFp::load(p1 + j) * w;
-      const PackedFp x2 = PackedFp::load(p2 + j), t3 = PackedFp::load(p3 + j) * w;
-      const PackedFp y0 = x0 + t1, y1 = x0 - t1, y2 = x2 + t3, y3 = x2 - t3;
-      const PackedFp u2 = y2 * PackedFp::load(outer + j), u3 = y3 * PackedFp::load(outer + q + j);
-      (y0 + u2).store(p0 + j);
-      (y0 - u2).store(p2 + j);
-      (y1 + u3).store(p1 + j);
-      (y1 - u3).store(p3 + j);
+      const PackedFp w = PackedFp::load(inner + j), w0 = PackedFp::load(outer + j), w1 = PackedFp::load(outer + q + j);
+      if constexpr (kInTime) {
+        const PackedFp t1 = x1 * w, t3 = x3 * w;
+        const PackedFp y0 = x0 + t1, y1 = x0 - t1, y2 = x2 + t3, y3 = x2 - t3;
+        const PackedFp u2 = y2 * w0, u3 = y3 * w1;
+        (y0 + u2).store(p0 + j);
+        (y1 + u3).store(p1 + j);
+        (y0 - u2).store(p2 + j);
+        (y1 - u3).store(p3 + j);
+      } else {
+        const PackedFp y0 = x0 + x2, y2 = (x0 - x2) * w0, y1 = x1 + x3, y3 = (x1 - x3) * w1;
+        (y0 + y1).store(p0 + j);
+        ((y0 - y1) * w).store(p1 + j);
+        (y2 + y3).store(p2 + j);
+        ((y2 - y3) * w).store(p3 + j);
+      }
     }
   }
 }
@@ -231,7 +217,7 @@ void dif_in_cache(Fp* a, size_t n, const Fp* tw) {
 void dif_blocked(Fp* a, size_t n, const Fp* tw) {
   if (n <= kCacheBlock) return dif_in_cache(a, n, tw);
   if (n >= 4 * kCacheBlock) {
-    dif_stage_pair(a, n, n / 2, tw);
+    stage_pair<false>(a, n, n / 2, tw);
     for (size_t k = 0; k < 4; ++k) dif_blocked(a + k * (n / 4), n / 4, tw);
   } else {
     dif_stage(a, n, n / 2, tw + n / 2 - 1);
@@ -274,7 +260,7 @@ void dit_blocked(Fp* a, size_t n, const Fp* tw) {
   if (n <= kCacheBlock) return dit_in_cache(a, n, tw);
   if (n >= 4 * kCacheBlock) {
     for (size_t k = 0; k < 4; ++k) dit_blocked(a + k * (n / 4), n / 4, tw);
-    dit_stage_pair(a, n, n / 2, tw);
+    stage_pair<true>(a, n, n / 2, tw);
   } else {
     for (size_t k = 0; k < 2; ++k) dit_blocked(a + k * (n / 2), n / 2, tw);
     dit_stage(a, n, n / 2, tw + n / 2 - 1);

@@ -6,6 +6,9 @@
 #include <random>
 #include <string_view>
 
+#include <sys/mman.h>
+
+#include "stark/buffer.hpp"
 #include "stark/merkle.hpp"
 #include "stark/transcript.hpp"
 
@@ -163,4 +166,24 @@ TEST_CASE("proof-of-work grinding finds a nonce that checks") {
   CHECK(t.check_pow(nonce, 10));
   CHECK(t.grind(10) == nonce);  // deterministic: the least valid nonce
   for (uint64_t n = 0; n < nonce; ++n) CHECK_FALSE(t.check_pow(n, 10));
+}
+
+TEST_CASE("large blocks: a freed block serves a smaller request and gives its tail back, and a request none holds maps anew") {
+  constexpr size_t MiB = size_t{1} << 20;
+  auto mapped = [](void* p) { return msync(p, 4096, MS_ASYNC) == 0; };  // ENOMEM where nothing is mapped
+  // A request no kept block holds unmaps them all; this one's block is then the only one kept.
+  release_block(acquire_block(1024 * MiB), 1024 * MiB);
+  auto* a = static_cast<char*>(acquire_block(8 * MiB));
+  std::memset(a, 1, 8 * MiB);
+  release_block(a, 8 * MiB);
+  auto* b = static_cast<char*>(acquire_block(3 * MiB));
+  CHECK(b == a);           // reused, already the process's pages
+  CHECK(b[3 * MiB - 1] == 1);
+  CHECK(mapped(b + 2 * MiB));
+  CHECK_FALSE(mapped(b + 4 * MiB));  // past the request, rounded to 2 MiB: unmapped
+  release_block(b, 3 * MiB);
+  auto* c = static_cast<char*>(acquire_block(6 * MiB));  // the kept block holds 4 MiB: too small
+  std::memset(c, 2, 6 * MiB);
+  CHECK(mapped(c + 5 * MiB));
+  release_block(c, 6 * MiB);
 }
