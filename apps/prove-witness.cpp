@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
        "Keccak-f permutations per permutation table (default 5461: 2^17 rows)")  //
       ("spill-dir", po::value(&settings.spill_dir)->value_name("DIR|none"),
        "where a block proved in segments keeps each segment's first pass (the Merkle trees of its main "
-       "columns, 64 bytes per extended row, in an unnamed file) for the segment's proof instead of hashing "
+       "columns, 64 bytes per extended row and tree, in an unnamed file) for the segment's proof instead of hashing "
        "again (default: $TMPDIR or /tmp when on disk with room; none: hash again)")  //
       ("metrics", po::value(&metrics_path)->value_name("FILE"), "append one JSON line per job to FILE")  //
       ("attempt", po::value(&settings.attempt)->value_name("N"), "attempt number recorded in the metrics (default 1)")  //

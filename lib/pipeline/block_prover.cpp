@@ -291,8 +291,17 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                         fmt::format("block {} segment {}: first pass not kept ({}); its proof computes it again",
                                     number, k + 1, keep->error));
                 } else {
-                  const stark::Proof p = stark::prove(instances, params.stark, seg_statement, &phases[k],
-                                                      shared ? &*shared : nullptr, kept[k].file ? &kept[k] : nullptr);
+                  const stark::SharedChallenges* challenges = shared ? &*shared : nullptr;
+                  stark::Proof p;
+                  try {
+                    p = stark::prove(instances, params.stark, seg_statement, &phases[k], challenges,
+                                     kept[k].file ? &kept[k] : nullptr);
+                  } catch (const stark::KeptCommitmentError& e) {  // hash its trees again instead
+                    log(LogLevel::warn, job, fmt::format("block {} segment {}: {}; hashing again", number, k + 1,
+                                                         e.what()));
+                    phases[k] = {};
+                    p = stark::prove(instances, params.stark, seg_statement, &phases[k], challenges);
+                  }
                   kept[k] = {};  // its file goes
                   file.segments[k].stark_proof = stark::serialize(p);
                 }

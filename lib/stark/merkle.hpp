@@ -32,18 +32,12 @@ MerkleTree build_merkle_tree(size_t num_leaves, size_t grain, HashLeaves&& hash_
   MerkleTree t;
   t.num_leaves = num_leaves;
   t.nodes.resize(2 * num_leaves);  // left uninitialised: every node is written below
+  t.nodes[0] = Digest{};            // unused (heap order starts at 1)
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_leaves, grain), [&](const auto& r) {
     hash_leaves(r.begin(), r.end(), t.nodes.data() + num_leaves + r.begin());
   });
   hash_inner_nodes(t);
   return t;
-}
-
-// The tree over given leaf digests (leaves.size() a power of two).
-inline MerkleTree build_merkle_tree(std::span<const Digest> leaves) {
-  return build_merkle_tree(leaves.size(), 1024, [&](size_t first, size_t last, Digest* out) {
-    std::copy(leaves.begin() + static_cast<ptrdiff_t>(first), leaves.begin() + static_cast<ptrdiff_t>(last), out);
-  });
 }
 
 // Siblings needed to recompute the root from the leaves at `indices` (sorted, distinct),

@@ -307,11 +307,6 @@ void intt(std::span<Fp> values) {
   intt_bit_reversed(values);
 }
 
-void coset_intt(std::span<Fp> values, Fp shift) {
-  intt(values);
-  scale_by_powers(values.data(), values.data(), values.size(), inverse(shift));
-}
-
 ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift) {
   ExtColumns coords = split_coordinates(values);
   tbb::parallel_for(size_t{0}, Fp4::D, [&](size_t i) {
@@ -321,31 +316,17 @@ ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift) {
   return coords;
 }
 
-namespace {
-
-
 // Block t of the output holds the coset shift · w^rev(t) · H_n in bit-reversed order, which makes the
 // whole output bit-reversed over shift · H_out. Blocks are written last to first, so that block 0 may
 // hold the coefficients until it is written.
-void extend(const Fp* coeffs, size_t n, Fp shift, std::span<Fp> out) {
-  size_t cosets = out.size() / n;
-  unsigned log_cosets = static_cast<unsigned>(__builtin_ctzll(cosets));
-  Fp w = two_adic_root(static_cast<unsigned>(__builtin_ctzll(out.size())));
+void coset_lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift) {
+  const size_t n = buffer.size() >> log_blowup, cosets = size_t{1} << log_blowup;
+  const Fp w = two_adic_root(static_cast<unsigned>(__builtin_ctzll(buffer.size())));
   for (size_t t = cosets; t-- > 0;) {
-    std::span<Fp> block = out.subspan(t * n, n);
-    scale_by_powers(coeffs, block.data(), n, shift * pow(w, reverse_bits(t, log_cosets)));
+    std::span<Fp> block = buffer.subspan(t * n, n);
+    scale_by_powers(buffer.data(), block.data(), n, shift * pow(w, reverse_bits(t, log_blowup)));
     dif(block);
   }
-}
-
-}  // namespace
-
-void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out) {
-  extend(coeffs.data(), coeffs.size(), shift, out);
-}
-
-void coset_lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift) {
-  extend(buffer.data(), buffer.size() >> log_blowup, shift, buffer);
 }
 
 }  // namespace witprove::stark

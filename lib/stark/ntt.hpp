@@ -44,18 +44,13 @@ void intt(std::span<Fp> values);
 void intt_bit_reversed(std::span<Fp> values);
 // Coefficients -> values on H, in place.
 void ntt(std::span<Fp> coeffs);
-// Values on shift·H -> coefficients, in place.
-void coset_intt(std::span<Fp> values, Fp shift);
 // Extension values on shift·H in bit-reversed order -> the coefficients of each coordinate (a polynomial
 // over Fp4 is D polynomials over Fp).
 ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift);
-// Evaluates the polynomial with `coeffs` on shift·H, |H| = out.size() = coeffs.size() << k, in bit-reversed
-// order: out[s] = p(shift · w^rev(s)). Done as 2^k transforms of size coeffs.size() (one per coset of the
-// trace subgroup, each cache-resident), with no permutation pass: the bit-reversed order is the natural
-// output order of decimation in frequency.
-void coset_lde_bit_reversed(std::span<const Fp> coeffs, Fp shift, std::span<Fp> out);
-// The same in place: `buffer` holds the n coefficients in its first n entries and receives the extension
-// (n = buffer.size() >> log_blowup), so that no separate coefficient array is kept.
+// Evaluates a polynomial on shift·H, |H| = buffer.size(), in bit-reversed order: out[s] = p(shift · w^rev(s)),
+// in place: `buffer` holds the n = buffer.size() >> log_blowup coefficients in its first n entries and
+// receives the extension. Done as 2^log_blowup transforms of size n (one per coset of the trace subgroup),
+// with no permutation pass: the bit-reversed order is the natural output order of decimation in frequency.
 void coset_lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift);
 
 // [1, x, x^2, ..., x^(n-1)]

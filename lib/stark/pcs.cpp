@@ -61,6 +61,17 @@ Committed extend_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveT
   });
 }
 
+bool leaves_match(const Committed& c, size_t samples) {
+  if (c.tree.num_leaves != c.lde.height) return false;
+  std::vector<Fp> row(c.lde.width);
+  for (size_t k = 0; k < samples; ++k) {
+    const size_t r = k * c.lde.height / samples;
+    gather_rows(c.lde, r, 1, row.data());
+    if (hash_elements(row) != c.tree.nodes[c.tree.num_leaves + r]) return false;
+  }
+  return true;
+}
+
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings) {
   Committed c = extend_trace(trace, log_blowup, shift, timings);
   hash_rows(c, timings);

@@ -34,6 +34,9 @@ struct Committed {
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: the same extension without its tree (the caller has it: a kept first pass).
 Committed extend_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
+// Prover: whether `samples` evenly spaced rows of the extension hash to the tree's leaves there (a tree
+// given from elsewhere, checked cheaply).
+bool leaves_match(const Committed& c, size_t samples);
 // Prover: commits columns given by their coefficients.
 Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: the barycentric weights of `points` (not on the coset) for matrices committed on shift·H_(2^log_n),

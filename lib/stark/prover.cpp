@@ -240,10 +240,12 @@ void commit_main(std::vector<TableState>& ts, const StarkParams& params, Transcr
       try {
         c.tree = files.read->read(next++);
       } catch (const std::system_error& e) {
-        throw ProveError(fmt::format("the segment's kept first pass: {}", e.what()));
+        throw KeptCommitmentError(fmt::format("the segment's kept first pass: {}", e.what()));
       } catch (const std::out_of_range&) {
-        throw ProveError("the segment's kept first pass holds fewer trees than the segment commits");
+        throw KeptCommitmentError("the segment's kept first pass holds fewer trees than the segment commits");
       }
+      if (!pcs::leaves_match(c, 8))
+        throw KeptCommitmentError("the segment's kept first pass does not hold this extension's tree");
       return c;
     }
     pcs::Committed c = pcs::commit_trace(trace, lb, shift, timings);
@@ -289,7 +291,7 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   if (first_pass) files.read = first_pass->file.get();
   commit_main(ts, params, transcript, proof, timings, true, files);
   if (files.read && transcript.state() != first_pass->commitment)
-    throw ProveError("the segment's kept first pass does not give its commitment");
+    throw KeptCommitmentError("the segment's kept first pass does not give its commitment");
 
   // 2. LogUp auxiliary columns.
   const auto [gamma, beta] = protocol::lookup_challenges(transcript, shared);

@@ -25,7 +25,6 @@ class Spill {
   void write(const MerkleTree& tree);
   // The i-th tree written. Throws std::system_error, std::out_of_range.
   MerkleTree read(size_t i) const;
-  uint64_t bytes() const { return size_; }
 
  private:
   struct Entry {

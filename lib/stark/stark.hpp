@@ -107,6 +107,10 @@ struct ProveTimings {
 struct ProveError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// A kept first pass that cannot be used (unreadable, or not the segment's): proving without it works.
+struct KeptCommitmentError : ProveError {
+  using ProveError::ProveError;
+};
 
 // The LogUp challenges of a segmented statement, shared by all its segments.
 struct SharedChallenges {
@@ -119,7 +123,7 @@ class Spill;
 // A segment's first pass kept for its proof (commit_segment, then prove): the Merkle trees of its fixed and
 // main columns' extensions, written to an unnamed file in `directory` (gone however the process ends), so
 // that the proof extends those columns again but reads their trees back instead of hashing them again. The
-// file takes 64 bytes per extended row (kept_commitment_bytes).
+// file takes 64 bytes per extended row and tree (kept_commitment_bytes; a table with fixed columns has two).
 struct KeptCommitment {
   std::string directory;                  // in: where the file goes
   Digest commitment{};                    // out: the segment's commitment, which the proof must bind again
@@ -136,8 +140,10 @@ struct KeptCommitment {
 // shared ones and the tables' lookup sums need not add to zero (check_trace then checks constraints only).
 //
 // With `first_pass` (a segment's KeptCommitment holding a file) the fixed and main columns' trees are read
-// from it; the proof is the same as without. Throws ProveError when they do not give the
-// first pass's commitment, or cannot be read.
+// from it; the proof is the same as without. Throws KeptCommitmentError when they cannot be read, when
+// their roots do not give the first pass's commitment, or when sampled leaves differ from the rows the
+// columns extend to again (a file changed below its roots shows only in the proof, which then fails to
+// verify).
 Proof prove(std::span<const TableInstance> tables, const StarkParams& params, ByteView statement,
             ProveTimings* timings = nullptr, const SharedChallenges* shared = nullptr,
             const KeptCommitment* first_pass = nullptr);

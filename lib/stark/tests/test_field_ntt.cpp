@@ -11,6 +11,14 @@ using namespace witprove::stark;
 namespace {
 Fp random_fp(std::mt19937_64& rng) { return Fp(rng()); }
 
+// The coset extension of `coeffs` by 2^log_blowup, bit-reversed, through the in-place transform.
+std::vector<Fp> extend(const std::vector<Fp>& coeffs, unsigned log_blowup, Fp shift) {
+  std::vector<Fp> lde(coeffs.size() << log_blowup);
+  std::copy(coeffs.begin(), coeffs.end(), lde.begin());
+  coset_lde_bit_reversed_in_place(lde, log_blowup, shift);
+  return lde;
+}
+
 Fp evaluate(const std::vector<Fp>& coeffs, Fp x) {
   Fp acc;
   for (size_t i = coeffs.size(); i-- > 0;) acc = acc * x + coeffs[i];
@@ -116,14 +124,12 @@ TEST_CASE("NTT evaluates, inverse NTT interpolates, coset LDE extends") {
     CHECK(values == coeffs);
 
     Fp shift(7);
-    std::vector<Fp> lde(4 * n);
-    coset_lde_bit_reversed(coeffs, shift, lde);
+    const std::vector<Fp> lde = extend(coeffs, 2, shift);
     Fp w4 = two_adic_root(log_n + 2);
     for (size_t i = 0; i < 4 * n; ++i) CHECK(lde[i] == evaluate(coeffs, shift * pow(w4, reverse_bits(i, log_n + 2))));
-    std::vector<Fp> back(lde.begin(), lde.end());
-    bit_reverse_permute(std::span(back));
-    coset_intt(back, shift);
-    for (size_t i = 0; i < 4 * n; ++i) CHECK(back[i] == (i < n ? coeffs[i] : Fp()));
+    std::vector<Fp4> ext(lde.begin(), lde.end());
+    const ExtColumns back = coset_intt_bit_reversed(ext, shift);
+    for (size_t i = 0; i < 4 * n; ++i) CHECK(back[0][i] == (i < n ? coeffs[i] : Fp()));
   }
 }
 
@@ -143,8 +149,7 @@ TEST_CASE("transforms are exact on edge values (vector and scalar paths)") {
     size_t n = size_t{1} << log_n;
     std::vector<Fp> coeffs(n);
     for (auto& c : coeffs) c = Fp(edges[rng() % std::size(edges)]);
-    std::vector<Fp> lde(8 * n);
-    coset_lde_bit_reversed(coeffs, Fp(7), lde);
+    const std::vector<Fp> lde = extend(coeffs, 3, Fp(7));
     auto values = coeffs;
     ntt(values);
     Fp w = two_adic_root(log_n);
@@ -157,8 +162,7 @@ TEST_CASE("transforms are exact on edge values (vector and scalar paths)") {
   for (uint64_t s : {P - 1, P - 2, uint64_t{3}}) {
     std::vector<Fp> coeffs(32);
     for (auto& c : coeffs) c = Fp(edges[rng() % std::size(edges)]);
-    std::vector<Fp> lde(256);
-    coset_lde_bit_reversed(coeffs, Fp(s), lde);
+    const std::vector<Fp> lde = extend(coeffs, 3, Fp(s));
     Fp w = two_adic_root(8);
     for (size_t i = 0; i < lde.size(); ++i) CHECK(lde[i] == evaluate(coeffs, Fp(s) * pow(w, reverse_bits(i, 8))));
   }
@@ -189,9 +193,7 @@ TEST_CASE("transforms longer than a cache block agree with direct evaluation") {
 
     // Coset extension by 2, in place, checked point by point.
     const Fp shift(7), w2 = two_adic_root(log_n + 1);
-    std::vector<Fp> lde(2 * n);
-    std::copy(coeffs.begin(), coeffs.end(), lde.begin());
-    coset_lde_bit_reversed_in_place(lde, 1, shift);
+    const std::vector<Fp> lde = extend(coeffs, 1, shift);
     for (size_t i : samples)
       for (size_t s : {i, i + n}) CHECK(lde[s] == evaluate(coeffs, shift * pow(w2, reverse_bits(s, log_n + 1))));
 

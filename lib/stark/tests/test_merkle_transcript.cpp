@@ -116,7 +116,9 @@ TEST_CASE("Merkle batch openings verify and detect tampering") {
     size_t n = size_t{1} << log_leaves;
     std::vector<Digest> leaves(n);
     for (size_t i = 0; i < n; ++i) leaves[i] = hash_elements(std::vector<Fp>{Fp(i), Fp(rng())});
-    MerkleTree tree = build_merkle_tree(leaves);
+    MerkleTree tree = build_merkle_tree(n, 4, [&](size_t first, size_t last, Digest* out) {
+      std::copy(leaves.begin() + static_cast<ptrdiff_t>(first), leaves.begin() + static_cast<ptrdiff_t>(last), out);
+    });
     for (int trial = 0; trial < 20; ++trial) {
       std::vector<size_t> idx;
       for (size_t k = 0, m = 1 + rng() % 12; k < m; ++k) idx.push_back(rng() % n);

@@ -619,6 +619,7 @@ TEST_CASE("segments: a first pass kept in a file gives the same proof, and anoth
   const Proof kept = prove(sp.first, params, bytes_of("s0"), &t, &shared, &keep);
   CHECK(serialize(kept) == serialize(sp.p0));
   CHECK(t.kept > 0);
+  CHECK_THROWS_AS(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &other), KeptCommitmentError);
   CHECK_THROWS_WITH(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &other),
                     Catch::Contains("kept first pass"));
 
