@@ -86,7 +86,7 @@ Digest hash_elements(std::span<const Fp> values) {
   if (whole) compress_blocks(s, bytes, whole);
   if (tail || size == 0) {
     uint8_t last[kBlock] = {};
-    std::memcpy(last, bytes + whole * kBlock, tail);
+    if (tail) std::memcpy(last, bytes + whole * kBlock, tail);  // no copy from an empty row's null data
     compress_blocks(s, last, 1);
   }
   return digest_of(s);
