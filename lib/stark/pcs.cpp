@@ -98,11 +98,15 @@ OpeningWeights opening_weights(unsigned log_n, Fp shift, std::span<const Fp4> po
     ExtColumns w;
     for (auto& c : w) c.resize(n);
     tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const auto& r) {
+      std::vector<Fp> x(r.size());
       std::vector<Fp4> d(r.size());
-      for (size_t j = r.begin(); j < r.end(); ++j) d[j - r.begin()] = point - shift * natural[reverse_bits(j, log_n)];
+      for (size_t j = r.begin(); j < r.end(); ++j) {
+        x[j - r.begin()] = shift * natural[reverse_bits(j, log_n)];
+        d[j - r.begin()] = point - x[j - r.begin()];
+      }
       batch_inverse(std::span(d));
       for (size_t j = r.begin(); j < r.end(); ++j) {
-        const Fp4 v = factor * (shift * natural[reverse_bits(j, log_n)]) * d[j - r.begin()];
+        const Fp4 v = factor * x[j - r.begin()] * d[j - r.begin()];
         for (size_t k = 0; k < Fp4::D; ++k) w[k][j] = v.c[k];
       }
     });
