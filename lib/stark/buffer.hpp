@@ -1,10 +1,12 @@
 // Large blocks of memory for traces and the prover's matrices. Blocks of 2 MiB and more are mapped
-// directly, marked for transparent huge pages (the kernel then hands out and zeroes memory 2 MiB at a time
-// instead of faulting in 4 KiB pages, and walking a matrix across rows stops missing the TLB on every
-// row), and kept mapped when freed, so that the next proof (the next segment of a block) reuses them
-// instead of having the kernel zero fresh pages again. A request takes the smallest kept block that holds
-// it, whose part past the request (in 2 MiB units) is unmapped; a request that no kept block holds first
-// unmaps every kept block, so a process never holds more than the largest set of blocks one proof needed.
+// directly at 2 MiB-aligned addresses, marked for transparent huge pages (the kernel then hands out and
+// zeroes memory 2 MiB at a time instead of faulting in 4 KiB pages, and walking a matrix across rows stops
+// missing the TLB on every row), and kept mapped when freed: the next proof (the next segment of a block)
+// reuses them instead of having the kernel zero fresh pages again, which on a virtual machine that returns
+// freed memory to its host (free page reporting) also costs a host fault per page, about 1-2.5 s per GB
+// measured. A request takes the smallest kept block that holds it (the rest stays kept); one that no kept
+// block holds is assembled from kept blocks moved by mremap (page tables move, nothing is zeroed or copied)
+// and fresh pages for the rest. So a process maps at most the most it had in use at once, and keeps it.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +19,8 @@ namespace witprove::stark {
 inline constexpr size_t kLargeBlock = size_t{1} << 21;
 void* acquire_block(size_t bytes);  // throws std::bad_alloc
 void release_block(void* p, size_t bytes) noexcept;
+// Bytes held in kept blocks: mapped, not in use.
+size_t kept_block_bytes() noexcept;
 
 // Allocator on large blocks. Elements are left uninitialised when a vector is sized (a matrix that is
 // fully written right after it is allocated would otherwise cost a pass over memory for nothing); smaller

@@ -6,8 +6,6 @@
 #include <random>
 #include <string_view>
 
-#include <sys/mman.h>
-
 #include "stark/buffer.hpp"
 #include "stark/merkle.hpp"
 #include "stark/transcript.hpp"
@@ -170,22 +168,27 @@ TEST_CASE("proof-of-work grinding finds a nonce that checks") {
   for (uint64_t n = 0; n < nonce; ++n) CHECK_FALSE(t.check_pow(n, 10));
 }
 
-TEST_CASE("large blocks: a freed block serves a smaller request and gives its tail back, and a request none holds maps anew") {
+TEST_CASE("large blocks: a freed block serves a smaller request and keeps its tail, and a larger request is assembled from kept blocks") {
   constexpr size_t MiB = size_t{1} << 20;
-  auto mapped = [](void* p) { return msync(p, 4096, MS_ASYNC) == 0; };  // ENOMEM where nothing is mapped
-  // A request no kept block holds unmaps them all; this one's block is then the only one kept.
-  release_block(acquire_block(1024 * MiB), 1024 * MiB);
+  // Start with nothing kept: a request larger than every kept block together takes them all.
+  const size_t all = kept_block_bytes() + 2 * MiB;
+  void* everything = acquire_block(all);
+  CHECK(kept_block_bytes() == 0);
   auto* a = static_cast<char*>(acquire_block(8 * MiB));
   std::memset(a, 1, 8 * MiB);
   release_block(a, 8 * MiB);
+  CHECK(kept_block_bytes() == 8 * MiB);
   auto* b = static_cast<char*>(acquire_block(3 * MiB));
-  CHECK(b == a);           // reused, already the process's pages
+  CHECK(b == a);  // reused: already the process's pages
   CHECK(b[3 * MiB - 1] == 1);
-  CHECK(mapped(b + 2 * MiB));
-  CHECK_FALSE(mapped(b + 4 * MiB));  // past the request, rounded to 2 MiB: unmapped
+  CHECK(kept_block_bytes() == 4 * MiB);  // the part past the request, rounded to 2 MiB, stays kept
   release_block(b, 3 * MiB);
-  auto* c = static_cast<char*>(acquire_block(6 * MiB));  // the kept block holds 4 MiB: too small
-  std::memset(c, 2, 6 * MiB);
-  CHECK(mapped(c + 5 * MiB));
-  release_block(c, 6 * MiB);
+  // No kept block holds 10 MiB: both halves of a move into the new block, the last 2 MiB are fresh.
+  auto* c = static_cast<char*>(acquire_block(10 * MiB));
+  CHECK(kept_block_bytes() == 0);
+  CHECK(std::count(c, c + 8 * MiB, char{1}) == static_cast<ptrdiff_t>(8 * MiB));
+  CHECK(std::count(c + 8 * MiB, c + 10 * MiB, char{0}) == static_cast<ptrdiff_t>(2 * MiB));
+  release_block(c, 10 * MiB);
+  release_block(everything, all);
+  CHECK(kept_block_bytes() == all + 10 * MiB);
 }
