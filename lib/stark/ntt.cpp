@@ -106,16 +106,16 @@ void stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
 // memory instead of 22.
 constexpr size_t kCacheBlock = size_t{1} << 14;
 
-// out[i] = in[i] * base^i, n a multiple of eight: eight running powers, advanced by base^8.
-void scale_by_powers_packed(const Fp* in, Fp* out, size_t n, Fp base) {
+// out[i] = in[i] * factor * base^i, n a multiple of eight: eight running powers, advanced by base^8.
+void scale_by_powers_packed(const Fp* in, Fp* out, size_t n, Fp base, Fp factor) {
   alignas(32) Fp start[kLanes];
-  Fp acc = Fp::one();
+  Fp acc = factor;
   for (auto& x : start) {
     x = acc;
     acc *= base;
   }
   PackedFp powers = PackedFp::load(start);
-  const PackedFp step(acc);
+  const PackedFp step(pow(base, kLanes));
   for (size_t i = 0; i < n; i += kLanes) {
     (PackedFp::load(in + i) * powers).store(out + i);
     powers *= step;
@@ -279,16 +279,29 @@ void transform(std::span<Fp> v, bool inverse) {
   dit(v, inverse);
 }
 
-// block[i] = coeffs[i] * base^i (block and coeffs may be the same array).
-void scale_by_powers(const Fp* coeffs, Fp* block, size_t n, Fp base) {
+// block[i] = coeffs[i] * factor * base^i (block and coeffs may be the same array).
+void scale_by_powers(const Fp* coeffs, Fp* block, size_t n, Fp base, Fp factor = Fp::one()) {
   if (vectorized(n)) {
-    scale_by_powers_packed(coeffs, block, n, base);
+    scale_by_powers_packed(coeffs, block, n, base, factor);
     return;
   }
-  Fp acc = Fp::one();
+  Fp acc = factor;
   for (size_t i = 0; i < n; ++i) {
     block[i] = coeffs[i] * acc;
     acc *= base;
+  }
+}
+
+// Block t of the output holds the coset shift · w^rev(t) · H_n in bit-reversed order, which makes the
+// whole output bit-reversed over shift · H_out. Blocks are written last to first, so that block 0 may
+// hold the coefficients (times 1 / factor) until it is written.
+void coset_blocks(std::span<Fp> buffer, unsigned log_blowup, Fp shift, Fp factor) {
+  const size_t n = buffer.size() >> log_blowup, cosets = size_t{1} << log_blowup;
+  const Fp w = two_adic_root(static_cast<unsigned>(__builtin_ctzll(buffer.size())));
+  for (size_t t = cosets; t-- > 0;) {
+    std::span<Fp> block = buffer.subspan(t * n, n);
+    scale_by_powers(buffer.data(), block.data(), n, shift * pow(w, reverse_bits(t, log_blowup)), factor);
+    dif(block);
   }
 }
 
@@ -298,8 +311,7 @@ void ntt(std::span<Fp> coeffs) { transform(coeffs, false); }
 
 void intt_bit_reversed(std::span<Fp> values) {
   dit(values, true);
-  const Fp n_inv = inverse(Fp(values.size()));
-  for (auto& x : values) x *= n_inv;
+  scale_by_powers(values.data(), values.data(), values.size(), Fp::one(), inverse(Fp(values.size())));
 }
 
 void intt(std::span<Fp> values) {
@@ -310,23 +322,20 @@ void intt(std::span<Fp> values) {
 ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift) {
   ExtColumns coords = split_coordinates(values);
   tbb::parallel_for(size_t{0}, Fp4::D, [&](size_t i) {
-    intt_bit_reversed(coords[i]);
-    scale_by_powers(coords[i].data(), coords[i].data(), coords[i].size(), inverse(shift));
+    dit(coords[i], true);
+    scale_by_powers(coords[i].data(), coords[i].data(), coords[i].size(), inverse(shift), inverse(Fp(coords[i].size())));
   });
   return coords;
 }
 
-// Block t of the output holds the coset shift · w^rev(t) · H_n in bit-reversed order, which makes the
-// whole output bit-reversed over shift · H_out. Blocks are written last to first, so that block 0 may
-// hold the coefficients until it is written.
 void coset_lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift) {
-  const size_t n = buffer.size() >> log_blowup, cosets = size_t{1} << log_blowup;
-  const Fp w = two_adic_root(static_cast<unsigned>(__builtin_ctzll(buffer.size())));
-  for (size_t t = cosets; t-- > 0;) {
-    std::span<Fp> block = buffer.subspan(t * n, n);
-    scale_by_powers(buffer.data(), block.data(), n, shift * pow(w, reverse_bits(t, log_blowup)));
-    dif(block);
-  }
+  coset_blocks(buffer, log_blowup, shift, Fp::one());
+}
+
+void lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift) {
+  const size_t n = buffer.size() >> log_blowup;
+  dit(buffer.first(n), true);
+  coset_blocks(buffer, log_blowup, shift, inverse(Fp(n)));  // the interpolation's 1/n, in the same pass
 }
 
 }  // namespace witprove::stark

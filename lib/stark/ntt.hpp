@@ -52,6 +52,9 @@ ExtColumns coset_intt_bit_reversed(std::span<const Fp4> values, Fp shift);
 // receives the extension. Done as 2^log_blowup transforms of size n (one per coset of the trace subgroup),
 // with no permutation pass: the bit-reversed order is the natural output order of decimation in frequency.
 void coset_lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift);
+// The same from the polynomial's values on H_n (n = buffer.size() >> log_blowup) in bit-reversed order
+// in the first n entries: interpolation and extension, the interpolation's 1/n folded into the coset scaling.
+void lde_bit_reversed_in_place(std::span<Fp> buffer, unsigned log_blowup, Fp shift);
 
 // [1, x, x^2, ..., x^(n-1)]
 template <class F>

@@ -17,6 +17,12 @@
 
 namespace witprove::stark {
 
+inline void stream_fence() {
+#if defined(__AVX2__)
+  _mm_sfence();
+#endif
+}
+
 struct PackedFp {
   static constexpr size_t kLanes = 8;
 
@@ -28,6 +34,9 @@ struct PackedFp {
   PackedFp(Fp x) : v(_mm256_set1_epi32(static_cast<int32_t>(x.monty()))) {}  // NOLINT: broadcast
   static PackedFp load(const Fp* p) { return PackedFp(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   void store(Fp* p) const { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
+  // A non-temporal store to a 32-byte aligned p: memory is written without first reading it into the cache
+  // (for output that is not read again soon); stream_fence() orders such stores before later ones.
+  void stream(Fp* p) const { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v); }
 
   friend PackedFp operator+(PackedFp a, PackedFp b) {
     const __m256i s = _mm256_add_epi32(a.v, b.v);
@@ -67,6 +76,7 @@ struct PackedFp {
   void store(Fp* p) const {
     for (size_t i = 0; i < kLanes; ++i) p[i] = v[i];
   }
+  void stream(Fp* p) const { store(p); }
   friend PackedFp operator+(PackedFp a, PackedFp b) {
     for (size_t i = 0; i < kLanes; ++i) a.v[i] += b.v[i];
     return a;

@@ -186,6 +186,7 @@ TEST_CASE("transforms longer than a cache block agree with direct evaluation") {
     // The inverse from values in bit-reversed order (as the prover lays a trace out) gives the coefficients.
     auto reversed = values;
     bit_reverse_permute(std::span(reversed));
+    const auto reversed_values = reversed;
     intt_bit_reversed(reversed);
     CHECK(reversed == coeffs);
     intt(values);
@@ -196,6 +197,11 @@ TEST_CASE("transforms longer than a cache block agree with direct evaluation") {
     const std::vector<Fp> lde = extend(coeffs, 1, shift);
     for (size_t i : samples)
       for (size_t s : {i, i + n}) CHECK(lde[s] == evaluate(coeffs, shift * pow(w2, reverse_bits(s, log_n + 1))));
+    // The same extension from the values on H_n in bit-reversed order (the prover's path for a trace).
+    std::vector<Fp> from_values(2 * n);
+    std::copy(reversed_values.begin(), reversed_values.end(), from_values.begin());
+    lde_bit_reversed_in_place(from_values, 1, shift);
+    CHECK(from_values == lde);
 
     // And back: the extension's bit-reversed values interpolate to the coefficients, then zeros.
     std::vector<Fp4> ext(2 * n);
