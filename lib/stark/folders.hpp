@@ -26,7 +26,8 @@ struct LookupContext {
 
 // Evaluates constraints on eight points of the quotient domain at once (stark/packed.hpp), reading the
 // committed LDE matrices column by column where they lie: no rows are copied. The AIR's constraints are
-// folded on packed values; the LogUp constraints are folded lane by lane after a packed fingerprint.
+// folded on packed values (PackedFp4Dot: products summed before they are reduced); the LogUp constraints
+// are folded lane by lane after a packed fingerprint.
 class ProverFolder : public FolderShorthands<ProverFolder> {
  public:
   using Var = PackedFp;
@@ -57,7 +58,7 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     block_ = &b;
     rows_contiguous_ = contiguous(b.rows);
     next_contiguous_ = contiguous(b.next_rows);
-    base_ = PackedFp4();
+    base_ = PackedFp4Dot();
     ext_acc_.fill(Fp4());
     index_ = 0;
     if (!groups_) return;
@@ -85,7 +86,7 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   Fp public_value(size_t i) const { return publics_[i]; }
   void assert_zero(PackedFp e) {
     assert(index_ < alpha_powers_.size());
-    base_ += alpha_powers_[index_++] * e;
+    base_.add(alpha_powers_[index_++], e);
   }
   void interact(uint32_t bus, std::string_view, std::span<const PackedFp> tuple, PackedFp multiplicity, LookupKind) {
     const auto d = logup::fingerprint(bus, tuple, gamma_, beta_powers_).unpack();
@@ -104,8 +105,8 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     ++index_;
   }
   // sum(alpha^i C_i) at each of the block's points.
-  std::array<Fp4, kLanes> folded() const {
-    auto out = base_.unpack();
+  std::array<Fp4, kLanes> folded() {
+    auto out = base_.value().unpack();
     for (size_t l = 0; l < kLanes; ++l) out[l] += ext_acc_[l];
     return out;
   }
@@ -133,7 +134,7 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   std::array<std::vector<Fp4>, kLanes> h_;
   const Block* block_ = nullptr;
   bool rows_contiguous_ = false, next_contiguous_ = false;
-  PackedFp4 base_;
+  PackedFp4Dot base_;
   std::array<Fp4, kLanes> ext_acc_{};
   size_t index_ = 0;
 };

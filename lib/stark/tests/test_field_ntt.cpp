@@ -102,6 +102,25 @@ TEST_CASE("inverses and batch inversion in Fp and Fp4") {
   CHECK(a * inverse(a) == Fp::one());
 }
 
+TEST_CASE("packed extension dot products agree with scalar ones, at the largest values and across reductions") {
+  std::mt19937_64 rng(11);
+  const Fp top = Fp(P - 1);
+  for (size_t terms : {1, 3, 4, 5, 9, 100}) {
+    for (bool extreme : {true, false}) {
+      PackedFp4Dot dot;
+      std::array<Fp4, PackedFp::kLanes> expected{};
+      for (size_t i = 0; i < terms; ++i) {
+        const Fp4 a = extreme ? Fp4(top, top, top, top) : Fp4(random_fp(rng), random_fp(rng), random_fp(rng), random_fp(rng));
+        std::array<Fp, PackedFp::kLanes> x;
+        for (auto& v : x) v = extreme ? top : random_fp(rng);
+        dot.add(a, PackedFp::load(x.data()));
+        for (size_t l = 0; l < PackedFp::kLanes; ++l) expected[l] += a * x[l];
+      }
+      CHECK(dot.value().unpack() == expected);
+    }
+  }
+}
+
 TEST_CASE("two-adic roots have exact order") {
   for (unsigned k : {1u, 2u, 10u, 24u}) {
     Fp w = two_adic_root(k);
