@@ -26,8 +26,8 @@ struct LookupContext {
 
 // Evaluates constraints on eight points of the quotient domain at once (stark/packed.hpp), reading the
 // committed LDE matrices column by column where they lie: no rows are copied. The AIR's constraints are
-// folded on packed values (PackedFp4Dot: products summed before they are reduced); the LogUp constraints
-// are folded lane by lane after a packed fingerprint.
+// folded on packed values (PackedFp4Dot: products summed before they are reduced), and so are the LogUp
+// constraints.
 class ProverFolder : public FolderShorthands<ProverFolder> {
  public:
   using Var = PackedFp;
@@ -47,34 +47,25 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
                std::span<const Fp4> alpha_powers, const LookupContext& lookups)
       : main_(main), fixed_(fixed), aux_(aux), publics_(public_values), alpha_powers_(alpha_powers),
         sum_step_(lookups.sum_step), gamma_(lookups.gamma), beta_powers_(lookups.beta_powers),
-        groups_(lookups.layout->num_groups()) {
-    for (size_t l = 0; l < kLanes; ++l) {
-      logup_.emplace_back(*lookups.layout, lookups.gamma, lookups.beta_powers);
-      h_[l].resize(groups_);
-    }
-  }
+        groups_(lookups.layout->num_groups()), logup_(*lookups.layout, lookups.gamma, lookups.beta_powers),
+        h_(groups_) {}
 
   void set_block(const Block& b) {
     block_ = &b;
     rows_contiguous_ = contiguous(b.rows);
     next_contiguous_ = contiguous(b.next_rows);
     base_ = PackedFp4Dot();
-    ext_acc_.fill(Fp4());
+    ext_acc_ = PackedFp4();
     index_ = 0;
     if (!groups_) return;
-    // Auxiliary values per lane: h_g, then S here and on the next row.
-    std::array<std::array<Fp4, kLanes>, 2> s;
-    for (size_t g = 0; g <= groups_; ++g)
-      for (int at_next = 0; at_next < (g == groups_ ? 2 : 1); ++at_next) {
-        PackedFp4 v;
-        for (size_t c = 0; c < Fp4::D; ++c) v.c[c] = read(aux_, Fp4::D * g + c, at_next);
-        const auto lanes = v.unpack();
-        for (size_t l = 0; l < kLanes; ++l) {
-          if (g < groups_) h_[l][g] = lanes[l];
-          else s[at_next][l] = lanes[l];
-        }
-      }
-    for (size_t l = 0; l < kLanes; ++l) logup_[l].start(h_[l], s[0][l], s[1][l]);
+    // Auxiliary values: h_g, then S here and on the next row.
+    auto ext = [&](size_t g, bool at_next) {
+      PackedFp4 v;
+      for (size_t c = 0; c < Fp4::D; ++c) v.c[c] = read(aux_, Fp4::D * g + c, at_next);
+      return v;
+    };
+    for (size_t g = 0; g < groups_; ++g) h_[g] = ext(g, false);
+    logup_.start(h_, ext(groups_, false), ext(groups_, true));
   }
   Var local(size_t c) const { return read(main_, c, false); }
   Var next(size_t c) const { return read(main_, c, true); }
@@ -89,27 +80,15 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
     base_.add(alpha_powers_[index_++], e);
   }
   void interact(uint32_t bus, std::string_view, std::span<const PackedFp> tuple, PackedFp multiplicity, LookupKind) {
-    const auto d = logup::fingerprint(bus, tuple, gamma_, beta_powers_).unpack();
-    const auto m = multiplicity.lanes();
-    bool closed = false;
-    for (size_t l = 0; l < kLanes; ++l)
-      if (auto c = logup_[l].add_fraction(d[l], m[l])) {
-        ext_acc_[l] += alpha_powers_[index_] * *c;
-        closed = true;
-      }
-    index_ += closed;
+    if (auto c = logup_.add_fraction(logup::fingerprint(bus, tuple, gamma_, beta_powers_), multiplicity))
+      ext_acc_ += alpha_powers_[index_++] * *c;
   }
   void finish_lookups() {
     if (!groups_) return;
-    for (size_t l = 0; l < kLanes; ++l) ext_acc_[l] += alpha_powers_[index_] * logup_[l].running_sum(sum_step_);
-    ++index_;
+    ext_acc_ += alpha_powers_[index_++] * logup_.running_sum(sum_step_);
   }
   // sum(alpha^i C_i) at each of the block's points.
-  std::array<Fp4, kLanes> folded() {
-    auto out = base_.value().unpack();
-    for (size_t l = 0; l < kLanes; ++l) out[l] += ext_acc_[l];
-    return out;
-  }
+  std::array<Fp4, kLanes> folded() { return (base_.value() + ext_acc_).unpack(); }
 
  private:
   static bool contiguous(const std::array<uint32_t, kLanes>& rows) {
@@ -130,12 +109,12 @@ class ProverFolder : public FolderShorthands<ProverFolder> {
   Fp4 sum_step_, gamma_;
   std::span<const Fp4> beta_powers_;
   size_t groups_;
-  std::vector<logup::RowConstraints<Fp>> logup_;
-  std::array<std::vector<Fp4>, kLanes> h_;
+  logup::RowConstraints<PackedFp, PackedFp4> logup_;
+  std::vector<PackedFp4> h_;
   const Block* block_ = nullptr;
   bool rows_contiguous_ = false, next_contiguous_ = false;
   PackedFp4Dot base_;
-  std::array<Fp4, kLanes> ext_acc_{};
+  PackedFp4 ext_acc_;
   size_t index_ = 0;
 };
 

@@ -65,44 +65,44 @@ inline PackedFp4 fingerprint(uint32_t bus, std::span<const PackedFp> tuple, Fp4 
 std::vector<Fp4> beta_powers(std::span<const AirSummary* const> tables, Fp4 beta);
 
 // The LogUp constraints of one row in the order both folders emit them: a group's constraint when its last
-// lookup is added, the running-sum constraint at the end. V: the tuples' values (Fp in the prover, Fp4 in
-// the verifier).
-template <class V>
+// lookup is added, the running-sum constraint at the end. V: the tuples' values, E: extension values (the
+// verifier: Fp4 and Fp4 at one point; the prover: PackedFp and PackedFp4 on eight points at once).
+template <class V, class E = Fp4>
 class RowConstraints {
  public:
   RowConstraints(const Layout& layout, Fp4 gamma, std::span<const Fp4> beta_powers)
       : layout_(&layout), gamma_(gamma), beta_powers_(beta_powers) {}
 
   // h: the groups' auxiliary values at this point; s, s_next: the running sum here and on the next row.
-  void start(std::span<const Fp4> h, Fp4 s, Fp4 s_next) {
+  void start(std::span<const E> h, E s, E s_next) {
     h_ = h;
     s_ = s;
     s_next_ = s_next;
     lookup_ = group_ = 0;
-    num_ = Fp4();
-    den_ = Fp4::one();
+    num_ = E();
+    den_ = E(Fp4::one());
   }
 
   // Adds lookup m / d(tuple); returns the group's constraint when this lookup closes it.
-  std::optional<Fp4> add(uint32_t bus, std::span<const V> tuple, const V& multiplicity) {
+  std::optional<E> add(uint32_t bus, std::span<const V> tuple, const V& multiplicity) {
     return add_fraction(fingerprint(bus, tuple, gamma_, beta_powers_), multiplicity);
   }
   // The same with the fingerprint d already computed.
-  std::optional<Fp4> add_fraction(const Fp4& d, const V& multiplicity) {
+  std::optional<E> add_fraction(const E& d, const V& multiplicity) {
     num_ = num_ * d + den_ * multiplicity;
-    den_ *= d;
+    den_ = den_ * d;
     if (++lookup_ != layout_->group_end[group_]) return std::nullopt;
-    Fp4 c = h_[group_] * den_ - num_;
+    E c = h_[group_] * den_ - num_;
     ++group_;
-    num_ = Fp4();
-    den_ = Fp4::one();
+    num_ = E();
+    den_ = E(Fp4::one());
     return c;
   }
 
   // S' - S - sum_g h_g + L/n, given sum_step = L/n.
-  Fp4 running_sum(Fp4 sum_step) const {
-    Fp4 c = s_next_ - s_ + sum_step;
-    for (const Fp4& h : h_) c -= h;
+  E running_sum(Fp4 sum_step) const {
+    E c = s_next_ - s_ + E(sum_step);
+    for (const E& h : h_) c = c - h;
     return c;
   }
 
@@ -110,8 +110,8 @@ class RowConstraints {
   const Layout* layout_;
   Fp4 gamma_;
   std::span<const Fp4> beta_powers_;
-  std::span<const Fp4> h_;
-  Fp4 s_, s_next_, num_, den_ = Fp4::one();
+  std::span<const E> h_;
+  E s_, s_next_, num_, den_ = E(Fp4::one());
   size_t lookup_ = 0, group_ = 0;
 };
 

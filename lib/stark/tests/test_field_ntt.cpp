@@ -121,6 +121,33 @@ TEST_CASE("packed extension dot products agree with scalar ones, at the largest 
   }
 }
 
+TEST_CASE("packed extension products agree with Fp4 products lane by lane") {
+  std::mt19937_64 rng(12);
+  auto random_packed = [&](bool extreme) {
+    PackedFp4 v;
+    for (auto& c : v.c) {
+      std::array<Fp, PackedFp::kLanes> lanes;
+      for (auto& x : lanes) x = extreme ? Fp(P - 1) : random_fp(rng);
+      c = PackedFp::load(lanes.data());
+    }
+    return v;
+  };
+  for (int round = 0; round < 20; ++round) {
+    const PackedFp4 a = random_packed(round == 0), b = random_packed(round == 0);
+    const Fp4 k(random_fp(rng), random_fp(rng), random_fp(rng), random_fp(rng));
+    const auto ab = (a * b).unpack(), kb = (k * b).unpack(), a_minus_b = (a - b).unpack();
+    const auto a_times_base = (a * b.c[2]).unpack();
+    const auto x = a.unpack(), y = b.unpack();
+    const auto base = b.c[2].lanes();
+    for (size_t l = 0; l < PackedFp::kLanes; ++l) {
+      CHECK(ab[l] == x[l] * y[l]);
+      CHECK(kb[l] == k * y[l]);
+      CHECK(a_minus_b[l] == x[l] - y[l]);
+      CHECK(a_times_base[l] == x[l] * base[l]);
+    }
+  }
+}
+
 TEST_CASE("two-adic roots have exact order") {
   for (unsigned k : {1u, 2u, 10u, 24u}) {
     Fp w = two_adic_root(k);
