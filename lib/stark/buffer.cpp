@@ -7,7 +7,6 @@
 #include <mutex>
 #include <new>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 namespace witprove::stark {
@@ -15,10 +14,18 @@ namespace {
 
 size_t round_up(size_t bytes, size_t unit) { return (bytes + unit - 1) / unit * unit; }
 
+// A range of memory inside one mapping of ours. Blocks assembled by mremap are several mappings (a moved
+// range keeps its own identity and does not merge with its neighbours), and kernels before 6.17 refuse to
+// move a range across mappings, so blocks are remembered as their pieces and only pieces are moved.
+struct Piece {
+  char* at;
+  size_t length;
+};
+
 struct BlockCache {
   std::mutex mutex;
-  std::vector<std::pair<void*, size_t>> kept;  // freed, still mapped: address and mapped length
-  std::unordered_map<void*, size_t> in_use;    // handed out: address and mapped length
+  std::vector<Piece> kept;                                // freed, still mapped
+  std::unordered_map<void*, std::vector<Piece>> in_use;  // handed out: the pieces each block is made of
 };
 
 BlockCache& cache() {
@@ -26,19 +33,58 @@ BlockCache& cache() {
   return c;
 }
 
+void unmap(const Piece& piece) { munmap(piece.at, piece.length); }
+
 // Maps `length` bytes (a multiple of kLargeBlock) at an address aligned to kLargeBlock, so that huge pages
 // cover the block from its first byte and mremap can move whole page-table entries between blocks.
-void* map_aligned(size_t length) {
+// Returns nullptr when the system has no room.
+char* map_aligned(size_t length) {
   const size_t slack = kLargeBlock;
   void* raw = mmap(nullptr, length + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) throw std::bad_alloc();
+  if (raw == MAP_FAILED) return nullptr;
   const auto start = reinterpret_cast<uintptr_t>(raw);
   const uintptr_t aligned = round_up(start, kLargeBlock);
   if (aligned > start) munmap(raw, aligned - start);
   if (const size_t tail = start + length + slack - (aligned + length)) munmap(reinterpret_cast<void*>(aligned + length), tail);
-  void* p = reinterpret_cast<void*>(aligned);
+  char* p = reinterpret_cast<char*>(aligned);
   madvise(p, length, MADV_HUGEPAGE);  // advisory: without transparent huge pages this changes nothing
   return p;
+}
+
+// Moves the largest kept pieces, in turn, to the front of the fresh block [p, p + length); returns its
+// pieces. A move that fails leaves the rest of the block fresh: the range it was to fill is mapped anew
+// (a failed mremap may already have unmapped it). Throws std::bad_alloc, with the block unmapped, when
+// even that fails.
+std::vector<Piece> fill_from_kept(BlockCache& c, char* p, size_t length) {
+  std::vector<Piece> pieces;
+  pieces.reserve(c.kept.size() + 2);  // below, pieces are added without allocating
+  std::sort(c.kept.begin(), c.kept.end(), [](const Piece& a, const Piece& b) { return a.length < b.length; });
+  size_t filled = 0;
+  while (filled < length && !c.kept.empty()) {
+    Piece& source = c.kept.back();
+    const size_t part = std::min(source.length, length - filled);
+    char* to = p + filled;
+    if (mremap(source.at, part, part, MREMAP_MAYMOVE | MREMAP_FIXED, to) == MAP_FAILED) {
+      if (mmap(to, part, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+        munmap(p, length);
+        throw std::bad_alloc();
+      }
+      madvise(to, part, MADV_HUGEPAGE);
+      pieces.push_back({to, part});
+      filled += part;
+      break;
+    }
+    pieces.push_back({to, part});
+    filled += part;
+    if (part < source.length) {
+      source.at += part;
+      source.length -= part;
+    } else {
+      c.kept.pop_back();
+    }
+  }
+  if (filled < length) pieces.push_back({p + filled, length - filled});
+  return pieces;
 }
 
 }  // namespace
@@ -47,46 +93,40 @@ void* acquire_block(size_t bytes) {
   auto& c = cache();
   const size_t length = round_up(bytes, kLargeBlock);
   std::lock_guard lock(c.mutex);
-  c.kept.reserve(c.kept.size() + 1);  // the splits below then cannot throw
-  // The smallest kept block that holds the request: its pages are already the process's (no fault, no
-  // zeroing by the kernel, no memory asked of a host that took freed pages back). The part past the request
-  // stays kept.
+  c.kept.reserve(c.kept.size() + 1);  // the split below then cannot throw
+  // The smallest kept piece that holds the request: its pages are already the process's (no fault, no
+  // zeroing by the kernel, no memory asked of a host that took freed pages back). The rest stays kept.
   size_t best = c.kept.size();
   for (size_t i = 0; i < c.kept.size(); ++i)
-    if (c.kept[i].second >= length && (best == c.kept.size() || c.kept[i].second < c.kept[best].second)) best = i;
+    if (c.kept[i].length >= length && (best == c.kept.size() || c.kept[i].length < c.kept[best].length)) best = i;
   if (best < c.kept.size()) {
-    const auto [p, kept_length] = c.kept[best];
-    c.in_use.emplace(p, length);  // first: it may throw, and then nothing has changed
-    if (kept_length > length) {
-      c.kept[best] = {static_cast<char*>(p) + length, kept_length - length};
+    const Piece piece = c.kept[best];
+    c.in_use.emplace(piece.at, std::vector<Piece>{{piece.at, length}});  // first: it may throw
+    if (piece.length > length) {
+      c.kept[best] = {piece.at + length, piece.length - length};
     } else {
       c.kept[best] = c.kept.back();
       c.kept.pop_back();
     }
-    return p;
+    return piece.at;
   }
-  // No kept block holds it: a fresh mapping whose front is made of kept blocks, largest first, moved there
-  // by mremap (pages move with their page tables: nothing is zeroed or copied); only the rest is faulted in
-  // fresh. So the process never maps more than the most it had in use at once.
-  char* p = static_cast<char*>(map_aligned(length));
+  // No kept piece holds it: a fresh mapping whose front is made of kept pieces moved there by mremap (pages
+  // move with their page tables: nothing is zeroed or copied); only the rest is faulted in fresh. So the
+  // process maps at most the most it had in use at once, unless a move fails. Where the system refuses the
+  // fresh mapping beside the kept pieces, they are given back and it is tried once more.
+  char* p = map_aligned(length);
+  if (!p) {
+    for (const Piece& piece : c.kept) unmap(piece);
+    c.kept.clear();
+    p = map_aligned(length);
+    if (!p) throw std::bad_alloc();
+  }
+  std::vector<Piece> pieces = fill_from_kept(c, p, length);
   try {
-    c.in_use.emplace(p, length);
+    c.in_use.emplace(p, std::move(pieces));
   } catch (...) {
     munmap(p, length);
     throw std::bad_alloc();
-  }
-  std::sort(c.kept.begin(), c.kept.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-  for (size_t filled = 0; filled < length && !c.kept.empty();) {
-    auto& [q, kept_length] = c.kept.back();
-    const size_t part = std::min(kept_length, length - filled);
-    if (mremap(q, part, part, MREMAP_MAYMOVE | MREMAP_FIXED, p + filled) == MAP_FAILED) break;  // rest: fresh
-    filled += part;
-    if (part < kept_length) {
-      q = static_cast<char*>(q) + part;
-      kept_length -= part;
-    } else {
-      c.kept.pop_back();
-    }
   }
   return p;
 }
@@ -95,20 +135,23 @@ void release_block(void* p, size_t bytes) noexcept {
   auto& c = cache();
   std::lock_guard lock(c.mutex);
   const auto it = c.in_use.find(p);
-  const size_t length = it == c.in_use.end() ? round_up(bytes, kLargeBlock) : it->second;
-  if (it != c.in_use.end()) c.in_use.erase(it);
-  try {
-    c.kept.emplace_back(p, length);
-  } catch (...) {
-    munmap(p, length);  // no room to remember it: give it back
+  if (it == c.in_use.end()) {  // not ours: cannot happen through LargeBlockAllocator
+    munmap(p, round_up(bytes, kLargeBlock));
+    return;
   }
+  try {
+    c.kept.insert(c.kept.end(), it->second.begin(), it->second.end());
+  } catch (...) {
+    for (const Piece& piece : it->second) unmap(piece);  // no room to remember them: give them back
+  }
+  c.in_use.erase(it);
 }
 
 size_t kept_block_bytes() noexcept {
   auto& c = cache();
   std::lock_guard lock(c.mutex);
   size_t total = 0;
-  for (const auto& [p, length] : c.kept) total += length;
+  for (const Piece& piece : c.kept) total += piece.length;
   return total;
 }
 

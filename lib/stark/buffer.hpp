@@ -5,8 +5,10 @@
 // reuses them instead of having the kernel zero fresh pages again, which on a virtual machine that returns
 // freed memory to its host (free page reporting) also costs a host fault per page, about 1-2.5 s per GB
 // measured. A request takes the smallest kept block that holds it (the rest stays kept); one that no kept
-// block holds is assembled from kept blocks moved by mremap (page tables move, nothing is zeroed or copied)
-// and fresh pages for the rest. So a process maps at most the most it had in use at once, and keeps it.
+// block holds is assembled from kept blocks moved by mremap (page tables move, nothing is zeroed or copied;
+// a block is remembered as the mappings it is made of, since older kernels move only within one mapping)
+// and fresh pages for the rest. So a process maps at most the most it had in use at once (unless the system
+// refuses a move, and then the rest of that block is fresh), and keeps it until it exits.
 #pragma once
 
 #include <cstddef>

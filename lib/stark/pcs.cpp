@@ -51,11 +51,11 @@ Committed extend_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveT
   const unsigned log_n = static_cast<unsigned>(__builtin_ctzll(trace.height));
   return extend_columns(trace.width, trace.height, log_blowup, shift, true, timings, [&](ColumnMatrix& lde) {
     // Rows are taken in bit-reversed order, the order the inverse transform wants: no permutation pass.
-    // A task takes the rows of 256 consecutive positions, whole rows read one after another, gathers 16
-    // columns' values at a time and writes each column's 256 values with non-temporal stores (the matrix
-    // is far larger than the cache: reading its lines first would only double the traffic). Taking all
-    // rows for a few columns instead reads a cache line from each of n scattered rows per 16 columns, bound
-    // by memory latency: 5-6x slower on a 2,474-column table.
+    // A task takes the rows of 256 consecutive positions (a few MB that stay in the cache while it runs),
+    // gathers 16 columns of them at a time and writes each column's 256 values with non-temporal stores
+    // (the matrix is far larger than the cache: reading its lines first would only double the traffic).
+    // Taking all rows for a few columns instead reads a cache line from each of n scattered rows per 16
+    // columns, bound by memory latency: 5-6x slower on a 2,474-column table.
     constexpr size_t kRows = 256, kTile = 16;
     const size_t width = trace.width, rows = std::min(kRows, trace.height);
     const bool aligned = rows == kRows && reinterpret_cast<uintptr_t>(lde.data.data()) % 32 == 0;

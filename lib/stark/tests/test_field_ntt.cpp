@@ -104,7 +104,7 @@ TEST_CASE("inverses and batch inversion in Fp and Fp4") {
 
 TEST_CASE("packed extension dot products agree with scalar ones, at the largest values and across reductions") {
   std::mt19937_64 rng(11);
-  const Fp top = Fp(P - 1);
+  const Fp top = Fp::from_monty(P - 1);  // the largest Montgomery form: the largest products
   for (size_t terms : {1, 3, 4, 5, 9, 100}) {
     for (bool extreme : {true, false}) {
       PackedFp4Dot dot;
@@ -127,7 +127,7 @@ TEST_CASE("packed extension products agree with Fp4 products lane by lane") {
     PackedFp4 v;
     for (auto& c : v.c) {
       std::array<Fp, PackedFp::kLanes> lanes;
-      for (auto& x : lanes) x = extreme ? Fp(P - 1) : random_fp(rng);
+      for (auto& x : lanes) x = extreme ? Fp::from_monty(P - 1) : random_fp(rng);
       c = PackedFp::load(lanes.data());
     }
     return v;
