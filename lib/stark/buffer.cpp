@@ -15,7 +15,7 @@ namespace {
 size_t round_up(size_t bytes, size_t unit) { return (bytes + unit - 1) / unit * unit; }
 
 // A range of memory inside one mapping of ours. Blocks assembled by mremap are several mappings (a moved
-// range keeps its own identity and does not merge with its neighbours), and kernels before 6.17 refuse to
+// range keeps its own identity and need not merge with its neighbours), and kernels before 6.17 refuse to
 // move a range across mappings, so blocks are remembered as their pieces and only pieces are moved.
 struct Piece {
   char* at;
@@ -29,7 +29,7 @@ struct BlockCache {
 };
 
 BlockCache& cache() {
-  static BlockCache c;
+  static BlockCache& c = *new BlockCache;  // never destroyed: blocks may be released during static destruction
   return c;
 }
 
@@ -51,13 +51,11 @@ char* map_aligned(size_t length) {
   return p;
 }
 
-// Moves the largest kept pieces, in turn, to the front of the fresh block [p, p + length); returns its
-// pieces. A move that fails leaves the rest of the block fresh: the range it was to fill is mapped anew
-// (a failed mremap may already have unmapped it). Throws std::bad_alloc, with the block unmapped, when
-// even that fails.
-std::vector<Piece> fill_from_kept(BlockCache& c, char* p, size_t length) {
-  std::vector<Piece> pieces;
-  pieces.reserve(c.kept.size() + 2);  // below, pieces are added without allocating
+// Moves the largest kept pieces, in turn, to the front of the fresh block [p, p + length) and lists its
+// pieces in `pieces` (its capacity at least the kept pieces and two, so nothing here allocates). A move
+// that fails leaves the rest of the block fresh: the range it was to fill is mapped anew (a failed mremap
+// may already have unmapped it). Throws std::bad_alloc, with the block unmapped, when even that fails.
+void fill_from_kept(BlockCache& c, char* p, size_t length, std::vector<Piece>& pieces) {
   std::sort(c.kept.begin(), c.kept.end(), [](const Piece& a, const Piece& b) { return a.length < b.length; });
   size_t filled = 0;
   while (filled < length && !c.kept.empty()) {
@@ -84,7 +82,6 @@ std::vector<Piece> fill_from_kept(BlockCache& c, char* p, size_t length) {
     }
   }
   if (filled < length) pieces.push_back({p + filled, length - filled});
-  return pieces;
 }
 
 }  // namespace
@@ -93,7 +90,6 @@ void* acquire_block(size_t bytes) {
   auto& c = cache();
   const size_t length = round_up(bytes, kLargeBlock);
   std::lock_guard lock(c.mutex);
-  c.kept.reserve(c.kept.size() + 1);  // the split below then cannot throw
   // The smallest kept piece that holds the request: its pages are already the process's (no fault, no
   // zeroing by the kernel, no memory asked of a host that took freed pages back). The rest stays kept.
   size_t best = c.kept.size();
@@ -114,6 +110,8 @@ void* acquire_block(size_t bytes) {
   // move with their page tables: nothing is zeroed or copied); only the rest is faulted in fresh. So the
   // process maps at most the most it had in use at once, unless a move fails. Where the system refuses the
   // fresh mapping beside the kept pieces, they are given back and it is tried once more.
+  std::vector<Piece> pieces;
+  pieces.reserve(c.kept.size() + 2);
   char* p = map_aligned(length);
   if (!p) {
     for (const Piece& piece : c.kept) unmap(piece);
@@ -121,7 +119,7 @@ void* acquire_block(size_t bytes) {
     p = map_aligned(length);
     if (!p) throw std::bad_alloc();
   }
-  std::vector<Piece> pieces = fill_from_kept(c, p, length);
+  fill_from_kept(c, p, length, pieces);
   try {
     c.in_use.emplace(p, std::move(pieces));
   } catch (...) {
@@ -131,14 +129,11 @@ void* acquire_block(size_t bytes) {
   return p;
 }
 
-void release_block(void* p, size_t bytes) noexcept {
+void release_block(void* p, size_t) noexcept {
   auto& c = cache();
   std::lock_guard lock(c.mutex);
   const auto it = c.in_use.find(p);
-  if (it == c.in_use.end()) {  // not ours: cannot happen through LargeBlockAllocator
-    munmap(p, round_up(bytes, kLargeBlock));
-    return;
-  }
+  if (it == c.in_use.end()) return;  // not a block in use (cannot happen through LargeBlockAllocator): left alone
   try {
     c.kept.insert(c.kept.end(), it->second.begin(), it->second.end());
   } catch (...) {

@@ -8,7 +8,8 @@
 // block holds is assembled from kept blocks moved by mremap (page tables move, nothing is zeroed or copied;
 // a block is remembered as the mappings it is made of, since older kernels move only within one mapping)
 // and fresh pages for the rest. So a process maps at most the most it had in use at once (unless the system
-// refuses a move, and then the rest of that block is fresh), and keeps it until it exits.
+// refuses a move, and then the rest of that block is fresh), and keeps it: kept blocks go back to the
+// system only when it refuses a fresh mapping beside them.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +21,7 @@ namespace witprove::stark {
 
 inline constexpr size_t kLargeBlock = size_t{1} << 21;
 void* acquire_block(size_t bytes);  // throws std::bad_alloc
-void release_block(void* p, size_t bytes) noexcept;
+void release_block(void* p, size_t bytes) noexcept;  // p from acquire_block; anything else is ignored
 // Bytes held in kept blocks: mapped, not in use.
 size_t kept_block_bytes() noexcept;
 
