@@ -5,11 +5,13 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <system_error>
 
 #include "stark/folders.hpp"
 #include "stark/fri.hpp"
+#include "stark/packed.hpp"
 #include "stark/pcs.hpp"
 #include "stark/spill.hpp"
 #include "stark/protocol.hpp"
@@ -28,40 +30,77 @@ struct TableState {
   Fp4 lookup_sum;
 };
 
+// Inverts packed extension values lane by lane with Montgomery's trick: one inversion per lane for the
+// whole span. A zero value (a zero fingerprint: probability about lookups / 2^124) leaves its lane without
+// inverses in this span; the auxiliary columns are then wrong and the proof fails to verify.
+void batch_inverse_lanes(std::span<PackedFp4> values) {
+  std::vector<PackedFp4> prefix(values.size());
+  PackedFp4 acc(Fp4::one());
+  for (size_t i = 0; i < values.size(); ++i) {
+    prefix[i] = acc;
+    acc = acc * values[i];
+  }
+  const auto lanes = acc.unpack();
+  PackedFp4 inv;
+  for (size_t c = 0; c < Fp4::D; ++c) {
+    std::array<Fp, PackedFp::kLanes> coordinate;
+    for (size_t l = 0; l < PackedFp::kLanes; ++l) coordinate[l] = inverse(lanes[l]).c[c];
+    inv.c[c] = PackedFp::load(coordinate.data());
+  }
+  for (size_t i = values.size(); i-- > 0;) {
+    const PackedFp4 next = inv * values[i];
+    values[i] = inv * prefix[i];
+    inv = next;
+  }
+}
+
 // LogUp auxiliary trace (stark/logup.hpp): per group g the sum h_g of its fractions m_k / d_k, then the
-// running sum S with S[i+1] = S[i] + sum_g h_g(i) - L/n, so that the sum wraps around to S[0].
+// running sum S with S[i+1] = S[i] + sum_g h_g(i) - L/n, so that the sum wraps around to S[0]. Rows are
+// taken eight at a time (a table of fewer rows repeats its last row in the spare lanes): the tuples are
+// evaluated row by row, the fingerprints, inverses and sums on packed values.
 Trace build_aux_trace(TableState& ts, Fp4 gamma, std::span<const Fp4> beta_powers) {
+  constexpr size_t kLanes = PackedFp::kLanes;
   const Trace& main = *ts.in->trace;
   const AirSummary& summary = *ts.shape.summary;
   const logup::Layout& layout = ts.shape.layout;
   const RowProgram& program = summary.interaction_values;
-  size_t n = main.height, k_count = summary.interactions.size(), groups = layout.num_groups();
+  const size_t n = main.height, k_count = summary.interactions.size(), groups = layout.num_groups();
+  const size_t outputs = program.outputs.size(), packs = (n + kLanes - 1) / kLanes;
+  std::array<uint32_t, kLanes> lane_offsets;  // lane l's outputs start at l * outputs
+  for (size_t l = 0; l < kLanes; ++l) lane_offsets[l] = static_cast<uint32_t>(l * outputs);
   Trace aux(layout.aux_width(), n);
   std::vector<Fp4> terms(n);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const auto& r) {
-    std::vector<Fp> scratch(program.nodes.size()), values(program.outputs.size());
-    std::vector<Fp4> inv(r.size() * k_count);
-    std::vector<Fp> mult(r.size() * k_count);
-    for (size_t i = r.begin(); i < r.end(); ++i) {
-      program.evaluate(main, *ts.fixed_trace, i, ts.in->public_values, scratch, values);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, packs, 128), [&](const auto& r) {
+    std::vector<Fp> scratch(program.nodes.size()), values(kLanes * outputs);
+    std::vector<PackedFp> tuple, mult(r.size() * k_count);
+    std::vector<PackedFp4> inv(r.size() * k_count);
+    for (size_t p = r.begin(); p < r.end(); ++p) {
+      for (size_t l = 0; l < kLanes; ++l)
+        program.evaluate(main, *ts.fixed_trace, std::min(p * kLanes + l, n - 1), ts.in->public_values, scratch,
+                         std::span(values).subspan(l * outputs, outputs));
+      auto output = [&](size_t o) { return PackedFp::gather(values.data() + o, lane_offsets.data()); };
       for (size_t k = 0; k < k_count; ++k) {
         const auto& in = summary.interactions[k];
-        std::span<const Fp> tuple(values.data() + in.first_output, in.arity);
-        inv[(i - r.begin()) * k_count + k] = logup::fingerprint(in.bus, tuple, gamma, beta_powers);
-        mult[(i - r.begin()) * k_count + k] = values[in.first_output + in.arity];
+        tuple.resize(in.arity);
+        for (size_t j = 0; j < in.arity; ++j) tuple[j] = output(in.first_output + j);
+        inv[(p - r.begin()) * k_count + k] = logup::fingerprint(in.bus, std::span<const PackedFp>(tuple), gamma, beta_powers);
+        mult[(p - r.begin()) * k_count + k] = output(in.first_output + in.arity);
       }
     }
-    batch_inverse(std::span(inv));
-    for (size_t i = r.begin(); i < r.end(); ++i) {
-      Fp4 t;
+    batch_inverse_lanes(std::span(inv));
+    for (size_t p = r.begin(); p < r.end(); ++p) {
+      PackedFp4 t;
       size_t k = 0;
       for (size_t g = 0; g < groups; ++g) {
-        Fp4 h;
-        for (; k < layout.group_end[g]; ++k) h += inv[(i - r.begin()) * k_count + k] * mult[(i - r.begin()) * k_count + k];
-        for (size_t c = 0; c < Fp4::D; ++c) aux.at(i, Fp4::D * g + c) = h.c[c];
+        PackedFp4 h;
+        for (; k < layout.group_end[g]; ++k) h += inv[(p - r.begin()) * k_count + k] * mult[(p - r.begin()) * k_count + k];
+        const auto lanes = h.unpack();
+        for (size_t l = 0; l < kLanes && p * kLanes + l < n; ++l)
+          for (size_t c = 0; c < Fp4::D; ++c) aux.at(p * kLanes + l, Fp4::D * g + c) = lanes[l].c[c];
         t += h;
       }
-      terms[i] = t;
+      const auto lanes = t.unpack();
+      for (size_t l = 0; l < kLanes && p * kLanes + l < n; ++l) terms[p * kLanes + l] = lanes[l];
     }
   });
   Fp4 total;
