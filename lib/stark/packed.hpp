@@ -11,6 +11,8 @@
 
 #if defined(__AVX2__)
 #include <immintrin.h>
+#include <span>
+#include <vector>
 #endif
 
 #include "stark/field.hpp"
@@ -174,27 +176,28 @@ inline PackedFp4 operator*(const PackedFp4& a, const PackedFp4& b) {
 }
 inline PackedFp4 operator*(const Fp4& a, const PackedFp4& b) { return PackedFp4(a) * b; }
 
-// sum_i a_i * x_i for extension coefficients a_i and packed base values x_i: D base-field dot products.
-// With AVX2 each product of two Montgomery forms (below p^2 < 2^62) is added in 64 bits, on the even and
-// the odd lanes apart, and reduced once per kBatch terms: four products add up to less than 2p · 2^32, so
-// subtracting p once from the high half leaves what one Montgomery reduction takes. A term then costs two
-// 32x32-bit multiplies per coordinate instead of a full modular product.
-class PackedFp4Dot {
+// sum_i a_i * b_i over packed base values. With AVX2 each product of two Montgomery forms (below
+// p^2 < 2^62) is added in 64 bits, on the even and the odd lanes apart, and reduced once per kBatch terms:
+// four products add up to less than 2p · 2^32, so subtracting p once from the high half leaves what one
+// Montgomery reduction takes. A term then costs two 32x32-bit multiplies instead of a full modular product.
+class PackedFpDot {
  public:
-  void add(const Fp4& a, PackedFp x) {
+  void add(PackedFp a, PackedFp b) {
 #if defined(__AVX2__)
-    const __m256i x_odd = _mm256_srli_epi64(x.v, 32);
-    for (size_t k = 0; k < Fp4::D; ++k) {
-      const __m256i b = _mm256_set1_epi32(static_cast<int32_t>(a.c[k].monty()));
-      even_[k] = _mm256_add_epi64(even_[k], _mm256_mul_epu32(x.v, b));
-      odd_[k] = _mm256_add_epi64(odd_[k], _mm256_mul_epu32(x_odd, b));
-    }
-    if (++pending_ == kBatch) flush();
+    add_products(_mm256_mul_epu32(a.v, b.v), _mm256_mul_epu32(_mm256_srli_epi64(a.v, 32), _mm256_srli_epi64(b.v, 32)));
 #else
-    total_ += a * x;
+    total_ += a * b;
 #endif
   }
-  PackedFp4 value() {
+#if defined(__AVX2__)
+  // The 64-bit products of the even lanes and of the odd lanes, each below p^2.
+  void add_products(__m256i even, __m256i odd) {
+    even_ = _mm256_add_epi64(even_, even);
+    odd_ = _mm256_add_epi64(odd_, odd);
+    if (++pending_ == kBatch) flush();
+  }
+#endif
+  PackedFp value() {
 #if defined(__AVX2__)
     flush();
 #endif
@@ -215,17 +218,64 @@ class PackedFp4Dot {
   }
   void flush() {
     if (!pending_) return;
-    for (size_t k = 0; k < Fp4::D; ++k) {
-      const __m256i lo = reduce(even_[k]), hi = reduce(odd_[k]);
-      total_.c[k] += PackedFp(_mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0b10101010));
-      even_[k] = odd_[k] = _mm256_setzero_si256();
-    }
+    const __m256i lo = reduce(even_), hi = reduce(odd_);
+    total_ += PackedFp(_mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0b10101010));
+    even_ = odd_ = _mm256_setzero_si256();
     pending_ = 0;
   }
-  __m256i even_[Fp4::D] = {}, odd_[Fp4::D] = {};  // a plain array: std::array would drop the vector type's attributes
+  __m256i even_ = _mm256_setzero_si256(), odd_ = _mm256_setzero_si256();
   size_t pending_ = 0;
 #endif
-  PackedFp4 total_;
+  PackedFp total_;
 };
+
+// sum_i a_i * x_i for extension coefficients a_i and packed base values x_i: D base-field dot products
+// (PackedFpDot), the coefficient's coordinates broadcast.
+class PackedFp4Dot {
+ public:
+  void add(const Fp4& a, PackedFp x) {
+#if defined(__AVX2__)
+    const __m256i x_odd = _mm256_srli_epi64(x.v, 32);
+    for (size_t k = 0; k < Fp4::D; ++k) {
+      const __m256i b = _mm256_set1_epi32(static_cast<int32_t>(a.c[k].monty()));  // its odd lanes hold it too
+      dots_[k].add_products(_mm256_mul_epu32(x.v, b), _mm256_mul_epu32(x_odd, b));
+    }
+#else
+    for (size_t k = 0; k < Fp4::D; ++k) dots_[k].add(PackedFp(a.c[k]), x);
+#endif
+  }
+  PackedFp4 value() {
+    PackedFp4 out;
+    for (size_t k = 0; k < Fp4::D; ++k) out.c[k] = dots_[k].value();
+    return out;
+  }
+
+ private:
+  PackedFpDot dots_[Fp4::D];
+};
+
+// Inverts packed extension values lane by lane with Montgomery's trick: one inversion per lane for the
+// whole span. A zero value leaves its lane without inverses in this span (callers divide by values that are
+// zero with negligible probability, and a wrong result then fails verification).
+inline void batch_inverse_lanes(std::span<PackedFp4> values) {
+  std::vector<PackedFp4> prefix(values.size());
+  PackedFp4 acc(Fp4::one());
+  for (size_t i = 0; i < values.size(); ++i) {
+    prefix[i] = acc;
+    acc = acc * values[i];
+  }
+  const auto lanes = acc.unpack();
+  PackedFp4 inv;
+  for (size_t c = 0; c < Fp4::D; ++c) {
+    std::array<Fp, PackedFp::kLanes> coordinate;
+    for (size_t l = 0; l < PackedFp::kLanes; ++l) coordinate[l] = inverse(lanes[l]).c[c];
+    inv.c[c] = PackedFp::load(coordinate.data());
+  }
+  for (size_t i = values.size(); i-- > 0;) {
+    const PackedFp4 next = inv * values[i];
+    values[i] = inv * prefix[i];
+    inv = next;
+  }
+}
 
 }  // namespace witprove::stark

@@ -1,8 +1,10 @@
 #include "stark/pcs.hpp"
 
 #include <fmt/format.h>
+#include <tbb/blocked_range2d.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <stdexcept>
@@ -112,26 +114,50 @@ Committed commit_coefficients(const ColumnMatrix& coeffs, unsigned log_blowup, F
 
 // Barycentric evaluation on the coset s·H_n held by the first n LDE rows (x_j = s·w^rev(j)):
 //   p(z) = (z^n - s^n) / (n s^n) · sum_j v_j x_j / (z - x_j).
+namespace {
+
+constexpr size_t kLanes = PackedFp::kLanes;
+
+// The points shift · w^bitrev(j) of a coset in bit-reversed order for rows j = first .. first + 7, where
+// `natural` holds the powers of w, a generator of the 2^log_size-th roots of unity; rows past the end
+// repeat the last point.
+PackedFp coset_points(std::span<const Fp> natural, unsigned log_size, Fp shift, size_t first) {
+  std::array<Fp, kLanes> x;
+  for (size_t l = 0; l < kLanes; ++l) x[l] = natural[reverse_bits(std::min(first + l, natural.size() - 1), log_size)];
+  return PackedFp(shift) * PackedFp::load(x.data());
+}
+
+// 1 / (x - z) for packed base points x.
+void inverse_differences(std::span<const PackedFp> x, const Fp4& z, std::vector<PackedFp4>& out) {
+  out.assign(x.size(), PackedFp4(Fp4() - z));
+  for (size_t g = 0; g < x.size(); ++g) out[g].c[0] += x[g];
+  batch_inverse_lanes(std::span(out));
+}
+
+}  // namespace
+
 OpeningWeights opening_weights(unsigned log_n, Fp shift, std::span<const Fp4> points) {
   const size_t n = size_t{1} << log_n;
   const std::vector<Fp> natural = powers(two_adic_root(log_n), n);
   const Fp s_n = pow(shift, n);
   OpeningWeights out{log_n, shift, {}};
   for (const Fp4& point : points) {
-    const Fp4 factor = (pow(point, n) - s_n) * inverse(Fp(n) * s_n);
+    const Fp4 factor = (s_n - pow(point, n)) * inverse(Fp(n) * s_n);  // the sign of 1 / (x - z)
     ExtColumns w;
     for (auto& c : w) c.resize(n);
     tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const auto& r) {
-      std::vector<Fp> x(r.size());
-      std::vector<Fp4> d(r.size());
-      for (size_t j = r.begin(); j < r.end(); ++j) {
-        x[j - r.begin()] = shift * natural[reverse_bits(j, log_n)];
-        d[j - r.begin()] = point - x[j - r.begin()];
-      }
-      batch_inverse(std::span(d));
-      for (size_t j = r.begin(); j < r.end(); ++j) {
-        const Fp4 v = factor * x[j - r.begin()] * d[j - r.begin()];
-        for (size_t k = 0; k < Fp4::D; ++k) w[k][j] = v.c[k];
+      const size_t groups = (r.size() + kLanes - 1) / kLanes;
+      std::vector<PackedFp> x(groups);
+      for (size_t g = 0; g < groups; ++g) x[g] = coset_points(natural, log_n, shift, r.begin() + kLanes * g);
+      std::vector<PackedFp4> d;
+      inverse_differences(x, point, d);
+      for (size_t g = 0; g < groups; ++g) {
+        const size_t first = r.begin() + kLanes * g, count = std::min(kLanes, r.end() - first);
+        const PackedFp4 v = (factor * x[g]) * d[g];
+        for (size_t k = 0; k < Fp4::D; ++k) {
+          const auto lanes = v.c[k].lanes();
+          std::copy_n(lanes.begin(), count, w[k].begin() + static_cast<std::ptrdiff_t>(first));
+        }
       }
     });
     out.at.push_back(std::move(w));
@@ -139,27 +165,39 @@ OpeningWeights opening_weights(unsigned log_n, Fp shift, std::span<const Fp4> po
   return out;
 }
 
-// Each column is read once for all points, eight rows at a time against the weights' coordinates.
+// Rows are taken by blocks whose weights (16 bytes per row and point) stay in cache while a group of
+// columns passes over them, so the weights are read from memory once per group rather than per column;
+// products are summed before they are reduced (PackedFpDot). Blocks' partial sums are added at the end.
 std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const OpeningWeights& weights, size_t points) {
-  constexpr size_t kLanes = PackedFp::kLanes;
   if (c.log_n != weights.log_n || !(c.shift == weights.shift) || points > weights.at.size())
     throw std::logic_error("evaluate_columns: weights of another coset");
-  const size_t n = size_t{1} << c.log_n;
-  std::vector<std::vector<Fp4>> out(points, std::vector<Fp4>(c.lde.width));
-  tbb::parallel_for(size_t{0}, c.lde.width, [&](size_t col) {
-    const Fp* v = c.lde.column(col).data();
-    for (size_t p = 0; p < points; ++p) {
-      const ExtColumns& w = weights.at[p];
-      PackedFp4 acc;
-      for (size_t j = 0; j < n; j += kLanes) {
-        const size_t count = std::min(kLanes, n - j);
-        const PackedFp x = count == kLanes ? PackedFp::load(v + j) : PackedFp::load_partial(v + j, count);
-        for (size_t k = 0; k < Fp4::D; ++k)
-          acc.c[k] += x * (count == kLanes ? PackedFp::load(w[k].data() + j) : PackedFp::load_partial(w[k].data() + j, count));
+  constexpr size_t kRows = 4096, kColumns = 32;
+  const size_t n = size_t{1} << c.log_n, width = c.lde.width, blocks = (n + kRows - 1) / kRows;
+  std::vector<Fp4> partial(blocks * points * width);
+  tbb::parallel_for(tbb::blocked_range2d<size_t>(0, blocks, 1, 0, width, kColumns), [&](const auto& r) {
+    for (size_t b = r.rows().begin(); b < r.rows().end(); ++b) {
+      const size_t first = b * kRows, rows = std::min(kRows, n - first);
+      for (size_t col = r.cols().begin(); col < r.cols().end(); ++col) {
+        const Fp* v = c.lde.column(col).data() + first;
+        for (size_t p = 0; p < points; ++p) {
+          const ExtColumns& w = weights.at[p];
+          std::array<PackedFpDot, Fp4::D> dot;
+          for (size_t j = 0; j < rows; j += kLanes) {
+            const size_t count = std::min(kLanes, rows - j);
+            auto load = [&](const Fp* at) { return count == kLanes ? PackedFp::load(at) : PackedFp::load_partial(at, count); };
+            const PackedFp x = load(v + j);
+            for (size_t k = 0; k < Fp4::D; ++k) dot[k].add(x, load(w[k].data() + first + j));
+          }
+          Fp4& sum = partial[(b * points + p) * width + col];
+          for (size_t k = 0; k < Fp4::D; ++k) sum.c[k] = dot[k].value().sum();
+        }
       }
-      out[p][col] = acc.sum();
     }
   });
+  std::vector<std::vector<Fp4>> out(points, std::vector<Fp4>(width));
+  for (size_t b = 0; b < blocks; ++b)
+    for (size_t p = 0; p < points; ++p)
+      for (size_t col = 0; col < width; ++col) out[p][col] += partial[(b * points + p) * width + col];
   return out;
 }
 
@@ -217,37 +255,29 @@ std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, cons
 
   const unsigned log_big = static_cast<unsigned>(__builtin_ctzll(big));
   const std::vector<Fp> natural = powers(two_adic_root(log_big), big);
-  const Fp shift = quotient.shift;
   std::vector<Fp4> out(big);
-  constexpr size_t kLanes = PackedFp::kLanes;
   tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 1024), [&](const auto& r) {
     const size_t m = r.size(), groups = (m + kLanes - 1) / kLanes;
     // a: every column, b: those also opened at zeta·w, combined with lambda powers, eight points at a time.
-    std::vector<PackedFp4> a(groups), b(groups);
+    std::vector<PackedFp4Dot> a(groups), b(groups);
     for (size_t c = 0; c < columns.size(); ++c) {
       const auto [col, coeff] = columns[c];
-      const PackedFp4 k(coeff);
       for (size_t g = 0; g < groups; ++g) {
         const size_t first = r.begin() + kLanes * g, count = std::min(kLanes, r.end() - first);
-        const PackedFp x = count == kLanes ? PackedFp::load(col + first) : PackedFp::load_partial(col + first, count);
-        for (size_t i = 0; i < Fp4::D; ++i) a[g].c[i] += k.c[i] * x;
+        a[g].add(coeff, count == kLanes ? PackedFp::load(col + first) : PackedFp::load_partial(col + first, count));
       }
       if (c + 1 == next_columns) b = a;
     }
-    std::vector<Fp4> inv_z(m), inv_zn(m);
-    for (size_t j = 0; j < m; ++j) {
-      const Fp x = shift * natural[reverse_bits(r.begin() + j, log_big)];
-      inv_z[j] = x - zeta;
-      inv_zn[j] = x - zeta_next;
-    }
-    batch_inverse(std::span(inv_z));
-    batch_inverse(std::span(inv_zn));
+    std::vector<PackedFp> x(groups);
+    for (size_t g = 0; g < groups; ++g) x[g] = coset_points(natural, log_big, quotient.shift, r.begin() + kLanes * g);
+    std::vector<PackedFp4> inv_z, inv_zn;
+    inverse_differences(x, zeta, inv_z);
+    inverse_differences(x, zeta_next, inv_zn);
+    const PackedFp4 at_zeta(terms.at_zeta), at_next(terms.at_next);
     for (size_t g = 0; g < groups; ++g) {
-      const auto av = a[g].unpack(), bv = b[g].unpack();
-      for (size_t l = 0; l < kLanes && kLanes * g + l < m; ++l) {
-        const size_t j = kLanes * g + l;
-        out[r.begin() + j] = (av[l] - terms.at_zeta) * inv_z[j] + mu * (bv[l] - terms.at_next) * inv_zn[j];
-      }
+      const size_t first = r.begin() + kLanes * g, count = std::min(kLanes, r.end() - first);
+      const auto v = ((a[g].value() - at_zeta) * inv_z[g] + mu * ((b[g].value() - at_next) * inv_zn[g])).unpack();
+      std::copy_n(v.begin(), count, out.begin() + static_cast<std::ptrdiff_t>(first));
     }
   });
   return out;

@@ -30,30 +30,6 @@ struct TableState {
   Fp4 lookup_sum;
 };
 
-// Inverts packed extension values lane by lane with Montgomery's trick: one inversion per lane for the
-// whole span. A zero value (a zero fingerprint: probability about lookups / 2^124) leaves its lane without
-// inverses in this span; the auxiliary columns are then wrong and the proof fails to verify.
-void batch_inverse_lanes(std::span<PackedFp4> values) {
-  std::vector<PackedFp4> prefix(values.size());
-  PackedFp4 acc(Fp4::one());
-  for (size_t i = 0; i < values.size(); ++i) {
-    prefix[i] = acc;
-    acc = acc * values[i];
-  }
-  const auto lanes = acc.unpack();
-  PackedFp4 inv;
-  for (size_t c = 0; c < Fp4::D; ++c) {
-    std::array<Fp, PackedFp::kLanes> coordinate;
-    for (size_t l = 0; l < PackedFp::kLanes; ++l) coordinate[l] = inverse(lanes[l]).c[c];
-    inv.c[c] = PackedFp::load(coordinate.data());
-  }
-  for (size_t i = values.size(); i-- > 0;) {
-    const PackedFp4 next = inv * values[i];
-    values[i] = inv * prefix[i];
-    inv = next;
-  }
-}
-
 // LogUp auxiliary trace (stark/logup.hpp): per group g the sum h_g of its fractions m_k / d_k, then the
 // running sum S with S[i+1] = S[i] + sum_g h_g(i) - L/n, so that the sum wraps around to S[0]. Rows are
 // taken eight at a time (a table of fewer rows repeats its last row in the spare lanes): the tuples are

@@ -121,6 +121,27 @@ TEST_CASE("packed extension dot products agree with scalar ones, at the largest 
   }
 }
 
+TEST_CASE("packed base dot products agree with scalar ones, at the largest values and across reductions") {
+  std::mt19937_64 rng(13);
+  const Fp top = Fp::from_monty(P - 1);
+  for (size_t terms : {1, 3, 4, 5, 9, 100}) {
+    for (bool extreme : {true, false}) {
+      PackedFpDot dot;
+      std::array<Fp, PackedFp::kLanes> expected{};
+      for (size_t i = 0; i < terms; ++i) {
+        std::array<Fp, PackedFp::kLanes> a, b;
+        for (size_t l = 0; l < PackedFp::kLanes; ++l) {
+          a[l] = extreme ? top : random_fp(rng);
+          b[l] = extreme ? top : random_fp(rng);
+          expected[l] += a[l] * b[l];
+        }
+        dot.add(PackedFp::load(a.data()), PackedFp::load(b.data()));
+      }
+      CHECK(dot.value().lanes() == expected);
+    }
+  }
+}
+
 TEST_CASE("packed extension products agree with Fp4 products lane by lane") {
   std::mt19937_64 rng(12);
   auto random_packed = [&](bool extreme) {

@@ -1,0 +1,87 @@
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <vector>
+
+#include "stark/ntt.hpp"
+#include "stark/pcs.hpp"
+
+using namespace witprove::stark;
+
+namespace {
+
+Fp random_fp(std::mt19937_64& rng) { return Fp(rng()); }
+Fp4 random_fp4(std::mt19937_64& rng) { return Fp4(random_fp(rng), random_fp(rng), random_fp(rng), random_fp(rng)); }
+
+// A trace whose columns are random combinations of two random polynomials of degree < n, given in row order
+// (row i at w^i), with the polynomials' coefficients.
+struct PolyTrace {
+  Trace trace;
+  std::vector<Fp> p0, p1;  // coefficients
+  std::vector<std::pair<Fp, Fp>> mix;  // column c = mix[c].first · p0 + mix[c].second · p1
+};
+
+PolyTrace poly_trace(size_t width, unsigned log_n, std::mt19937_64& rng) {
+  const size_t n = size_t{1} << log_n;
+  PolyTrace t{Trace(width, n), std::vector<Fp>(n), std::vector<Fp>(n), {}};
+  for (size_t k = 0; k < n; ++k) t.p0[k] = random_fp(rng), t.p1[k] = random_fp(rng);
+  for (size_t c = 0; c < width; ++c) t.mix.push_back({random_fp(rng), random_fp(rng)});
+  const Fp w = two_adic_root(log_n);
+  Fp x = Fp::one();
+  for (size_t i = 0; i < n; ++i, x *= w) {
+    Fp v0, v1;  // Horner
+    for (size_t k = n; k-- > 0;) v0 = v0 * x + t.p0[k], v1 = v1 * x + t.p1[k];
+    for (size_t c = 0; c < width; ++c) t.trace.at(i, c) = t.mix[c].first * v0 + t.mix[c].second * v1;
+  }
+  return t;
+}
+
+Fp4 horner(const std::vector<Fp>& coeffs, Fp4 z) {
+  Fp4 v;
+  for (size_t k = coeffs.size(); k-- > 0;) v = v * z + coeffs[k];
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("out-of-domain openings equal the column polynomials' values, over several row blocks and column groups") {
+  std::mt19937_64 rng(41);
+  const unsigned log_n = 13;  // two blocks of rows
+  const size_t width = 40;    // two groups of columns
+  const PolyTrace t = poly_trace(width, log_n, rng);
+  ProveTimings timings;
+  const pcs::Committed c = pcs::commit_trace(t.trace, 1, Fp(7), timings);
+  const Fp4 points[] = {random_fp4(rng), random_fp4(rng)};
+  const pcs::OpeningWeights weights = pcs::opening_weights(log_n, Fp(7), points);
+  const auto values = pcs::evaluate_columns(c, weights, 2);
+  REQUIRE(values.size() == 2);
+  for (size_t p = 0; p < 2; ++p) {
+    const Fp4 v0 = horner(t.p0, points[p]), v1 = horner(t.p1, points[p]);
+    REQUIRE(values[p].size() == width);
+    for (size_t col = 0; col < width; ++col) CHECK(values[p][col] == t.mix[col].first * v0 + t.mix[col].second * v1);
+  }
+}
+
+TEST_CASE("the prover's DEEP codeword agrees with the verifier's value at every tested LDE point") {
+  std::mt19937_64 rng(42);
+  const unsigned log_n = 10, log_blowup = 1;
+  const Fp shift(7);
+  ProveTimings timings;
+  const pcs::Committed main = pcs::commit_trace(poly_trace(11, log_n, rng).trace, log_blowup, shift, timings);
+  const pcs::Committed quotient = pcs::commit_trace(poly_trace(4, log_n, rng).trace, log_blowup, shift, timings);
+  const pcs::DeepTerms terms{random_fp4(rng), random_fp4(rng), random_fp4(rng)};
+  const Fp4 lambda = random_fp4(rng), mu = random_fp4(rng), zeta = random_fp4(rng);
+  const Fp4 zeta_next = zeta * two_adic_root(log_n);
+  const pcs::Committed* with_next[] = {&main};
+  const std::vector<Fp4> codeword = pcs::deep_codeword(with_next, quotient, terms, lambda, mu, zeta, zeta_next);
+  const unsigned log_big = log_n + log_blowup;
+  REQUIRE(codeword.size() == size_t{1} << log_big);
+  for (size_t j : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{1000}, size_t{1023}, size_t{1024}, size_t{2047}}) {
+    std::vector<Fp> main_row(main.lde.width), quotient_row(quotient.lde.width);
+    for (size_t col = 0; col < main.lde.width; ++col) main_row[col] = main.lde.column(col)[j];
+    for (size_t col = 0; col < quotient.lde.width; ++col) quotient_row[col] = quotient.lde.column(col)[j];
+    const std::span<const Fp> rows[] = {main_row};
+    const Fp x = shift * pow(two_adic_root(log_big), reverse_bits(j, log_big));
+    CHECK(codeword[j] == pcs::deep_value(rows, quotient_row, terms, lambda, mu, zeta, zeta_next, x));
+  }
+}
