@@ -66,6 +66,17 @@ void dit_stage(Fp* a, size_t n, size_t h, const Fp* w) {
   }
 }
 
+// A radix-4 DIF butterfly on four packed values a quarter apart: the stage of half-width h (twiddles w0 for
+// the first quarter, w1 for the second) and then that of h/2 (twiddle w) in each half.
+inline void dif_butterfly4(PackedFp x0, PackedFp x1, PackedFp x2, PackedFp x3, PackedFp w, PackedFp w0, PackedFp w1,
+                           Fp* p0, Fp* p1, Fp* p2, Fp* p3) {
+  const PackedFp y0 = x0 + x2, y2 = (x0 - x2) * w0, y1 = x1 + x3, y3 = (x1 - x3) * w1;
+  (y0 + y1).store(p0);
+  ((y0 - y1) * w).store(p1);
+  (y2 + y3).store(p2);
+  ((y2 - y3) * w).store(p3);
+}
+
 // The stages of half-width h and h/2 in one pass (radix 4), h/2 >= kLanes: a large transform goes over
 // memory once for both. Decimation in frequency does h, then h/2 in each half; in time, the reverse.
 template <bool kInTime>
@@ -91,13 +102,33 @@ void stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
         (y0 - u2).store(p2 + j);
         (y1 - u3).store(p3 + j);
       } else {
-        const PackedFp y0 = x0 + x2, y2 = (x0 - x2) * w0, y1 = x1 + x3, y3 = (x1 - x3) * w1;
-        (y0 + y1).store(p0 + j);
-        ((y0 - y1) * w).store(p1 + j);
-        (y2 + y3).store(p2 + j);
-        ((y2 - y3) * w).store(p3 + j);
+        dif_butterfly4(x0, x1, x2, x3, w, w0, w1, p0 + j, p1 + j, p2 + j, p3 + j);
       }
     }
+  }
+}
+
+// The first DIF pass of a coset transform: the stages of half-width n/2 and n/4 (n >= 32) on
+// in[i] · factor · base^i, written to out (which may be in). The scaling rides on the pass that reads the
+// coefficients anyway instead of taking a pass of its own over memory.
+void scaled_first_pair(const Fp* in, Fp* out, size_t n, const Fp* tw, Fp base, Fp factor) {
+  const size_t h = n / 2, q = h / 2;
+  const Fp* outer = tw + h - 1;
+  const Fp* inner = tw + q - 1;
+  alignas(32) Fp start[kLanes];
+  Fp acc = factor;
+  for (auto& x : start) {
+    x = acc;
+    acc *= base;
+  }
+  PackedFp s0 = PackedFp::load(start);  // factor · base^(j + lane)
+  const PackedFp step(pow(base, kLanes)), to1(pow(base, q)), to2(pow(base, h)), to3(pow(base, h + q));
+  for (size_t j = 0; j < q; j += kLanes) {
+    const PackedFp x0 = PackedFp::load(in + j) * s0, x1 = PackedFp::load(in + q + j) * (s0 * to1),
+                   x2 = PackedFp::load(in + h + j) * (s0 * to2), x3 = PackedFp::load(in + h + q + j) * (s0 * to3);
+    dif_butterfly4(x0, x1, x2, x3, PackedFp::load(inner + j), PackedFp::load(outer + j), PackedFp::load(outer + q + j),
+                   out + j, out + q + j, out + h + j, out + h + q + j);
+    s0 *= step;
   }
 }
 
@@ -225,12 +256,6 @@ void dif_blocked(Fp* a, size_t n, const Fp* tw) {
   }
 }
 
-// Decimation in frequency: natural order in, bit-reversed order out.
-void dif(std::span<Fp> v) {
-  if (v.size() <= 1) return;
-  dif_blocked(v.data(), v.size(), twiddles(static_cast<unsigned>(__builtin_ctzll(v.size())), false).data());
-}
-
 // Decimation in time on n <= kCacheBlock points in bit-reversed order.
 void dit_in_cache(Fp* a, size_t n, const Fp* tw) {
   size_t first_h = 1;
@@ -298,10 +323,17 @@ void scale_by_powers(const Fp* coeffs, Fp* block, size_t n, Fp base, Fp factor =
 void coset_blocks(std::span<Fp> buffer, unsigned log_blowup, Fp shift, Fp factor) {
   const size_t n = buffer.size() >> log_blowup, cosets = size_t{1} << log_blowup;
   const Fp w = two_adic_root(static_cast<unsigned>(__builtin_ctzll(buffer.size())));
+  const Fp* tw = twiddles(static_cast<unsigned>(__builtin_ctzll(n)), false).data();
   for (size_t t = cosets; t-- > 0;) {
-    std::span<Fp> block = buffer.subspan(t * n, n);
-    scale_by_powers(buffer.data(), block.data(), n, shift * pow(w, reverse_bits(t, log_blowup)), factor);
-    dif(block);
+    Fp* block = buffer.data() + t * n;
+    const Fp base = shift * pow(w, reverse_bits(t, log_blowup));
+    if (n < 4 * kCacheBlock) {  // the block stays in cache: scaling apart costs no pass over memory
+      scale_by_powers(buffer.data(), block, n, base, factor);
+      dif_blocked(block, n, tw);
+      continue;
+    }
+    scaled_first_pair(buffer.data(), block, n, tw, base, factor);
+    for (size_t k = 0; k < 4; ++k) dif_blocked(block + k * (n / 4), n / 4, tw);
   }
 }
 

@@ -264,6 +264,12 @@ TEST_CASE("transforms longer than a cache block agree with direct evaluation") {
     const std::vector<Fp> lde = extend(coeffs, 1, shift);
     for (size_t i : samples)
       for (size_t s : {i, i + n}) CHECK(lde[s] == evaluate(coeffs, shift * pow(w2, reverse_bits(s, log_n + 1))));
+    // By 4: each of the four cosets' blocks (the first scaled from the coefficients in place, the others into fresh memory).
+    const Fp w4 = two_adic_root(log_n + 2);
+    const std::vector<Fp> lde4 = extend(coeffs, 2, shift);
+    for (size_t i : samples)
+      for (size_t k = 0; k < 4; ++k)
+        CHECK(lde4[i + k * n] == evaluate(coeffs, shift * pow(w4, reverse_bits(i + k * n, log_n + 2))));
     // The same extension from the values on H_n in bit-reversed order (the prover's path for a trace).
     std::vector<Fp> from_values(2 * n);
     std::copy(reversed_values.begin(), reversed_values.end(), from_values.begin());
