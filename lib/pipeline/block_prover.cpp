@@ -283,8 +283,13 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                 std::vector<stark::Trace> made;
                 const auto instances = tables.instances(plan[k], made);
                 if (segmented && !shared) {
-                  stark::KeptCommitment* keep = spill_dir ? &kept[k] : nullptr;
-                  if (keep) keep->directory = *spill_dir;
+                  // The last segment's proof comes right after its first pass (proofs go last first), so
+                  // its extensions stay in memory for it: within the budget, as at most `concurrency`
+                  // segments are then held or in progress.
+                  const bool in_memory = k + 1 == plan.size();
+                  stark::KeptCommitment* keep = spill_dir || in_memory ? &kept[k] : nullptr;
+                  if (keep) keep->in_memory = in_memory;
+                  if (keep && !in_memory) keep->directory = *spill_dir;
                   commitments[k] = stark::commit_segment(instances, params.stark, seg_statement, &phases[k], keep);
                   if (keep && !keep->error.empty())
                     log(LogLevel::warn, job,
@@ -295,7 +300,7 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                   stark::Proof p;
                   try {
                     p = stark::prove(instances, params.stark, seg_statement, &phases[k], challenges,
-                                     kept[k].file ? &kept[k] : nullptr);
+                                     kept[k].file || kept[k].extensions ? &kept[k] : nullptr);
                   } catch (const stark::KeptCommitmentError& e) {  // hash its trees again instead
                     log(LogLevel::warn, job, fmt::format("block {} segment {}: {}; hashing again", number, k + 1,
                                                          e.what()));

@@ -30,6 +30,11 @@ struct Committed {
   Fp shift;
 };
 
+// A segment's first-pass extensions kept in memory for its proof (KeptCommitment), in commitment order.
+struct KeptExtensions {
+  std::vector<Committed> committed;
+};
+
 // Prover: interpolates the trace's columns and commits their LDE (blowup 2^log_blowup) on shift·H.
 Committed commit_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveTimings& timings);
 // Prover: the same extension without its tree (the caller has it: a kept first pass).

@@ -8,6 +8,8 @@
 #include <array>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "stark/folders.hpp"
 #include "stark/fri.hpp"
@@ -234,12 +236,15 @@ std::vector<TableState> start(std::span<const TableInstance> tables, const Stark
   return ts;
 }
 
-// Where commit_main's matrices come from and go: a first pass's file to read them from, a file to write
-// them to (and, when writing fails, why), or neither.
+// Where commit_main's matrices come from and go: a first pass's file to read their trees from or its
+// extensions to take, a file to write the trees to (and, when writing fails, why) or a list to keep the
+// extensions in, or neither.
 struct KeptFiles {
   const pcs::Spill* read = nullptr;
+  std::vector<pcs::Committed>* take = nullptr;
   pcs::Spill* write = nullptr;
   std::string write_error;
+  std::vector<pcs::Committed>* keep = nullptr;
 };
 
 // Phases 0 and 1: the fixed and main traces committed and absorbed. `keep` false (a segment's first pass)
@@ -249,6 +254,14 @@ void commit_main(std::vector<TableState>& ts, const StarkParams& params, Transcr
   const unsigned lb = params.log_blowup;
   size_t next = 0;
   auto commit = [&](const Trace& trace, Fp shift) {
+    if (files.take) {
+      if (next == files.take->size())
+        throw KeptCommitmentError("the segment's kept first pass holds fewer extensions than the segment commits");
+      pcs::Committed c = std::exchange((*files.take)[next++], {});  // taken: a second proof finds nothing
+      if (c.lde.width != trace.width || c.lde.height != trace.height << lb || !(c.shift == shift))
+        throw KeptCommitmentError("the segment's kept first pass holds an extension of another shape");
+      return c;
+    }
     if (files.read) {
       pcs::Committed c = pcs::extend_trace(trace, lb, shift, timings);
       PhaseTimer timer(timings.kept);
@@ -275,13 +288,19 @@ void commit_main(std::vector<TableState>& ts, const StarkParams& params, Transcr
     }
     return c;
   };
+  // A first pass lets each extension go once its root is absorbed, or keeps it for the proof.
+  auto release = [&](pcs::Committed& c) {
+    if (keep) return;
+    if (files.keep) files.keep->push_back(std::move(c));
+    c = {};
+  };
   proof.tables.resize(ts.size());
   // 0. Fixed columns: committed like traces; the verifier computes the same roots from the AIRs.
   for (auto& t : ts) {
     if (t.fixed_trace->width == 0) continue;
     t.fixed = commit(*t.fixed_trace, t.shift);
     transcript.absorb(t.fixed.tree.root());
-    if (!keep) t.fixed = {};
+    release(t.fixed);
   }
   // 1. Main traces.
   for (size_t i = 0; i < ts.size(); ++i) {
@@ -289,7 +308,7 @@ void commit_main(std::vector<TableState>& ts, const StarkParams& params, Transcr
     proof.tables[i].log_height = ts[i].log_n;
     proof.tables[i].main_root = ts[i].main.tree.root();
     transcript.absorb(proof.tables[i].main_root);
-    if (!keep) ts[i].main = {};
+    release(ts[i].main);
   }
 }
 
@@ -303,9 +322,12 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   const size_t num_tables = ts.size();
   Proof proof;
   KeptFiles files;
-  if (first_pass) files.read = first_pass->file.get();
+  if (first_pass) {
+    files.read = first_pass->file.get();
+    if (first_pass->extensions) files.take = &first_pass->extensions->committed;
+  }
   commit_main(ts, params, transcript, proof, timings, true, files);
-  if (files.read && transcript.state() != first_pass->commitment)
+  if (first_pass && transcript.state() != first_pass->commitment)
     throw KeptCommitmentError("the segment's kept first pass does not give its commitment");
 
   // 2. LogUp auxiliary columns.
@@ -427,13 +449,17 @@ Digest commit_segment(std::span<const TableInstance> tables, const StarkParams& 
   ProveTimings timings;
   Transcript transcript(protocol::kDomain);
   std::shared_ptr<pcs::Spill> file;
+  std::shared_ptr<pcs::KeptExtensions> extensions;
   KeptFiles files;
   {
     PhaseTimer timer(timings.total);
     protocol::FriSchedule schedule;
     std::vector<unsigned> log_lde;
     std::vector<TableState> ts = start(tables, params, statement, true, transcript, schedule, log_lde);
-    if (keep) {
+    if (keep && keep->in_memory) {
+      extensions = std::make_shared<pcs::KeptExtensions>();
+      files.keep = &extensions->committed;
+    } else if (keep) {
       try {
         file = std::make_shared<pcs::Spill>(keep->directory);
         files.write = file.get();
@@ -448,6 +474,7 @@ Digest commit_segment(std::span<const TableInstance> tables, const StarkParams& 
     keep->commitment = transcript.state();
     keep->error = files.write_error;
     keep->file = files.write_error.empty() ? std::move(file) : nullptr;
+    keep->extensions = std::move(extensions);
   }
   if (timings_out) *timings_out = timings;
   return transcript.state();

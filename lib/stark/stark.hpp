@@ -119,15 +119,20 @@ struct SharedChallenges {
 
 namespace pcs {
 class Spill;
+struct KeptExtensions;
 }
-// A segment's first pass kept for its proof (commit_segment, then prove): the Merkle trees of its fixed and
-// main columns' extensions, written to an unnamed file in `directory` (gone however the process ends), so
-// that the proof extends those columns again but reads their trees back instead of hashing them again. The
-// file takes 64 bytes per extended row and tree (kept_commitment_bytes; a table with fixed columns has two).
+// A segment's first pass kept for its proof (commit_segment, then prove). Either the Merkle trees of its
+// fixed and main columns' extensions, written to an unnamed file in `directory` (gone however the process
+// ends), so that the proof extends those columns again but reads their trees back instead of hashing them
+// again (64 bytes per extended row and tree: kept_commitment_bytes; a table with fixed columns has two);
+// or, `in_memory`, the extensions themselves with their trees, which the proof then takes over: for a
+// segment proved right after its first pass, whose extensions the proof would otherwise hold anyway.
 struct KeptCommitment {
   std::string directory;                  // in: where the file goes
+  bool in_memory = false;                 // in: keep the extensions in memory instead of a file
   Digest commitment{};                    // out: the segment's commitment, which the proof must bind again
   std::shared_ptr<const pcs::Spill> file;  // out: null when nothing could be kept (then `error` says why)
+  std::shared_ptr<pcs::KeptExtensions> extensions;  // out, in_memory: taken by the proof
   std::string error;
 };
 
@@ -140,7 +145,8 @@ struct KeptCommitment {
 // shared ones and the tables' lookup sums need not add to zero (check_trace then checks constraints only).
 //
 // With `first_pass` (a segment's KeptCommitment holding a file) the fixed and main columns' trees are read
-// from it; the proof is the same as without. Throws KeptCommitmentError when they cannot be read, when
+// from it; holding extensions, those are used (and taken: a first pass serves one proof). The proof is the
+// same as without. Throws KeptCommitmentError when they cannot be read, when
 // their roots do not give the first pass's commitment, or when sampled leaves differ from the rows the
 // columns extend to again (a file changed below its roots shows only in the proof, which then fails to
 // verify).

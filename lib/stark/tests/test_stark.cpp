@@ -631,6 +631,32 @@ TEST_CASE("segments: a first pass kept in a file gives the same proof, and anoth
   CHECK_THAT(nowhere.error, Catch::Contains("no-such-directory"));
 }
 
+TEST_CASE("segments: a first pass kept in memory gives the same proof, is taken by it, and another segment's is refused") {
+  Fixture fx;
+  const StarkParams params = test_params();
+  SegmentedProof sp(fx, params);
+  KeptCommitment keep, other;
+  keep.in_memory = other.in_memory = true;
+  const Digest commitment = commit_segment(sp.first, params, bytes_of("s0"), nullptr, &keep);
+  commit_segment(sp.second, params, bytes_of("s1"), nullptr, &other);
+  REQUIRE(keep.extensions);
+  CHECK_FALSE(keep.file);
+  CHECK(keep.error.empty());
+  CHECK(keep.commitment == commitment);
+  CHECK(commitment == commit_segment(sp.first, params, bytes_of("s0")));
+
+  const Digest commitments[] = {commitment, other.commitment};
+  const SharedChallenges shared = shared_challenges(commitments, bytes_of("whole"));
+  ProveTimings t;
+  CHECK(serialize(prove(sp.first, params, bytes_of("s0"), &t, &shared, &keep)) == serialize(sp.p0));
+  CHECK(t.lde < t.total);
+  // Used once: a second proof from the same first pass finds its extensions taken.
+  CHECK_THROWS_AS(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &keep), KeptCommitmentError);
+  // Another segment's extensions: of another shape, or not giving this segment's commitment.
+  CHECK_THROWS_WITH(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &other),
+                    Catch::Contains("kept first pass"));
+}
+
 TEST_CASE("segments: an unbalanced bus across segments, or challenges not drawn from every segment, is rejected") {
   StarkParams unchecked = test_params();
   unchecked.check_trace = false;
