@@ -78,7 +78,7 @@ inline void dif_butterfly4(PackedFp x0, PackedFp x1, PackedFp x2, PackedFp x3, P
 }
 
 // The stages of half-width h and h/2 in one pass (radix 4), h/2 >= kLanes: a large transform goes over
-// memory once for both. Decimation in frequency does h, then h/2 in each half; in time, the reverse.
+// memory once for both, a block in cache is loaded and stored half as often. Decimation in frequency does h, then h/2 in each half; in time, the reverse.
 template <bool kInTime>
 void stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
   const size_t q = h / 2;
@@ -225,6 +225,11 @@ void dit_head(Fp*, size_t, const Fp*) {}
 void dif_in_cache(Fp* a, size_t n, const Fp* tw) {
   for (size_t h = n / 2; h >= 1; h >>= 1) {
     const Fp* w = tw + h - 1;
+    if (vectorized(h / 2)) {  // two stages per pass: half the loads and stores
+      stage_pair<false>(a, n, h, tw);
+      h >>= 1;
+      continue;
+    }
     if (vectorized(h)) {
       dif_stage(a, n, h, w);
       continue;
@@ -265,6 +270,11 @@ void dit_in_cache(Fp* a, size_t n, const Fp* tw) {
   }
   for (size_t h = first_h; h < n; h <<= 1) {
     const Fp* w = tw + h - 1;
+    if (vectorized(h) && 2 * h < n) {  // stages h and 2h in one pass
+      stage_pair<true>(a, n, 2 * h, tw);
+      h <<= 1;
+      continue;
+    }
     if (vectorized(h)) {
       dit_stage(a, n, h, w);
       continue;
