@@ -108,13 +108,15 @@ std::vector<Fp4> compute_quotient(const TableState& ts, std::span<const Fp4> alp
   // Selectors on the quotient domain: L_0 = Z_H / (n (x - 1)) and L_(n-1) = w^-1 Z_H / (n (x - w^-1)).
   std::vector<Fp> natural = powers(two_adic_root(log_size), size);
   std::vector<Fp> first(size), last(size);
-  tbb::parallel_for(size_t{0}, size, [&](size_t s) {
-    const Fp x = ts.shift * natural[reverse_bits(s, log_size)];
-    first[s] = x - Fp::one();
-    last[s] = x - omega_n_inv;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, size, 1 << 14), [&](const auto& r) {
+    for (size_t s = r.begin(); s < r.end(); ++s) {
+      const Fp x = ts.shift * natural[reverse_bits(s, log_size)];
+      first[s] = x - Fp::one();
+      last[s] = x - omega_n_inv;
+    }
+    batch_inverse(std::span(first).subspan(r.begin(), r.size()));
+    batch_inverse(std::span(last).subspan(r.begin(), r.size()));
   });
-  batch_inverse(std::span(first));
-  batch_inverse(std::span(last));
   // x^n is constant on each block of n positions (it only depends on x's coset of H_n).
   std::vector<Fp> zh(chunks), zh_inv(chunks);
   for (size_t b = 0; b < chunks; ++b) zh[b] = pow(ts.shift * natural[reverse_bits(b * n, log_size)], n) - Fp::one();
