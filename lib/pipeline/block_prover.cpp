@@ -245,19 +245,21 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
   std::vector<stark::ProveTimings> phases(plan.size());
   std::optional<stark::SharedChallenges> shared;
   const bool segmented = plan.size() > 1;
-  // A segmented block keeps each segment's first pass on disk for its proof, where there is room.
+  // A segmented block keeps each segment's first pass on disk for its proof, where there is room, but the
+  // last segment's in memory (below).
   std::vector<stark::KeptCommitment> kept(plan.size());
   std::optional<std::string> spill_dir;
   if (segmented) {
     uint64_t bytes = 0;
-    for (uint32_t i = 0; i < tables.size(); ++i)
-      bytes += stark::kept_commitment_bytes(*tables.airs[i], tables.height(i), params.stark);
+    for (size_t k = 0; k + 1 < plan.size(); ++k)
+      for (uint32_t i : plan[k]) bytes += stark::kept_commitment_bytes(*tables.airs[i], tables.height(i), params.stark);
     std::string why;
     spill_dir = spill_directory(settings.spill_dir, bytes, why);
     log(LogLevel::info, "prove",
-        spill_dir ? fmt::format("block {}: first passes kept in {} ({})", number, *spill_dir, memory_text(bytes))
-                  : fmt::format("block {}: first passes not kept ({}): each segment's main columns are hashed "
-                                "twice", number, why));
+        spill_dir ? fmt::format("block {}: first passes kept in {} ({}), the last segment's in memory", number,
+                                *spill_dir, memory_text(bytes))
+                  : fmt::format("block {}: first passes not kept ({}): each segment's main columns but the last's "
+                                "are hashed twice", number, why));
   }
   std::mutex progress_mutex;
   ProgressLine progress;
@@ -302,6 +304,7 @@ proof::ProofFile prove_block(const CheckedBlock& block, const ProveSettings& set
                     p = stark::prove(instances, params.stark, seg_statement, &phases[k], challenges,
                                      kept[k].file || kept[k].extensions ? &kept[k] : nullptr);
                   } catch (const stark::KeptCommitmentError& e) {  // hash its trees again instead
+                    kept[k] = {};  // what it still holds goes before the proof starts again
                     log(LogLevel::warn, job, fmt::format("block {} segment {}: {}; hashing again", number, k + 1,
                                                          e.what()));
                     phases[k] = {};

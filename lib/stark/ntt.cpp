@@ -66,6 +66,16 @@ void dit_stage(Fp* a, size_t n, size_t h, const Fp* w) {
   }
 }
 
+// factor · base^lane in each lane.
+PackedFp lane_powers(Fp base, Fp factor) {
+  alignas(32) Fp start[kLanes];
+  for (auto& x : start) {
+    x = factor;
+    factor *= base;
+  }
+  return PackedFp::load(start);
+}
+
 // A radix-4 DIF butterfly on four packed values a quarter apart: the stage of half-width h (twiddles w0 for
 // the first quarter, w1 for the second) and then that of h/2 (twiddle w) in each half.
 inline void dif_butterfly4(PackedFp x0, PackedFp x1, PackedFp x2, PackedFp x3, PackedFp w, PackedFp w0, PackedFp w1,
@@ -115,13 +125,7 @@ void scaled_first_pair(const Fp* in, Fp* out, size_t n, const Fp* tw, Fp base, F
   const size_t h = n / 2, q = h / 2;
   const Fp* outer = tw + h - 1;
   const Fp* inner = tw + q - 1;
-  alignas(32) Fp start[kLanes];
-  Fp acc = factor;
-  for (auto& x : start) {
-    x = acc;
-    acc *= base;
-  }
-  PackedFp s0 = PackedFp::load(start);  // factor · base^(j + lane)
+  PackedFp s0 = lane_powers(base, factor);  // factor · base^(j + lane)
   const PackedFp step(pow(base, kLanes)), to1(pow(base, q)), to2(pow(base, h)), to3(pow(base, h + q));
   for (size_t j = 0; j < q; j += kLanes) {
     const PackedFp x0 = PackedFp::load(in + j) * s0, x1 = PackedFp::load(in + q + j) * (s0 * to1),
@@ -139,19 +143,32 @@ constexpr size_t kCacheBlock = size_t{1} << 14;
 
 // out[i] = in[i] * factor * base^i, n a multiple of eight: eight running powers, advanced by base^8.
 void scale_by_powers_packed(const Fp* in, Fp* out, size_t n, Fp base, Fp factor) {
-  alignas(32) Fp start[kLanes];
-  Fp acc = factor;
-  for (auto& x : start) {
-    x = acc;
-    acc *= base;
-  }
-  PackedFp powers = PackedFp::load(start);
+  PackedFp powers = lane_powers(base, factor);
   const PackedFp step(pow(base, kLanes));
   for (size_t i = 0; i < n; i += kLanes) {
     (PackedFp::load(in + i) * powers).store(out + i);
     powers *= step;
   }
 }
+
+// block[i] = coeffs[i] * factor * base^i (block and coeffs may be the same array).
+void scale_by_powers(const Fp* coeffs, Fp* block, size_t n, Fp base, Fp factor = Fp::one()) {
+  if (vectorized(n)) {
+    scale_by_powers_packed(coeffs, block, n, base, factor);
+    return;
+  }
+  Fp acc = factor;
+  for (size_t i = 0; i < n; ++i) {
+    block[i] = coeffs[i] * acc;
+    acc *= base;
+  }
+}
+
+// A coset transform's input, scaled on the way in: in[i] · factor · base^i (the output may be `in`).
+struct CosetScaling {
+  const Fp* in;
+  Fp base, factor;
+};
 
 #if defined(__AVX2__)
 // The stages of half-width 4, 2 and 1 pair lanes of one vector; they run on two vectors A, B at a time,
@@ -250,10 +267,15 @@ void dif_in_cache(Fp* a, size_t n, const Fp* tw) {
   }
 }
 
-void dif_blocked(Fp* a, size_t n, const Fp* tw) {
+void dif_blocked(Fp* a, size_t n, const Fp* tw, const CosetScaling* scaling = nullptr) {
+  if (scaling && n < 4 * kCacheBlock) {  // scaled apart: at most 256 KiB, still in the core's L2 cache
+    scale_by_powers(scaling->in, a, n, scaling->base, scaling->factor);
+    scaling = nullptr;
+  }
   if (n <= kCacheBlock) return dif_in_cache(a, n, tw);
   if (n >= 4 * kCacheBlock) {
-    stage_pair<false>(a, n, n / 2, tw);
+    if (scaling) scaled_first_pair(scaling->in, a, n, tw, scaling->base, scaling->factor);
+    else stage_pair<false>(a, n, n / 2, tw);
     for (size_t k = 0; k < 4; ++k) dif_blocked(a + k * (n / 4), n / 4, tw);
   } else {
     dif_stage(a, n, n / 2, tw + n / 2 - 1);
@@ -314,19 +336,6 @@ void transform(std::span<Fp> v, bool inverse) {
   dit(v, inverse);
 }
 
-// block[i] = coeffs[i] * factor * base^i (block and coeffs may be the same array).
-void scale_by_powers(const Fp* coeffs, Fp* block, size_t n, Fp base, Fp factor = Fp::one()) {
-  if (vectorized(n)) {
-    scale_by_powers_packed(coeffs, block, n, base, factor);
-    return;
-  }
-  Fp acc = factor;
-  for (size_t i = 0; i < n; ++i) {
-    block[i] = coeffs[i] * acc;
-    acc *= base;
-  }
-}
-
 // Block t of the output holds the coset shift · w^rev(t) · H_n in bit-reversed order, which makes the
 // whole output bit-reversed over shift · H_out. Blocks are written last to first, so that block 0 may
 // hold the coefficients (times 1 / factor) until it is written.
@@ -335,15 +344,8 @@ void coset_blocks(std::span<Fp> buffer, unsigned log_blowup, Fp shift, Fp factor
   const Fp w = two_adic_root(static_cast<unsigned>(__builtin_ctzll(buffer.size())));
   const Fp* tw = twiddles(static_cast<unsigned>(__builtin_ctzll(n)), false).data();
   for (size_t t = cosets; t-- > 0;) {
-    Fp* block = buffer.data() + t * n;
-    const Fp base = shift * pow(w, reverse_bits(t, log_blowup));
-    if (n < 4 * kCacheBlock) {  // the block stays in cache: scaling apart costs no pass over memory
-      scale_by_powers(buffer.data(), block, n, base, factor);
-      dif_blocked(block, n, tw);
-      continue;
-    }
-    scaled_first_pair(buffer.data(), block, n, tw, base, factor);
-    for (size_t k = 0; k < 4; ++k) dif_blocked(block + k * (n / 4), n / 4, tw);
+    const CosetScaling scaling{buffer.data(), shift * pow(w, reverse_bits(t, log_blowup)), factor};
+    dif_blocked(buffer.data() + t * n, n, tw, &scaling);
   }
 }
 

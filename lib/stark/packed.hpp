@@ -8,11 +8,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
-#include <span>
-#include <vector>
 #endif
 
 #include "stark/field.hpp"

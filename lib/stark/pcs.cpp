@@ -98,12 +98,13 @@ Committed extend_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveT
       for (size_t i = 0; i < rows; ++i) row[i] = trace.values.data() + reverse_bits(first + i, log_n) * width;
       for (size_t c0 = 0; c0 < width; c0 += kTile) {
         const size_t c1 = std::min(c0 + kTile, width);
-        size_t col = c0;
+        size_t squared = c0;  // columns before this one are transposed by squares
         if (rows % kSquare == 0)
-          for (; col + kSquare <= c1; col += kSquare)
-            for (size_t i = 0; i < rows; i += kSquare) transpose_square(row.data() + i, col, tile.data() + (col - c0) * rows + i, rows);
+          for (; squared + kSquare <= c1; squared += kSquare)
+            for (size_t i = 0; i < rows; i += kSquare)
+              transpose_square(row.data() + i, squared, tile.data() + (squared - c0) * rows + i, rows);
         for (size_t i = 0; i < rows; ++i)
-          for (size_t c = col; c < c1; ++c) tile[(c - c0) * rows + i] = row[i][c];
+          for (size_t c = squared; c < c1; ++c) tile[(c - c0) * rows + i] = row[i][c];
         for (size_t col = c0; col < c1; ++col) {
           const Fp* from = tile.data() + (col - c0) * rows;
           Fp* to = lde.data.data() + col * lde.height + first;
@@ -201,37 +202,42 @@ OpeningWeights opening_weights(unsigned log_n, Fp shift, std::span<const Fp4> po
 
 // Rows are taken by blocks whose weights (16 bytes per row and point) stay in cache while a group of
 // columns passes over them, so the weights are read from memory once per group rather than per column;
-// products are summed before they are reduced (PackedFpDot). Blocks' partial sums are added at the end.
+// products are summed before they are reduced (PackedFpDot). The blocks form at most kSpans spans of rows,
+// each with its own partial sums (a few MB at most), added at the end.
 std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const OpeningWeights& weights, size_t points) {
   if (c.log_n != weights.log_n || !(c.shift == weights.shift) || points > weights.at.size())
     throw std::logic_error("evaluate_columns: weights of another coset");
-  constexpr size_t kRows = 4096, kColumns = 32;
-  const size_t n = size_t{1} << c.log_n, width = c.lde.width, blocks = (n + kRows - 1) / kRows;
-  std::vector<Fp4> partial(blocks * points * width);
-  tbb::parallel_for(tbb::blocked_range2d<size_t>(0, blocks, 1, 0, width, kColumns), [&](const auto& r) {
-    for (size_t b = r.rows().begin(); b < r.rows().end(); ++b) {
-      const size_t first = b * kRows, rows = std::min(kRows, n - first);
-      for (size_t col = r.cols().begin(); col < r.cols().end(); ++col) {
-        const Fp* v = c.lde.column(col).data() + first;
-        for (size_t p = 0; p < points; ++p) {
-          const ExtColumns& w = weights.at[p];
-          std::array<PackedFpDot, Fp4::D> dot;
-          for (size_t j = 0; j < rows; j += kLanes) {
-            const size_t count = std::min(kLanes, rows - j);
-            auto load = [&](const Fp* at) { return count == kLanes ? PackedFp::load(at) : PackedFp::load_partial(at, count); };
-            const PackedFp x = load(v + j);
-            for (size_t k = 0; k < Fp4::D; ++k) dot[k].add(x, load(w[k].data() + first + j));
+  constexpr size_t kRows = 4096, kColumns = 32, kSpans = 64;
+  const size_t n = size_t{1} << c.log_n, width = c.lde.width;
+  const size_t span = std::max(kRows, n / kSpans), spans = (n + span - 1) / span;
+  std::vector<Fp4> partial(spans * points * width);
+  tbb::parallel_for(tbb::blocked_range2d<size_t>(0, spans, 1, 0, width, kColumns), [&](const auto& r) {
+    for (size_t sp = r.rows().begin(); sp < r.rows().end(); ++sp) {
+      for (size_t first = sp * span; first < std::min(n, (sp + 1) * span); first += kRows) {
+        const size_t rows = std::min(kRows, n - first);
+        for (size_t col = r.cols().begin(); col < r.cols().end(); ++col) {
+          const Fp* v = c.lde.column(col).data() + first;
+          for (size_t p = 0; p < points; ++p) {
+            const ExtColumns& w = weights.at[p];
+            std::array<PackedFpDot, Fp4::D> dot;
+            for (size_t j = 0; j < rows; j += kLanes) {
+              const size_t count = std::min(kLanes, rows - j);
+              auto load = [&](const Fp* at) { return count == kLanes ? PackedFp::load(at) : PackedFp::load_partial(at, count); };
+              const PackedFp x = load(v + j);
+              for (size_t k = 0; k < Fp4::D; ++k) dot[k].add(x, load(w[k].data() + first + j));
+            }
+            Fp4& sum = partial[(sp * points + p) * width + col];
+            for (size_t k = 0; k < Fp4::D; ++k) sum.c[k] += dot[k].value().sum();
           }
-          Fp4& sum = partial[(b * points + p) * width + col];
-          for (size_t k = 0; k < Fp4::D; ++k) sum.c[k] = dot[k].value().sum();
         }
       }
     }
   });
   std::vector<std::vector<Fp4>> out(points, std::vector<Fp4>(width));
-  for (size_t b = 0; b < blocks; ++b)
-    for (size_t p = 0; p < points; ++p)
-      for (size_t col = 0; col < width; ++col) out[p][col] += partial[(b * points + p) * width + col];
+  tbb::parallel_for(size_t{0}, width, [&](size_t col) {
+    for (size_t sp = 0; sp < spans; ++sp)
+      for (size_t p = 0; p < points; ++p) out[p][col] += partial[(sp * points + p) * width + col];
+  });
   return out;
 }
 

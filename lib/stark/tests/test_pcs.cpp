@@ -14,7 +14,8 @@ Fp random_fp(std::mt19937_64& rng) { return Fp(rng()); }
 Fp4 random_fp4(std::mt19937_64& rng) { return Fp4(random_fp(rng), random_fp(rng), random_fp(rng), random_fp(rng)); }
 
 // A trace whose columns are random combinations of two random polynomials of degree < n, given in row order
-// (row i at w^i), with the polynomials' coefficients.
+// (row i at w^i, through the transform that the NTT tests check against direct evaluation), with the
+// polynomials' coefficients.
 struct PolyTrace {
   Trace trace;
   std::vector<Fp> p0, p1;  // coefficients
@@ -26,13 +27,11 @@ PolyTrace poly_trace(size_t width, unsigned log_n, std::mt19937_64& rng) {
   PolyTrace t{Trace(width, n), std::vector<Fp>(n), std::vector<Fp>(n), {}};
   for (size_t k = 0; k < n; ++k) t.p0[k] = random_fp(rng), t.p1[k] = random_fp(rng);
   for (size_t c = 0; c < width; ++c) t.mix.push_back({random_fp(rng), random_fp(rng)});
-  const Fp w = two_adic_root(log_n);
-  Fp x = Fp::one();
-  for (size_t i = 0; i < n; ++i, x *= w) {
-    Fp v0, v1;  // Horner
-    for (size_t k = n; k-- > 0;) v0 = v0 * x + t.p0[k], v1 = v1 * x + t.p1[k];
-    for (size_t c = 0; c < width; ++c) t.trace.at(i, c) = t.mix[c].first * v0 + t.mix[c].second * v1;
-  }
+  std::vector<Fp> v0 = t.p0, v1 = t.p1;  // values at w^i, natural order
+  ntt(v0);
+  ntt(v1);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t c = 0; c < width; ++c) t.trace.at(i, c) = t.mix[c].first * v0[i] + t.mix[c].second * v1[i];
   return t;
 }
 
@@ -44,21 +43,23 @@ Fp4 horner(const std::vector<Fp>& coeffs, Fp4 z) {
 
 }  // namespace
 
-TEST_CASE("out-of-domain openings equal the column polynomials' values, over several row blocks and column groups") {
+TEST_CASE("out-of-domain openings equal the column polynomials' values, over spans and blocks of rows and column groups") {
   std::mt19937_64 rng(41);
-  const unsigned log_n = 13;  // two blocks of rows
-  const size_t width = 40;    // two groups of columns
-  const PolyTrace t = poly_trace(width, log_n, rng);
-  ProveTimings timings;
-  const pcs::Committed c = pcs::commit_trace(t.trace, 1, Fp(7), timings);
-  const Fp4 points[] = {random_fp4(rng), random_fp4(rng)};
-  const pcs::OpeningWeights weights = pcs::opening_weights(log_n, Fp(7), points);
-  const auto values = pcs::evaluate_columns(c, weights, 2);
-  REQUIRE(values.size() == 2);
-  for (size_t p = 0; p < 2; ++p) {
-    const Fp4 v0 = horner(t.p0, points[p]), v1 = horner(t.p1, points[p]);
-    REQUIRE(values[p].size() == width);
-    for (size_t col = 0; col < width; ++col) CHECK(values[p][col] == t.mix[col].first * v0 + t.mix[col].second * v1);
+  // 2^13 rows: two spans of one block; 2^19: 64 spans of two blocks. 33 columns: two groups.
+  for (unsigned log_n : {3u, 13u, 19u}) {
+    const size_t width = 33;
+    const PolyTrace t = poly_trace(width, log_n, rng);
+    ProveTimings timings;
+    const pcs::Committed c = pcs::commit_trace(t.trace, 1, Fp(7), timings);
+    const Fp4 points[] = {random_fp4(rng), random_fp4(rng)};
+    const pcs::OpeningWeights weights = pcs::opening_weights(log_n, Fp(7), points);
+    const auto values = pcs::evaluate_columns(c, weights, 2);
+    REQUIRE(values.size() == 2);
+    for (size_t p = 0; p < 2; ++p) {
+      const Fp4 v0 = horner(t.p0, points[p]), v1 = horner(t.p1, points[p]);
+      REQUIRE(values[p].size() == width);
+      for (size_t col = 0; col < width; ++col) CHECK(values[p][col] == t.mix[col].first * v0 + t.mix[col].second * v1);
+    }
   }
 }
 

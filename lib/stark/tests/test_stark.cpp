@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "stark/pcs.hpp"
 #include "stark/protocol.hpp"
 #include "stark/symbolic.hpp"
 #include "test_airs.hpp"
@@ -599,28 +600,38 @@ TEST_CASE("segments: the prover's first pass binds the same commitment as its pr
   CHECK(std::get<Digest>(from_proof) == commit_segment(sp.first, test_params(), bytes_of("s0")));
 }
 
+// Both segments' first passes, kept as `how` says, and the challenges their commitments give.
+struct KeptPasses {
+  KeptCommitment first, second;
+  SharedChallenges shared;
+};
+KeptPasses keep_first_passes(const SegmentedProof& sp, const StarkParams& params, const KeptCommitment& how) {
+  KeptPasses k{how, how, {}};
+  commit_segment(sp.first, params, bytes_of("s0"), nullptr, &k.first);
+  commit_segment(sp.second, params, bytes_of("s1"), nullptr, &k.second);
+  const Digest commitments[] = {k.first.commitment, k.second.commitment};
+  k.shared = shared_challenges(commitments, bytes_of("whole"));
+  return k;
+}
+
 TEST_CASE("segments: a first pass kept in a file gives the same proof, and another segment's is refused") {
   Fixture fx;
   const StarkParams params = test_params();
   SegmentedProof sp(fx, params);
   const std::string dir = std::filesystem::temp_directory_path().string();
-  KeptCommitment keep, other;
-  keep.directory = other.directory = dir;
-  const Digest commitment = commit_segment(sp.first, params, bytes_of("s0"), nullptr, &keep);
-  commit_segment(sp.second, params, bytes_of("s1"), nullptr, &other);
-  REQUIRE(keep.file);
-  CHECK(keep.error.empty());
-  CHECK(keep.commitment == commitment);
-  CHECK(commitment == commit_segment(sp.first, params, bytes_of("s0")));
+  KeptCommitment in_file;
+  in_file.directory = dir;
+  KeptPasses k = keep_first_passes(sp, params, in_file);
+  REQUIRE(k.first.file);
+  CHECK(k.first.error.empty());
+  const Digest commitment = commit_segment(sp.first, params, bytes_of("s0"));
+  CHECK(k.first.commitment == commitment);
 
-  const Digest commitments[] = {commitment, other.commitment};
-  const SharedChallenges shared = shared_challenges(commitments, bytes_of("whole"));
   ProveTimings t;
-  const Proof kept = prove(sp.first, params, bytes_of("s0"), &t, &shared, &keep);
-  CHECK(serialize(kept) == serialize(sp.p0));
+  CHECK(serialize(prove(sp.first, params, bytes_of("s0"), &t, &k.shared, &k.first)) == serialize(sp.p0));
   CHECK(t.kept > 0);
-  CHECK_THROWS_AS(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &other), KeptCommitmentError);
-  CHECK_THROWS_WITH(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &other),
+  CHECK_THROWS_AS(prove(sp.first, params, bytes_of("s0"), nullptr, &k.shared, &k.second), KeptCommitmentError);
+  CHECK_THROWS_WITH(prove(sp.first, params, bytes_of("s0"), nullptr, &k.shared, &k.second),
                     Catch::Contains("kept first pass"));
 
   // Nowhere to write: nothing is kept, the reason is given, the commitment stands.
@@ -635,25 +646,22 @@ TEST_CASE("segments: a first pass kept in memory gives the same proof, is taken 
   Fixture fx;
   const StarkParams params = test_params();
   SegmentedProof sp(fx, params);
-  KeptCommitment keep, other;
-  keep.in_memory = other.in_memory = true;
-  const Digest commitment = commit_segment(sp.first, params, bytes_of("s0"), nullptr, &keep);
-  commit_segment(sp.second, params, bytes_of("s1"), nullptr, &other);
-  REQUIRE(keep.extensions);
-  CHECK_FALSE(keep.file);
-  CHECK(keep.error.empty());
-  CHECK(keep.commitment == commitment);
-  CHECK(commitment == commit_segment(sp.first, params, bytes_of("s0")));
+  KeptCommitment in_memory;
+  in_memory.in_memory = true;
+  KeptPasses k = keep_first_passes(sp, params, in_memory);
+  REQUIRE(k.first.extensions);
+  REQUIRE_FALSE(k.first.extensions->committed.empty());
+  CHECK_FALSE(k.first.file);
+  CHECK(k.first.error.empty());
+  CHECK(k.first.commitment == commit_segment(sp.first, params, bytes_of("s0")));
 
-  const Digest commitments[] = {commitment, other.commitment};
-  const SharedChallenges shared = shared_challenges(commitments, bytes_of("whole"));
-  ProveTimings t;
-  CHECK(serialize(prove(sp.first, params, bytes_of("s0"), &t, &shared, &keep)) == serialize(sp.p0));
-  CHECK(t.lde < t.total);
+  CHECK(serialize(prove(sp.first, params, bytes_of("s0"), nullptr, &k.shared, &k.first)) == serialize(sp.p0));
+  // Taken, not copied: the kept list holds only emptied entries.
+  for (const pcs::Committed& c : k.first.extensions->committed) CHECK(c.lde.width == 0);
   // Used once: a second proof from the same first pass finds its extensions taken.
-  CHECK_THROWS_AS(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &keep), KeptCommitmentError);
+  CHECK_THROWS_AS(prove(sp.first, params, bytes_of("s0"), nullptr, &k.shared, &k.first), KeptCommitmentError);
   // Another segment's extensions: of another shape, or not giving this segment's commitment.
-  CHECK_THROWS_WITH(prove(sp.first, params, bytes_of("s0"), nullptr, &shared, &other),
+  CHECK_THROWS_WITH(prove(sp.first, params, bytes_of("s0"), nullptr, &k.shared, &k.second),
                     Catch::Contains("kept first pass"));
 }
 
