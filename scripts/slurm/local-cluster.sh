@@ -92,8 +92,14 @@ if [ "$action" = stop ]; then
   stop_daemon "$state/run/slurmd.pid" slurmd
   stop_daemon "$state/run/slurmctld.pid" slurmctld
   stop_daemon "$state/run/munged.pid" munged
-  mapfile -t rest < <(leftovers)
-  [ ${#rest[@]} -eq 0 ] || kill -9 "${rest[@]}" 2>/dev/null || true
+  # Leftovers are killed until none is found; a killed process takes a moment to go (a slow machine, or a
+  # slurmstepd finishing its step as slurmd went): up to 10 s.
+  for ((i = 0; i < 50; i++)); do
+    mapfile -t rest < <(leftovers)
+    [ ${#rest[@]} -eq 0 ] && break
+    kill -9 "${rest[@]}" 2>/dev/null || true
+    sleep 0.2
+  done
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
