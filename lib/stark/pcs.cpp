@@ -162,6 +162,11 @@ PackedFp coset_points(std::span<const Fp> natural, unsigned log_size, Fp shift, 
   return PackedFp(shift) * PackedFp::load(x.data());
 }
 
+// The `count` (at most kLanes) values at p, zeros after them.
+PackedFp load_first(const Fp* p, size_t count) {
+  return count == kLanes ? PackedFp::load(p) : PackedFp::load_partial(p, count);
+}
+
 // 1 / (x - z) for packed base points x.
 void inverse_differences(std::span<const PackedFp> x, const Fp4& z, std::vector<PackedFp4>& out) {
   out.assign(x.size(), PackedFp4(Fp4() - z));
@@ -222,9 +227,8 @@ std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const Opening
             std::array<PackedFpDot, Fp4::D> dot;
             for (size_t j = 0; j < rows; j += kLanes) {
               const size_t count = std::min(kLanes, rows - j);
-              auto load = [&](const Fp* at) { return count == kLanes ? PackedFp::load(at) : PackedFp::load_partial(at, count); };
-              const PackedFp x = load(v + j);
-              for (size_t k = 0; k < Fp4::D; ++k) dot[k].add(x, load(w[k].data() + first + j));
+              const PackedFp x = load_first(v + j, count);
+              for (size_t k = 0; k < Fp4::D; ++k) dot[k].add(x, load_first(w[k].data() + first + j, count));
             }
             Fp4& sum = partial[(sp * points + p) * width + col];
             for (size_t k = 0; k < Fp4::D; ++k) sum.c[k] += dot[k].value().sum();
@@ -304,7 +308,7 @@ std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, cons
       const auto [col, coeff] = columns[c];
       for (size_t g = 0; g < groups; ++g) {
         const size_t first = r.begin() + kLanes * g, count = std::min(kLanes, r.end() - first);
-        a[g].add(coeff, count == kLanes ? PackedFp::load(col + first) : PackedFp::load_partial(col + first, count));
+        a[g].add(coeff, load_first(col + first, count));
       }
       if (c + 1 == next_columns) b = a;
     }
