@@ -77,11 +77,11 @@ TEST_CASE("verify-proof: a flipped byte anywhere, truncation and trailing bytes 
   write_text(damaged, bytes + "x");
   CHECK(verify(q(damaged)).status == 1);
   auto version = bytes;
-  version[8] = 7;
+  version[8] = 99;  // a later format
   write_text(damaged, version);
   r = verify(q(damaged));
   CHECK(r.status == 1);
-  CHECK(r.out.find("unsupported proof format version 7") != std::string::npos);
+  CHECK(r.out.find("unsupported proof format version 99") != std::string::npos);
 }
 
 TEST_CASE("verify-proof: the JSON form reads back, and a jq'd or edited one is refused") {

@@ -38,7 +38,9 @@ using Hash32 = std::array<uint8_t, 32>;
 //    LogUp challenges; the changes digest and the number of permutation tables are in the header.
 // 6: Merkle leaves and nodes hashed with the SHA-256 compression function from initial values of their own
 //    (a version-5 proof's trees do not open).
-inline constexpr uint32_t kFormatVersion = 6;
+// 7: out-of-domain values at zeta·w only for the columns read on the next row (a version-6 proof has them
+//    for every column).
+inline constexpr uint32_t kFormatVersion = 7;
 
 struct Parameters {
   stark::StarkParams stark;           // check_trace is not stored: it does not change the proof

@@ -209,11 +209,14 @@ OpeningWeights opening_weights(unsigned log_n, Fp shift, std::span<const Fp4> po
 // columns passes over them, so the weights are read from memory once per group rather than per column;
 // products are summed before they are reduced (PackedFpDot). The blocks form at most kSpans spans of rows,
 // each with its own partial sums (a few MB at most), added at the end.
-std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const OpeningWeights& weights, size_t points) {
+ColumnValues evaluate_columns(const Committed& c, const OpeningWeights& weights, std::span<const uint32_t> next) {
+  const size_t points = next.empty() ? 1 : 2, width = c.lde.width;
   if (c.log_n != weights.log_n || !(c.shift == weights.shift) || points > weights.at.size())
     throw std::logic_error("evaluate_columns: weights of another coset");
+  std::vector<uint8_t> in_next(width);
+  for (uint32_t col : next) in_next.at(col) = 1;
   constexpr size_t kRows = 4096, kColumns = 32, kSpans = 64;
-  const size_t n = size_t{1} << c.log_n, width = c.lde.width;
+  const size_t n = size_t{1} << c.log_n;
   const size_t span = std::max(kRows, n / kSpans), spans = (n + span - 1) / span;
   std::vector<Fp4> partial(spans * points * width);
   tbb::parallel_for(tbb::blocked_range2d<size_t>(0, spans, 1, 0, width, kColumns), [&](const auto& r) {
@@ -222,7 +225,7 @@ std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const Opening
         const size_t rows = std::min(kRows, n - first);
         for (size_t col = r.cols().begin(); col < r.cols().end(); ++col) {
           const Fp* v = c.lde.column(col).data() + first;
-          for (size_t p = 0; p < points; ++p) {
+          for (size_t p = 0; p < 1u + in_next[col]; ++p) {
             const ExtColumns& w = weights.at[p];
             std::array<PackedFpDot, Fp4::D> dot;
             for (size_t j = 0; j < rows; j += kLanes) {
@@ -237,11 +240,12 @@ std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const Opening
       }
     }
   });
-  std::vector<std::vector<Fp4>> out(points, std::vector<Fp4>(width));
+  ColumnValues out{std::vector<Fp4>(width), std::vector<Fp4>(next.size())};
   tbb::parallel_for(size_t{0}, width, [&](size_t col) {
-    for (size_t sp = 0; sp < spans; ++sp)
-      for (size_t p = 0; p < points; ++p) out[p][col] += partial[(sp * points + p) * width + col];
+    for (size_t sp = 0; sp < spans; ++sp) out.at_zeta[col] += partial[sp * points * width + col];
   });
+  for (size_t j = 0; j < next.size(); ++j)
+    for (size_t sp = 0; sp < spans; ++sp) out.at_next[j] += partial[(sp * points + 1) * width + next[j]];
   return out;
 }
 
@@ -270,50 +274,70 @@ std::optional<std::string> check_opening(const TreeOpening& o, const Digest& roo
   return std::nullopt;
 }
 
-DeepTerms deep_terms(const TableProof& tp, Fp4 lambda, Fp4& lambda_pow) {
+namespace {
+
+// Calls f(column, lambda^k, whether the column is in the mask) for each column of a matrix `width` wide, k
+// counting on from `lambda_pow`.
+template <class F>
+void for_each_column(size_t width, std::span<const uint32_t> next, Fp4 lambda, Fp4& lambda_pow, F&& f) {
+  auto masked = next.begin();
+  for (size_t c = 0; c < width; ++c, lambda_pow *= lambda) {
+    const bool in_mask = masked != next.end() && *masked == c;
+    if (in_mask) ++masked;
+    f(c, lambda_pow, in_mask);
+  }
+}
+
+}  // namespace
+
+DeepTerms deep_terms(const TableProof& tp, const NextMasks& masks, Fp4 lambda, Fp4& lambda_pow) {
   DeepTerms t{lambda_pow, Fp4(), Fp4()};
-  auto fold = [&](std::span<const Fp4> at_zeta, std::span<const Fp4> at_next) {
-    for (size_t c = 0; c < at_zeta.size(); ++c) {
-      t.at_zeta += lambda_pow * at_zeta[c];
-      if (!at_next.empty()) t.at_next += lambda_pow * at_next[c];
-      lambda_pow *= lambda;
-    }
+  auto fold = [&](std::span<const Fp4> at_zeta, std::span<const Fp4> at_next, std::span<const uint32_t> next) {
+    size_t j = 0;
+    for_each_column(at_zeta.size(), next, lambda, lambda_pow, [&](size_t c, Fp4 p, bool in_mask) {
+      t.at_zeta += p * at_zeta[c];
+      if (in_mask) t.at_next += p * at_next[j++];
+    });
   };
-  fold(tp.fixed_local, tp.fixed_next);
-  fold(tp.main_local, tp.main_next);
-  fold(tp.aux_local, tp.aux_next);
-  fold(tp.quotient_chunks, {});
+  fold(tp.fixed_local, tp.fixed_next, masks.fixed);
+  fold(tp.main_local, tp.main_next, masks.main);
+  fold(tp.aux_local, tp.aux_next, masks.aux);
+  fold(tp.quotient_chunks, {}, {});
   return t;
 }
 
-std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
-                               const DeepTerms& terms, Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next) {
-  const size_t big = quotient.lde.height;
-  // Columns with their lambda powers; the first next_columns are also opened at zeta·w.
-  std::vector<std::pair<const Fp*, Fp4>> columns;
-  Fp4 p = terms.lambda_first;
-  for (const Committed* m : with_next)
-    for (size_t c = 0; c < m->lde.width; ++c, p *= lambda) columns.push_back({m->lde.column(c).data(), p});
-  const size_t next_columns = columns.size();
-  for (size_t c = 0; c < quotient.lde.width; ++c, p *= lambda) columns.push_back({quotient.lde.column(c).data(), p});
+std::vector<Fp4> deep_codeword(std::span<const MaskedMatrix> matrices, const DeepTerms& terms, Fp4 lambda, Fp4 mu,
+                               Fp4 zeta, Fp4 zeta_next) {
+  const Committed& first_matrix = *matrices.front().matrix;
+  const size_t big = first_matrix.lde.height;
+  // Columns with their lambda powers, the mask's first: their sum is the sum at zeta·w on the way.
+  std::vector<std::pair<const Fp*, Fp4>> columns, unmasked;
+  Fp4 lambda_pow = terms.lambda_first;
+  for (const auto& m : matrices)
+    for_each_column(m.matrix->lde.width, m.next, lambda, lambda_pow, [&](size_t c, Fp4 p, bool in_mask) {
+      (in_mask ? columns : unmasked).push_back({m.matrix->lde.column(c).data(), p});
+    });
+  const size_t masked = columns.size();
+  columns.insert(columns.end(), unmasked.begin(), unmasked.end());
 
   const unsigned log_big = static_cast<unsigned>(__builtin_ctzll(big));
   const std::vector<Fp> natural = powers(two_adic_root(log_big), big);
   std::vector<Fp4> out(big);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 1024), [&](const auto& r) {
     const size_t m = r.size(), groups = (m + kLanes - 1) / kLanes;
-    // a: every column, b: those also opened at zeta·w, combined with lambda powers, eight points at a time.
-    std::vector<PackedFp4Dot> a(groups), b(groups);
+    // a: every column, b: the mask's, combined with lambda powers, eight points at a time.
+    std::vector<PackedFp4Dot> a(groups), b;
     for (size_t c = 0; c < columns.size(); ++c) {
+      if (c == masked) b = a;
       const auto [col, coeff] = columns[c];
       for (size_t g = 0; g < groups; ++g) {
         const size_t first = r.begin() + kLanes * g, count = std::min(kLanes, r.end() - first);
         a[g].add(coeff, load_first(col + first, count));
       }
-      if (c + 1 == next_columns) b = a;
     }
+    if (masked == columns.size()) b = a;
     std::vector<PackedFp> x(groups);
-    for (size_t g = 0; g < groups; ++g) x[g] = coset_points(natural, log_big, quotient.shift, r.begin() + kLanes * g);
+    for (size_t g = 0; g < groups; ++g) x[g] = coset_points(natural, log_big, first_matrix.shift, r.begin() + kLanes * g);
     std::vector<PackedFp4> inv_z, inv_zn;
     inverse_differences(x, zeta, inv_z);
     inverse_differences(x, zeta_next, inv_zn);
@@ -327,19 +351,14 @@ std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, cons
   return out;
 }
 
-Fp4 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,
-               Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next, Fp x) {
-  Fp4 a, p = terms.lambda_first;
-  for (auto row : with_next)
-    for (Fp v : row) {
-      a += p * v;
-      p *= lambda;
-    }
-  const Fp4 b = a;
-  for (Fp v : quotient) {
-    a += p * v;
-    p *= lambda;
-  }
+Fp4 deep_value(std::span<const MaskedRow> rows, const DeepTerms& terms, Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next,
+               Fp x) {
+  Fp4 a, b, lambda_pow = terms.lambda_first;
+  for (const auto& m : rows)
+    for_each_column(m.row.size(), m.next, lambda, lambda_pow, [&](size_t c, Fp4 p, bool in_mask) {
+      a += p * m.row[c];
+      if (in_mask) b += p * m.row[c];
+    });
   return (a - terms.at_zeta) * inverse(Fp4(x) - zeta) + mu * (b - terms.at_next) * inverse(Fp4(x) - zeta_next);
 }
 

@@ -2,12 +2,14 @@
 // opening them at the out-of-domain points zeta and zeta·w, and the DEEP codeword that FRI then proves
 // low-degree. Prover and verifier sides of each step sit together. Internal to lib/stark.
 //
-// DEEP batching, per table over its committed columns in order (fixed, main, auxiliary, quotient), with powers of
-// lambda continuing from table to table:
+// Every column is opened at zeta; at zeta·w only the columns of the table's next-row mask (those its
+// constraints read on the next row: TableShape). DEEP batching, per table over its committed columns in
+// order (fixed, main, auxiliary, quotient), with powers of lambda continuing from table to table:
 //   D(x) = sum_k lambda^k (p_k(x) - p_k(zeta)) / (x - zeta)
-//        + mu · sum_(k in fixed, main, auxiliary) lambda^k (p_k(x) - p_k(zeta w)) / (x - zeta w).
+//        + mu · sum_(k in the mask) lambda^k (p_k(x) - p_k(zeta w)) / (x - zeta w).
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,8 +54,12 @@ struct OpeningWeights {
   std::vector<ExtColumns> at;  // per point, w_j = (z^n - s^n) / (n s^n) · x_j / (z - x_j) by coordinate
 };
 OpeningWeights opening_weights(unsigned log_n, Fp shift, std::span<const Fp4> points);
-// Prover: every column polynomial's value at the first `points` of the weights' points: out[point][column].
-std::vector<std::vector<Fp4>> evaluate_columns(const Committed& c, const OpeningWeights& weights, size_t points);
+// Prover: every column polynomial's value at the weights' first point, and those of the columns `next`
+// (sorted, distinct) at the second (none: the weights may hold one point).
+struct ColumnValues {
+  std::vector<Fp4> at_zeta, at_next;  // at_next[j]: column next[j]
+};
+ColumnValues evaluate_columns(const Committed& c, const OpeningWeights& weights, std::span<const uint32_t> next);
 // Prover: the LDE rows at `rows` (sorted, distinct) with their batch Merkle proof.
 TreeOpening open_rows(const Committed& c, std::span<const size_t> rows);
 
@@ -61,24 +67,38 @@ TreeOpening open_rows(const Committed& c, std::span<const size_t> rows);
 std::optional<std::string> check_opening(const TreeOpening& o, const Digest& root, unsigned log_leaves,
                                          std::span<const size_t> rows, size_t width, std::string_view what);
 
+// A table's next-row mask per committed matrix: the columns also opened at zeta·w, sorted.
+struct NextMasks {
+  std::span<const uint32_t> fixed, main, aux;
+};
+
 // One table's share of the DEEP batch: its out-of-domain values, and lambda^(its first column).
 struct DeepTerms {
   Fp4 lambda_first;
   Fp4 at_zeta;  // sum_k lambda^k p_k(zeta), all columns
-  Fp4 at_next;  // sum_k lambda^k p_k(zeta w), main and auxiliary columns
+  Fp4 at_next;  // sum_(k in the mask) lambda^k p_k(zeta w)
 };
 // Both sides: folds a table's out-of-domain values in commitment order (fixed, main, auxiliary, then the
-// quotient), advancing `lambda_pow` past its columns.
-DeepTerms deep_terms(const TableProof& tp, Fp4 lambda, Fp4& lambda_pow);
+// quotient), advancing `lambda_pow` past its columns. The values' counts match the AIR's (checked before).
+DeepTerms deep_terms(const TableProof& tp, const NextMasks& masks, Fp4 lambda, Fp4& lambda_pow);
+
+// A committed matrix, or one opened row of it, with its columns opened at zeta·w (none for the quotient).
+struct MaskedMatrix {
+  const Committed* matrix;
+  std::span<const uint32_t> next;
+};
+struct MaskedRow {
+  std::span<const Fp> row;
+  std::span<const uint32_t> next;
+};
 
 // Prover: a table's DEEP codeword on its LDE coset (bit-reversed), from its committed matrices in
-// commitment order (the ones opened at zeta·w too: fixed if any, main, aux if any; then the quotient),
-// point by point.
-std::vector<Fp4> deep_codeword(std::span<const Committed* const> with_next, const Committed& quotient,
-                               const DeepTerms& terms, Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next);
+// commitment order (all on one coset), point by point.
+std::vector<Fp4> deep_codeword(std::span<const MaskedMatrix> matrices, const DeepTerms& terms, Fp4 lambda, Fp4 mu,
+                               Fp4 zeta, Fp4 zeta_next);
 
 // Verifier: the DEEP value at LDE point x from a table's opened rows in the same order.
-Fp4 deep_value(std::span<const std::span<const Fp>> with_next, std::span<const Fp> quotient, const DeepTerms& terms,
-               Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next, Fp x);
+Fp4 deep_value(std::span<const MaskedRow> rows, const DeepTerms& terms, Fp4 lambda, Fp4 mu, Fp4 zeta, Fp4 zeta_next,
+               Fp x);
 
 }  // namespace witprove::stark::pcs

@@ -38,11 +38,14 @@ void absorb_openings(Transcript& t, const TableProof& tp) {
 }
 
 TableShape table_shape(const Air& air) {
-  TableShape t{&air.summary(), logup::layout(air.summary()), 0, 0, 0, 0};
+  TableShape t{&air.summary(), logup::layout(air.summary()), 0, 0, 0, 0, {}, {}, {}};
   t.degree = logup::table_degree(*t.summary, t.layout);
   while ((1u << t.log_chunks) < t.degree - 1) ++t.log_chunks;
   t.aux_width = t.layout.aux_width();
   t.num_constraints = t.summary->num_constraints + t.layout.num_constraints();
+  t.fixed_next = t.summary->fixed_next_columns;
+  t.main_next = t.summary->next_columns;
+  for (size_t c = t.aux_width - (t.aux_width ? Fp4::D : 0); c < t.aux_width; ++c) t.aux_next.push_back(static_cast<uint32_t>(c));
   return t;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -15,7 +16,7 @@
 
 namespace witprove::stark::protocol {
 
-inline constexpr std::string_view kDomain = "witprove-stark-v4";
+inline constexpr std::string_view kDomain = "witprove-stark-v5";
 inline constexpr std::string_view kSegmentsDomain = "witprove-stark-segments-v1";
 inline constexpr unsigned kMaxLogHeight = 23;  // per table; bounds every allocation the verifier makes
 inline constexpr unsigned kMaxLogArity = 4;
@@ -30,13 +31,14 @@ void absorb_header(Transcript& t, ByteView statement, const StarkParams& params,
 // segments' shared ones, which are then absorbed so that every later challenge depends on them.
 std::pair<Fp4, Fp4> lookup_challenges(Transcript& t, const SharedChallenges* shared);
 
-// Absorbs a table's out-of-domain values: fixed, main and auxiliary at zeta and zeta·w, then the quotient
-// chunks.
+// Absorbs a table's out-of-domain values: fixed, main and auxiliary at zeta and at zeta·w (the columns of
+// TableShape's next-row mask), then the quotient chunks.
 void absorb_openings(Transcript& t, const TableProof& tp);
 
 // What prover and verifier derive alike from a table's AIR: its symbolic summary, the LogUp layout, the
 // degree, the number of quotient chunks (a power of two: a degree-d constraint divided by Z_H has degree
-// (d - 1) n), the auxiliary width and the number of constraints folded per point.
+// (d - 1) n), the auxiliary width, the number of constraints folded per point, and the columns opened at
+// zeta·w: those eval reads on the next row, and the running sum's D coordinates (the last auxiliary ones).
 struct TableShape {
   const AirSummary* summary;
   logup::Layout layout;
@@ -44,6 +46,8 @@ struct TableShape {
   unsigned log_chunks;
   size_t aux_width;
   size_t num_constraints;
+  std::span<const uint32_t> fixed_next, main_next;  // the summary's next-row mask
+  std::vector<uint32_t> aux_next;
 };
 TableShape table_shape(const Air& air);
 

@@ -366,24 +366,25 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
     transcript.absorb(proof.tables[i].quotient_root);
   }
 
-  // 4. Out-of-domain openings at zeta and zeta·w.
+  // 4. Out-of-domain openings at zeta, and at zeta·w of the columns read on the next row.
   std::optional<PhaseTimer> phase(timings.openings);
   Fp4 zeta = transcript.challenge_ext();
   for (size_t i = 0; i < num_tables; ++i) {
     auto& tp = proof.tables[i];
-    Fp4 zeta_next = zeta * two_adic_root(ts[i].log_n);
-    const Fp4 both[] = {zeta, zeta_next};
+    const auto& shape = ts[i].shape;
+    const Fp4 both[] = {zeta, zeta * two_adic_root(ts[i].log_n)};
     // Every matrix of a table lies on the same coset: the weights are computed once.
     const pcs::OpeningWeights weights = pcs::opening_weights(ts[i].log_n, ts[i].shift, both);
-    auto open_both = [&](const pcs::Committed& c, std::vector<Fp4>& at_zeta, std::vector<Fp4>& at_next) {
-      auto values = pcs::evaluate_columns(c, weights, 2);
-      at_zeta = std::move(values[0]);
-      at_next = std::move(values[1]);
+    auto open = [&](const pcs::Committed& c, std::span<const uint32_t> next, std::vector<Fp4>& at_zeta,
+                    std::vector<Fp4>& at_next) {
+      auto values = pcs::evaluate_columns(c, weights, next);
+      at_zeta = std::move(values.at_zeta);
+      at_next = std::move(values.at_next);
     };
-    if (ts[i].fixed_trace->width) open_both(ts[i].fixed, tp.fixed_local, tp.fixed_next);
-    open_both(ts[i].main, tp.main_local, tp.main_next);
-    if (tp.aux_root) open_both(ts[i].aux, tp.aux_local, tp.aux_next);
-    tp.quotient_chunks = std::move(pcs::evaluate_columns(ts[i].quotient, weights, 1)[0]);
+    if (ts[i].fixed_trace->width) open(ts[i].fixed, shape.fixed_next, tp.fixed_local, tp.fixed_next);
+    open(ts[i].main, shape.main_next, tp.main_local, tp.main_next);
+    if (tp.aux_root) open(ts[i].aux, shape.aux_next, tp.aux_local, tp.aux_next);
+    tp.quotient_chunks = std::move(pcs::evaluate_columns(ts[i].quotient, weights, {}).at_zeta);
     protocol::absorb_openings(transcript, tp);
   }
 
@@ -393,12 +394,14 @@ Proof prove_tables(std::span<const TableInstance> tables, const StarkParams& par
   Fp4 lambda_pow = Fp4::one();
   for (size_t i = 0; i < num_tables; ++i) {
     const auto& tp = proof.tables[i];
-    const auto terms = pcs::deep_terms(tp, lambda, lambda_pow);
-    std::vector<const pcs::Committed*> with_next;
-    if (ts[i].fixed_trace->width) with_next.push_back(&ts[i].fixed);
-    with_next.push_back(&ts[i].main);
-    if (tp.aux_root) with_next.push_back(&ts[i].aux);
-    codewords[i] = pcs::deep_codeword(with_next, ts[i].quotient, terms, lambda, mu, zeta, zeta * two_adic_root(ts[i].log_n));
+    const auto& shape = ts[i].shape;
+    const auto terms = pcs::deep_terms(tp, {shape.fixed_next, shape.main_next, shape.aux_next}, lambda, lambda_pow);
+    std::vector<pcs::MaskedMatrix> matrices;
+    if (ts[i].fixed_trace->width) matrices.push_back({&ts[i].fixed, shape.fixed_next});
+    matrices.push_back({&ts[i].main, shape.main_next});
+    if (tp.aux_root) matrices.push_back({&ts[i].aux, shape.aux_next});
+    matrices.push_back({&ts[i].quotient, {}});
+    codewords[i] = pcs::deep_codeword(matrices, terms, lambda, mu, zeta, zeta * two_adic_root(ts[i].log_n));
   }
 
   // 6. FRI: commit phase, grinding, queries.

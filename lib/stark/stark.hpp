@@ -78,7 +78,9 @@ struct TableProof {
   std::optional<Digest> aux_root;
   Fp4 lookup_sum;  // this table's LogUp sum; zero without interactions. All tables' sums add to zero.
   Digest quotient_root{};
-  // Out-of-domain openings at zeta and zeta·omega (next row), one value per committed base column.
+  // Out-of-domain openings, one value per committed base column at zeta (_local, quotient_chunks), and at
+  // zeta·omega (_next) per column of the next-row mask (the columns eval reads on the next row, and the
+  // LogUp running sum), in column order.
   std::vector<Fp4> fixed_local, fixed_next, main_local, main_next, aux_local, aux_next, quotient_chunks;
   TreeOpening fixed_opening, main_opening, aux_opening, quotient_opening;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "stark/folders.hpp"
@@ -205,6 +206,14 @@ AirSummary summarize(const Air& air) {
     s.interactions.push_back(std::move(info));
   }
   s.interaction_values = compile(nodes, roots);
+  // Every next-row cell eval created, used or folded away: a superset only opens a column more.
+  std::set<uint32_t> next, fixed_next;
+  for (const auto& n : nodes) {
+    if (n.op == Op::next) next.insert(n.a);
+    if (n.op == Op::fixed_next) fixed_next.insert(n.a);
+  }
+  s.next_columns.assign(next.begin(), next.end());
+  s.fixed_next_columns.assign(fixed_next.begin(), fixed_next.end());
   return s;
 }
 

@@ -74,6 +74,9 @@ struct AirSummary {
   unsigned constraint_degree = 0;  // highest degree among them
   std::vector<InteractionInfo> interactions;  // in eval order
   RowProgram interaction_values;   // every interaction's tuple and multiplicity
+  // The next-row mask: the main and fixed columns eval reads on the next row, sorted. Only these are
+  // opened at zeta·w.
+  std::vector<uint32_t> next_columns, fixed_next_columns;
 };
 
 // Runs eval symbolically. Throws std::logic_error naming the table when eval uses one bus id with two

@@ -26,6 +26,13 @@ struct TableInfo {
   std::vector<size_t> rows;  // opened LDE rows (sorted, distinct), bit-reversed order
 };
 
+// Values of the columns `mask` placed in a row `width` wide, zero elsewhere.
+std::vector<Fp4> spread(std::span<const Fp4> values, std::span<const uint32_t> mask, size_t width) {
+  std::vector<Fp4> row(width);
+  for (size_t j = 0; j < mask.size(); ++j) row[mask[j]] = values[j];
+  return row;
+}
+
 // Constraints at zeta: sum(alpha^i C_i(zeta)) must equal Z_H(zeta) · Q(zeta).
 Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> publics, Fp4 zeta, Fp4 alpha,
                 Fp4 gamma, std::span<const Fp4> beta_powers) {
@@ -39,8 +46,12 @@ Error check_ood(const TableInfo& t, const TableProof& tp, std::span<const Fp> pu
   const Fp4 last = zh * inverse(den_last) * (n_inv * omega_inv);
   VerifierFolder::Selectors sel{zh * inverse(den_first) * n_inv, last, Fp4(Fp::one()) - last};
   const LookupContext lookups{&t.shape.layout, gamma, beta_powers, tp.lookup_sum * n_inv};
-  VerifierFolder folder({tp.main_local, tp.main_next, tp.fixed_local, tp.fixed_next, tp.aux_local, tp.aux_next}, sel,
-                        publics, alpha, lookups);
+  // Next-row values spread to their columns; eval reads no other column on the next row.
+  const auto main_next = spread(tp.main_next, t.shape.main_next, t.main_w);
+  const auto fixed_next = spread(tp.fixed_next, t.shape.fixed_next, t.fixed_w);
+  const auto aux_next = spread(tp.aux_next, t.shape.aux_next, t.shape.aux_width);
+  VerifierFolder folder({tp.main_local, main_next, tp.fixed_local, fixed_next, tp.aux_local, aux_next}, sel, publics,
+                        alpha, lookups);
   eval_all_constraints(*t.air, folder);
   Fp4 q, zeta_pow = Fp4::one();
   for (size_t i = 0; i < (size_t{1} << t.shape.log_chunks); ++i) {
@@ -107,9 +118,10 @@ Error prepare(std::span<const Air* const> airs, std::span<const std::vector<Fp>>
     const size_t aux_w = t.shape.aux_width;
     if (tp.aux_root.has_value() != (aux_w > 0)) return fmt::format("table {}: auxiliary commitment presence is wrong", name);
     if (!tp.aux_root && !tp.lookup_sum.is_zero()) return fmt::format("table {}: lookup sum without interactions", name);
-    if (tp.main_local.size() != t.main_w || tp.main_next.size() != t.main_w || tp.aux_local.size() != aux_w ||
-        tp.aux_next.size() != aux_w || tp.quotient_chunks.size() != t.quot_w || tp.fixed_local.size() != t.fixed_w ||
-        tp.fixed_next.size() != t.fixed_w)
+    if (tp.main_local.size() != t.main_w || tp.main_next.size() != t.shape.main_next.size() ||
+        tp.aux_local.size() != aux_w || tp.aux_next.size() != t.shape.aux_next.size() ||
+        tp.quotient_chunks.size() != t.quot_w || tp.fixed_local.size() != t.fixed_w ||
+        tp.fixed_next.size() != t.shape.fixed_next.size())
       return fmt::format("table {}: wrong number of out-of-domain values", name);
     log_lde[i] = t.log_lde;
     log_heights[i] = tp.log_height;
@@ -190,7 +202,7 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
   for (size_t i = 0; i < num_tables; ++i) {
     auto& t = info[i];
     const auto& tp = proof.tables[i];
-    deep[i] = pcs::deep_terms(tp, lambda, lambda_pow);
+    deep[i] = pcs::deep_terms(tp, {t.shape.fixed_next, t.shape.main_next, t.shape.aux_next}, lambda, lambda_pow);
     t.rows = fri::query_positions(queries, schedule.log_top, t.log_lde);
     const std::string name = t.air->name();
     if (t.fixed_root) {
@@ -213,12 +225,13 @@ std::optional<std::string> verify(std::span<const Air* const> airs, std::span<co
     const auto& tp = proof.tables[i];
     size_t idx = q >> (schedule.log_top - t.log_lde);
     size_t k = static_cast<size_t>(std::lower_bound(t.rows.begin(), t.rows.end(), idx) - t.rows.begin());
-    std::vector<std::span<const Fp>> with_next;
-    if (t.fixed_root) with_next.push_back(tp.fixed_opening.rows[k]);
-    with_next.push_back(tp.main_opening.rows[k]);
-    if (tp.aux_root) with_next.push_back(tp.aux_opening.rows[k]);
-    return pcs::deep_value(with_next, tp.quotient_opening.rows[k], deep[i], lambda, mu, zeta,
-                           zeta * two_adic_root(t.log_n), protocol::layer_point(schedule.log_top, t.log_lde, idx));
+    std::vector<pcs::MaskedRow> rows;
+    if (t.fixed_root) rows.push_back({tp.fixed_opening.rows[k], t.shape.fixed_next});
+    rows.push_back({tp.main_opening.rows[k], t.shape.main_next});
+    if (tp.aux_root) rows.push_back({tp.aux_opening.rows[k], t.shape.aux_next});
+    rows.push_back({tp.quotient_opening.rows[k], {}});
+    return pcs::deep_value(rows, deep[i], lambda, mu, zeta, zeta * two_adic_root(t.log_n),
+                           protocol::layer_point(schedule.log_top, t.log_lde, idx));
   };
   return fri::verify_queries(fri_proof, schedule, betas, queries, [&](unsigned log_size, size_t q) {
     Fp4 sum;

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <numeric>
 #include <random>
 
 #include "air/keccak_permutation.hpp"
@@ -70,6 +71,12 @@ TEST_CASE("keccak_perm: traces of several sizes satisfy the constraints and expo
     CHECK_FALSE(failure);
 
     REQUIRE(air.summary().interactions.size() == 2);
+    // Read on the next row, so opened at zeta·w: the round flags, the tag and the state limbs (125 of 2,474).
+    std::vector<uint32_t> next(air::keccak_perm::tag + 1);
+    std::iota(next.begin(), next.end(), 0u);
+    for (size_t l = 0; l < air::keccak_perm::state_limb_count; ++l) next.push_back(static_cast<uint32_t>(air::keccak_perm::state_limbs + l));
+    CHECK(air.summary().next_columns == next);
+    CHECK(next.size() == 125);
     for (size_t p = 0; p < n; ++p) {
       eth::KeccakState expected = inputs[p];
       eth::keccak_f1600(expected);

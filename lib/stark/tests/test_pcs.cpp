@@ -53,13 +53,17 @@ TEST_CASE("out-of-domain openings equal the column polynomials' values, over spa
     const pcs::Committed c = pcs::commit_trace(t.trace, 1, Fp(7), timings);
     const Fp4 points[] = {random_fp4(rng), random_fp4(rng)};
     const pcs::OpeningWeights weights = pcs::opening_weights(log_n, Fp(7), points);
-    const auto values = pcs::evaluate_columns(c, weights, 2);
-    REQUIRE(values.size() == 2);
-    for (size_t p = 0; p < 2; ++p) {
-      const Fp4 v0 = horner(t.p0, points[p]), v1 = horner(t.p1, points[p]);
-      REQUIRE(values[p].size() == width);
-      for (size_t col = 0; col < width; ++col) CHECK(values[p][col] == t.mix[col].first * v0 + t.mix[col].second * v1);
-    }
+    // At the second point only some columns: one of each group, and the last.
+    const std::vector<uint32_t> next{0, 31, 32};
+    const auto values = pcs::evaluate_columns(c, weights, next);
+    const Fp4 v0 = horner(t.p0, points[0]), v1 = horner(t.p1, points[0]);
+    REQUIRE(values.at_zeta.size() == width);
+    for (size_t col = 0; col < width; ++col) CHECK(values.at_zeta[col] == t.mix[col].first * v0 + t.mix[col].second * v1);
+    const Fp4 w0 = horner(t.p0, points[1]), w1 = horner(t.p1, points[1]);
+    REQUIRE(values.at_next.size() == next.size());
+    for (size_t j = 0; j < next.size(); ++j)
+      CHECK(values.at_next[j] == t.mix[next[j]].first * w0 + t.mix[next[j]].second * w1);
+    CHECK(pcs::evaluate_columns(c, weights, {}).at_next.empty());
   }
 }
 
@@ -73,16 +77,30 @@ TEST_CASE("the prover's DEEP codeword agrees with the verifier's value at every 
   const pcs::DeepTerms terms{random_fp4(rng), random_fp4(rng), random_fp4(rng)};
   const Fp4 lambda = random_fp4(rng), mu = random_fp4(rng), zeta = random_fp4(rng);
   const Fp4 zeta_next = zeta * two_adic_root(log_n);
-  const pcs::Committed* with_next[] = {&main};
-  const std::vector<Fp4> codeword = pcs::deep_codeword(with_next, quotient, terms, lambda, mu, zeta, zeta_next);
+  // The main matrix's columns 2 and 9 are opened at zeta·w as well.
+  const std::vector<uint32_t> mask{2, 9};
+  const pcs::MaskedMatrix matrices[] = {{&main, mask}, {&quotient, {}}};
+  const std::vector<Fp4> codeword = pcs::deep_codeword(matrices, terms, lambda, mu, zeta, zeta_next);
   const unsigned log_big = log_n + log_blowup;
   REQUIRE(codeword.size() == size_t{1} << log_big);
   for (size_t j : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{1000}, size_t{1023}, size_t{1024}, size_t{2047}}) {
     std::vector<Fp> main_row(main.lde.width), quotient_row(quotient.lde.width);
     for (size_t col = 0; col < main.lde.width; ++col) main_row[col] = main.lde.column(col)[j];
     for (size_t col = 0; col < quotient.lde.width; ++col) quotient_row[col] = quotient.lde.column(col)[j];
-    const std::span<const Fp> rows[] = {main_row};
+    const pcs::MaskedRow rows[] = {{main_row, mask}, {quotient_row, {}}};
     const Fp x = shift * pow(two_adic_root(log_big), reverse_bits(j, log_big));
-    CHECK(codeword[j] == pcs::deep_value(rows, quotient_row, terms, lambda, mu, zeta, zeta_next, x));
+    const Fp4 value = pcs::deep_value(rows, terms, lambda, mu, zeta, zeta_next, x);
+    CHECK(codeword[j] == value);
+    // The definition, term by term: lambda^k over main then quotient columns, the mask's at zeta·w too.
+    Fp4 a, b, p = terms.lambda_first;
+    for (size_t col = 0; col < main_row.size(); ++col, p *= lambda) {
+      a += p * main_row[col];
+      if (col == 2 || col == 9) b += p * main_row[col];
+    }
+    for (Fp v : quotient_row) {
+      a += p * v;
+      p *= lambda;
+    }
+    CHECK(value == (a - terms.at_zeta) * inverse(Fp4(x) - zeta) + mu * (b - terms.at_next) * inverse(Fp4(x) - zeta_next));
   }
 }

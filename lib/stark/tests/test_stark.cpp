@@ -335,9 +335,39 @@ TEST_CASE("symbolic evaluation derives each table's constraints, degree and look
   CHECK(shape.layout.group_end == std::vector<uint32_t>{2});
   CHECK(shape.aux_width == 2 * Fp4::D);
   CHECK(shape.num_constraints == sender.num_constraints + 2);
+  // The next-row masks: the columns each table's constraints read on the next row, and the running sum.
+  CHECK(fib.next_columns == std::vector<uint32_t>{0, 1});
+  CHECK(sender.next_columns.empty());
+  CHECK(fx.table.summary().next_columns == std::vector<uint32_t>{0});
+  CHECK(shape.aux_next == std::vector<uint32_t>{4, 5, 6, 7});
 
   // Each table emits the same constraints and lookups on every row.
   for (const auto& t : fx.instances()) CHECK(check_uniform(*t.air, *t.trace, t.public_values) == std::nullopt);
+}
+
+TEST_CASE("at zeta·w only the columns read on the next row are opened, each bound by the verifier") {
+  Fixture fx(16, 8, 8);
+  const StarkParams p = test_params();
+  const Proof proof = fx.prove(p);
+  CHECK(proof.tables[0].main_next.empty());  // the sender reads no next row
+  CHECK(proof.tables[1].main_next.size() == 1);
+  CHECK(proof.tables[2].main_next.size() == 2);
+  CHECK(proof.tables[0].aux_next.size() == Fp4::D);  // the running sum
+  REQUIRE(fx.verify(proof, p) == std::nullopt);
+  // A value for every column (the layout of format version 6) is refused by its shape.
+  Proof every = proof;
+  every.tables[2].main_next.push_back(Fp4());
+  auto error = fx.verify(every, p);
+  REQUIRE(error.has_value());
+  CHECK_THAT(*error, Catch::Contains("wrong number of out-of-domain values"));
+  // Each opened next-row value is bound: changing any one is rejected.
+  for (size_t t = 0; t < proof.tables.size(); ++t)
+    for (auto member : {&TableProof::main_next, &TableProof::aux_next})
+      for (size_t j = 0; j < (proof.tables[t].*member).size(); ++j) {
+        Proof q = proof;
+        (q.tables[t].*member)[j] += Fp4::one();
+        CHECK(fx.verify(q, p).has_value());
+      }
 }
 
 namespace {
