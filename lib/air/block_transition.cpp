@@ -60,6 +60,7 @@ std::vector<std::vector<Fp>> public_values(const BlockTransitionPublic& pub, std
     throw std::invalid_argument(fmt::format("gas used {}: the statement proves at most {}", pub.gas_used, kMaxGasUsed));
   std::vector<std::vector<Fp>> out = std::move(keccak);
   out.push_back({});  // node_bytes
+  out.push_back({});  // node_bytes, the second
   out.push_back({});  // rlp_byte
   out.push_back({});  // node_link
   out.push_back({});  // trie_walk
@@ -80,6 +81,7 @@ void add_air(std::vector<std::unique_ptr<stark::Air>>& airs) {
 
 std::vector<std::unique_ptr<stark::Air>> transition_airs(std::vector<std::unique_ptr<stark::Air>> keccak) {
   auto airs = std::move(keccak);
+  add_air<NodeBytesAir>(airs);
   add_air<NodeBytesAir>(airs);
   add_air<RlpByteTableAir>(airs);
   add_air<NodeLinkAir>(airs);
@@ -321,7 +323,7 @@ BlockTransitionTables build_block_transition(const BlockTransitionWitness& witne
   t.permutations_per_table = permutations_per_table;
   stark::Trace byte_range = std::move(change.byte_range);
   for (size_t b = 0; b < 256; ++b) byte_range.at(b, 0) = byte_range.at(b, 0) + Fp(tx.byte_lookups[b]);
-  t.traces.push_back(std::move(nodes.node_bytes));
+  for (auto& trace : nodes.node_bytes) t.traces.push_back(std::move(trace));
   t.traces.push_back(std::move(nodes.rlp_byte));
   t.traces.push_back(generate_node_link_trace(walks.links));
   t.traces.push_back(std::move(walks.walk));

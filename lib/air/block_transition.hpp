@@ -22,7 +22,8 @@ namespace witprove::air {
 
 // The statement's name in proof files; the version changes with any change to its tables.
 inline constexpr std::string_view kBlockTransitionId = "witprove.block-transition";
-inline constexpr uint32_t kBlockTransitionVersion = 2;
+// 3: two node_bytes tables.
+inline constexpr uint32_t kBlockTransitionVersion = 3;
 
 // Sends (state, pre, R0), (state, post, R1), (transactions, pre, Rtx), (receipts, pre, Rrc) on `root`, once
 // each (first row), from its public values.
@@ -48,8 +49,8 @@ struct BlockTransitionWitness {
 };
 
 // The statement's tables, in proving order: the Keccak-f permutation tables (the permutations split over
-// tables of at most permutations_per_table), the sponge, node_bytes, rlp_byte, node_link, trie_walk,
-// leaf_value, change, key, tx_index, byte_range, block_roots.
+// tables of at most permutations_per_table), the sponge, node_bytes twice (node_bytes_layout), rlp_byte,
+// node_link, trie_walk, leaf_value, change, key, tx_index, byte_range, block_roots.
 struct BlockTransitionTables {
   std::vector<std::unique_ptr<stark::Air>> airs;
   std::vector<std::vector<stark::Fp>> public_values;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <numeric>
 #include <stdexcept>
 #include <vector>
 
@@ -181,18 +182,39 @@ NodeShape node_shape(eth::ByteView message, size_t node_offset) {
   return s;
 }
 
+NodeBytesLayout node_bytes_layout(std::span<const size_t> message_sizes) {
+  const size_t rows = std::accumulate(message_sizes.begin(), message_sizes.end(), size_t{0});
+  const size_t single = stark::padded_height(rows);
+  NodeBytesLayout one{{single, 2}, std::vector<uint8_t>(message_sizes.size(), 0)};
+  if (single < kSplitFrom) return one;
+  NodeBytesLayout two{{single / 2, 0}, std::vector<uint8_t>(message_sizes.size(), 0)};
+  size_t used = 0, rest = 0;
+  for (size_t m = 0; m < message_sizes.size(); ++m) {
+    if (used + message_sizes[m] < two.heights[0]) {
+      used += message_sizes[m];
+    } else {
+      two.table[m] = 1;
+      rest += message_sizes[m];
+    }
+  }
+  two.heights[1] = stark::padded_height(rest);
+  return two.heights[0] + two.heights[1] < single ? two : one;
+}
+
 NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messages) {
   using namespace node_bytes;
   std::vector<Layout> layouts;
   layouts.reserve(messages.size());
-  size_t rows = 0;
+  std::vector<size_t> sizes;
   for (const auto& m : messages) {
     layouts.push_back(lay_out(m));
     if (m.value_message && layouts.back().kind != Layout::leaf) refuse(m.id, "a value to copy in a node that is not a leaf");
-    rows += m.bytes.size();
+    sizes.push_back(m.bytes.size());
   }
-  NodeBytesTraces out{stark::Trace(width, stark::padded_height(rows)), stark::Trace(1, 256), {}};
-  stark::Trace& t = out.node_bytes;
+  const NodeBytesLayout tables = node_bytes_layout(sizes);
+  NodeBytesTraces out{{stark::Trace(width, tables.heights[0]), stark::Trace(width, tables.heights[1])},
+                      stark::Trace(1, 256),
+                      {}};
   std::vector<uint64_t> byte_count(256, 0);
 
   auto set_facts = [&](std::span<Fp> row, uint8_t v) {
@@ -208,9 +230,11 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
     ++byte_count[v];
   };
 
-  size_t r0 = 0;
+  std::array<size_t, 2> next_row{0, 0};
   for (size_t mi = 0; mi < messages.size(); ++mi) {
-    out.first_row.emplace(messages[mi].id, r0);
+    stark::Trace& t = out.node_bytes[tables.table[mi]];
+    size_t& r0 = next_row[tables.table[mi]];
+    out.first_row.emplace(messages[mi].id, NodeBytesTraces::Place{tables.table[mi], r0});
     const eth::ByteView b = messages[mi].bytes;
     const Layout& l = layouts[mi];
     const size_t n = b.size();
@@ -328,7 +352,8 @@ NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messag
     }
     r0 += n;
   }
-  for (size_t r = r0; r < t.height; ++r) set_facts(t.row(r), 0);
+  for (size_t k = 0; k < 2; ++k)
+    for (size_t r = next_row[k]; r < out.node_bytes[k].height; ++r) set_facts(out.node_bytes[k].row(r), 0);
   for (size_t v = 0; v < 256; ++v) out.rlp_byte.at(v, 0) = Fp(byte_count[v]);
   return out;
 }
@@ -339,7 +364,8 @@ namespace witprove::air {
 
 namespace {
 void add_one(NodeBytesTraces& t, size_t id, size_t offset, size_t column) {
-  auto& cell = t.node_bytes.at(t.first_row.at(id) + offset, column);
+  const auto place = t.first_row.at(id);
+  auto& cell = t.node_bytes[place.table].at(place.row + offset, column);
   cell = cell + Fp::one();
 }
 }  // namespace

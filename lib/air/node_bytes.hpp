@@ -163,15 +163,32 @@ struct ParsedMessage {
   std::optional<size_t> value_message = std::nullopt;
 };
 
-// Lays the messages out as node_bytes rows (at least one padding row after them; multiplicities zero) and
-// the rlp_byte table's multiplicities. The layout follows the RLP structure as written, canonical or not,
-// so that constraints, not the generator, judge it. Throws std::invalid_argument naming the message when
-// its bytes cannot be laid out as a node at all (not a list, lengths past the end, nesting deeper than an
-// embedded node, an item count other than 2 or 17).
+// The statement has two node_bytes tables, both NodeBytesAir: a message's rows lie in one of them (each
+// table's first real row starts a message, its last row is padding), and the buses balance over both.
+// One table holds every message unless that table would have at least kSplitFrom rows and two tables have
+// fewer rows between them: a first of half its height, taking each message in order that still fits
+// (first fit), and a second for the rest. Otherwise the second is two padding rows. (432.erc721: 2,568,294
+// bytes in 2^21 + 2^19 rows instead of 2^22.) Below kSplitFrom a second table's own commitments and
+// openings would cost more than the rows save.
+inline constexpr size_t kSplitFrom = size_t{1} << 16;
+struct NodeBytesLayout {
+  std::array<size_t, 2> heights;
+  std::vector<uint8_t> table;  // per message: 0 or 1
+};
+NodeBytesLayout node_bytes_layout(std::span<const size_t> message_sizes);
+
+// Lays the messages out as node_bytes rows in the two tables (at least one padding row after them in each;
+// multiplicities zero) and the rlp_byte table's multiplicities. The layout follows the RLP structure as
+// written, canonical or not, so that constraints, not the generator, judge it. Throws
+// std::invalid_argument naming the message when its bytes cannot be laid out as a node at all (not a
+// list, lengths past the end, nesting deeper than an embedded node, an item count other than 2 or 17).
 struct NodeBytesTraces {
-  stark::Trace node_bytes;
+  std::array<stark::Trace, 2> node_bytes;
   stark::Trace rlp_byte;
-  std::unordered_map<size_t, size_t> first_row;  // message id -> its first row
+  struct Place {
+    size_t table, row;
+  };
+  std::unordered_map<size_t, Place> first_row;  // message id -> its table and first row
 };
 NodeBytesTraces generate_node_bytes_traces(std::span<const ParsedMessage> messages);
 

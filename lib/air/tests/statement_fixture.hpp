@@ -128,7 +128,7 @@ struct Statement {
 
   std::vector<stark::TableInstance> instances() const {
     auto out = keccak.instances();
-    out.push_back({&node_air, &nodes.node_bytes, {}});
+    for (const auto& trace : nodes.node_bytes) out.push_back({&node_air, &trace, {}});
     out.push_back({&byte_air, &nodes.rlp_byte, {}});
     out.push_back({&link_air, &link, {}});
     out.push_back({&walk_air, &walks.walk, {}});

@@ -2,6 +2,8 @@
 // non-canonical node fails the constraints or the lookups.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <numeric>
 #include <random>
 
 #include "air/keccak_sponge.hpp"
@@ -42,7 +44,7 @@ struct Tables {
 
   std::vector<stark::TableInstance> instances() const {
     auto out = keccak.instances();
-    out.push_back({&node_air, &node.node_bytes, {}});
+    for (const auto& trace : node.node_bytes) out.push_back({&node_air, &trace, {}});
     out.push_back({&byte_air, &node.rlp_byte, {}});
     return out;
   }
@@ -62,7 +64,8 @@ std::unique_ptr<Tables> make_tables(const std::vector<eth::Bytes>& hashed, const
 }
 
 std::optional<std::string> node_constraints(const Tables& t) {
-  if (auto f = stark::check_constraints(t.node_air, t.node.node_bytes, {})) return f->to_string();
+  for (const auto& trace : t.node.node_bytes)
+    if (auto f = stark::check_constraints(t.node_air, trace, {})) return f->to_string();
   return std::nullopt;
 }
 
@@ -148,18 +151,18 @@ TEST_CASE("node_bytes: hashed nodes of state-like, storage-like and transactions
   CHECK_FALSE(problem);
 
   // The shapes the tries were built to have are there: every kind of node and child, and long values.
-  const auto& tr = t->node.node_bytes;
   size_t branches = 0, leaves = 0, extensions = 0, embedded = 0, long_values = 0, ends = 0;
-  for (size_t r = 0; r < tr.height; ++r) {
-    if (tr.at(r, nb::start) == Fp::one()) {
-      branches += tr.at(r, nb::k_branch) == Fp::one();
-      leaves += tr.at(r, nb::k_leaf) == Fp::one();
-      extensions += tr.at(r, nb::k_ext) == Fp::one();
+  for (const auto& tr : t->node.node_bytes)
+    for (size_t r = 0; r < tr.height; ++r) {
+      if (tr.at(r, nb::start) == Fp::one()) {
+        branches += tr.at(r, nb::k_branch) == Fp::one();
+        leaves += tr.at(r, nb::k_leaf) == Fp::one();
+        extensions += tr.at(r, nb::k_ext) == Fp::one();
+      }
+      embedded += tr.at(r, nb::ch_emb) == Fp::one();
+      long_values += tr.at(r, nb::val_hdr) == Fp::one() && tr.at(r, nb::c_lstr) == Fp::one();
+      ends += tr.at(r, nb::nend) == Fp::one();
     }
-    embedded += tr.at(r, nb::ch_emb) == Fp::one();
-    long_values += tr.at(r, nb::val_hdr) == Fp::one() && tr.at(r, nb::c_lstr) == Fp::one();
-    ends += tr.at(r, nb::nend) == Fp::one();
-  }
   CHECK(branches > 10);
   CHECK(leaves > 100);
   CHECK(extensions > 0);
@@ -175,7 +178,7 @@ TEST_CASE("node_bytes: node facts on the buses are the nodes' own") {
   const eth::Bytes branch = branch_bytes(eth::Bytes{0x80}, embedded);
   auto t = make_tables({leaf, branch});
   REQUIRE(valid(*t));
-  const auto& tr = t->node.node_bytes;
+  const auto& tr = t->node.node_bytes[0];
   std::vector<std::array<uint32_t, 4>> nibbles, values, children;
   std::vector<std::array<uint32_t, 5>> ends;
   for (size_t r = 0; r < tr.height; ++r) {
@@ -309,7 +312,7 @@ TEST_CASE("node_bytes: nodes that break the trie rules fail the constraints") {
   SECTION("a kind other than the hex-prefix flag says") {
     auto t = make_tables(one(list({eth::Bytes{0x20}, eth::Bytes{0x05}})));
     REQUIRE(valid(*t));
-    auto& tr = t->node.node_bytes;
+    auto& tr = t->node.node_bytes[0];
     for (size_t r = 0; r < 3; ++r) {
       tr.at(r, nb::k_leaf) = Fp();
       tr.at(r, nb::k_ext) = Fp::one();
@@ -332,15 +335,15 @@ TEST_CASE("node_bytes: one wrong cell anywhere fails the constraints or the look
   const auto honest = make_tables(nodes);
   REQUIRE(valid(*honest));
   std::mt19937_64 rng(6);
-  const auto& trace = honest->node.node_bytes;
+  const auto& trace = honest->node.node_bytes[0];
   size_t tried = 0;
   for (size_t trial = 0; trial < 400; ++trial) {
     const size_t row = rng() % trace.height, column = rng() % nb::width;
     auto t = make_tables(nodes);
-    auto& cell = t->node.node_bytes.at(row, column);
+    auto& cell = t->node.node_bytes[0].at(row, column);
     cell = air::test::tampered(cell, rng);
     INFO("row " << row << " column " << column);
-    const bool caught = air::test::failure_around(t->node_air, t->node.node_bytes, {}, row).has_value() ||
+    const bool caught = air::test::failure_around(t->node_air, t->node.node_bytes[0], {}, row).has_value() ||
                         stark::check_lookups(t->instances()).has_value();
     CHECK(caught);
     ++tried;
@@ -353,7 +356,7 @@ TEST_CASE("node_bytes tables: symbolic degrees and lookups, the same on every ro
   const auto& s = t->node_air.summary();
   CHECK(s.constraint_degree == 3);
   CHECK(s.interactions.size() == 10);
-  CHECK_FALSE(stark::check_uniform(t->node_air, t->node.node_bytes, {}));
+  CHECK_FALSE(stark::check_uniform(t->node_air, t->node.node_bytes[0], {}));
   CHECK_FALSE(stark::check_uniform(t->byte_air, t->node.rlp_byte, {}));
 }
 
@@ -368,6 +371,7 @@ TEST_CASE("node_bytes tables: parsed nodes prove and verify with the Keccak tabl
   auto verifier = air::keccak_verifier_tables({}, true);
   auto airs = verifier.air_pointers();
   airs.push_back(&t->node_air);
+  airs.push_back(&t->node_air);  // the second node_bytes table
   airs.push_back(&t->byte_air);
   std::vector<std::vector<Fp>> publics = verifier.public_values;
   publics.resize(airs.size());
@@ -417,4 +421,82 @@ TEST_CASE("node_bytes: a copied leaf value is exactly its value message") {
   auto tampered = check(true);
   REQUIRE(tampered);
   CHECK_THAT(*tampered, Catch::Contains("keccak.message_limb"));
+}
+
+TEST_CASE("node_bytes: the two tables' heights, one table unless two save rows") {
+  // Below kSplitFrom rows: one table, the second two padding rows.
+  const std::vector<size_t> few(10, 500);
+  const auto small = air::node_bytes_layout(few);
+  CHECK(small.heights == std::array<size_t, 2>{8192, 2});
+  CHECK(std::count(small.table.begin(), small.table.end(), 1) == 0);
+  // 157 messages of 500 bytes (78,500 rows, one table of 2^17): 131 fill 2^16 rows with a padding row
+  // left, the other 26 (13,000 rows) take 2^14.
+  const std::vector<size_t> sizes(157, 500);
+  const auto split = air::node_bytes_layout(sizes);
+  CHECK(split.heights == std::array<size_t, 2>{65536, 16384});
+  CHECK(std::count(split.table.begin(), split.table.end(), 1) == 26);
+  // First fit: a short message after the first table is full still goes to it.
+  std::vector<size_t> with_short = sizes;
+  with_short.push_back(30);
+  CHECK(air::node_bytes_layout(with_short).table.back() == 0);
+  // 236 messages (118,000 rows): two tables of 2^16 are no fewer rows than one of 2^17.
+  const auto full = air::node_bytes_layout(std::vector<size_t>(236, 500));
+  CHECK(full.heights == std::array<size_t, 2>{131072, 2});
+}
+
+namespace {
+// Trie nodes of about 40 KB in all: one table would have 2^16 rows, so they go into 2^15 and a smaller one.
+std::vector<eth::Bytes> split_nodes() {
+  std::vector<eth::Bytes> nodes;
+  size_t bytes = 0;
+  for (uint64_t seed = 100; bytes < 40000; ++seed)
+    for (auto& n : state_like_nodes(40, seed)) {
+      bytes += n.size();
+      nodes.push_back(std::move(n));
+    }
+  return nodes;
+}
+}  // namespace
+
+TEST_CASE("node_bytes: messages split over two tables parse in each, and the buses balance over both") {
+  const auto nodes = split_nodes();
+  const auto t = make_tables(nodes);
+  REQUIRE(t->node.node_bytes[0].height == 32768);
+  REQUIRE(t->node.node_bytes[1].height < 32768);
+  REQUIRE(t->node.node_bytes[1].at(0, nb::start) == Fp::one());
+  CHECK(valid(*t));
+}
+
+TEST_CASE("node_bytes: across the two tables a message is neither cut nor parsed twice") {
+  const auto nodes = split_nodes();
+  SECTION("the second table's first row continuing a message from the first") {
+    auto t = make_tables(nodes);
+    t->node.node_bytes[1].at(0, nb::start) = Fp();
+    CHECK(node_constraints(*t));
+  }
+  SECTION("a real last row in the first table, its message going on in the second") {
+    auto t = make_tables(nodes);
+    auto& first = t->node.node_bytes[0];
+    const size_t last = first.height - 1;
+    for (size_t c = 0; c < nb::width; ++c) first.at(last, c) = t->node.node_bytes[1].at(0, c);
+    CHECK(node_constraints(*t));
+  }
+  SECTION("a message laid out in both tables receives its limbs twice") {
+    std::vector<eth::Bytes> parsed = nodes;
+    std::vector<size_t> ids(nodes.size());
+    std::iota(ids.begin(), ids.end(), size_t{0});
+    // The largest message again, last: it goes to the second table, its first copy is in the first.
+    const size_t largest = static_cast<size_t>(
+        std::max_element(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); }) -
+        nodes.begin());
+    parsed.push_back(nodes[largest]);
+    ids.push_back(largest);
+    auto t = make_tables(nodes, &parsed, ids);
+    REQUIRE(t->node.first_row.at(largest).table == 0);
+    std::vector<size_t> sizes;
+    for (const auto& m : parsed) sizes.push_back(m.size());
+    REQUIRE(air::node_bytes_layout(sizes).table.back() == 1);
+    CHECK_FALSE(node_constraints(*t));  // each copy parses
+    CHECK(stark::check_lookups(t->instances()));
+  }
 }

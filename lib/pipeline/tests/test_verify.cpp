@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <filesystem>
 
+#include "air/block_transition.hpp"
 #include "pipeline/block_prover.hpp"
 #include "pipeline/verify.hpp"
 #include "test_support.hpp"
@@ -169,8 +171,10 @@ TEST_CASE("verify: every parameter set proves and verifies, and gives at least 1
 TEST_CASE("verify: unknown statements, older versions and the retired interim statement are refused") {
   auto f = proved_block();
   f.statement_version = 1;  // before wiped storage
-  CHECK_THAT(*verify_proof(f), Catch::Contains("a proof of statement witprove.block-transition version 1, which this "
-                                               "build does not verify (it verifies witprove.block-transition version 2)"));
+  CHECK_THAT(*verify_proof(f), Catch::Contains(fmt::format("a proof of statement witprove.block-transition version 1, "
+                                                           "which this build does not verify (it verifies "
+                                                           "witprove.block-transition version {})",
+                                                           air::kBlockTransitionVersion)));
   f.statement_id = "something else";
   CHECK_THAT(*verify_proof(f), Catch::Contains("a proof of statement something else version 1, which this build does "
                                                "not verify"));
