@@ -442,6 +442,13 @@ TEST_CASE("node_bytes: the two tables' heights, one table unless two save rows")
   // 236 messages (118,000 rows): two tables of 2^16 are no fewer rows than one of 2^17.
   const auto full = air::node_bytes_layout(std::vector<size_t>(236, 500));
   CHECK(full.heights == std::array<size_t, 2>{131072, 2});
+  // No messages: two tables of two padding rows.
+  CHECK(air::node_bytes_layout({}).heights == std::array<size_t, 2>{2, 2});
+  // A message of more than half the single table cannot go into the first of two: one table.
+  const std::vector<size_t> large{40000, 100};
+  const auto one = air::node_bytes_layout(large);
+  CHECK(one.heights == std::array<size_t, 2>{65536, 2});
+  CHECK(one.table == std::vector<uint8_t>{0, 0});
 }
 
 namespace {

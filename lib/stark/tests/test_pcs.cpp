@@ -73,29 +73,38 @@ TEST_CASE("the prover's DEEP codeword agrees with the verifier's value at every 
   const Fp shift(7);
   ProveTimings timings;
   const pcs::Committed main = pcs::commit_trace(poly_trace(11, log_n, rng).trace, log_blowup, shift, timings);
+  const pcs::Committed aux = pcs::commit_trace(poly_trace(8, log_n, rng).trace, log_blowup, shift, timings);
   const pcs::Committed quotient = pcs::commit_trace(poly_trace(4, log_n, rng).trace, log_blowup, shift, timings);
   const pcs::DeepTerms terms{random_fp4(rng), random_fp4(rng), random_fp4(rng)};
   const Fp4 lambda = random_fp4(rng), mu = random_fp4(rng), zeta = random_fp4(rng);
   const Fp4 zeta_next = zeta * two_adic_root(log_n);
-  // The main matrix's columns 2 and 9 are opened at zeta·w as well.
-  const std::vector<uint32_t> mask{2, 9};
-  const pcs::MaskedMatrix matrices[] = {{&main, mask}, {&quotient, {}}};
+  // The main matrix's columns 2 and 9 and the auxiliary's last four are opened at zeta·w as well.
+  const std::vector<uint32_t> mask{2, 9}, aux_mask{4, 5, 6, 7};
+  const pcs::MaskedMatrix matrices[] = {{&main, mask}, {&aux, aux_mask}, {&quotient, {}}};
   const std::vector<Fp4> codeword = pcs::deep_codeword(matrices, terms, lambda, mu, zeta, zeta_next);
   const unsigned log_big = log_n + log_blowup;
   REQUIRE(codeword.size() == size_t{1} << log_big);
   for (size_t j : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{1000}, size_t{1023}, size_t{1024}, size_t{2047}}) {
-    std::vector<Fp> main_row(main.lde.width), quotient_row(quotient.lde.width);
-    for (size_t col = 0; col < main.lde.width; ++col) main_row[col] = main.lde.column(col)[j];
-    for (size_t col = 0; col < quotient.lde.width; ++col) quotient_row[col] = quotient.lde.column(col)[j];
-    const pcs::MaskedRow rows[] = {{main_row, mask}, {quotient_row, {}}};
+    auto row_of = [&](const pcs::Committed& m) {
+      std::vector<Fp> row(m.lde.width);
+      for (size_t col = 0; col < m.lde.width; ++col) row[col] = m.lde.column(col)[j];
+      return row;
+    };
+    const std::vector<Fp> main_row = row_of(main), aux_row = row_of(aux), quotient_row = row_of(quotient);
+    const pcs::MaskedRow rows[] = {{main_row, mask}, {aux_row, aux_mask}, {quotient_row, {}}};
     const Fp x = shift * pow(two_adic_root(log_big), reverse_bits(j, log_big));
     const Fp4 value = pcs::deep_value(rows, terms, lambda, mu, zeta, zeta_next, x);
     CHECK(codeword[j] == value);
-    // The definition, term by term: lambda^k over main then quotient columns, the mask's at zeta·w too.
+    // The definition, term by term: lambda^k over main, auxiliary, then quotient columns, the masks' at
+    // zeta·w too.
     Fp4 a, b, p = terms.lambda_first;
     for (size_t col = 0; col < main_row.size(); ++col, p *= lambda) {
       a += p * main_row[col];
       if (col == 2 || col == 9) b += p * main_row[col];
+    }
+    for (size_t col = 0; col < aux_row.size(); ++col, p *= lambda) {
+      a += p * aux_row[col];
+      if (col >= 4) b += p * aux_row[col];
     }
     for (Fp v : quotient_row) {
       a += p * v;

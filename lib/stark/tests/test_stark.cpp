@@ -345,7 +345,7 @@ TEST_CASE("symbolic evaluation derives each table's constraints, degree and look
   for (const auto& t : fx.instances()) CHECK(check_uniform(*t.air, *t.trace, t.public_values) == std::nullopt);
 }
 
-TEST_CASE("at zeta·w only the columns read on the next row are opened, each bound by the verifier") {
+TEST_CASE("at zeta·w only the columns read on the next row are opened, and changing any one is rejected") {
   Fixture fx(16, 8, 8);
   const StarkParams p = test_params();
   const Proof proof = fx.prove(p);
@@ -360,7 +360,7 @@ TEST_CASE("at zeta·w only the columns read on the next row are opened, each bou
   auto error = fx.verify(every, p);
   REQUIRE(error.has_value());
   CHECK_THAT(*error, Catch::Contains("wrong number of out-of-domain values"));
-  // Each opened next-row value is bound: changing any one is rejected.
+  // Changing any opened next-row value is rejected (its DEEP term binds it: tested in test_pcs.cpp).
   for (size_t t = 0; t < proof.tables.size(); ++t)
     for (auto member : {&TableProof::main_next, &TableProof::aux_next})
       for (size_t j = 0; j < (proof.tables[t].*member).size(); ++j) {
@@ -501,6 +501,55 @@ TEST_CASE("fixed columns: a byte range table proves every sent value is a byte")
   CHECK(proof.tables[1].fixed_local.size() == 1);
   CHECK(verify(fx.airs(), fx.publics, proof, test_params(), bytes_of("bytes")) == std::nullopt);
   CHECK(deserialize(serialize(proof), test_params()).index() == 0);
+}
+
+namespace {
+// Fixed columns: the row index and its square. Main column 0 holds the next row's square (read through
+// fixed_next), column 1 is unconstrained. Only fixed column 1 is read on the next row.
+struct NextSquareAir {
+  std::string name() const { return "next-square"; }
+  size_t width() const { return 2; }
+  size_t num_public_values() const { return 0; }
+  size_t num_fixed() const { return 2; }
+  Trace fixed_trace() const {
+    Trace t(2, 32);
+    for (size_t r = 0; r < 32; ++r) {
+      t.at(r, 0) = Fp(r);
+      t.at(r, 1) = Fp(r * r);
+    }
+    return t;
+  }
+  template <class F>
+  void eval(F& f) const {
+    f.assert_zero(f.is_transition() * (f.local(0) - f.fixed_next(1)));
+  }
+};
+}  // namespace
+
+TEST_CASE("fixed columns: a fixed column read on the next row is opened there, and bound") {
+  AirAdapter<NextSquareAir> air{NextSquareAir{}};
+  CHECK(air.summary().fixed_next_columns == std::vector<uint32_t>{1});
+  CHECK(air.summary().next_columns.empty());
+  Trace t(2, 32);
+  for (size_t r = 0; r < 32; ++r) {
+    t.at(r, 0) = Fp((r + 1) * (r + 1));
+    t.at(r, 1) = Fp(7 * r);
+  }
+  const std::vector<TableInstance> in{{&air, &t, {}}};
+  const Proof proof = prove(in, test_params(), bytes_of("squares"));
+  REQUIRE(proof.tables[0].fixed_next.size() == 1);
+  CHECK(proof.tables[0].fixed_local.size() == 2);
+  CHECK(proof.tables[0].main_next.empty());
+  const Air* airs[] = {&air};
+  const std::vector<std::vector<Fp>> publics(1);
+  REQUIRE(verify(airs, publics, proof, test_params(), bytes_of("squares")) == std::nullopt);
+  Proof changed = proof;
+  changed.tables[0].fixed_next[0] += Fp4::one();
+  CHECK(verify(airs, publics, changed, test_params(), bytes_of("squares")).has_value());
+  Proof longer = proof;
+  longer.tables[0].fixed_next.push_back(Fp4());
+  CHECK_THAT(*verify(airs, publics, longer, test_params(), bytes_of("squares")),
+             Catch::Contains("wrong number of out-of-domain values"));
 }
 
 TEST_CASE("fixed columns: a value past the range cannot be sent") {
