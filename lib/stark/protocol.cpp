@@ -45,7 +45,8 @@ TableShape table_shape(const Air& air) {
   t.num_constraints = t.summary->num_constraints + t.layout.num_constraints();
   t.fixed_next = t.summary->fixed_next_columns;
   t.main_next = t.summary->next_columns;
-  for (size_t c = t.aux_width - (t.aux_width ? Fp4::D : 0); c < t.aux_width; ++c) t.aux_next.push_back(static_cast<uint32_t>(c));
+  if (t.aux_width)  // the running sum's coordinates, after the groups' (logup::Layout)
+    for (size_t k = 0; k < Fp4::D; ++k) t.aux_next.push_back(static_cast<uint32_t>(Fp4::D * t.layout.num_groups() + k));
   return t;
 }
 
