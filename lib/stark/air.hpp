@@ -262,7 +262,7 @@ class AirAdapter final : public Air {
   }
   void eval(SymbolicFolder& f) const override { t_.eval(f); }
   void eval(CheckFolder& f) const override { t_.eval(f); }
-  void eval(ProverFolder& f) const override { t_.eval(f); }
+  [[gnu::flatten]] void eval(ProverFolder& f) const override { t_.eval(f); }
   void eval(VerifierFolder& f) const override { t_.eval(f); }
 
  private:

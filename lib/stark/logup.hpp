@@ -55,10 +55,11 @@ Fp4 fingerprint(uint32_t bus, std::span<const V> tuple, Fp4 gamma, std::span<con
 }
 
 // The same on eight points at once (the prover's quotient).
+// The tuple's terms are summed before they are reduced (PackedFp4Dot).
 inline PackedFp4 fingerprint(uint32_t bus, std::span<const PackedFp> tuple, Fp4 gamma, std::span<const Fp4> beta_powers) {
-  PackedFp4 acc(gamma - beta_powers[tuple.size()] * Fp(uint64_t{bus} + 1));
-  for (size_t j = 0; j < tuple.size(); ++j) acc -= beta_powers[j] * tuple[j];
-  return acc;
+  PackedFp4Dot sum;
+  for (size_t j = 0; j < tuple.size(); ++j) sum.add(beta_powers[j], tuple[j]);
+  return PackedFp4(gamma - beta_powers[tuple.size()] * Fp(uint64_t{bus} + 1)) - sum.value();
 }
 
 // Powers of beta for the longest tuple of the tables, plus one for the bus term.

@@ -161,21 +161,6 @@ inline PackedFp4 operator*(PackedFp4 a, PackedFp b) {
 }
 inline PackedFp4 operator+(PackedFp4 a, const PackedFp4& b) { return a += b; }
 inline PackedFp4 operator-(PackedFp4 a, const PackedFp4& b) { return a -= b; }
-// Extension products lane by lane, as Fp4's schoolbook with x^4 = 3 (times 3 as two additions).
-inline PackedFp4 operator*(const PackedFp4& a, const PackedFp4& b) {
-  const auto& x = a.c;
-  const auto& y = b.c;
-  auto times_w = [](PackedFp t) { return t + t + t; };
-  static_assert(Fp4::W == Fp(3));
-  PackedFp4 r;
-  r.c[0] = x[0] * y[0] + times_w(x[1] * y[3] + x[2] * y[2] + x[3] * y[1]);
-  r.c[1] = x[0] * y[1] + x[1] * y[0] + times_w(x[2] * y[3] + x[3] * y[2]);
-  r.c[2] = x[0] * y[2] + x[1] * y[1] + x[2] * y[0] + times_w(x[3] * y[3]);
-  r.c[3] = x[0] * y[3] + x[1] * y[2] + x[2] * y[1] + x[3] * y[0];
-  return r;
-}
-inline PackedFp4 operator*(const Fp4& a, const PackedFp4& b) { return PackedFp4(a) * b; }
-
 // sum_i a_i * b_i over packed base values. With AVX2 each product of two Montgomery forms (below
 // p^2 < 2^62) is added in 64 bits, on the even and the odd lanes apart, and reduced once per kBatch terms:
 // four products add up to less than 2p · 2^32, so subtracting p once from the high half leaves what one
@@ -228,6 +213,32 @@ class PackedFpDot {
 #endif
   PackedFp total_;
 };
+
+// Extension products lane by lane, as Fp4's schoolbook with x^4 = 3: each coordinate is a sum of four
+// products (the terms that wrap around take 3·x_i, computed first by additions), reduced once (PackedFpDot):
+// about half the instructions of sixteen reduced products and their sums.
+inline PackedFp4 operator*(const PackedFp4& a, const PackedFp4& b) {
+  const auto& x = a.c;
+  const auto& y = b.c;
+  static_assert(Fp4::W == Fp(3));
+  auto times_w = [](PackedFp t) { return t + t + t; };
+  const PackedFp x1w = times_w(x[1]), x2w = times_w(x[2]), x3w = times_w(x[3]);
+  auto dot4 = [](PackedFp a0, PackedFp b0, PackedFp a1, PackedFp b1, PackedFp a2, PackedFp b2, PackedFp a3, PackedFp b3) {
+    PackedFpDot d;
+    d.add(a0, b0);
+    d.add(a1, b1);
+    d.add(a2, b2);
+    d.add(a3, b3);
+    return d.value();
+  };
+  PackedFp4 r;
+  r.c[0] = dot4(x[0], y[0], x1w, y[3], x2w, y[2], x3w, y[1]);
+  r.c[1] = dot4(x[0], y[1], x[1], y[0], x2w, y[3], x3w, y[2]);
+  r.c[2] = dot4(x[0], y[2], x[1], y[1], x[2], y[0], x3w, y[3]);
+  r.c[3] = dot4(x[0], y[3], x[1], y[2], x[2], y[1], x[3], y[0]);
+  return r;
+}
+inline PackedFp4 operator*(const Fp4& a, const PackedFp4& b) { return PackedFp4(a) * b; }
 
 // sum_i a_i * x_i for extension coefficients a_i and packed base values x_i: D base-field dot products
 // (PackedFpDot), the coefficient's coordinates broadcast.
