@@ -55,7 +55,7 @@ struct Trace {
   std::vector<Fp, LargeBlockAllocator<Fp>> values;
 
   Trace() = default;
-  Trace(size_t w, size_t h) : width(w), height(h), values(w * h) { std::fill(values.begin(), values.end(), Fp()); }
+  Trace(size_t w, size_t h) : width(w), height(h), values(w * h) { parallel_zero(values.data(), values.size() * sizeof(Fp)); }
   Fp& at(size_t row, size_t column) { return values[row * width + column]; }
   Fp at(size_t row, size_t column) const { return values[row * width + column]; }
   std::span<Fp> row(size_t r) { return {values.data() + r * width, width}; }

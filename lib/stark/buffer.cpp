@@ -1,8 +1,10 @@
 #include "stark/buffer.hpp"
 
 #include <sys/mman.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <mutex>
 #include <new>
@@ -148,6 +150,14 @@ size_t kept_block_bytes() noexcept {
   size_t total = 0;
   for (const Piece& piece : c.kept) total += piece.length;
   return total;
+}
+
+void parallel_zero(void* p, size_t bytes) {
+  char* const at = static_cast<char*>(p);
+  tbb::parallel_for(size_t{0}, (bytes + kLargeBlock - 1) / kLargeBlock, [&](size_t k) {
+    const size_t first = k * kLargeBlock;
+    std::memset(at + first, 0, std::min(kLargeBlock, bytes - first));
+  });
 }
 
 }  // namespace witprove::stark

@@ -24,6 +24,10 @@ void* acquire_block(size_t bytes);  // throws std::bad_alloc
 void release_block(void* p, size_t bytes) noexcept;  // p from acquire_block; anything else is ignored
 // Bytes held in kept blocks: mapped, not in use.
 size_t kept_block_bytes() noexcept;
+// Zeroes `bytes` bytes at p on all threads (oneTBB), 2 MiB at a time: the first write to fresh memory is
+// where the kernel (and, on a virtual machine, the host) faults its pages in, and that work then runs on
+// every core instead of one.
+void parallel_zero(void* p, size_t bytes);
 
 // Allocator on large blocks. Elements are left uninitialised when a vector is sized (a matrix that is
 // fully written right after it is allocated would otherwise cost a pass over memory for nothing); smaller
