@@ -167,46 +167,47 @@ inline PackedFp4 operator-(PackedFp4 a, const PackedFp4& b) { return a -= b; }
 // Montgomery reduction takes. A term then costs two 32x32-bit multiplies instead of a full modular product.
 class PackedFpDot {
  public:
+  static constexpr size_t kBatch = 4;
   void add(PackedFp a, PackedFp b) {
 #if defined(__AVX2__)
-    add_products(_mm256_mul_epu32(a.v, b.v), _mm256_mul_epu32(_mm256_srli_epi64(a.v, 32), _mm256_srli_epi64(b.v, 32)));
+    accumulate(_mm256_mul_epu32(a.v, b.v), _mm256_mul_epu32(_mm256_srli_epi64(a.v, 32), _mm256_srli_epi64(b.v, 32)));
+    if (++pending_ == kBatch) reduce();
 #else
     total_ += a * b;
 #endif
   }
 #if defined(__AVX2__)
-  // The 64-bit products of the even lanes and of the odd lanes, each below p^2.
-  void add_products(__m256i even, __m256i odd) {
+  // Adds the 64-bit products of the even lanes and of the odd lanes (each below p^2) without counting
+  // them: the caller reduces at least every kBatch terms.
+  void accumulate(__m256i even, __m256i odd) {
     even_ = _mm256_add_epi64(even_, even);
     odd_ = _mm256_add_epi64(odd_, odd);
-    if (++pending_ == kBatch) flush();
+  }
+  // Adds what is accumulated to the total, reduced.
+  void reduce() {
+    const __m256i lo = redc(even_), hi = redc(odd_);
+    total_ += PackedFp(_mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0b10101010));
+    even_ = odd_ = _mm256_setzero_si256();
+    pending_ = 0;
   }
 #endif
   PackedFp value() {
 #if defined(__AVX2__)
-    flush();
+    reduce();
 #endif
     return total_;
   }
 
  private:
 #if defined(__AVX2__)
-  static constexpr size_t kBatch = 4;
   // x · 2^-32 mod p per 64-bit lane, for x < 2p · 2^32; the result in the low half of each lane.
-  static __m256i reduce(__m256i x) {
+  static __m256i redc(__m256i x) {
     const __m256i p = _mm256_set1_epi64x(Fp::P), mu = _mm256_set1_epi64x(Fp::MU);
     __m256i hi = _mm256_srli_epi64(x, 32);
     hi = _mm256_min_epu32(hi, _mm256_sub_epi32(hi, p));  // below p (the high halves are zero)
     const __m256i qp = _mm256_mul_epu32(_mm256_mul_epu32(x, mu), p);
     const __m256i d = _mm256_sub_epi32(hi, _mm256_srli_epi64(qp, 32));
     return _mm256_min_epu32(d, _mm256_add_epi32(d, p));
-  }
-  void flush() {
-    if (!pending_) return;
-    const __m256i lo = reduce(even_), hi = reduce(odd_);
-    total_ += PackedFp(_mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0b10101010));
-    even_ = odd_ = _mm256_setzero_si256();
-    pending_ = 0;
   }
   __m256i even_ = _mm256_setzero_si256(), odd_ = _mm256_setzero_si256();
   size_t pending_ = 0;
@@ -249,7 +250,11 @@ class PackedFp4Dot {
     const __m256i x_odd = _mm256_srli_epi64(x.v, 32);
     for (size_t k = 0; k < Fp4::D; ++k) {
       const __m256i b = _mm256_set1_epi32(static_cast<int32_t>(a.c[k].monty()));  // its odd lanes hold it too
-      dots_[k].add_products(_mm256_mul_epu32(x.v, b), _mm256_mul_epu32(x_odd, b));
+      dots_[k].accumulate(_mm256_mul_epu32(x.v, b), _mm256_mul_epu32(x_odd, b));
+    }
+    if (++pending_ == PackedFpDot::kBatch) {  // one count for the four coordinates
+      for (auto& d : dots_) d.reduce();
+      pending_ = 0;
     }
 #else
     for (size_t k = 0; k < Fp4::D; ++k) dots_[k].add(PackedFp(a.c[k]), x);
@@ -263,6 +268,9 @@ class PackedFp4Dot {
 
  private:
   PackedFpDot dots_[Fp4::D];
+#if defined(__AVX2__)
+  size_t pending_ = 0;
+#endif
 };
 
 // Inverts packed extension values lane by lane with Montgomery's trick: one inversion per lane for the
