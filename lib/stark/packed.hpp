@@ -193,7 +193,7 @@ class PackedFpDot {
 #endif
   PackedFp value() {
 #if defined(__AVX2__)
-    reduce();
+    if (pending_) reduce();
 #endif
     return total_;
   }
@@ -261,6 +261,12 @@ class PackedFp4Dot {
 #endif
   }
   PackedFp4 value() {
+#if defined(__AVX2__)
+    if (pending_) {  // the coordinates' own counts stay zero: this count stands for them
+      for (auto& d : dots_) d.reduce();
+      pending_ = 0;
+    }
+#endif
     PackedFp4 out;
     for (size_t k = 0; k < Fp4::D; ++k) out.c[k] = dots_[k].value();
     return out;
