@@ -11,6 +11,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "stark/packed.hpp"
+
 namespace witprove::pipeline {
 
 namespace po = boost::program_options;
@@ -41,6 +43,11 @@ int usage_error(std::string_view tool, std::string_view message) {
 std::optional<int> parse_command_line(int argc, const char* const argv[], std::string_view tool,
                                       const po::options_description& options, const CommonOptions& common,
                                       std::vector<std::string>* args, const po::options_description* hidden) {
+  if (!stark::vector_isa_supported()) {
+    fmt::print(stderr, "{}: built for {} vector instructions, which this CPU lacks: rebuild with -DWITPROVE_ARCH=x86-64-v3\n",
+               tool, stark::vector_isa());
+    return exit_failed;
+  }
   po::options_description all;
   all.add(options);
   if (hidden) all.add(*hidden);

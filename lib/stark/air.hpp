@@ -10,7 +10,7 @@
 // the engine builds the LogUp auxiliary columns and their constraints itself (stark/logup.hpp).
 //
 // Folder requirements (duck-typed):
-//   using Var;                      // an expression: PackedFp (eight points) in the prover, Fp in the
+//   using Var;                      // an expression: PackedFp (kLanes points) in the prover, Fp in the
 //                                   // checker, Fp4 in the verifier, Sym in the symbolic folder;
 //                                   // arithmetic with Fp constants gives Var
 //   Var local(size_t column) const; // current row

@@ -24,7 +24,7 @@ struct LookupContext {
   Fp4 sum_step;
 };
 
-// Evaluates constraints on eight points of the quotient domain at once (stark/packed.hpp), reading the
+// Evaluates constraints on PackedFp::kLanes points of the quotient domain at once (stark/packed.hpp), reading the
 // committed LDE matrices column by column where they lie: no rows are copied. The AIR's constraints are
 // folded on packed values (PackedFp4Dot: products summed before they are reduced), and so are the LogUp
 // constraints.

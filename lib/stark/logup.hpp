@@ -54,7 +54,7 @@ Fp4 fingerprint(uint32_t bus, std::span<const V> tuple, Fp4 gamma, std::span<con
   return acc;
 }
 
-// The same on eight points at once (the prover's quotient).
+// The same on a vector of points at once (the prover's quotient).
 // The tuple's terms are summed before they are reduced (PackedFp4Dot).
 inline PackedFp4 fingerprint(uint32_t bus, std::span<const PackedFp> tuple, Fp4 gamma, std::span<const Fp4> beta_powers) {
   PackedFp4Dot sum;
@@ -67,7 +67,7 @@ std::vector<Fp4> beta_powers(std::span<const AirSummary* const> tables, Fp4 beta
 
 // The LogUp constraints of one row in the order both folders emit them: a group's constraint when its last
 // lookup is added, the running-sum constraint at the end. V: the tuples' values, E: extension values (the
-// verifier: Fp4 and Fp4 at one point; the prover: PackedFp and PackedFp4 on eight points at once).
+// verifier: Fp4 and Fp4 at one point; the prover: PackedFp and PackedFp4 on a vector of points at once).
 template <class V, class E = Fp4>
 class RowConstraints {
  public:

@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <array>
+#include <bit>
 #include <mutex>
 
 #include "stark/packed.hpp"
@@ -38,7 +39,7 @@ const std::vector<Fp>& twiddles(unsigned log_n, bool inverse) {
   return cache.table[log_n];
 }
 
-// Butterfly stages of half-width >= 8 run on PackedFp (stark/packed.hpp), eight lanes at a time.
+// Butterfly stages of half-width >= kLanes run on PackedFp (stark/packed.hpp), a vector's lanes at a time.
 constexpr size_t kLanes = PackedFp::kLanes;
 bool vectorized(size_t h) { return h >= kLanes; }
 
@@ -68,7 +69,7 @@ void dit_stage(Fp* a, size_t n, size_t h, const Fp* w) {
 
 // factor · base^lane in each lane.
 PackedFp lane_powers(Fp base, Fp factor) {
-  alignas(32) Fp start[kLanes];
+  alignas(64) Fp start[kLanes];
   for (auto& x : start) {
     x = factor;
     factor *= base;
@@ -118,7 +119,7 @@ void stage_pair(Fp* a, size_t n, size_t h, const Fp* tw) {
   }
 }
 
-// The first DIF pass of a coset transform: the stages of half-width n/2 and n/4 (n >= 32) on
+// The first DIF pass of a coset transform: the stages of half-width n/2 and n/4 (n >= 4 kLanes) on
 // in[i] · factor · base^i, written to out (which may be in). The scaling rides on the pass that reads the
 // coefficients anyway instead of taking a pass of its own over memory.
 void scaled_first_pair(const Fp* in, Fp* out, size_t n, const Fp* tw, Fp base, Fp factor) {
@@ -141,7 +142,7 @@ void scaled_first_pair(const Fp* in, Fp* out, size_t n, const Fp* tw, Fp base, F
 // memory instead of 22.
 constexpr size_t kCacheBlock = size_t{1} << 14;
 
-// out[i] = in[i] * factor * base^i, n a multiple of eight: eight running powers, advanced by base^8.
+// out[i] = in[i] * factor * base^i, n a multiple of kLanes: a running power per lane, advanced by base^kLanes.
 void scale_by_powers_packed(const Fp* in, Fp* out, size_t n, Fp base, Fp factor) {
   PackedFp powers = lane_powers(base, factor);
   const PackedFp step(pow(base, kLanes));
@@ -171,63 +172,102 @@ struct CosetScaling {
 };
 
 #if defined(__AVX2__)
-// The stages of half-width 4, 2 and 1 pair lanes of one vector; they run on two vectors A, B at a time,
-// regrouped so that a stage's butterfly partners sit in the same lane of x and y. Each shuffle is its own
-// inverse on the (x, y) pair, so the same call puts the results back:
+// The stages of half-width below kLanes pair lanes of one vector; they run on two vectors A, B at a time,
+// regrouped so that a stage's butterfly partners sit in the same lane of x and y. Each regrouping is its own
+// inverse on the (x, y) pair, so the same call puts the results back. With eight lanes:
 //   half-width 4: 128-bit halves   x = [a0..a3 b0..b3],           y = [a4..a7 b4..b7]
 //   half-width 2: 64-bit pairs     x = [a0 a1 b0 b1 a4 a5 b4 b5], y = [a2 a3 b2 b3 a6 a7 b6 b7]
 //   half-width 1: 32-bit lanes     x = [a0 b0 a2 b2 a4 b4 a6 b6], y = [a1 b1 a3 b3 a5 b5 a7 b7]
-void pair(size_t h, PackedFp a, PackedFp b, PackedFp& x, PackedFp& y) {
-  if (h == 4) {
-    x = PackedFp(_mm256_permute2x128_si256(a.v, b.v, 0x20));
-    y = PackedFp(_mm256_permute2x128_si256(a.v, b.v, 0x31));
-  } else if (h == 2) {
+// and the same within each 128-bit (half-width 2, 1) or 256-bit (half-width 4) part of sixteen lanes, whose
+// half-width 8 takes 256-bit halves: x = [a0..a7 b0..b7], y = [a8..a15 b8..b15].
+template <size_t h>
+void pair(PackedFp a, PackedFp b, PackedFp& x, PackedFp& y) {
+  if constexpr (h == 1) {
+    x = PackedFp(simd::blend_odd(a.v, simd::shl32(b.v)));
+    y = PackedFp(simd::blend_odd(simd::shr32(a.v), b.v));
+  }
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  // (zero-masking forms with every lane selected: see simd::kAll32)
+  else if constexpr (h == 2) {
+    x = PackedFp(_mm512_maskz_unpacklo_epi64(simd::kAll64, a.v, b.v));
+    y = PackedFp(_mm512_maskz_unpackhi_epi64(simd::kAll64, a.v, b.v));
+  } else if constexpr (h == 4) {  // 64-bit elements: 2 of a, 2 of b, in each 256-bit half
+    x = PackedFp(_mm512_permutex2var_epi64(a.v, _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), b.v));
+    y = PackedFp(_mm512_permutex2var_epi64(a.v, _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15), b.v));
+  } else {
+    static_assert(h == 8);
+    x = PackedFp(_mm512_maskz_shuffle_i64x2(simd::kAll64, a.v, b.v, 0x44));
+    y = PackedFp(_mm512_maskz_shuffle_i64x2(simd::kAll64, a.v, b.v, 0xEE));
+  }
+#else
+  else if constexpr (h == 2) {
     x = PackedFp(_mm256_unpacklo_epi64(a.v, b.v));
     y = PackedFp(_mm256_unpackhi_epi64(a.v, b.v));
   } else {
-    x = PackedFp(_mm256_blend_epi32(a.v, _mm256_slli_epi64(b.v, 32), 0b10101010));
-    y = PackedFp(_mm256_blend_epi32(_mm256_srli_epi64(a.v, 32), b.v, 0b10101010));
+    static_assert(h == 4);
+    x = PackedFp(_mm256_permute2x128_si256(a.v, b.v, 0x20));
+    y = PackedFp(_mm256_permute2x128_si256(a.v, b.v, 0x31));
   }
+#endif
 }
 
 // The twiddles of stage h in the lanes of x: lane l uses w_(2h)^(l mod h).
 PackedFp tail_twiddles(const Fp* tw, size_t h) {
-  alignas(32) Fp lanes[kLanes];
+  alignas(64) Fp lanes[kLanes];
   for (size_t l = 0; l < kLanes; ++l) lanes[l] = tw[h - 1 + l % h];
   return PackedFp::load(lanes);
 }
 
+// Per stage of half-width h < kLanes, its tail_twiddles at index log2(h).
+struct TailTwiddles {
+  std::array<PackedFp, std::countr_zero(kLanes)> w;
+  explicit TailTwiddles(const Fp* tw) {
+    for (size_t h = 1; h < kLanes; h <<= 1) w[std::countr_zero(h)] = tail_twiddles(tw, h);
+  }
+};
+
 bool vectorized_tail(size_t n) { return n >= 2 * kLanes; }
 
-// DIF stages of half-width 4, 2, 1, for n >= 16.
+// DIF stages of half-width h, h/2, ..., 1 on the two vectors.
+template <size_t h>
+inline void dif_tail_stages(PackedFp& va, PackedFp& vb, const TailTwiddles& t) {
+  PackedFp x, y;
+  pair<h>(va, vb, x, y);
+  if constexpr (h == 1) {
+    pair<1>(x + y, x - y, va, vb);
+  } else {
+    pair<h>(x + y, (x - y) * t.w[std::countr_zero(h)], va, vb);
+    dif_tail_stages<h / 2>(va, vb, t);
+  }
+}
+
+// DIT stages of half-width h, 2h, ..., kLanes / 2 on the two vectors.
+template <size_t h>
+inline void dit_head_stages(PackedFp& va, PackedFp& vb, const TailTwiddles& t) {
+  PackedFp x, y;
+  pair<h>(va, vb, x, y);
+  const PackedFp u = h == 1 ? y : y * t.w[std::countr_zero(h)];
+  pair<h>(x + u, x - u, va, vb);
+  if constexpr (2 * h < kLanes) dit_head_stages<2 * h>(va, vb, t);
+}
+
+// DIF stages of half-width kLanes / 2 down to 1, for n >= 2 kLanes.
 void dif_tail(Fp* a, size_t n, const Fp* tw) {
-  const PackedFp w4 = tail_twiddles(tw, 4), w2 = tail_twiddles(tw, 2);
+  const TailTwiddles t(tw);
   for (size_t i = 0; i < n; i += 2 * kLanes) {
-    PackedFp x, y, va = PackedFp::load(a + i), vb = PackedFp::load(a + i + kLanes);
-    pair(4, va, vb, x, y);
-    pair(4, x + y, (x - y) * w4, va, vb);
-    pair(2, va, vb, x, y);
-    pair(2, x + y, (x - y) * w2, va, vb);
-    pair(1, va, vb, x, y);
-    pair(1, x + y, x - y, va, vb);
+    PackedFp va = PackedFp::load(a + i), vb = PackedFp::load(a + i + kLanes);
+    dif_tail_stages<kLanes / 2>(va, vb, t);
     va.store(a + i);
     vb.store(a + i + kLanes);
   }
 }
 
-// DIT stages of half-width 1, 2, 4, for n >= 16.
+// DIT stages of half-width 1 up to kLanes / 2, for n >= 2 kLanes.
 void dit_head(Fp* a, size_t n, const Fp* tw) {
-  const PackedFp w4 = tail_twiddles(tw, 4), w2 = tail_twiddles(tw, 2);
+  const TailTwiddles t(tw);
   for (size_t i = 0; i < n; i += 2 * kLanes) {
-    PackedFp x, y, t, va = PackedFp::load(a + i), vb = PackedFp::load(a + i + kLanes);
-    pair(1, va, vb, x, y);
-    pair(1, x + y, x - y, va, vb);
-    pair(2, va, vb, x, y);
-    t = y * w2;
-    pair(2, x + t, x - t, va, vb);
-    pair(4, va, vb, x, y);
-    t = y * w4;
-    pair(4, x + t, x - t, va, vb);
+    PackedFp va = PackedFp::load(a + i), vb = PackedFp::load(a + i + kLanes);
+    dit_head_stages<1>(va, vb, t);
     va.store(a + i);
     vb.store(a + i + kLanes);
   }
@@ -251,7 +291,7 @@ void dif_in_cache(Fp* a, size_t n, const Fp* tw) {
       dif_stage(a, n, h, w);
       continue;
     }
-    if (h == 4 && vectorized_tail(n)) {
+    if (h == kLanes / 2 && vectorized_tail(n)) {
       dif_tail(a, n, tw);
       break;
     }
@@ -288,7 +328,7 @@ void dit_in_cache(Fp* a, size_t n, const Fp* tw) {
   size_t first_h = 1;
   if (vectorized_tail(n)) {
     dit_head(a, n, tw);
-    first_h = 8;
+    first_h = kLanes;
   }
   for (size_t h = first_h; h < n; h <<= 1) {
     const Fp* w = tw + h - 1;

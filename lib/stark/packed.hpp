@@ -1,8 +1,9 @@
-// Eight field elements processed together: the arithmetic of Fp lane by lane on Montgomery forms (as
-// Plonky3's PackedMontyField31AVX2). The prover evaluates constraints on eight points at once with it, and
-// the NTT runs its butterflies on it. With AVX2 (the default x86-64-v3 build) a value is one vector: sums
-// and differences are corrected with an unsigned minimum, products are Montgomery reductions done on the
-// even and the odd lanes with 32x32 -> 64-bit multiplies. The portable build loops over the lanes.
+// Field elements processed together, a vector's worth: the arithmetic of Fp lane by lane on Montgomery
+// forms (as Plonky3's PackedMontyField31AVX2 and ...AVX512). The prover evaluates constraints on kLanes
+// points at once with it, and the NTT runs its butterflies on it. A value is one vector: sixteen lanes with
+// AVX-512 (an x86-64-v4 build), eight with AVX2 (x86-64-v3); sums and differences are corrected with an
+// unsigned minimum, products are Montgomery reductions done on the even and the odd lanes with 32x32 ->
+// 64-bit multiplies. The portable build loops over eight lanes.
 #pragma once
 
 #include <array>
@@ -19,6 +20,77 @@
 
 namespace witprove::stark {
 
+#if defined(__AVX2__)
+// The few vector operations the packed arithmetic is written in, for the widest instruction set built for:
+// 32-bit lanes (add32, sub32, min_u32), 64-bit lanes (add64, the 32x32 -> 64-bit mul_even of the even
+// 32-bit lanes, shifts by 32), and blend_odd (the even lanes of one vector, the odd lanes of another).
+namespace simd {
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+using Vec = __m512i;
+inline constexpr size_t kLanes = 16;
+// The zero-masking forms with every lane selected: the same instructions as the unmasked ones, whose GCC 12
+// definitions start from an uninitialized vector that inlining reports as used uninitialized (GCC bug 105593).
+inline constexpr __mmask16 kAll32 = 0xFFFF;  // 32-bit lanes
+inline constexpr __mmask8 kAll64 = 0xFF;      // 64-bit lanes
+inline Vec broadcast(uint32_t x) { return _mm512_set1_epi32(static_cast<int32_t>(x)); }
+inline Vec broadcast64(uint64_t x) { return _mm512_set1_epi64(static_cast<int64_t>(x)); }
+inline Vec zero() { return _mm512_setzero_si512(); }
+inline Vec load(const void* p) { return _mm512_loadu_si512(p); }
+inline void store(void* p, Vec v) { _mm512_storeu_si512(p, v); }
+inline void stream(void* p, Vec v) { _mm512_stream_si512(static_cast<Vec*>(p), v); }
+inline Vec add32(Vec a, Vec b) { return _mm512_add_epi32(a, b); }
+inline Vec sub32(Vec a, Vec b) { return _mm512_sub_epi32(a, b); }
+inline Vec min_u32(Vec a, Vec b) { return _mm512_maskz_min_epu32(kAll32, a, b); }
+inline Vec add64(Vec a, Vec b) { return _mm512_add_epi64(a, b); }
+inline Vec mul_even(Vec a, Vec b) { return _mm512_maskz_mul_epu32(kAll64, a, b); }
+inline Vec shr32(Vec a) { return _mm512_maskz_srli_epi64(kAll64, a, 32); }
+inline Vec shl32(Vec a) { return _mm512_maskz_slli_epi64(kAll64, a, 32); }
+inline Vec blend_odd(Vec even, Vec odd) { return _mm512_mask_blend_epi32(0xAAAA, even, odd); }
+#else
+using Vec = __m256i;
+inline constexpr size_t kLanes = 8;
+inline Vec broadcast(uint32_t x) { return _mm256_set1_epi32(static_cast<int32_t>(x)); }
+inline Vec broadcast64(uint64_t x) { return _mm256_set1_epi64x(static_cast<int64_t>(x)); }
+inline Vec zero() { return _mm256_setzero_si256(); }
+inline Vec load(const void* p) { return _mm256_loadu_si256(static_cast<const Vec*>(p)); }
+inline void store(void* p, Vec v) { _mm256_storeu_si256(static_cast<Vec*>(p), v); }
+inline void stream(void* p, Vec v) { _mm256_stream_si256(static_cast<Vec*>(p), v); }
+inline Vec add32(Vec a, Vec b) { return _mm256_add_epi32(a, b); }
+inline Vec sub32(Vec a, Vec b) { return _mm256_sub_epi32(a, b); }
+inline Vec min_u32(Vec a, Vec b) { return _mm256_min_epu32(a, b); }
+inline Vec add64(Vec a, Vec b) { return _mm256_add_epi64(a, b); }
+inline Vec mul_even(Vec a, Vec b) { return _mm256_mul_epu32(a, b); }
+inline Vec shr32(Vec a) { return _mm256_srli_epi64(a, 32); }
+inline Vec shl32(Vec a) { return _mm256_slli_epi64(a, 32); }
+inline Vec blend_odd(Vec even, Vec odd) { return _mm256_blend_epi32(even, odd, 0b10101010); }
+#endif
+}  // namespace simd
+#endif
+
+// The vector instruction set the engine was built for ("AVX-512", "AVX2" or "none"), and whether this CPU
+// has it: a binary built for AVX-512 stops on an illegal instruction on a CPU without it.
+inline const char* vector_isa() {
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  return "AVX-512";
+#elif defined(__AVX2__)
+  return "AVX2";
+#else
+  return "none";
+#endif
+}
+inline bool vector_isa_supported() {
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#elif defined(__AVX2__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma");
+#else
+  return true;
+#endif
+}
+
 inline void stream_fence() {
 #if defined(__AVX2__)
   _mm_sfence();
@@ -26,46 +98,44 @@ inline void stream_fence() {
 }
 
 struct PackedFp {
-  static constexpr size_t kLanes = 8;
-
 #if defined(__AVX2__)
-  __m256i v;
+  static constexpr size_t kLanes = simd::kLanes;
+  simd::Vec v;
 
-  PackedFp() : v(_mm256_setzero_si256()) {}
-  explicit PackedFp(__m256i x) : v(x) {}
-  PackedFp(Fp x) : v(_mm256_set1_epi32(static_cast<int32_t>(x.monty()))) {}  // NOLINT: broadcast
-  static PackedFp load(const Fp* p) { return PackedFp(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
-  void store(Fp* p) const { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
-  // A non-temporal store to a 32-byte aligned p: memory is written without first reading it into the cache
-  // (for output that is not read again soon); stream_fence() orders such stores before later ones.
-  void stream(Fp* p) const { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v); }
+  PackedFp() : v(simd::zero()) {}
+  explicit PackedFp(simd::Vec x) : v(x) {}
+  PackedFp(Fp x) : v(simd::broadcast(x.monty())) {}  // NOLINT: broadcast
+  static PackedFp load(const Fp* p) { return PackedFp(simd::load(p)); }
+  void store(Fp* p) const { simd::store(p, v); }
+  // A non-temporal store to a p aligned to the vector's size: memory is written without first reading it
+  // into the cache (for output that is not read again soon); stream_fence() orders such stores before later
+  // ones.
+  void stream(Fp* p) const { simd::stream(p, v); }
 
   friend PackedFp operator+(PackedFp a, PackedFp b) {
-    const __m256i s = _mm256_add_epi32(a.v, b.v);
-    return PackedFp(_mm256_min_epu32(s, _mm256_sub_epi32(s, p())));
+    const simd::Vec s = simd::add32(a.v, b.v);
+    return PackedFp(simd::min_u32(s, simd::sub32(s, p())));
   }
   friend PackedFp operator-(PackedFp a, PackedFp b) {
-    const __m256i d = _mm256_sub_epi32(a.v, b.v);
-    return PackedFp(_mm256_min_epu32(d, _mm256_add_epi32(d, p())));
+    const simd::Vec d = simd::sub32(a.v, b.v);
+    return PackedFp(simd::min_u32(d, simd::add32(d, p())));
   }
   friend PackedFp operator*(PackedFp a, PackedFp b) {
-    const __m256i mu = _mm256_set1_epi32(static_cast<int32_t>(Fp::MU));
-    const __m256i prod_even = _mm256_mul_epu32(a.v, b.v);
-    const __m256i prod_odd = _mm256_mul_epu32(_mm256_srli_epi64(a.v, 32), _mm256_srli_epi64(b.v, 32));
-    const __m256i qp_even = _mm256_mul_epu32(_mm256_mul_epu32(prod_even, mu), p());
-    const __m256i qp_odd = _mm256_mul_epu32(_mm256_mul_epu32(prod_odd, mu), p());
+    using namespace simd;
+    const Vec mu = broadcast(Fp::MU);
+    const Vec prod_even = mul_even(a.v, b.v), prod_odd = mul_even(shr32(a.v), shr32(b.v));
+    const Vec qp_even = mul_even(mul_even(prod_even, mu), p()), qp_odd = mul_even(mul_even(prod_odd, mu), p());
     // The high halves of the products minus those of q·p: in (-p, p), as in Fp::redc.
-    const __m256i prod_hi = _mm256_blend_epi32(_mm256_srli_epi64(prod_even, 32), prod_odd, 0b10101010);
-    const __m256i qp_hi = _mm256_blend_epi32(_mm256_srli_epi64(qp_even, 32), qp_odd, 0b10101010);
-    const __m256i d = _mm256_sub_epi32(prod_hi, qp_hi);
-    return PackedFp(_mm256_min_epu32(d, _mm256_add_epi32(d, p())));
+    const Vec d = sub32(blend_odd(shr32(prod_even), prod_odd), blend_odd(shr32(qp_even), qp_odd));
+    return PackedFp(min_u32(d, add32(d, p())));
   }
 
  private:
-  static __m256i p() { return _mm256_set1_epi32(static_cast<int32_t>(Fp::P)); }
+  static simd::Vec p() { return simd::broadcast(Fp::P); }
 
  public:
 #else
+  static constexpr size_t kLanes = 8;
   std::array<Fp, kLanes> v{};
 
   PackedFp() = default;
@@ -95,13 +165,13 @@ struct PackedFp {
 
   // The first `count` (< kLanes) values at p, zeros after them.
   static PackedFp load_partial(const Fp* p, size_t count) {
-    alignas(32) Fp lanes[kLanes] = {};
+    alignas(64) Fp lanes[kLanes] = {};
     for (size_t i = 0; i < count; ++i) lanes[i] = p[i];
     return load(lanes);
   }
   // Lane i of `base[index[i]]`.
   static PackedFp gather(const Fp* base, const uint32_t* index) {
-    alignas(32) Fp lanes[kLanes];
+    alignas(64) Fp lanes[kLanes];
     for (size_t i = 0; i < kLanes; ++i) lanes[i] = base[index[i]];
     return load(lanes);
   }
@@ -161,8 +231,8 @@ inline PackedFp4 operator*(PackedFp4 a, PackedFp b) {
 }
 inline PackedFp4 operator+(PackedFp4 a, const PackedFp4& b) { return a += b; }
 inline PackedFp4 operator-(PackedFp4 a, const PackedFp4& b) { return a -= b; }
-// sum_i a_i * b_i over packed base values. With AVX2 each product of two Montgomery forms (below
-// p^2 < 2^62) is added in 64 bits, on the even and the odd lanes apart, and reduced once per kBatch terms:
+// sum_i a_i * b_i over packed base values. With vectors (AVX2, AVX-512) each product of two Montgomery forms
+// (below p^2 < 2^62) is added in 64 bits, on the even and the odd lanes apart, and reduced once per kBatch terms:
 // four products add up to less than 2p · 2^32, so subtracting p once from the high half leaves what one
 // Montgomery reduction takes. A term then costs two 32x32-bit multiplies instead of a full modular product.
 class PackedFpDot {
@@ -170,7 +240,7 @@ class PackedFpDot {
   static constexpr size_t kBatch = 4;
   void add(PackedFp a, PackedFp b) {
 #if defined(__AVX2__)
-    accumulate(_mm256_mul_epu32(a.v, b.v), _mm256_mul_epu32(_mm256_srli_epi64(a.v, 32), _mm256_srli_epi64(b.v, 32)));
+    accumulate(simd::mul_even(a.v, b.v), simd::mul_even(simd::shr32(a.v), simd::shr32(b.v)));
     if (++pending_ == kBatch) reduce();
 #else
     total_ += a * b;
@@ -179,15 +249,14 @@ class PackedFpDot {
 #if defined(__AVX2__)
   // Adds the 64-bit products of the even lanes and of the odd lanes (each below p^2) without counting
   // them: the caller reduces at least every kBatch terms.
-  void accumulate(__m256i even, __m256i odd) {
-    even_ = _mm256_add_epi64(even_, even);
-    odd_ = _mm256_add_epi64(odd_, odd);
+  void accumulate(simd::Vec even, simd::Vec odd) {
+    even_ = simd::add64(even_, even);
+    odd_ = simd::add64(odd_, odd);
   }
   // Adds what is accumulated to the total, reduced.
   void reduce() {
-    const __m256i lo = redc(even_), hi = redc(odd_);
-    total_ += PackedFp(_mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0b10101010));
-    even_ = odd_ = _mm256_setzero_si256();
+    total_ += PackedFp(simd::blend_odd(redc(even_), simd::shl32(redc(odd_))));
+    even_ = odd_ = simd::zero();
     pending_ = 0;
   }
 #endif
@@ -201,15 +270,15 @@ class PackedFpDot {
  private:
 #if defined(__AVX2__)
   // x · 2^-32 mod p per 64-bit lane, for x < 2p · 2^32; the result in the low half of each lane.
-  static __m256i redc(__m256i x) {
-    const __m256i p = _mm256_set1_epi64x(Fp::P), mu = _mm256_set1_epi64x(Fp::MU);
-    __m256i hi = _mm256_srli_epi64(x, 32);
-    hi = _mm256_min_epu32(hi, _mm256_sub_epi32(hi, p));  // below p (the high halves are zero)
-    const __m256i qp = _mm256_mul_epu32(_mm256_mul_epu32(x, mu), p);
-    const __m256i d = _mm256_sub_epi32(hi, _mm256_srli_epi64(qp, 32));
-    return _mm256_min_epu32(d, _mm256_add_epi32(d, p));
+  static simd::Vec redc(simd::Vec x) {
+    using namespace simd;
+    const Vec p = broadcast64(Fp::P), mu = broadcast64(Fp::MU);
+    Vec hi = shr32(x);
+    hi = min_u32(hi, sub32(hi, p));  // below p (the high halves are zero)
+    const Vec d = sub32(hi, shr32(mul_even(mul_even(x, mu), p)));
+    return min_u32(d, add32(d, p));
   }
-  __m256i even_ = _mm256_setzero_si256(), odd_ = _mm256_setzero_si256();
+  simd::Vec even_ = simd::zero(), odd_ = simd::zero();
   size_t pending_ = 0;
 #endif
   PackedFp total_;
@@ -247,10 +316,10 @@ class PackedFp4Dot {
  public:
   void add(const Fp4& a, PackedFp x) {
 #if defined(__AVX2__)
-    const __m256i x_odd = _mm256_srli_epi64(x.v, 32);
+    const simd::Vec x_odd = simd::shr32(x.v);
     for (size_t k = 0; k < Fp4::D; ++k) {
-      const __m256i b = _mm256_set1_epi32(static_cast<int32_t>(a.c[k].monty()));  // its odd lanes hold it too
-      dots_[k].accumulate(_mm256_mul_epu32(x.v, b), _mm256_mul_epu32(x_odd, b));
+      const simd::Vec b = simd::broadcast(a.c[k].monty());  // its odd lanes hold it too
+      dots_[k].accumulate(simd::mul_even(x.v, b), simd::mul_even(x_odd, b));
     }
     if (++pending_ == PackedFpDot::kBatch) {  // one count for the four coordinates
       for (auto& d : dots_) d.reduce();

@@ -90,7 +90,7 @@ Committed extend_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveT
     // Within the cache, 8 x 8 squares are transposed in registers.
     constexpr size_t kRows = 256, kTile = 16;
     const size_t width = trace.width, rows = std::min(kRows, trace.height);
-    const bool aligned = rows == kRows && reinterpret_cast<uintptr_t>(lde.data.data()) % 32 == 0;
+    const bool aligned = rows == kRows && reinterpret_cast<uintptr_t>(lde.data.data()) % sizeof(PackedFp) == 0;
     tbb::parallel_for(size_t{0}, trace.height / rows, [&](size_t block) {
       const size_t first = block * rows;
       alignas(32) std::array<Fp, kRows * kTile> tile;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 
 #include "stark/folders.hpp"
 #include "stark/ntt.hpp"
@@ -167,6 +168,13 @@ TEST_CASE("packed extension products agree with Fp4 products lane by lane") {
       CHECK(a_times_base[l] == x[l] * base[l]);
     }
   }
+}
+
+TEST_CASE("this CPU has the vector instructions the engine was built for, at the lane count they give") {
+  INFO("built for " << vector_isa());
+  CHECK(vector_isa_supported());
+  const std::string isa = vector_isa();
+  CHECK(PackedFp::kLanes == (isa == "AVX-512" ? 16u : 8u));
 }
 
 TEST_CASE("two-adic roots have exact order") {
