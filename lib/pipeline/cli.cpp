@@ -11,6 +11,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "stark/cpu.hpp"
 #include "stark/packed.hpp"
 
 namespace witprove::pipeline {
@@ -43,11 +44,6 @@ int usage_error(std::string_view tool, std::string_view message) {
 std::optional<int> parse_command_line(int argc, const char* const argv[], std::string_view tool,
                                       const po::options_description& options, const CommonOptions& common,
                                       std::vector<std::string>* args, const po::options_description* hidden) {
-  if (!stark::vector_isa_supported()) {
-    fmt::print(stderr, "{}: built for {} vector instructions, which this CPU lacks: rebuild with -DWITPROVE_ARCH=x86-64-v3\n",
-               tool, stark::vector_isa());
-    return exit_failed;
-  }
   po::options_description all;
   all.add(options);
   if (hidden) all.add(*hidden);
@@ -74,6 +70,10 @@ std::optional<int> parse_command_line(int argc, const char* const argv[], std::s
     std::cout << options << '\n';
     return exit_ok;
   }
+  const std::string_view arch = stark::target_arch();
+  log(LogLevel::debug, tool,
+      fmt::format("built for {} ({} field elements per vector)", arch.empty() ? "the compiler's default target" : arch,
+                  stark::PackedFp::kLanes));
   return std::nullopt;
 }
 

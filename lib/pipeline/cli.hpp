@@ -36,8 +36,7 @@ void add_common_options(boost::program_options::options_description& options, Co
 // Parses the command line: `options` (with the common ones added), and the positional words into `*args`
 // when given (a tool without positional arguments passes nullptr and refuses them). Returns the exit code to
 // stop with: exit_usage after a usage error ("TOOL: message" and a hint on stderr), exit_ok after --help
-// (`options` printed on stdout), exit_failed on a CPU without the vector instructions the tools were built
-// for (stark::vector_isa); nullopt to go on. `hidden` options are parsed but left out of --help.
+// (`options` printed on stdout); nullopt to go on. `hidden` options are parsed but left out of --help.
 std::optional<int> parse_command_line(int argc, const char* const argv[], std::string_view tool,
                                       const boost::program_options::options_description& options,
                                       const CommonOptions& common, std::vector<std::string>* args = nullptr,

@@ -218,11 +218,11 @@ PackedFp tail_twiddles(const Fp* tw, size_t h) {
   return PackedFp::load(lanes);
 }
 
-// Per stage of half-width h < kLanes, its tail_twiddles at index log2(h).
+// Per stage of half-width h < kLanes, its tail_twiddles at index log2(h) (none for h = 1: all ones).
 struct TailTwiddles {
   std::array<PackedFp, std::countr_zero(kLanes)> w;
   explicit TailTwiddles(const Fp* tw) {
-    for (size_t h = 1; h < kLanes; h <<= 1) w[std::countr_zero(h)] = tail_twiddles(tw, h);
+    for (size_t h = 2; h < kLanes; h <<= 1) w[std::countr_zero(h)] = tail_twiddles(tw, h);
   }
 };
 

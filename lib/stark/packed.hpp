@@ -67,30 +67,6 @@ inline Vec blend_odd(Vec even, Vec odd) { return _mm256_blend_epi32(even, odd, 0
 }  // namespace simd
 #endif
 
-// The vector instruction set the engine was built for ("AVX-512", "AVX2" or "none"), and whether this CPU
-// has it: a binary built for AVX-512 stops on an illegal instruction on a CPU without it.
-inline const char* vector_isa() {
-#if defined(__AVX512F__) && defined(__AVX512BW__)
-  return "AVX-512";
-#elif defined(__AVX2__)
-  return "AVX2";
-#else
-  return "none";
-#endif
-}
-inline bool vector_isa_supported() {
-#if defined(__AVX512F__) && defined(__AVX512BW__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-#elif defined(__AVX2__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma");
-#else
-  return true;
-#endif
-}
-
 inline void stream_fence() {
 #if defined(__AVX2__)
   _mm_sfence();
@@ -191,7 +167,7 @@ struct PackedFp {
   PackedFp& operator*=(PackedFp b) { return *this = *this * b; }
 };
 
-// An extension element on eight points: one PackedFp per coordinate.
+// An extension element on a vector of points: one PackedFp per coordinate.
 struct PackedFp4 {
   std::array<PackedFp, Fp4::D> c{};
 

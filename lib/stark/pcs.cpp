@@ -93,7 +93,7 @@ Committed extend_trace(const Trace& trace, unsigned log_blowup, Fp shift, ProveT
     const bool aligned = rows == kRows && reinterpret_cast<uintptr_t>(lde.data.data()) % sizeof(PackedFp) == 0;
     tbb::parallel_for(size_t{0}, trace.height / rows, [&](size_t block) {
       const size_t first = block * rows;
-      alignas(32) std::array<Fp, kRows * kTile> tile;
+      alignas(64) std::array<Fp, kRows * kTile> tile;
       std::array<const Fp*, kRows> row;
       for (size_t i = 0; i < rows; ++i) row[i] = trace.values.data() + reverse_bits(first + i, log_n) * width;
       for (size_t c0 = 0; c0 < width; c0 += kTile) {
@@ -153,9 +153,9 @@ namespace {
 
 constexpr size_t kLanes = PackedFp::kLanes;
 
-// The points shift · w^bitrev(j) of a coset in bit-reversed order for rows j = first .. first + 7, where
-// `natural` holds the powers of w, a generator of the 2^log_size-th roots of unity; rows past the end
-// repeat the last point.
+// The points shift · w^bitrev(j) of a coset in bit-reversed order for rows j = first .. first + kLanes - 1,
+// where `natural` holds the powers of w, a generator of the 2^log_size-th roots of unity; rows past the
+// end repeat the last point.
 PackedFp coset_points(std::span<const Fp> natural, unsigned log_size, Fp shift, size_t first) {
   std::array<Fp, kLanes> x;
   for (size_t l = 0; l < kLanes; ++l) x[l] = natural[reverse_bits(std::min(first + l, natural.size() - 1), log_size)];
@@ -324,10 +324,10 @@ std::vector<Fp4> deep_codeword(std::span<const MaskedMatrix> matrices, const Dee
   const std::vector<Fp> natural = powers(two_adic_root(log_big), big);
   std::vector<Fp4> out(big);
   // Blocks of at most 256 rows (simple_partitioner: the default one may hand out far larger ranges), so
-  // that their sums (32 PackedFp4Dot, about 17 KiB) stay in the L1 cache while every column passes.
+  // that their sums (256 / kLanes PackedFp4Dot, about 17 KiB) stay in the L1 cache while every column passes.
   tbb::parallel_for(tbb::blocked_range<size_t>(0, big, 256), [&](const auto& r) {
     const size_t m = r.size(), groups = (m + kLanes - 1) / kLanes;
-    // a: every column, b: the mask's, combined with lambda powers, eight points at a time.
+    // a: every column, b: the mask's, combined with lambda powers, a vector of points at a time.
     std::vector<PackedFp4Dot> a(groups), b;
     for (size_t c = 0; c < columns.size(); ++c) {
       if (c == masked) b = a;

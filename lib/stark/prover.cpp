@@ -34,8 +34,8 @@ struct TableState {
 
 // LogUp auxiliary trace (stark/logup.hpp): per group g the sum h_g of its fractions m_k / d_k, then the
 // running sum S with S[i+1] = S[i] + sum_g h_g(i) - L/n, so that the sum wraps around to S[0]. Rows are
-// taken eight at a time (a table of fewer rows repeats its last row in the spare lanes): the tuples are
-// evaluated row by row, the fingerprints, inverses and sums on packed values.
+// taken PackedFp::kLanes at a time (a table of fewer rows repeats its last row in the spare lanes): the
+// tuples are evaluated row by row, the fingerprints, inverses and sums on packed values.
 Trace build_aux_trace(TableState& ts, Fp4 gamma, std::span<const Fp4> beta_powers) {
   constexpr size_t kLanes = PackedFp::kLanes;
   const Trace& main = *ts.in->trace;
@@ -95,7 +95,7 @@ Trace build_aux_trace(TableState& ts, Fp4 gamma, std::span<const Fp4> beta_power
 
 // Quotient values sum(alpha^i C_i(x)) / Z_H(x) on the coset shift·H_{n·chunks}, in bit-reversed order: the
 // first n·chunks rows of the bit-reversed LDE. In that order the next row of position s (x -> x·w_n) is s
-// with its low log n bits reversed, incremented and reversed back. Points are evaluated eight at a time.
+// with its low log n bits reversed, incremented and reversed back. Points are evaluated a vector at a time.
 std::vector<Fp4> compute_quotient(const TableState& ts, std::span<const Fp4> alpha_powers, Fp4 gamma,
                                   std::span<const Fp4> beta_powers) {
   constexpr size_t kLanes = ProverFolder::kLanes;
