@@ -337,3 +337,5 @@ BlockTransitionTables build_block_transition(const BlockTransitionWitness& witne
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::BlockRootsAir>;

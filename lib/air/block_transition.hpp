@@ -132,3 +132,6 @@ void BlockRootsAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in block_transition.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::BlockRootsAir>;

@@ -181,3 +181,7 @@ ChangeTraces generate_change_list(std::span<const ChangeEntry> entries, size_t c
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::ChangeListAir>;
+template class witprove::stark::AirAdapter<witprove::air::KeyTableAir>;
+template class witprove::stark::AirAdapter<witprove::air::ByteRangeAir>;

@@ -296,3 +296,8 @@ void KeyTableAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in change_list.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::ChangeListAir>;
+extern template class witprove::stark::AirAdapter<witprove::air::KeyTableAir>;
+extern template class witprove::stark::AirAdapter<witprove::air::ByteRangeAir>;

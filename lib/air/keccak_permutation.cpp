@@ -4,6 +4,8 @@
 
 #include <bit>
 
+#include "stark/folders.hpp"
+
 namespace witprove::air {
 
 using stark::Fp;
@@ -70,3 +72,5 @@ stark::Trace generate_keccak_permutation_trace(std::span<const eth::KeccakState>
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::KeccakPermutationAir>;

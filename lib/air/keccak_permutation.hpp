@@ -243,3 +243,6 @@ void KeccakPermutationAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in keccak_permutation.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::KeccakPermutationAir>;

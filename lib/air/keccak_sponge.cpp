@@ -226,3 +226,6 @@ KeccakTables build_keccak_tables(std::span<const eth::Bytes> messages, std::span
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::KeccakSpongeAir>;
+template class witprove::stark::AirAdapter<witprove::air::KeccakPublicDigestsAir>;

@@ -314,3 +314,7 @@ void KeccakPublicDigestsAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in keccak_sponge.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::KeccakSpongeAir>;
+extern template class witprove::stark::AirAdapter<witprove::air::KeccakPublicDigestsAir>;

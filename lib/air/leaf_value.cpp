@@ -87,3 +87,5 @@ LeafValueTraces generate_leaf_values(const TrieWalkTraces& walks, std::span<cons
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::LeafValueAir>;

@@ -180,3 +180,6 @@ void LeafValueAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in leaf_value.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::LeafValueAir>;

@@ -396,3 +396,6 @@ void request_value_message(NodeBytesTraces& t, size_t id, const NodeShape& node)
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::RlpByteTableAir>;
+template class witprove::stark::AirAdapter<witprove::air::NodeBytesAir>;

@@ -422,3 +422,7 @@ void NodeBytesAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in node_bytes.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::RlpByteTableAir>;
+extern template class witprove::stark::AirAdapter<witprove::air::NodeBytesAir>;

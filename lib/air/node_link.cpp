@@ -27,3 +27,5 @@ stark::Trace generate_node_link_trace(std::span<const LinkRow> rows) {
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::NodeLinkAir>;

@@ -81,3 +81,6 @@ void NodeLinkAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in node_link.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::NodeLinkAir>;

@@ -317,3 +317,5 @@ TrieWalkTraces generate_trie_walks(std::span<const WalkSpec> walks, std::span<co
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::TrieWalkAir>;

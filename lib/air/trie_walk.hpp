@@ -300,3 +300,6 @@ void TrieWalkAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in trie_walk.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::TrieWalkAir>;

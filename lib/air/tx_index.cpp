@@ -115,3 +115,5 @@ TxIndexTraces generate_tx_index(const TrieWalkTraces& walks, std::span<const eth
 }
 
 }  // namespace witprove::air
+
+template class witprove::stark::AirAdapter<witprove::air::TxIndexAir>;

@@ -151,3 +151,6 @@ void TxIndexAir::eval(Folder& f) const {
 }
 
 }  // namespace witprove::air
+
+// Each table's constraints are compiled once, in tx_index.cpp, not in every file that includes this one.
+extern template class witprove::stark::AirAdapter<witprove::air::TxIndexAir>;

@@ -242,13 +242,12 @@ struct TableInstance {
 std::optional<std::string> check_lookups(std::span<const TableInstance> tables);
 
 // Wraps a plain AIR struct T (with name(), width(), num_public_values() and a template eval(Folder&), and
-// optionally num_fixed() and fixed_trace()) as an Air. The folder types must be complete where this is instantiated: include "stark/folders.hpp" (symbolic,
-// prover and verifier folders) before using it.
+// optionally num_fixed() and fixed_trace()) as an Air. The folder types must be complete where this is
+// instantiated: include "stark/folders.hpp" (symbolic, prover and verifier folders) before using it.
 template <class T>
 class AirAdapter final : public Air {
  public:
   explicit AirAdapter(T t) : t_(std::move(t)) {}
-  const T& inner() const { return t_; }
   std::string name() const override { return t_.name(); }
   size_t width() const override { return t_.width(); }
   size_t num_public_values() const override { return t_.num_public_values(); }
@@ -260,13 +259,33 @@ class AirAdapter final : public Air {
     if constexpr (requires { t_.fixed_trace(); }) return t_.fixed_trace();
     else return Trace();
   }
-  void eval(SymbolicFolder& f) const override { t_.eval(f); }
-  void eval(CheckFolder& f) const override { t_.eval(f); }
-  [[gnu::flatten]] void eval(ProverFolder& f) const override { t_.eval(f); }
-  void eval(VerifierFolder& f) const override { t_.eval(f); }
+  void eval(SymbolicFolder& f) const override;
+  void eval(CheckFolder& f) const override;
+  void eval(ProverFolder& f) const override;
+  void eval(VerifierFolder& f) const override;
 
  private:
   T t_;
 };
+
+// Defined outside the class so that they are not inline: a table's header can then declare
+// `extern template class AirAdapter<T>;` and one .cpp instantiate it, so the constraints of a large table
+// are compiled once rather than in every file that builds a statement.
+template <class T>
+void AirAdapter<T>::eval(SymbolicFolder& f) const {
+  t_.eval(f);
+}
+template <class T>
+void AirAdapter<T>::eval(CheckFolder& f) const {
+  t_.eval(f);
+}
+template <class T>
+[[gnu::flatten]] void AirAdapter<T>::eval(ProverFolder& f) const {  // the hot loop: every row of the LDE
+  t_.eval(f);
+}
+template <class T>
+void AirAdapter<T>::eval(VerifierFolder& f) const {
+  t_.eval(f);
+}
 
 }  // namespace witprove::stark
