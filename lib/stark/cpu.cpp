@@ -7,23 +7,29 @@
 #include <cstdlib>
 #include <cstring>
 
+#ifndef WITPROVE_TARGET_ARCH
+#define WITPROVE_TARGET_ARCH ""  // the configure-time probe (cmake/host_has_avx512.cpp) builds this file alone
+#endif
+
 namespace witprove::stark {
 
 const char* target_arch() { return WITPROVE_TARGET_ARCH; }
 
-bool cpu_has_target_arch() {
+bool cpu_has(const char* arch) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
   const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
                   __builtin_cpu_supports("fma");
-  if (std::strcmp(target_arch(), "x86-64-v3") == 0) return v3;
-  if (std::strcmp(target_arch(), "x86-64-v4") == 0)
+  if (std::strcmp(arch, "x86-64-v3") == 0) return v3;
+  if (std::strcmp(arch, "x86-64-v4") == 0)
     return v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
            __builtin_cpu_supports("avx512cd");
 #endif
   return true;
 }
+
+bool cpu_has_target_arch() { return cpu_has(target_arch()); }
 
 namespace {
 

@@ -178,6 +178,12 @@ TEST_CASE("the packed field runs sixteen lanes exactly when built for x86-64-v4"
   CHECK(PackedFp::kLanes == (arch == "x86-64-v4" ? 16u : 8u));
 }
 
+TEST_CASE("the CPU check: x86-64-v4 implies x86-64-v3, and a level it does not know is not checked") {
+  if (cpu_has("x86-64-v4")) CHECK(cpu_has("x86-64-v3"));
+  CHECK(cpu_has("x86-64"));
+  CHECK(cpu_has(""));
+}
+
 TEST_CASE("two-adic roots have exact order") {
   for (unsigned k : {1u, 2u, 10u, 24u}) {
     Fp w = two_adic_root(k);
