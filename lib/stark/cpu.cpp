@@ -8,7 +8,7 @@
 #include <cstring>
 
 #ifndef WITPROVE_TARGET_ARCH
-#define WITPROVE_TARGET_ARCH ""  // the configure-time probe (cmake/host_has_avx512.cpp) builds this file alone
+#define WITPROVE_TARGET_ARCH ""  // the configure-time probe (cmake/host_has_avx512.cpp) builds it without one
 #endif
 
 namespace witprove::stark {

@@ -119,11 +119,11 @@ TEST_CASE("proving is deterministic") {
   CHECK(serialize(fx.prove(test_params())) == serialize(fx.prove(test_params())));
 }
 
-TEST_CASE("a fixed statement's proof has the same bytes in every build (sixteen, eight or scalar lanes)") {
-  // The arithmetic is exact, so the lane width, the thread count and the compiler must not change a byte:
-  // CI's release build (x86-64-v4 where the machine has it) and its sanitized build (x86-64-v3) both
-  // check this digest, which the portable build (-DWITPROVE_PORTABLE=ON) gives too. A change of the proof
-  // format or the transcript changes it on purpose.
+TEST_CASE("a fixed statement's proof has the same bytes in every build (AVX-512, AVX2 or portable)") {
+  // The arithmetic is exact, so the lane width, the thread count and the compiler must not change a byte.
+  // CI checks this digest in its release build (the machine's level: x86-64-v4 where it has AVX-512) and
+  // in its sanitized build (x86-64-v3); the portable build (-DWITPROVE_PORTABLE=ON) gave it too when last
+  // run. A change of the proof format or the transcript changes it on purpose.
   const std::vector<uint8_t> bytes = serialize(Fixture().prove(test_params()));
   const Digest d = sha256(bytes);
   std::string hex;
